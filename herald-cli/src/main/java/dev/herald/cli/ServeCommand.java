@@ -1,0 +1,114 @@
+package dev.herald.cli;
+
+import dev.herald.server.HeraldServer;
+import dev.herald.server.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code herald serve}: runs the server until SIGTERM / Ctrl-C. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run the Herald server (REST API + notification socket).")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--port", defaultValue = "8082", description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free port).")
+  int port;
+
+  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--data", defaultValue = "herald-data", description = "Data directory of the embedded database (default ./${DEFAULT-VALUE}).")
+  Path data;
+
+  @Option(names = "--db", description = "JDBC URL of a shared database instead of the embedded one, e.g. jdbc:postgresql://HOST:5432/herald (env HERALD_DB_URL).")
+  String db = System.getenv("HERALD_DB_URL");
+
+  @Option(names = "--db-user", description = "Database user (env HERALD_DB_USER).")
+  String dbUser = System.getenv("HERALD_DB_USER");
+
+  @Option(names = "--db-password", description = "Database password (env HERALD_DB_PASSWORD).")
+  String dbPassword = System.getenv("HERALD_DB_PASSWORD");
+
+  @Option(names = "--api-key", description = "API key of the 'herald' api_client (env HERALD_API_KEY). Generated and printed once when the data directory is new.")
+  String apiKey = System.getenv("HERALD_API_KEY");
+
+  @Option(names = "--admin-password", description = "Password of the 'admin' admin_user for lms_login (env HERALD_ADMIN_PASSWORD). Generated and printed once when new.")
+  String adminPassword = System.getenv("HERALD_ADMIN_PASSWORD");
+
+  @Option(names = "--api-version", split = ",", defaultValue = "7.2", description = "API versions advertised by GET /api, MAJOR.MINOR (default ${DEFAULT-VALUE}). Requests under 6.5 ... 7.4 and 7.2.1 are always served.")
+  List<String> versions;
+
+  @Option(names = "--session-idle", defaultValue = "PT30M", description = "Idle timeout of a session, ISO-8601 (default ${DEFAULT-VALUE}).")
+  Duration sessionIdle;
+
+  @Option(names = "--session-max", defaultValue = "PT12H", description = "Absolute lifetime of a session (default ${DEFAULT-VALUE}).")
+  Duration sessionMax;
+
+  @Option(names = "--retention-age", defaultValue = "P7D", description = "Keep changes at most this long (default ${DEFAULT-VALUE}).")
+  Duration retentionAge;
+
+  @Option(names = "--retention-count", defaultValue = "1000000", description = "Keep at most this many newest changes (default ${DEFAULT-VALUE}).")
+  long retentionCount;
+
+  @Option(names = "--allowed-origin", split = ",", description = "Origins (besides the server's own) allowed to open the notification socket from a browser.")
+  Set<String> origins = Set.of();
+
+  @Option(names = "--tls-cert", description = "PEM certificate chain: serve https/wss.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM private key for --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--tls-keystore", description = "PKCS12 (or .jks) keystore instead of PEM files.")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-keystore-password", description = "Keystore password (env HERALD_TLS_PASSWORD).")
+  String tlsPassword = System.getenv("HERALD_TLS_PASSWORD");
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig.Builder b = ServerConfig.builder()
+        .host(host).port(port).dataDir(data).jdbcUrl(db).dbUser(dbUser).dbPassword(dbPassword)
+        .apiKey(apiKey).adminPassword(adminPassword).advertisedVersions(versions)
+        .sessionIdle(sessionIdle).sessionAbsolute(sessionMax).retentionAge(retentionAge)
+        .retentionCount(retentionCount).allowedOrigins(origins);
+    if (tlsCert != null || tlsKey != null || tlsKeystore != null) {
+      b.tls(new ServerConfig.Tls(java.util.Optional.ofNullable(tlsCert),
+          java.util.Optional.ofNullable(tlsKey), java.util.Optional.ofNullable(tlsKeystore),
+          java.util.Optional.ofNullable(tlsPassword)));
+    }
+    ServerConfig config;
+    try {
+      config = b.build();
+    } catch (IllegalArgumentException e) {
+      System.err.println("herald serve: " + e.getMessage());
+      return 2;
+    }
+    HeraldServer server = HeraldServer.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } catch (Exception e) {
+        System.err.println("herald serve: error while stopping: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "herald-shutdown"));
+    String scheme = config.tls().isPresent() ? "https" : "http";
+    System.out.println("Herald is serving " + scheme + "://localhost:" + server.port() + "/ (data: "
+        + (config.jdbcUrl().isPresent() ? config.jdbcUrl().get() : config.dataDir().toAbsolutePath()) + ")");
+    for (String s : server.generatedSecrets()) {
+      System.out.println("Generated " + s + "  (shown once; stored hashed)");
+    }
+    System.out.println("smc-python: session.login(url='" + scheme + "://localhost:" + server.port()
+        + "', api_key='<key>', api_version='" + versions.get(0) + "')");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

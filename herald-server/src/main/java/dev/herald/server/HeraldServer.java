@@ -1,0 +1,224 @@
+package dev.herald.server;
+
+import dev.herald.server.element.Bootstrap;
+import dev.herald.server.element.ElementService;
+import dev.herald.server.http.ApiVersions;
+import dev.herald.server.http.SmcHandler;
+import dev.herald.server.notify.Notifications;
+import dev.herald.server.session.SecretHash;
+import dev.herald.server.session.Sessions;
+import dev.herald.server.store.ChangeLog;
+import dev.herald.server.store.Database;
+import dev.herald.server.store.ElementStore;
+import dev.herald.server.store.SessionStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Herald server: database, REST API, change feed and notification socket on one
+ * port. {@link #start(ServerConfig)} returns once it accepts connections; {@link #close()} stops
+ * it and releases the database.
+ */
+public final class HeraldServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HeraldServer.class);
+
+  private final ServerConfig config;
+  private final Database db;
+  private final Server jetty;
+  private final ServerConnector connector;
+  private final Notifications notifications;
+  private final ScheduledExecutorService background;
+  private final List<String> generatedSecrets;
+  private final ChangeLog changeLog;
+
+  private HeraldServer(ServerConfig config, Database db, Server jetty, ServerConnector connector,
+      Notifications notifications, ScheduledExecutorService background,
+      List<String> generatedSecrets, ChangeLog changeLog) {
+    this.config = config;
+    this.db = db;
+    this.jetty = jetty;
+    this.connector = connector;
+    this.notifications = notifications;
+    this.background = background;
+    this.generatedSecrets = generatedSecrets;
+    this.changeLog = changeLog;
+  }
+
+  public static HeraldServer start(ServerConfig config) throws Exception {
+    return start(config, InstantSource.system());
+  }
+
+  /** Starts with an injected clock (tests advance it instead of sleeping). */
+  public static HeraldServer start(ServerConfig config, InstantSource clock) throws Exception {
+    Database db;
+    if (config.jdbcUrl().isPresent()) {
+      db = Database.open(config.jdbcUrl().get(), config.dbUser().orElse(""),
+          config.dbPassword().orElse(""), 20);
+    } else {
+      Files.createDirectories(config.dataDir());
+      db = Database.embedded(config.dataDir());
+    }
+    try {
+      return start(config, clock, db);
+    } catch (Exception | Error e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  private static HeraldServer start(ServerConfig config, InstantSource clock, Database db)
+      throws Exception {
+    SecureRandom random = new SecureRandom();
+    SecretHash hasher = new SecretHash(config.secretHashIterations(), random);
+    ElementStore store = new ElementStore(db, clock);
+    ChangeLog changeLog = new ChangeLog(db);
+
+    Bootstrap boot = new Bootstrap(store, hasher::hash);
+    long shared = boot.sharedDomain();
+    List<String> generated = new ArrayList<>();
+    ensureUser(boot, store, shared, "api_client", "herald", config.apiKey(), "api_key", random,
+        generated, "API key");
+    ensureUser(boot, store, shared, "admin_user", "admin", config.adminPassword(), "password",
+        random, generated, "admin password");
+
+    ElementService elements = new ElementService(store, hasher::hash, shared);
+    Sessions sessions = new Sessions(new SessionStore(db), store, clock, random,
+        config.sessionIdle(), config.sessionAbsolute());
+
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    Gauge.builder("herald.sessions", sessions, Sessions::liveCount).register(metrics);
+
+    QueuedThreadPool pool = new QueuedThreadPool(200, 8);
+    pool.setName("herald-http");
+    pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    Server jetty = new Server(pool);
+    jetty.setStopTimeout(5_000);
+
+    Notifications notifications = new Notifications(jetty, changeLog, sessions, elements,
+        config.socket(), clock, metrics);
+    store.onCommit(notifications::wake);
+    Gauge.builder("herald.changelog.head", notifications, Notifications::position)
+        .description("highest change seq delivered to the notification fan-out")
+        .register(metrics);
+
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    ServerConnector connector;
+    if (config.tls().isPresent()) {
+      http.addCustomizer(new SecureRequestCustomizer(false));
+      connector = new ServerConnector(jetty,
+          new SslConnectionFactory(Tls.contextFactory(config.tls().get()), "http/1.1"),
+          new HttpConnectionFactory(http));
+    } else {
+      connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    }
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    jetty.addConnector(connector);
+    jetty.setHandler(new SmcHandler(elements, sessions,
+        new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
+        notifications::upgrade, config.allowedOrigins(), config.maxBodyBytes(),
+        notifications::isCaughtUp));
+    jetty.start();
+    notifications.start();
+
+    ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("herald-maintenance").daemon(true).factory());
+    background.scheduleWithFixedDelay(() -> run("session sweep", sessions::sweep), 1, 1,
+        TimeUnit.SECONDS);
+    background.scheduleWithFixedDelay(() -> run("change-log retention", () ->
+        changeLog.prune(clock.millis() - config.retentionAge().toMillis(),
+            config.retentionCount())), 10, 60, TimeUnit.SECONDS);
+
+    HeraldServer server = new HeraldServer(config, db, jetty, connector, notifications,
+        background, List.copyOf(generated), changeLog);
+    LOG.info("Herald listening on {}://{}:{}/", config.tls().isPresent() ? "https" : "http",
+        config.host(), server.port());
+    return server;
+  }
+
+  private static void ensureUser(Bootstrap boot, ElementStore store, long shared, String type,
+      String name, Optional<String> given, String kind, SecureRandom random,
+      List<String> generated, String label) {
+    if (given.isPresent()) {
+      boot.user(shared, type, name, given, kind);
+      return;
+    }
+    boolean hasCredential = store.findByName(shared, type, name)
+        .flatMap(r -> store.credential(r.key())).isPresent();
+    if (!hasCredential) {
+      byte[] b = new byte[12];
+      random.nextBytes(b);
+      String secret = HexFormat.of().formatHex(b);
+      boot.user(shared, type, name, Optional.of(secret), kind);
+      generated.add(label + " for " + type + " " + name + ": " + secret);
+    }
+  }
+
+  private static void run(String what, Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.warn("{} failed: {}", what, e.toString());
+    }
+  }
+
+  /** The port the server listens on (the real one when configured with port 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** Secrets generated on this start (printed once by {@code herald serve}); empty if none. */
+  public List<String> generatedSecrets() {
+    return generatedSecrets;
+  }
+
+  /** The highest seq in the change log. */
+  public long changeLogHead() {
+    return changeLog.head();
+  }
+
+  public Database database() {
+    return db;
+  }
+
+  @Override
+  public void close() throws Exception {
+    background.shutdownNow();
+    notifications.stop();
+    try {
+      jetty.stop();
+    } finally {
+      db.close();
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package dev.herald.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything {@code herald serve} can be told. Build with {@link #builder()}; every field has a
+ * default suitable for a developer machine.
+ *
+ * @param port TCP port; 0 picks a free one (see {@link HeraldServer#port()})
+ * @param dataDir where the embedded database lives
+ * @param jdbcUrl a database URL instead of the embedded one (PostgreSQL for several nodes)
+ * @param apiKey the API key of the {@code herald} api_client; generated on first start if empty
+ * @param adminPassword the password of the {@code admin} admin_user; generated if empty
+ * @param retentionAge changes older than this are pruned
+ * @param retentionCount at most this many newest changes are kept
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    Path dataDir,
+    Optional<String> jdbcUrl,
+    Optional<String> dbUser,
+    Optional<String> dbPassword,
+    Optional<String> apiKey,
+    Optional<String> adminPassword,
+    List<String> advertisedVersions,
+    Duration sessionIdle,
+    Duration sessionAbsolute,
+    Duration retentionAge,
+    long retentionCount,
+    int maxBodyBytes,
+    Set<String> allowedOrigins,
+    Optional<Tls> tls,
+    int secretHashIterations,
+    Socket socket) {
+
+  /** TLS from PEM files (certificate chain + private key) or a PKCS12/JKS keystore. */
+  public record Tls(
+      Optional<Path> certPem, Optional<Path> keyPem, Optional<Path> keystore, Optional<String> password) {}
+
+  /**
+   * Notification socket limits.
+   *
+   * @param outboxMessages frames queued for one connection before it counts as a slow consumer
+   * @param outboxBytes bytes queued for one connection before it counts as a slow consumer
+   */
+  public record Socket(
+      int maxFrameBytes,
+      int maxChannelsPerConnection,
+      int maxConnectionsPerSession,
+      int outboxMessages,
+      long outboxBytes) {
+    public static Socket defaults() {
+      return new Socket(64 * 1024, 256, 64, 10_000, 4L * 1024 * 1024);
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.host = host;
+    b.port = port;
+    b.dataDir = dataDir;
+    b.jdbcUrl = jdbcUrl;
+    b.dbUser = dbUser;
+    b.dbPassword = dbPassword;
+    b.apiKey = apiKey;
+    b.adminPassword = adminPassword;
+    b.advertisedVersions = advertisedVersions;
+    b.sessionIdle = sessionIdle;
+    b.sessionAbsolute = sessionAbsolute;
+    b.retentionAge = retentionAge;
+    b.retentionCount = retentionCount;
+    b.maxBodyBytes = maxBodyBytes;
+    b.allowedOrigins = allowedOrigins;
+    b.tls = tls;
+    b.secretHashIterations = secretHashIterations;
+    b.socket = socket;
+    return b;
+  }
+
+  /** Mutable builder; {@link #build()} validates. */
+  public static final class Builder {
+    private String host = "0.0.0.0";
+    private int port = 8082;
+    private Path dataDir = Path.of("herald-data");
+    private Optional<String> jdbcUrl = Optional.empty();
+    private Optional<String> dbUser = Optional.empty();
+    private Optional<String> dbPassword = Optional.empty();
+    private Optional<String> apiKey = Optional.empty();
+    private Optional<String> adminPassword = Optional.empty();
+    private List<String> advertisedVersions = List.of("7.2");
+    private Duration sessionIdle = Duration.ofMinutes(30);
+    private Duration sessionAbsolute = Duration.ofHours(12);
+    private Duration retentionAge = Duration.ofDays(7);
+    private long retentionCount = 1_000_000;
+    private int maxBodyBytes = 1_000_000;
+    private Set<String> allowedOrigins = Set.of();
+    private Optional<Tls> tls = Optional.empty();
+    private int secretHashIterations = 600_000;
+    private Socket socket = Socket.defaults();
+
+    public Builder host(String v) { host = v; return this; }
+    public Builder port(int v) { port = v; return this; }
+    public Builder dataDir(Path v) { dataDir = v; return this; }
+    public Builder jdbcUrl(String v) { jdbcUrl = Optional.ofNullable(v); return this; }
+    public Builder dbUser(String v) { dbUser = Optional.ofNullable(v); return this; }
+    public Builder dbPassword(String v) { dbPassword = Optional.ofNullable(v); return this; }
+    public Builder apiKey(String v) { apiKey = Optional.ofNullable(v); return this; }
+    public Builder adminPassword(String v) { adminPassword = Optional.ofNullable(v); return this; }
+    public Builder advertisedVersions(List<String> v) { advertisedVersions = v; return this; }
+    public Builder sessionIdle(Duration v) { sessionIdle = v; return this; }
+    public Builder sessionAbsolute(Duration v) { sessionAbsolute = v; return this; }
+    public Builder retentionAge(Duration v) { retentionAge = v; return this; }
+    public Builder retentionCount(long v) { retentionCount = v; return this; }
+    public Builder maxBodyBytes(int v) { maxBodyBytes = v; return this; }
+    public Builder allowedOrigins(Set<String> v) { allowedOrigins = v; return this; }
+    public Builder tls(Tls v) { tls = Optional.ofNullable(v); return this; }
+    public Builder secretHashIterations(int v) { secretHashIterations = v; return this; }
+    public Builder socket(Socket v) { socket = v; return this; }
+
+    public ServerConfig build() {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535: " + port);
+      }
+      if (retentionCount < 1) {
+        throw new IllegalArgumentException("retention count must be at least 1");
+      }
+      apiKey.ifPresent(k -> {
+        if (k.length() < 8) {
+          throw new IllegalArgumentException("the API key must have at least 8 characters");
+        }
+      });
+      adminPassword.ifPresent(k -> {
+        if (k.length() < 8) {
+          throw new IllegalArgumentException("the admin password must have at least 8 characters");
+        }
+      });
+      return new ServerConfig(host, port, dataDir, jdbcUrl, dbUser, dbPassword, apiKey,
+          adminPassword, List.copyOf(advertisedVersions), sessionIdle, sessionAbsolute,
+          retentionAge, retentionCount, maxBodyBytes, Set.copyOf(allowedOrigins), tls,
+          secretHashIterations, socket);
+    }
+  }
+}

@@ -1,0 +1,337 @@
+package dev.herald.server.element;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.store.Change;
+import dev.herald.server.store.Change.Action;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.ElementStore;
+import dev.herald.server.store.SearchQuery;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The element operations of the SMC API: create, read, update, delete, search and the trash /
+ * untrash / validate actions. Each write is one store transaction with its change rows.
+ *
+ * <p>Domains: a caller sees the elements of its own domain and of {@code Shared Domain}; it may
+ * write only those of its own domain. Domains themselves are {@code admin_domain} elements of
+ * Shared Domain.
+ */
+public final class ElementService {
+  /** Fields derived when rendering; never stored from a request body. */
+  private static final Set<String> DERIVED = Set.of("key", "link", "system", "read_only", "trashed");
+  /** Secret fields moved to the credential table: type → field names. */
+  private static final Map<String, Set<String>> SECRETS =
+      Map.of(
+          "api_client", Set.of("authentication_key", "authenticationkey"),
+          "admin_user", Set.of("password"),
+          "web_portal_user", Set.of("password"));
+
+  public static final String SHARED_DOMAIN = "Shared Domain";
+
+  private final ElementStore store;
+  private final SecretHasher hasher;
+  private final long sharedDomain;
+
+  public ElementService(ElementStore store, SecretHasher hasher, long sharedDomain) {
+    this.store = store;
+    this.hasher = hasher;
+    this.sharedDomain = sharedDomain;
+  }
+
+  /** Hashes secrets; implemented by the session package. */
+  public interface SecretHasher {
+    String hash(String secret);
+  }
+
+  public long sharedDomain() {
+    return sharedDomain;
+  }
+
+  public Set<Long> visibleDomains(Caller caller) {
+    return caller.domainKey() == sharedDomain
+        ? Set.of(sharedDomain)
+        : Set.of(caller.domainKey(), sharedDomain);
+  }
+
+  public ElementRecord create(Caller caller, String type, JsonNode json) {
+    requireType(type);
+    ObjectNode body = requireObject(json);
+    if (type.equals("admin_domain") && caller.domainKey() != sharedDomain) {
+      throw HeraldException.forbidden(
+          "Impossible to store the element.", "Domains can only be created from Shared Domain.");
+    }
+    Map<String, String> secrets = extractSecrets(type, body);
+    Validation.Result v = validate(caller, type, body, "Impossible to store the element");
+    String name = body.get("name").asText();
+    long key = store.newKey();
+    ElementRecord rec =
+        new ElementRecord(key, caller.domainKey(), type, name, Json.write(body), 1, false, false);
+    store.write(
+        tx -> {
+          tx.insert(rec, searchText(body));
+          tx.setReferences(key, v.references());
+          for (var s : secrets.entrySet()) {
+            tx.saveCredential(key, s.getKey(), hasher.hash(s.getValue()));
+          }
+          tx.record(pending(rec, Action.CREATE, caller));
+          return null;
+        });
+    return rec;
+  }
+
+  public ElementRecord get(Caller caller, String type, long key) {
+    requireType(type);
+    return store
+        .find(key)
+        .filter(r -> r.type().equals(type))
+        .filter(r -> visibleDomains(caller).contains(r.domainKey()))
+        .orElseThrow(() -> notFound(type, key));
+  }
+
+  public ElementRecord update(
+      Caller caller, String type, long key, JsonNode json, Optional<String> ifMatch) {
+    ObjectNode body = requireObject(json);
+    if (ifMatch.isEmpty()) {
+      throw new HeraldException(
+          428,
+          "Impossible to update the element.",
+          "Send the element's ETag in an If-Match (or Etag) header; GET the element to obtain it.");
+    }
+    Map<String, String> secrets = extractSecrets(type, body);
+    ElementRecord probe = writable(caller, type, key, "update");
+    Validation.Result v = validate(caller, type, body, "Impossible to update the element");
+    return store
+        .write(
+            tx -> {
+              ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
+              checkETag(ifMatch.get(), cur, "update");
+              ElementRecord next = cur.withBody(body.get("name").asText(), Json.write(body));
+              tx.update(next, searchText(body));
+              tx.setReferences(key, v.references());
+              for (var s : secrets.entrySet()) {
+                tx.saveCredential(key, s.getKey(), hasher.hash(s.getValue()));
+              }
+              tx.record(pending(next, Action.UPDATE, caller));
+              return next;
+            })
+        .value();
+  }
+
+  public void delete(Caller caller, String type, long key, Optional<String> ifMatch) {
+    writable(caller, type, key, "delete");
+    store.write(
+        tx -> {
+          ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
+          if (ifMatch.isPresent()) {
+            checkETag(ifMatch.get(), cur, "delete");
+          }
+          List<Long> referrers = tx.referrers(key);
+          if (!referrers.isEmpty()) {
+            List<String> names = new ArrayList<>();
+            for (ElementRecord r : store.findAll(referrers)) {
+              names.add(r.type() + " " + r.name());
+            }
+            throw HeraldException.badRequest(
+                "Impossible to delete the element " + cur.name() + ".",
+                "It is referenced by " + String.join(", ", names) + ".");
+          }
+          tx.delete(key);
+          tx.record(pending(cur, Action.DELETE, caller));
+          return null;
+        });
+  }
+
+  /** The action links every element offers: trash/untrash, and validate for policies. */
+  public ElementRecord act(Caller caller, String type, long key, String action) {
+    writable(caller, type, key, action);
+    return store
+        .write(
+            tx -> {
+              ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
+              switch (action) {
+                case "trash" -> {
+                  if (cur.trashed()) {
+                    throw HeraldException.badRequest(
+                        "Impossible to trash the element " + cur.name() + ".", "It is already in the trash.");
+                  }
+                  ElementRecord next = cur.withTrashed(true);
+                  tx.update(next, searchText((ObjectNode) parse(next.body())));
+                  tx.record(pending(next, Action.TRASHED, caller));
+                  return next;
+                }
+                case "untrash" -> {
+                  if (!cur.trashed()) {
+                    throw HeraldException.badRequest(
+                        "Impossible to restore the element " + cur.name() + ".", "It is not in the trash.");
+                  }
+                  ElementRecord next = cur.withTrashed(false);
+                  tx.update(next, searchText((ObjectNode) parse(next.body())));
+                  tx.record(pending(next, Action.UNTRASHED, caller));
+                  return next;
+                }
+                case "validate" -> {
+                  if (!Catalogue.isPolicy(type)) {
+                    throw HeraldException.notFound(
+                        "No action validate on " + type + ".", "Only policies can be validated.");
+                  }
+                  tx.record(pending(cur, Action.VALIDATING, caller));
+                  tx.record(pending(cur, Action.VALIDATED, caller));
+                  return cur;
+                }
+                default ->
+                    throw HeraldException.notFound(
+                        "No action " + action + " on " + type + ".",
+                        "Actions are trash, untrash and (for policies) validate.");
+              }
+            })
+        .value();
+  }
+
+  public List<ElementRecord> search(
+      Caller caller,
+      Set<String> types,
+      Optional<String> filter,
+      boolean exact,
+      boolean caseSensitive,
+      int limit) {
+    return store.search(
+        new SearchQuery(visibleDomains(caller), types, filter, exact, caseSensitive, limit));
+  }
+
+  /** Resolves an element href (as rendered by this server, any host and version) to a key. */
+  public Optional<ElementRecord> resolveHref(Caller caller, String href) {
+    int i = href.indexOf("/elements/");
+    if (i < 0) {
+      return Optional.empty();
+    }
+    String[] parts = href.substring(i + "/elements/".length()).split("/");
+    if (parts.length != 2) {
+      return Optional.empty();
+    }
+    try {
+      long key = Long.parseLong(parts[1]);
+      return store
+          .find(key)
+          .filter(r -> r.type().equals(parts[0]))
+          .filter(r -> visibleDomains(caller).contains(r.domainKey()));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private ElementRecord writable(Caller caller, String type, long key, String what) {
+    ElementRecord cur = get(caller, type, key);
+    if (cur.system()) {
+      throw HeraldException.forbidden(
+          "Impossible to " + what + " the element " + cur.name() + ".", "Cannot modify system element.");
+    }
+    if (cur.domainKey() != caller.domainKey()) {
+      throw HeraldException.forbidden(
+          "Impossible to " + what + " the element " + cur.name() + ".",
+          "It belongs to Shared Domain; log in to Shared Domain to change it.");
+    }
+    return cur;
+  }
+
+  private Validation.Result validate(Caller caller, String type, ObjectNode body, String message) {
+    for (String d : DERIVED) {
+      body.remove(d);
+    }
+    Validation.Result v =
+        Validation.validate(
+            type,
+            body,
+            href ->
+                resolveHref(caller, href).map(r -> new Validation.Member(r.key(), r.type())));
+    if (!v.errors().isEmpty()) {
+      JsonNode n = body.get("name");
+      String suffix = n != null && n.isTextual() ? " " + n.asText() + "." : ".";
+      throw new HeraldException(400, message + suffix, v.errors(), null);
+    }
+    return v;
+  }
+
+  private static Map<String, String> extractSecrets(String type, ObjectNode body) {
+    Map<String, String> out = new java.util.HashMap<>();
+    for (String f : SECRETS.getOrDefault(type, Set.of())) {
+      JsonNode n = body.remove(f);
+      if (n != null && !n.isNull()) {
+        if (!n.isTextual() || n.asText().length() < 8) {
+          throw HeraldException.badRequest(
+              "Impossible to store the element.", "Field " + f + " must be a string of 8 or more characters.");
+        }
+        out.put(type.equals("api_client") ? "api_key" : "password", n.asText());
+      }
+    }
+    return out;
+  }
+
+  private static void checkETag(String header, ElementRecord cur, String what) {
+    if (!ETags.matches(header, cur.key(), cur.version())) {
+      throw new HeraldException(
+          412,
+          "Impossible to " + what + " the element " + cur.name() + ".",
+          "The element was changed since you read it (ETag mismatch); GET it again and retry.");
+    }
+  }
+
+  private static void requireType(String type) {
+    if (!Catalogue.isRelName(type)) {
+      throw HeraldException.notFound(
+          "Unknown element type " + type + ".", "GET /{version}/api lists the element types.");
+    }
+  }
+
+  private static ObjectNode requireObject(JsonNode json) {
+    if (!(json instanceof ObjectNode o)) {
+      throw HeraldException.badRequest(
+          "Invalid element.", "The request body must be a JSON object.");
+    }
+    return o;
+  }
+
+  private static HeraldException notFound(String type, long key) {
+    return HeraldException.notFound(
+        "Element not found.", "No " + type + " element with key " + key + ".");
+  }
+
+  private static Change.Pending pending(ElementRecord r, Action a, Caller caller) {
+    return new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), a, caller.userName());
+  }
+
+  static JsonNode parse(String body) {
+    return Json.parseObject(body).orElseThrow();
+  }
+
+  /** Lower-cased string field values (except name) for case-insensitive filter searches. */
+  static String searchText(ObjectNode body) {
+    StringBuilder sb = new StringBuilder();
+    collect(body, sb, true);
+    String s = sb.toString().toLowerCase(Locale.ROOT);
+    return s.length() > 8000 ? s.substring(0, 8000) : s;
+  }
+
+  private static void collect(JsonNode n, StringBuilder sb, boolean top) {
+    if (n.isTextual()) {
+      sb.append(n.asText()).append('\n');
+    } else if (n.isObject()) {
+      n.properties()
+          .forEach(
+              e -> {
+                if (!(top && e.getKey().equals("name"))) {
+                  collect(e.getValue(), sb, false);
+                }
+              });
+    } else if (n.isArray()) {
+      n.forEach(c -> collect(c, sb, false));
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.herald.server.notify;
+
+import dev.herald.protocol.Command;
+import dev.herald.server.store.Change;
+import java.util.ArrayDeque;
+import java.util.Set;
+
+/**
+ * One subscription on one connection. Matching is by domain (the index), type (the index or
+ * {@link #all}), then the opt-in filters here.
+ *
+ * <p>State: a channel opened with {@code since} starts REPLAYING: live changes the feed hands it
+ * are held in {@link #held} (guarded by {@code this}) until the replay has caught up to the
+ * position the feed had when the channel was registered; then it turns LIVE and never holds
+ * again. The replay thread and the feed thread both enqueue under {@code this}, so a channel's
+ * frames reach the outbox in seq order with no gap and no duplicate.
+ */
+final class Channel {
+  final long id;
+  final Connection connection;
+  final Command.Subscribe command;
+  /** The RelNames it listens to (resolved pseudo contexts); empty means every type. */
+  final Set<String> types;
+  final boolean all;
+  /** Whether to answer with the legacy events list and/or seq (decides the frame rendered). */
+  final FrameStyle style;
+
+  /** Guarded by this. */
+  private boolean replaying;
+  /** Guarded by this: live changes held while replaying. */
+  private final ArrayDeque<Change> held = new ArrayDeque<>();
+  /** Highest seq enqueued on this channel; guarded by this. */
+  private long lastSeq;
+  /** Feed position when the last progress mark was sent; written by the feed thread only. */
+  long progressSeq;
+  long progressDueMs;
+  volatile boolean open = true;
+
+  Channel(long id, Connection connection, Command.Subscribe command, Set<String> types,
+      FrameStyle style, boolean replaying, long startSeq) {
+    this.id = id;
+    this.connection = connection;
+    this.command = command;
+    this.types = types;
+    this.all = types.isEmpty();
+    this.style = style;
+    this.replaying = replaying;
+    this.lastSeq = startSeq;
+    this.progressSeq = startSeq;
+  }
+
+  /** The opt-in filters: event types, element names, element keys. */
+  boolean accepts(Change c) {
+    return (command.types().isEmpty() || command.types().contains(c.action().wire()))
+        && (command.names().isEmpty() || command.names().contains(c.name()))
+        && (command.keys().isEmpty() || command.keys().contains(c.elementKey()))
+        && (all || types.contains(c.type()));
+  }
+
+  /** A live change from the feed (feed thread). Held while replaying. */
+  synchronized void live(Change c, byte[] frame) {
+    if (!open) {
+      return;
+    }
+    if (replaying) {
+      if (held.size() >= connection.outboxLimit()) {
+        connection.slowConsumer();
+        return;
+      }
+      held.add(c);
+      return;
+    }
+    emit(c.seq(), frame);
+  }
+
+  /** A replayed change (replay thread). */
+  synchronized void replayed(Change c, byte[] bytes) {
+    if (open && c.seq() > lastSeq) {
+      emit(c.seq(), bytes);
+    }
+  }
+
+  /** Ends the replay: sends what was held, then the channel is live. */
+  synchronized void goLive(FrameCache cache) {
+    while (!held.isEmpty()) {
+      Change c = held.poll();
+      if (c.seq() > lastSeq) {
+        emit(c.seq(), cache.render(c, connection.base(), this));
+      }
+    }
+    replaying = false;
+  }
+
+  synchronized boolean isReplaying() {
+    return replaying;
+  }
+
+  synchronized long lastSeq() {
+    return lastSeq;
+  }
+
+  private void emit(long seq, byte[] bytes) {
+    lastSeq = seq;
+    connection.enqueue(bytes, seq);
+  }
+}

@@ -1,0 +1,396 @@
+package dev.herald.server.notify;
+
+import dev.herald.protocol.Command;
+import dev.herald.protocol.Frames;
+import dev.herald.server.HeraldException;
+import dev.herald.server.element.Catalogue;
+import dev.herald.server.session.Session;
+import dev.herald.server.store.Change;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One notification socket. Incoming text messages are commands; outgoing frames go through a
+ * bounded outbox (messages and bytes) drained by one writer that hands Jetty many frames per
+ * flush. Nothing is sent that the client did not ask for: no pings, no binary frames.
+ *
+ * <p>Threads: commands run on Jetty's reading thread (a replay gets a virtual thread of its
+ * own); live frames are enqueued by the feed thread; the writer runs wherever Jetty completes a
+ * flush. The outbox is guarded by {@link #lock}.
+ */
+final class Connection implements FrameHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+  /** Close code for a consumer that fell too far behind (application range, documented). */
+  static final int CLOSE_SLOW_CONSUMER = 4001;
+  private static final int BATCH = 256;
+
+  private final Notifications hub;
+  final Session session;
+  private final String base;
+  private final boolean legacy;
+  private final int maxMessageBytes;
+  private final int maxChannels;
+  private final int outboxMessages;
+  private final long outboxBytes;
+  private final Map<Long, Channel> channels = new ConcurrentHashMap<>();
+  private long nextId; // guarded by reading thread (commands are handled one at a time)
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition room = lock.newCondition();
+  private final ArrayDeque<Out> outbox = new ArrayDeque<>(); // guarded by lock
+  private long queuedBytes; // guarded by lock
+  private boolean closing; // guarded by lock
+  private volatile long writtenSeq;
+  private final Writer writer = new Writer();
+
+  private CoreSession core;
+  private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+  private boolean partialTooBig;
+  private byte partialOpCode;
+
+  /** Heartbeat period in ms (0 = none) and next due time; owned by the feed thread after set. */
+  volatile long heartbeatMs;
+  long heartbeatDueMs;
+
+  private record Out(byte[] bytes, long seq) {}
+
+  Connection(Notifications hub, Session session, String base, boolean legacy, int maxMessageBytes,
+      int maxChannels, int outboxMessages, long outboxBytes) {
+    this.hub = hub;
+    this.session = session;
+    this.base = base;
+    this.legacy = legacy;
+    this.maxMessageBytes = maxMessageBytes;
+    this.maxChannels = maxChannels;
+    this.outboxMessages = outboxMessages;
+    this.outboxBytes = outboxBytes;
+  }
+
+  String base() {
+    return base;
+  }
+
+  int outboxLimit() {
+    return outboxMessages;
+  }
+
+  Set<Long> visibleDomains() {
+    return hub.visibleDomains(session);
+  }
+
+  // ---- FrameHandler ----
+
+  @Override
+  public void onOpen(CoreSession coreSession, Callback callback) {
+    this.core = coreSession;
+    hub.opened(this);
+    callback.succeeded();
+    coreSession.demand();
+  }
+
+  @Override
+  public void onFrame(Frame frame, Callback callback) {
+    try {
+      switch (frame.getOpCode()) {
+        case OpCode.TEXT, OpCode.BINARY -> {
+          partial.reset();
+          partialTooBig = false;
+          partialOpCode = frame.getOpCode();
+          append(frame);
+        }
+        case OpCode.CONTINUATION -> append(frame);
+        case OpCode.PING -> {
+          // Answer the client's pings; the server never pings (smc-python stops on a ping).
+          core.sendFrame(new Frame(OpCode.PONG, true, frame.getPayload()), Callback.NOOP, false);
+        }
+        default -> { }
+      }
+      callback.succeeded();
+    } catch (RuntimeException e) {
+      callback.failed(e);
+      return;
+    }
+    core.demand();
+  }
+
+  private void append(Frame frame) {
+    if (!partialTooBig) {
+      if (partial.size() + frame.getPayloadLength() > maxMessageBytes) {
+        partialTooBig = true;
+        partial.reset();
+      } else if (frame.hasPayload()) {
+        ByteBuffer p = frame.getPayload().slice();
+        byte[] b = new byte[p.remaining()];
+        p.get(b);
+        partial.writeBytes(b);
+      }
+    }
+    if (!frame.isFin()) {
+      return;
+    }
+    if (partialTooBig) {
+      control(Frames.failure("Message too large: the limit is " + maxMessageBytes + " bytes."));
+    } else if (partialOpCode == OpCode.BINARY) {
+      control(Frames.failure("Binary messages are not supported: send JSON text messages."));
+    } else {
+      handle(partial.toString(StandardCharsets.UTF_8));
+    }
+    partial.reset();
+  }
+
+  @Override
+  public void onError(Throwable cause, Callback callback) {
+    LOG.debug("notification socket error: {}", cause.toString());
+    callback.succeeded();
+  }
+
+  @Override
+  public void onClosed(CloseStatus closeStatus, Callback callback) {
+    lock.lock();
+    try {
+      closing = true;
+      outbox.clear();
+      queuedBytes = 0;
+      room.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (Channel ch : channels.values()) {
+      ch.open = false;
+      hub.unregister(ch);
+    }
+    channels.clear();
+    hub.closed(this);
+    callback.succeeded();
+  }
+
+  // ---- commands ----
+
+  private void handle(String text) {
+    switch (Command.parse(text)) {
+      case Command.Invalid inv -> control(Frames.failure(inv.reason()));
+      case Command.Unsubscribe u -> {
+        Channel ch = channels.remove(u.id());
+        if (ch == null) {
+          control(Frames.failure("No subscription with id " + u.id() + ".", u.id()));
+        } else {
+          ch.open = false;
+          hub.unregister(ch);
+          control(Frames.unsubscribed(u.id()));
+        }
+      }
+      case Command.Subscribe s -> subscribe(s);
+    }
+  }
+
+  private void subscribe(Command.Subscribe s) {
+    if (channels.size() >= maxChannels) {
+      control(Frames.failure("Too many subscriptions on this connection: the limit is "
+          + maxChannels + "."));
+      return;
+    }
+    Set<String> types = new LinkedHashSet<>();
+    for (String item : s.contexts()) {
+      Optional<Set<String>> family = Catalogue.context(item);
+      if (family.isEmpty()) {
+        control(Frames.failure("Unknown element type " + item
+            + " in context \"" + s.context() + "\"; GET /{version}/api lists the types."));
+        return;
+      }
+      types.addAll(family.get());
+    }
+    if (s.since().isPresent()) {
+      long since = s.since().get();
+      long oldest;
+      long head;
+      try {
+        oldest = hub.changeLog().oldestRetained();
+        head = hub.changeLog().head();
+      } catch (HeraldException e) {
+        control(Frames.failure("Cannot resume now: " + e.getMessage()));
+        return;
+      }
+      if (since < oldest - 1) {
+        control(Frames.historyExpired(s.context(), since, oldest, head));
+        return;
+      }
+      if (since > head) {
+        control(Frames.failure("since " + since + " is beyond the newest change (seq " + head + ")."));
+        return;
+      }
+    }
+    s.heartbeatSeconds().ifPresent(h -> hub.heartbeat(this, h * 1000L));
+    long id = nextId++;
+    Channel ch = new Channel(id, this, s, Set.copyOf(types),
+        new FrameStyle(id, legacy, s.withSeq()), s.since().isPresent(), s.since().orElse(0L));
+    channels.put(id, ch);
+    control(Frames.subscribed(s.context(), id));
+    long position = hub.register(ch);
+    if (s.since().isPresent()) {
+      Thread.ofVirtual().name("herald-replay-" + id).start(() -> hub.replay(ch, s.since().get(), position));
+    }
+  }
+
+  // ---- outbox ----
+
+  /** Enqueues a non-event frame (ack, failure, progress, heartbeat). */
+  void control(String text) {
+    enqueue(text.getBytes(StandardCharsets.UTF_8), -1);
+  }
+
+  /** Enqueues one frame; a full outbox makes this a slow consumer (never blocks). */
+  void enqueue(byte[] bytes, long seq) {
+    lock.lock();
+    try {
+      if (closing) {
+        return;
+      }
+      if (outbox.size() < outboxMessages && queuedBytes + bytes.length <= outboxBytes) {
+        outbox.add(new Out(bytes, seq));
+        queuedBytes += bytes.length;
+        bytes = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (bytes == null) {
+      writer.iterate();
+    } else {
+      slowConsumer();
+    }
+  }
+
+  /** Blocks (a replay thread) until the outbox is at most half full, or the connection closed. */
+  boolean awaitRoom() throws InterruptedException {
+    lock.lock();
+    try {
+      while (!closing && (outbox.size() > outboxMessages / 2 || queuedBytes > outboxBytes / 2)) {
+        room.await(1, TimeUnit.SECONDS);
+      }
+      return !closing;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Closes this connection by the slow-consumer policy (at most once). */
+  void slowConsumer() {
+    lock.lock();
+    try {
+      if (closing) {
+        return;
+      }
+      closing = true;
+    } finally {
+      lock.unlock();
+    }
+    hub.countSlowConsumer();
+    close(CLOSE_SLOW_CONSUMER, "slow consumer; delivered up to seq=" + writtenSeq);
+  }
+
+  /** Closes with a close frame; drops what was not yet handed to Jetty. */
+  void close(int code, String reason) {
+    lock.lock();
+    try {
+      closing = true;
+      outbox.clear();
+      queuedBytes = 0;
+      room.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (Channel ch : channels.values()) {
+      ch.open = false;
+    }
+    CoreSession c = core;
+    if (c != null) {
+      c.close(code, reason, Callback.NOOP);
+      // A reader that stopped reading cannot receive the close frame either: abort after a while.
+      hub.scheduleAbort(c);
+    }
+  }
+
+  /** Drains the outbox: many frames per flush, one flush in flight at a time. */
+  private final class Writer extends IteratingCallback {
+    private long batchSeq;
+
+    @Override
+    protected Action process() {
+      Out[] batch = new Out[BATCH];
+      int n = 0;
+      lock.lock();
+      try {
+        if (closing) {
+          return Action.IDLE;
+        }
+        while (n < BATCH && !outbox.isEmpty()) {
+          Out o = outbox.poll();
+          queuedBytes -= o.bytes().length;
+          batch[n++] = o;
+        }
+        room.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      if (n == 0) {
+        return Action.IDLE;
+      }
+      long max = -1;
+      for (int i = 0; i < n; i++) {
+        core.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(batch[i].bytes())), Callback.NOOP, true);
+        max = Math.max(max, batch[i].seq());
+      }
+      batchSeq = max;
+      core.flush(this);
+      return Action.SCHEDULED;
+    }
+
+    @Override
+    protected void onSuccess() {
+      if (batchSeq > writtenSeq) {
+        writtenSeq = batchSeq;
+      }
+    }
+
+    @Override
+    protected void onCompleteFailure(Throwable cause) {
+      LOG.debug("notification socket write failed: {}", cause.toString());
+      lock.lock();
+      try {
+        closing = true;
+        outbox.clear();
+        room.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      CoreSession c = core;
+      if (c != null) {
+        c.abort();
+      }
+    }
+  }
+
+  List<Channel> channels() {
+    return List.copyOf(channels.values());
+  }
+}

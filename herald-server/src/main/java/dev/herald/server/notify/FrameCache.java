@@ -1,0 +1,45 @@
+package dev.herald.server.notify;
+
+import dev.herald.protocol.Frames;
+import dev.herald.server.element.ElementJson;
+import dev.herald.server.store.Change;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Renders each distinct event frame once per change: thousands of subscribers on the same base
+ * URL and subscription id share one byte array. Used by one thread at a time (the feed thread
+ * for live changes; each replay has its own).
+ */
+final class FrameCache {
+  private record Key(String base, FrameStyle style) {}
+
+  private Change current;
+  private final Map<String, String> eventObjects = new HashMap<>();
+  private final Map<Key, byte[]> frames = new HashMap<>();
+
+  byte[] render(Change c, String base, Channel ch) {
+    if (c != current) {
+      current = c;
+      eventObjects.clear();
+      frames.clear();
+    }
+    return frames.computeIfAbsent(new Key(base, ch.style), k -> encode(c, k));
+  }
+
+  private byte[] encode(Change c, Key k) {
+    String obj = eventObjects.computeIfAbsent(k.base(), b ->
+        Frames.eventObject(c.action().wire(), ElementJson.href(b, c.type(), c.elementKey())));
+    FrameStyle s = k.style();
+    String text;
+    if (s.legacy()) {
+      text = s.withSeq() ? Frames.legacyEvent(obj, s.subscriptionId(), c.seq())
+          : Frames.legacyEvent(obj, s.subscriptionId());
+    } else {
+      text = s.withSeq() ? Frames.event(obj, s.subscriptionId(), c.seq())
+          : Frames.event(obj, s.subscriptionId());
+    }
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,378 @@
+package dev.herald.server.notify;
+
+import dev.herald.protocol.Frames;
+import dev.herald.server.HeraldException;
+import dev.herald.server.ServerConfig;
+import dev.herald.server.element.ElementService;
+import dev.herald.server.http.ApiVersions;
+import dev.herald.server.session.Session;
+import dev.herald.server.session.Sessions;
+import dev.herald.server.store.Change;
+import dev.herald.server.store.ChangeLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.Configuration;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.WebSocketComponents;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
+import org.eclipse.jetty.websocket.core.server.WebSocketMappings;
+import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
+import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The notification fan-out: one change-feed thread reads the change log in seq order and hands
+ * each change to the channels that match it (by domain, type and filters), rendering each
+ * distinct frame once; each connection's writer drains its own bounded outbox.
+ *
+ * <p>The feed is woken after every local commit and polls every {@link #POLL} as well (other
+ * writers, missed wake-ups). A database failure leaves sockets open; the feed retries with
+ * back-off from its last position, so subscribers lose nothing.
+ */
+public final class Notifications {
+  private static final Logger LOG = LoggerFactory.getLogger(Notifications.class);
+  private static final Duration POLL = Duration.ofMillis(250);
+  private static final int PAGE = 1000;
+
+  private final ChangeLog log;
+  private final Sessions sessions;
+  private final ElementService elements;
+  private final ServerConfig.Socket cfg;
+  private final InstantSource clock;
+  private final WebSocketMappings mappings;
+  private final SubscriptionIndex index = new SubscriptionIndex();
+  private final ReentrantLock publishLock = new ReentrantLock();
+  private final Map<String, Set<Connection>> bySession = new ConcurrentHashMap<>();
+  private final List<Channel> progressChannels = new CopyOnWriteArrayList<>();
+  private final List<Connection> heartbeatConnections = new CopyOnWriteArrayList<>();
+  private final AtomicLong wanted = new AtomicLong();
+  private final AtomicLong connections = new AtomicLong();
+  private final ScheduledExecutorService aborts = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().name("herald-socket-abort").daemon(true).factory());
+  private final Counter published;
+  private final Counter slowConsumers;
+  private final FrameCache liveCache = new FrameCache(); // feed thread only
+
+  /** Highest seq handed to the fan-out; written by the feed thread under publishLock. */
+  private volatile long position;
+  private volatile boolean running;
+  private volatile boolean caughtUp;
+  private Thread feed;
+  private long touchDueMs;
+
+  public Notifications(Server jetty, ChangeLog log, Sessions sessions, ElementService elements,
+      ServerConfig.Socket cfg, InstantSource clock, MeterRegistry metrics) {
+    this.log = log;
+    this.sessions = sessions;
+    this.elements = elements;
+    this.cfg = cfg;
+    this.clock = clock;
+    WebSocketComponents components = WebSocketServerComponents.ensureWebSocketComponents(jetty);
+    this.mappings = new WebSocketMappings(components);
+    sessions.onEnd(this::sessionEnded);
+    this.published = Counter.builder("herald.notify.changes").description("changes fanned out")
+        .register(metrics);
+    this.slowConsumers = Counter.builder("herald.notify.slow_consumers")
+        .description("connections closed by the slow-consumer policy").register(metrics);
+    Gauge.builder("herald.notify.connections", connections, AtomicLong::get).register(metrics);
+    Gauge.builder("herald.notify.channels", index, SubscriptionIndex::size).register(metrics);
+  }
+
+  /** Starts the feed at the current head: sockets get changes committed from now on. */
+  public void start() {
+    position = log.head();
+    caughtUp = true;
+    running = true;
+    feed = Thread.ofPlatform().name("herald-change-feed").daemon(true).start(this::runFeed);
+  }
+
+  public void stop() throws InterruptedException {
+    running = false;
+    if (feed != null) {
+      LockSupport.unpark(feed);
+      feed.join(5_000);
+    }
+    for (Set<Connection> set : bySession.values()) {
+      for (Connection c : set) {
+        c.close(1001, "server shutting down");
+      }
+    }
+    aborts.shutdownNow();
+  }
+
+  /** Called after a local commit that wrote changes up to {@code seq}. */
+  public void wake(long seq) {
+    wanted.accumulateAndGet(seq, Math::max);
+    Thread f = feed;
+    if (f != null) {
+      LockSupport.unpark(f);
+    }
+  }
+
+  public long position() {
+    return position;
+  }
+
+  /** Readiness: the feed runs and is not behind the log (as of its last read). */
+  public boolean isCaughtUp() {
+    return running && caughtUp;
+  }
+
+  ChangeLog changeLog() {
+    return log;
+  }
+
+  Set<Long> visibleDomains(Session s) {
+    return elements.visibleDomains(s.caller());
+  }
+
+  // ---- upgrade ----
+
+  /** The {@link dev.herald.server.http.SocketEndpoint} of the HTTP layer. */
+  public boolean upgrade(Request request, Response response, Callback callback, Session session,
+      String version, String base) {
+    Set<Connection> mine = bySession.get(session.idHash());
+    if (mine != null && mine.size() >= cfg.maxConnectionsPerSession()) {
+      throw new HeraldException(429, "Too many notification sockets for this session.",
+          List.of("The limit is " + cfg.maxConnectionsPerSession() + "; close one first."), null);
+    }
+    boolean legacy = ApiVersions.legacyEvents(version);
+    WebSocketNegotiator negotiator = new WebSocketNegotiator.AbstractNegotiator() {
+      @Override
+      public FrameHandler negotiate(ServerUpgradeRequest req, ServerUpgradeResponse res,
+          Callback cb) {
+        res.setExtensions(List.of()); // SMC negotiates no extension (no permessage-deflate)
+        return new Connection(Notifications.this, session, base, legacy, cfg.maxFrameBytes(),
+            cfg.maxChannelsPerConnection(), cfg.outboxMessages(), cfg.outboxBytes());
+      }
+
+      @Override
+      public void customize(Configuration c) {
+        c.setIdleTimeout(Duration.ZERO); // a quiet listener waits forever, as on SMC
+        c.setMaxFrameSize(cfg.maxFrameBytes());
+        c.setMaxTextMessageSize(cfg.maxFrameBytes());
+        c.setMaxBinaryMessageSize(cfg.maxFrameBytes());
+        c.setOutputBufferSize(32 * 1024);
+      }
+    };
+    return mappings.upgrade(negotiator, request, response, callback, null);
+  }
+
+  void opened(Connection c) {
+    if (!sessions.isLive(c.session.idHash())) {
+      c.close(1000, "session ended");
+      return;
+    }
+    bySession.computeIfAbsent(c.session.idHash(), k -> ConcurrentHashMap.newKeySet()).add(c);
+    connections.incrementAndGet();
+  }
+
+  void closed(Connection c) {
+    Set<Connection> set = bySession.get(c.session.idHash());
+    if (set != null && set.remove(c)) {
+      connections.decrementAndGet();
+      if (set.isEmpty()) {
+        bySession.remove(c.session.idHash(), set);
+      }
+    }
+    heartbeatConnections.remove(c);
+  }
+
+  private void sessionEnded(String idHash) {
+    Set<Connection> set = bySession.remove(idHash);
+    if (set != null) {
+      for (Connection c : set) {
+        c.close(1000, "session ended");
+      }
+    }
+  }
+
+  void heartbeat(Connection c, long periodMs) {
+    if (c.heartbeatMs == 0 || periodMs < c.heartbeatMs) {
+      c.heartbeatMs = periodMs;
+      c.heartbeatDueMs = clock.millis() + periodMs;
+    }
+    if (!heartbeatConnections.contains(c)) {
+      heartbeatConnections.add(c);
+    }
+  }
+
+  void scheduleAbort(CoreSession core) {
+    try {
+      aborts.schedule(() -> {
+        if (!core.isClosed()) {
+          core.abort();
+        }
+      }, 5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      core.abort(); // shutting down
+    }
+  }
+
+  void countSlowConsumer() {
+    slowConsumers.increment();
+  }
+
+  // ---- channels ----
+
+  /**
+   * Adds a channel to the index between two published batches.
+   *
+   * @return the feed position: the channel gets every matching change after it live
+   */
+  long register(Channel ch) {
+    publishLock.lock();
+    try {
+      index.add(ch, visibleDomains(ch.connection.session));
+      if (ch.command.progressSeconds().isPresent()) {
+        ch.progressSeq = Math.max(ch.progressSeq, position);
+        ch.progressDueMs = clock.millis() + ch.command.progressSeconds().get() * 1000L;
+        progressChannels.add(ch);
+      }
+      return position;
+    } finally {
+      publishLock.unlock();
+    }
+  }
+
+  void unregister(Channel ch) {
+    index.remove(ch, visibleDomains(ch.connection.session));
+    progressChannels.remove(ch);
+  }
+
+  /**
+   * Replays (since, upTo] from the log into a REPLAYING channel, waiting for outbox room, then
+   * turns it live. Runs on its own virtual thread.
+   */
+  void replay(Channel ch, long since, long upTo) {
+    Connection conn = ch.connection;
+    Set<Long> domains = visibleDomains(conn.session);
+    FrameCache cache = new FrameCache();
+    long cursor = since;
+    try {
+      while (cursor < upTo && ch.open) {
+        List<Change> page = log.readAfter(cursor, PAGE);
+        if (page.isEmpty()) {
+          break;
+        }
+        for (Change c : page) {
+          if (c.seq() > upTo) {
+            break;
+          }
+          cursor = c.seq();
+          if (domains.contains(c.domainKey()) && ch.accepts(c)) {
+            if (!conn.awaitRoom()) {
+              return;
+            }
+            ch.replayed(c, cache.render(c, conn.base(), ch));
+          }
+        }
+        cursor = Math.min(Math.max(cursor, page.get(page.size() - 1).seq()), upTo);
+      }
+      ch.goLive(cache);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.warn("replay for subscription {} failed: {}", ch.id, e.toString());
+      conn.close(1011, "replay failed; resume again");
+    }
+  }
+
+  // ---- the feed ----
+
+  private void runFeed() {
+    long backoffMs = 100;
+    while (running) {
+      try {
+        List<Change> batch = log.readAfter(position, PAGE);
+        if (!batch.isEmpty()) {
+          publish(batch);
+          caughtUp = batch.size() < PAGE;
+          backoffMs = 100;
+          continue;
+        }
+        caughtUp = true;
+        backoffMs = 100;
+        housekeeping();
+        if (wanted.get() <= position) {
+          LockSupport.parkNanos(POLL.toNanos());
+        }
+      } catch (RuntimeException e) {
+        caughtUp = false;
+        LOG.warn("change feed cannot read the log (retrying in {} ms): {}", backoffMs, e.toString());
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    }
+  }
+
+  private void publish(List<Change> batch) {
+    publishLock.lock();
+    try {
+      for (Change c : batch) {
+        dispatch(c, index.all(c.domainKey()));
+        dispatch(c, index.byType(c.domainKey(), c.type()));
+        position = c.seq();
+      }
+    } finally {
+      publishLock.unlock();
+    }
+    published.increment(batch.size());
+  }
+
+  private void dispatch(Change c, Channel[] channels) {
+    for (Channel ch : channels) {
+      if (ch.accepts(c)) {
+        ch.live(c, liveCache.render(c, ch.connection.base(), ch));
+      }
+    }
+  }
+
+  /** Progress marks, heartbeats and keeping sessions with open sockets alive (feed thread). */
+  private void housekeeping() {
+    long now = clock.millis();
+    long pos = position;
+    for (Channel ch : progressChannels) {
+      if (now >= ch.progressDueMs && !ch.isReplaying()) {
+        ch.progressDueMs = now + ch.command.progressSeconds().orElse(1) * 1000L;
+        if (pos > Math.max(ch.progressSeq, ch.lastSeq())) {
+          ch.progressSeq = pos;
+          ch.connection.control(Frames.progress(ch.id, pos));
+        }
+      }
+    }
+    for (Connection c : heartbeatConnections) {
+      if (now >= c.heartbeatDueMs) {
+        c.heartbeatDueMs = now + c.heartbeatMs;
+        c.control(Frames.heartbeat(pos));
+      }
+    }
+    if (now >= touchDueMs) {
+      touchDueMs = now + 10_000;
+      for (String hash : bySession.keySet()) {
+        sessions.touch(hash);
+      }
+    }
+  }
+}

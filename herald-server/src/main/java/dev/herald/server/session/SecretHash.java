@@ -1,0 +1,53 @@
+package dev.herald.server.session;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * Salted slow hashes for API keys and passwords (PBKDF2-HMAC-SHA256, from the JDK), stored as
+ * {@code pbkdf2-sha256$ITERATIONS$SALT$HASH}. Verification compares in constant time.
+ */
+public final class SecretHash {
+  /** OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256. */
+  public static final int DEFAULT_ITERATIONS = 600_000;
+
+  private final int iterations;
+  private final SecureRandom random;
+
+  public SecretHash(int iterations, SecureRandom random) {
+    this.iterations = iterations;
+    this.random = random;
+  }
+
+  public String hash(String secret) {
+    byte[] salt = new byte[16];
+    random.nextBytes(salt);
+    byte[] h = derive(secret, salt, iterations);
+    Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+    return "pbkdf2-sha256$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(h);
+  }
+
+  public static boolean verify(String secret, String stored) {
+    String[] p = stored.split("\\$");
+    if (p.length != 4 || !p[0].equals("pbkdf2-sha256")) {
+      return false;
+    }
+    Base64.Decoder d = Base64.getDecoder();
+    byte[] expected = d.decode(p[3]);
+    byte[] actual = derive(secret, d.decode(p[2]), Integer.parseInt(p[1]));
+    return MessageDigest.isEqual(expected, actual);
+  }
+
+  private static byte[] derive(String secret, byte[] salt, int iterations) {
+    try {
+      PBEKeySpec spec = new PBEKeySpec(secret.toCharArray(), salt, iterations, 256);
+      return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("PBKDF2WithHmacSHA256 is part of every JDK", e);
+    }
+  }
+}

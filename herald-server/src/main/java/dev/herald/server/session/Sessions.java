@@ -1,0 +1,225 @@
+package dev.herald.server.session;
+
+import dev.herald.server.HeraldException;
+import dev.herald.server.element.Caller;
+import dev.herald.server.element.ElementService;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.ElementStore;
+import dev.herald.server.store.SessionStore;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Login, session lookup, logout and expiry. Session ids are 128 random bits from
+ * {@link SecureRandom}, base64url-encoded; only their SHA-256 is stored. A session ends when it
+ * is idle longer than {@code idleTimeout}, older than {@code absoluteTimeout}, or logged out;
+ * listeners registered with {@link #onEnd} then learn its id hash (to close its sockets).
+ *
+ * <p>Lookups are served from a local cache; the database row is touched at most every
+ * {@code TOUCH_EVERY} so the hot path does no write per request.
+ */
+public final class Sessions {
+  private static final long TOUCH_EVERY_MS = 5_000;
+
+  private final SessionStore store;
+  private final ElementStore elements;
+  private final InstantSource clock;
+  private final SecureRandom random;
+  private final Duration idleTimeout;
+  private final Duration absoluteTimeout;
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
+  private final LoginThrottle throttle;
+
+  private static final class Cached {
+    final Session session;
+    volatile long lastSeenMs;
+    volatile long persistedMs;
+
+    Cached(Session session, long lastSeenMs) {
+      this.session = session;
+      this.lastSeenMs = lastSeenMs;
+      this.persistedMs = lastSeenMs;
+    }
+  }
+
+  public Sessions(
+      SessionStore store,
+      ElementStore elements,
+      InstantSource clock,
+      SecureRandom random,
+      Duration idleTimeout,
+      Duration absoluteTimeout) {
+    this.store = store;
+    this.elements = elements;
+    this.clock = clock;
+    this.random = random;
+    this.idleTimeout = idleTimeout;
+    this.absoluteTimeout = absoluteTimeout;
+    this.throttle = new LoginThrottle(clock, 10, Duration.ofMinutes(1));
+  }
+
+  public void onEnd(Consumer<String> listener) {
+    endListeners.add(listener);
+  }
+
+  /** A new session id (the cookie value) and the session it opens. */
+  public record Opened(String id, Session session) {}
+
+  /**
+   * API-key login: the key is checked against every {@code api_client}'s salted hash (there are
+   * few; each check is deliberately slow).
+   */
+  public Opened loginWithKey(String remote, String apiKey, String domain) {
+    throttle.check(remote);
+    for (ElementRecord c : elements.listByType("api_client")) {
+      Optional<String> hash = elements.credential(c.key());
+      if (hash.isPresent() && SecretHash.verify(apiKey, hash.get())) {
+        return open(c, domain);
+      }
+    }
+    throttle.failed(remote);
+    throw HeraldException.unauthorized("Login failed: invalid authentication key.");
+  }
+
+  public Opened loginWithPassword(String remote, String login, String password, String domain) {
+    throttle.check(remote);
+    for (ElementRecord u : elements.listByType("admin_user")) {
+      if (u.name().equals(login)) {
+        Optional<String> hash = elements.credential(u.key());
+        if (hash.isPresent() && SecretHash.verify(password, hash.get())) {
+          return open(u, domain);
+        }
+      }
+    }
+    throttle.failed(remote);
+    throw HeraldException.unauthorized("Login failed: invalid user name or password.");
+  }
+
+  private Opened open(ElementRecord user, String domainName) {
+    long domain = resolveDomain(domainName);
+    byte[] raw = new byte[16];
+    random.nextBytes(raw);
+    String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    String hash = sha256(id);
+    long now = clock.millis();
+    store.insert(new SessionStore.Row(hash, user.key(), domain, now, now));
+    Session s = new Session(hash, new Caller(user.key(), user.name(), domain), now);
+    cache.put(hash, new Cached(s, now));
+    return new Opened(id, s);
+  }
+
+  private long resolveDomain(String name) {
+    String n = name == null || name.isBlank() ? ElementService.SHARED_DOMAIN : name;
+    for (ElementRecord d : elements.listByType("admin_domain")) {
+      if (d.name().equals(n) && !d.trashed()) {
+        return d.system() ? d.key() : d.key();
+      }
+    }
+    // 403, not 401: smc-python reacts to 401 with a re-login loop.
+    throw HeraldException.forbidden("Login failed: unknown domain " + n + ".");
+  }
+
+  /** The live session for a cookie value; refreshes its idle timer. */
+  public Optional<Session> resolve(String id) {
+    if (id == null || id.isEmpty() || id.length() > 64) {
+      return Optional.empty();
+    }
+    String hash = sha256(id);
+    long now = clock.millis();
+    Cached c = cache.get(hash);
+    if (c == null) {
+      Optional<SessionStore.Row> row = store.find(hash);
+      if (row.isEmpty()) {
+        return Optional.empty();
+      }
+      SessionStore.Row r = row.get();
+      String userName = elements.find(r.userKey()).map(ElementRecord::name).orElse("unknown");
+      c = new Cached(new Session(hash, new Caller(r.userKey(), userName, r.domainKey()), r.createdMs()),
+          r.lastSeenMs());
+      cache.put(hash, c);
+    }
+    if (expired(c, now)) {
+      end(hash);
+      return Optional.empty();
+    }
+    c.lastSeenMs = now;
+    if (now - c.persistedMs >= TOUCH_EVERY_MS) {
+      c.persistedMs = now;
+      store.touch(hash, now);
+    }
+    return Optional.of(c.session);
+  }
+
+  /** Keeps a session from idle expiry (an open notification socket counts as activity). */
+  public void touch(String idHash) {
+    Cached c = cache.get(idHash);
+    if (c != null && !expired(c, clock.millis())) {
+      c.lastSeenMs = clock.millis();
+    }
+  }
+
+  public boolean isLive(String idHash) {
+    Cached c = cache.get(idHash);
+    return c != null && !expired(c, clock.millis());
+  }
+
+  private boolean expired(Cached c, long now) {
+    return now - c.lastSeenMs > idleTimeout.toMillis()
+        || now - c.session.createdMs() > absoluteTimeout.toMillis();
+  }
+
+  public void logout(Session s) {
+    end(s.idHash());
+  }
+
+  private void end(String hash) {
+    cache.remove(hash);
+    store.delete(hash);
+    for (Consumer<String> l : endListeners) {
+      l.accept(hash);
+    }
+  }
+
+  /** Ends every expired session; run periodically. Returns how many ended. */
+  public int sweep() {
+    long now = clock.millis();
+    int n = 0;
+    for (var e : cache.entrySet()) {
+      Cached c = e.getValue();
+      if (expired(c, now)) {
+        end(e.getKey());
+        n++;
+      } else if (c.lastSeenMs > c.persistedMs) {
+        c.persistedMs = c.lastSeenMs;
+        store.touch(e.getKey(), c.lastSeenMs);
+      }
+    }
+    store.deleteExpired(now - idleTimeout.toMillis(), now - absoluteTimeout.toMillis());
+    return n;
+  }
+
+  public int liveCount() {
+    return cache.size();
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

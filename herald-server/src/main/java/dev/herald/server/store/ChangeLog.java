@@ -1,0 +1,122 @@
+package dev.herald.server.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads and prunes the durable change log. Thread-safe; every call uses its own connection. */
+public final class ChangeLog {
+  private final Database db;
+
+  public ChangeLog(Database db) {
+    this.db = db;
+  }
+
+  /** Committed changes with seq &gt; {@code after}, in seq order, at most {@code limit}. */
+  public List<Change> readAfter(long after, int limit) {
+    try (Connection c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT seq, domain_key, type, element_key, name, action, at_millis, actor"
+                    + " FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
+      ps.setLong(1, after);
+      ps.setInt(2, limit);
+      List<Change> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new Change(
+                  rs.getLong(1),
+                  rs.getLong(2),
+                  rs.getString(3),
+                  rs.getLong(4),
+                  rs.getString(5),
+                  Change.Action.fromWire(rs.getString(6)).orElseThrow(),
+                  rs.getLong(7),
+                  rs.getString(8)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  /** The highest committed seq (0 when nothing was ever written). */
+  public long head() {
+    return single("SELECT seq FROM change_head WHERE id = 1", 0);
+  }
+
+  /**
+   * The oldest seq still retained. When the log is empty (all pruned, or nothing written) this
+   * is {@code head() + 1}: a client at position {@code head()} has missed nothing.
+   */
+  public long oldestRetained() {
+    try (Connection c = db.connection()) {
+      c.setAutoCommit(false);
+      try {
+        long min = single(c, "SELECT MIN(seq) FROM change_log", 0);
+        long head = single(c, "SELECT seq FROM change_head WHERE id = 1", 0);
+        c.commit();
+        return min > 0 ? min : head + 1;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  /**
+   * Deletes changes older than {@code olderThanMillis} and all but the newest {@code keep}.
+   *
+   * @return the number of rows deleted
+   */
+  public int prune(long olderThanMillis, long keep) {
+    try (Connection c = db.connection()) {
+      long head = single(c, "SELECT seq FROM change_head WHERE id = 1", 0);
+      int deleted = 0;
+      // Delete in bounded batches so a large prune never holds long locks.
+      while (true) {
+        int n;
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "DELETE FROM change_log WHERE seq IN (SELECT seq FROM change_log"
+                    + " WHERE at_millis < ? OR seq <= ? ORDER BY seq LIMIT 10000)")) {
+          ps.setLong(1, olderThanMillis);
+          ps.setLong(2, head - keep);
+          n = ps.executeUpdate();
+        }
+        deleted += n;
+        if (n < 10000) {
+          return deleted;
+        }
+      }
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  private long single(String sql, long dflt) {
+    try (Connection c = db.connection()) {
+      return single(c, sql, dflt);
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  private static long single(Connection c, String sql, long dflt) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      if (rs.next()) {
+        long v = rs.getLong(1);
+        return rs.wasNull() ? dflt : v;
+      }
+      return dflt;
+    }
+  }
+}

@@ -1,0 +1,445 @@
+package dev.herald.server.store;
+
+import dev.herald.server.HeraldException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+
+/**
+ * Elements and the change log, over JDBC. Every write runs in one transaction that also appends
+ * its change rows; a change exists iff its transaction committed.
+ *
+ * <p>Seq order equals commit order: the change rows are numbered while holding the
+ * {@code change_head} row lock (taken by an UPDATE as the last statement of the transaction) and
+ * the lock is held until commit, so once a reader sees seq N, every seq below N is committed.
+ * Within one process an extra fair lock keeps writers from queueing inside the database.
+ */
+public final class ElementStore {
+  private static final String COLUMNS =
+      "element_key, domain_key, type, name, body, version, trashed, system_elem";
+
+  private final Database db;
+  private final InstantSource clock;
+  private final ReentrantLock commitLock = new ReentrantLock(true);
+  private final KeyAllocator keys;
+  private volatile LongConsumer onCommit = seq -> {};
+
+  public ElementStore(Database db, InstantSource clock) {
+    this.db = db;
+    this.clock = clock;
+    this.keys = new KeyAllocator(db);
+  }
+
+  /** Called after every commit with the highest seq it wrote (on the committing thread). */
+  public void onCommit(LongConsumer listener) {
+    this.onCommit = listener;
+  }
+
+  /** The work of one write transaction. It may throw HeraldException to roll back. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(WriteTx tx) throws SQLException;
+  }
+
+  /** A write and the seq of its last change (0 when it recorded none). */
+  public record Committed<T>(T value, long lastSeq) {}
+
+  public long newKey() {
+    return keys.next();
+  }
+
+  public <T> Committed<T> write(Work<T> work) {
+    try (Connection c = db.connection()) {
+      c.setAutoCommit(false);
+      try {
+        WriteTx tx = new WriteTx(c);
+        T value = work.run(tx);
+        long last = 0;
+        commitLock.lock();
+        try {
+          if (!tx.changes.isEmpty()) {
+            last = appendChanges(c, tx.changes);
+          }
+          c.commit();
+        } finally {
+          commitLock.unlock();
+        }
+        if (last > 0) {
+          onCommit.accept(last);
+        }
+        return new Committed<>(value, last);
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  private long appendChanges(Connection c, List<Change.Pending> changes) throws SQLException {
+    long head;
+    try (PreparedStatement up =
+        c.prepareStatement("UPDATE change_head SET seq = seq + ? WHERE id = 1")) {
+      up.setLong(1, changes.size());
+      up.executeUpdate();
+    }
+    try (PreparedStatement q = c.prepareStatement("SELECT seq FROM change_head WHERE id = 1");
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      head = rs.getLong(1);
+    }
+    long seq = head - changes.size();
+    long now = clock.millis();
+    try (PreparedStatement ins =
+        c.prepareStatement(
+            "INSERT INTO change_log (seq, domain_key, type, element_key, name, action, at_millis,"
+                + " actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (Change.Pending p : changes) {
+        ins.setLong(1, ++seq);
+        ins.setLong(2, p.domainKey());
+        ins.setString(3, p.type());
+        ins.setLong(4, p.elementKey());
+        ins.setString(5, p.name());
+        ins.setString(6, p.action().wire());
+        ins.setLong(7, now);
+        ins.setString(8, p.actor());
+        ins.addBatch();
+      }
+      ins.executeBatch();
+    }
+    return head;
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // the connection is broken; the pool discards it
+    }
+  }
+
+  /** The statements a write transaction may run. Not thread-safe; lives inside {@link #write}. */
+  public static final class WriteTx {
+    private final Connection c;
+    private final List<Change.Pending> changes = new ArrayList<>();
+
+    private WriteTx(Connection c) {
+      this.c = c;
+    }
+
+    public void record(Change.Pending change) {
+      changes.add(change);
+    }
+
+    /** Reads an element inside the transaction, locking its row until commit. */
+    public Optional<ElementRecord> lock(long key) throws SQLException {
+      try (PreparedStatement q =
+          c.prepareStatement("SELECT " + COLUMNS + " FROM element WHERE element_key = ? FOR UPDATE")) {
+        q.setLong(1, key);
+        try (ResultSet rs = q.executeQuery()) {
+          return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+        }
+      }
+    }
+
+    /** Inserts; a duplicate (domain, type, name) raises 400 with SMC's wording. */
+    public void insert(ElementRecord e, String searchText) throws SQLException {
+      try (PreparedStatement ins =
+          c.prepareStatement(
+              "INSERT INTO element (" + COLUMNS + ", search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        ins.setLong(1, e.key());
+        ins.setLong(2, e.domainKey());
+        ins.setString(3, e.type());
+        ins.setString(4, e.name());
+        ins.setString(5, e.body());
+        ins.setLong(6, e.version());
+        ins.setBoolean(7, e.trashed());
+        ins.setBoolean(8, e.system());
+        ins.setString(9, searchText);
+        ins.executeUpdate();
+      } catch (SQLException ex) {
+        throw duplicateOr(ex, e.name());
+      }
+    }
+
+    public void update(ElementRecord e, String searchText) throws SQLException {
+      try (PreparedStatement up =
+          c.prepareStatement(
+              "UPDATE element SET name = ?, body = ?, version = ?, trashed = ?, search_text = ?"
+                  + " WHERE element_key = ?")) {
+        up.setString(1, e.name());
+        up.setString(2, e.body());
+        up.setLong(3, e.version());
+        up.setBoolean(4, e.trashed());
+        up.setString(5, searchText);
+        up.setLong(6, e.key());
+        up.executeUpdate();
+      } catch (SQLException ex) {
+        throw duplicateOr(ex, e.name());
+      }
+    }
+
+    public void delete(long key) throws SQLException {
+      try (PreparedStatement del = c.prepareStatement("DELETE FROM element WHERE element_key = ?");
+          PreparedStatement refs = c.prepareStatement("DELETE FROM element_ref WHERE from_key = ?")) {
+        del.setLong(1, key);
+        del.executeUpdate();
+        refs.setLong(1, key);
+        refs.executeUpdate();
+      }
+    }
+
+    /** Replaces the outgoing references of {@code from}. */
+    public void setReferences(long from, Collection<Long> to) throws SQLException {
+      try (PreparedStatement del = c.prepareStatement("DELETE FROM element_ref WHERE from_key = ?")) {
+        del.setLong(1, from);
+        del.executeUpdate();
+      }
+      if (to.isEmpty()) {
+        return;
+      }
+      try (PreparedStatement ins =
+          c.prepareStatement("INSERT INTO element_ref (from_key, to_key) VALUES (?, ?)")) {
+        for (long t : to.stream().distinct().toList()) {
+          ins.setLong(1, from);
+          ins.setLong(2, t);
+          ins.addBatch();
+        }
+        ins.executeBatch();
+      }
+    }
+
+    /** Keys of the elements that reference {@code key}. */
+    public List<Long> referrers(long key) throws SQLException {
+      return ElementStore.referrers(c, key);
+    }
+
+    public void saveCredential(long key, String kind, String hash) throws SQLException {
+      try (PreparedStatement del = c.prepareStatement("DELETE FROM credential WHERE element_key = ?")) {
+        del.setLong(1, key);
+        del.executeUpdate();
+      }
+      try (PreparedStatement ins =
+          c.prepareStatement(
+              "INSERT INTO credential (element_key, kind, secret_hash) VALUES (?, ?, ?)")) {
+        ins.setLong(1, key);
+        ins.setString(2, kind);
+        ins.setString(3, hash);
+        ins.executeUpdate();
+      }
+    }
+
+    private static SQLException duplicateOr(SQLException ex, String name) {
+      if (StoreException.isUniqueViolation(ex)) {
+        throw HeraldException.badRequest(
+            "Impossible to store the element " + name + ".",
+            "Element name " + name + " is already used.");
+      }
+      return ex;
+    }
+  }
+
+  static List<Long> referrers(Connection c, long key) throws SQLException {
+    try (PreparedStatement q =
+        c.prepareStatement("SELECT from_key FROM element_ref WHERE to_key = ? ORDER BY from_key")) {
+      q.setLong(1, key);
+      List<Long> out = new ArrayList<>();
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1));
+        }
+      }
+      return out;
+    }
+  }
+
+  public Optional<ElementRecord> find(long key) {
+    return query(
+        "SELECT " + COLUMNS + " FROM element WHERE element_key = ?",
+        ps -> ps.setLong(1, key),
+        1).stream().findFirst();
+  }
+
+  public List<ElementRecord> findAll(Collection<Long> keys) {
+    List<ElementRecord> out = new ArrayList<>();
+    for (long k : keys) {
+      find(k).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  public Optional<ElementRecord> findByName(long domain, String type, String name) {
+    return query(
+        "SELECT " + COLUMNS + " FROM element WHERE domain_key = ? AND type = ? AND name = ?",
+        ps -> {
+          ps.setLong(1, domain);
+          ps.setString(2, type);
+          ps.setString(3, name);
+        },
+        1).stream().findFirst();
+  }
+
+  public List<ElementRecord> listByType(String type) {
+    return query(
+        "SELECT " + COLUMNS + " FROM element WHERE type = ? ORDER BY element_key",
+        ps -> ps.setString(1, type),
+        Integer.MAX_VALUE);
+  }
+
+  public List<Long> referrers(long key) {
+    try (Connection c = db.connection()) {
+      return referrers(c, key);
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  /** Untrashed elements matching {@code q}, ordered by type then name. */
+  public List<ElementRecord> search(SearchQuery q) {
+    StringBuilder sql =
+        new StringBuilder("SELECT " + COLUMNS + " FROM element WHERE trashed = FALSE");
+    List<Object> args = new ArrayList<>();
+    sql.append(" AND domain_key IN (").append(placeholders(q.domains().size())).append(')');
+    args.addAll(q.domains());
+    if (!q.types().isEmpty()) {
+      sql.append(" AND type IN (").append(placeholders(q.types().size())).append(')');
+      args.addAll(q.types());
+    }
+    if (q.filter().isPresent()) {
+      String f = q.filter().get();
+      if (q.exactMatch()) {
+        if (q.caseSensitive()) {
+          sql.append(" AND name = ?");
+          args.add(f);
+        } else {
+          sql.append(" AND LOWER(name) = ?");
+          args.add(f.toLowerCase(java.util.Locale.ROOT));
+        }
+      } else {
+        // The name follows case_sensitive; other string fields (addresses, comments) are
+        // always matched without case, so a filter on an address finds its element.
+        String lower = "%" + escapeLike(f.toLowerCase(java.util.Locale.ROOT)) + "%";
+        if (q.caseSensitive()) {
+          sql.append(" AND (name LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\')");
+          args.add("%" + escapeLike(f) + "%");
+        } else {
+          sql.append(" AND (LOWER(name) LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\')");
+          args.add(lower);
+        }
+        args.add(lower);
+      }
+    }
+    sql.append(" ORDER BY type, name");
+    return query(
+            sql.toString(),
+            ps -> {
+              for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+              }
+            },
+            q.limit());
+  }
+
+  private static String placeholders(int n) {
+    return String.join(", ", java.util.Collections.nCopies(Math.max(n, 1), "?"));
+  }
+
+  static String escapeLike(String s) {
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+
+  @FunctionalInterface
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  private List<ElementRecord> query(String sql, Binder binder, int max) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      binder.bind(ps);
+      List<ElementRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next() && out.size() < max) {
+          out.add(read(rs));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  private static ElementRecord read(ResultSet rs) throws SQLException {
+    return new ElementRecord(
+        rs.getLong(1),
+        rs.getLong(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getLong(6),
+        rs.getBoolean(7),
+        rs.getBoolean(8));
+  }
+
+  /** The stored secret hash of a user element, if it has one. */
+  public Optional<String> credential(long key) {
+    try (Connection c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT secret_hash FROM credential WHERE element_key = ?")) {
+      ps.setLong(1, key);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  /** Allocates element keys in blocks, each block reserved by its own short transaction. */
+  private static final class KeyAllocator {
+    private static final int BLOCK = 64;
+    private final Database db;
+    private long next;
+    private long limit;
+
+    KeyAllocator(Database db) {
+      this.db = db;
+    }
+
+    synchronized long next() {
+      if (next == limit) {
+        try (Connection c = db.connection()) {
+          c.setAutoCommit(false);
+          try (PreparedStatement up =
+                  c.prepareStatement("UPDATE key_counter SET next_key = next_key + ? WHERE id = 1");
+              PreparedStatement q =
+                  c.prepareStatement("SELECT next_key FROM key_counter WHERE id = 1")) {
+            up.setLong(1, BLOCK);
+            up.executeUpdate();
+            try (ResultSet rs = q.executeQuery()) {
+              rs.next();
+              limit = rs.getLong(1);
+            }
+            c.commit();
+          } catch (SQLException e) {
+            c.rollback();
+            throw e;
+          }
+        } catch (SQLException e) {
+          throw StoreException.map(e);
+        }
+        next = limit - BLOCK;
+      }
+      return next++;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.herald.server.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/** Sessions by the SHA-256 of their id. The id itself is never stored. */
+public final class SessionStore {
+  private final Database db;
+
+  public SessionStore(Database db) {
+    this.db = db;
+  }
+
+  public record Row(String idHash, long userKey, long domainKey, long createdMs, long lastSeenMs) {}
+
+  public void insert(Row r) {
+    exec(
+        "INSERT INTO web_session (id_hash, user_key, domain_key, created_ms, last_seen_ms)"
+            + " VALUES (?, ?, ?, ?, ?)",
+        ps -> {
+          ps.setString(1, r.idHash());
+          ps.setLong(2, r.userKey());
+          ps.setLong(3, r.domainKey());
+          ps.setLong(4, r.createdMs());
+          ps.setLong(5, r.lastSeenMs());
+        });
+  }
+
+  public Optional<Row> find(String idHash) {
+    try (Connection c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT id_hash, user_key, domain_key, created_ms, last_seen_ms FROM web_session"
+                    + " WHERE id_hash = ?")) {
+      ps.setString(1, idHash);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            ? Optional.of(
+                new Row(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)))
+            : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  public void touch(String idHash, long lastSeenMs) {
+    exec(
+        "UPDATE web_session SET last_seen_ms = ? WHERE id_hash = ?",
+        ps -> {
+          ps.setLong(1, lastSeenMs);
+          ps.setString(2, idHash);
+        });
+  }
+
+  public void delete(String idHash) {
+    exec("DELETE FROM web_session WHERE id_hash = ?", ps -> ps.setString(1, idHash));
+  }
+
+  /** Deletes sessions idle since {@code idleBefore} or created before {@code createdBefore}. */
+  public int deleteExpired(long idleBefore, long createdBefore) {
+    return exec(
+        "DELETE FROM web_session WHERE last_seen_ms < ? OR created_ms < ?",
+        ps -> {
+          ps.setLong(1, idleBefore);
+          ps.setLong(2, createdBefore);
+        });
+  }
+
+  public long count() {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM web_session");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  private int exec(String sql, Binder b) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      b.bind(ps);
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw StoreException.map(e);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dev.herald.server.store;
+
+import dev.herald.server.HeraldException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.List;
+
+/** Maps JDBC failures to client-facing errors: constraint violations are the caller's, the rest 503. */
+final class StoreException {
+  private StoreException() {}
+
+  static boolean isUniqueViolation(SQLException e) {
+    return "23505".equals(e.getSQLState());
+  }
+
+  static RuntimeException map(SQLException e) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    if (e instanceof SQLTransientConnectionException || state.startsWith("08")) {
+      return HeraldException.unavailable("The database is not reachable.", e);
+    }
+    if (state.equals("HYT00") || state.equals("40001") || state.equals("40P01")) {
+      return new HeraldException(
+          503, "The server is busy.", List.of("Retry the request in a moment."), e)
+          .header("Retry-After", "1");
+    }
+    return new HeraldException(500, "Database error.", List.of(e.getMessage()), e);
+  }
+}
