@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
@@ -419,14 +418,14 @@ public final class SmcHandler extends Handler.Abstract {
     if (declared > maxBodyBytes) {
       throw tooLarge();
     }
-    try {
-      byte[] bytes = Content.Source.asByteArrayAsync(req, maxBodyBytes).get();
-      return new String(bytes, StandardCharsets.UTF_8);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IllegalArgumentException || String.valueOf(e.getCause()).contains("max")) {
+    try (java.io.InputStream in = Content.Source.asInputStream(req)) {
+      byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+      if (bytes.length > maxBodyBytes) {
         throw tooLarge();
       }
-      throw HeraldException.badRequest("Could not read the request body.", String.valueOf(e.getCause()));
+      return new String(bytes, StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw HeraldException.badRequest("Could not read the request body.", String.valueOf(e));
     }
   }
 

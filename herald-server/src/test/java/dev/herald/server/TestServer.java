@@ -1,0 +1,82 @@
+package dev.herald.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/** A real Herald server on a free port with a fresh data directory, for tests. */
+public final class TestServer implements AutoCloseable {
+  public static final String API_KEY = "test-api-key-0123";
+  public static final String ADMIN_PASSWORD = "admin-password-0123";
+
+  private final Path dir;
+  private HeraldServer server;
+
+  private TestServer(Path dir, HeraldServer server) {
+    this.dir = dir;
+    this.server = server;
+  }
+
+  public static TestServer start() throws Exception {
+    return start(b -> b);
+  }
+
+  public static TestServer start(UnaryOperator<ServerConfig.Builder> customize) throws Exception {
+    Path dir = Files.createTempDirectory("herald-test");
+    return new TestServer(dir, HeraldServer.start(config(dir, customize)));
+  }
+
+  static ServerConfig config(Path dir, UnaryOperator<ServerConfig.Builder> customize) {
+    return customize.apply(ServerConfig.builder()
+        .host("127.0.0.1")
+        .port(0)
+        .dataDir(dir)
+        .apiKey(API_KEY)
+        .adminPassword(ADMIN_PASSWORD)
+        // fewer PBKDF2 rounds keep logins fast in tests; the algorithm is the same
+        .secretHashIterations(1_000)).build();
+  }
+
+  /** Stops and starts again on the same data directory (a new port). */
+  public void restart(UnaryOperator<ServerConfig.Builder> customize) throws Exception {
+    server.close();
+    server = HeraldServer.start(config(dir, customize));
+  }
+
+  public HeraldServer server() {
+    return server;
+  }
+
+  public Path dataDir() {
+    return dir;
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + server.port();
+  }
+
+  public String url(String path) {
+    return url() + path;
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      server.close();
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
