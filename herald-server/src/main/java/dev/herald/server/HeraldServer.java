@@ -52,10 +52,12 @@ public final class HeraldServer implements AutoCloseable {
   private final ScheduledExecutorService background;
   private final List<String> generatedSecrets;
   private final ChangeLog changeLog;
+  private final InstantSource clock;
 
   private HeraldServer(ServerConfig config, Database db, Server jetty, ServerConnector connector,
       Notifications notifications, ScheduledExecutorService background,
-      List<String> generatedSecrets, ChangeLog changeLog) {
+      List<String> generatedSecrets, ChangeLog changeLog, InstantSource clock) {
+    this.clock = clock;
     this.config = config;
     this.db = db;
     this.jetty = jetty;
@@ -156,7 +158,7 @@ public final class HeraldServer implements AutoCloseable {
             config.retentionCount())), 10, 60, TimeUnit.SECONDS);
 
     HeraldServer server = new HeraldServer(config, db, jetty, connector, notifications,
-        background, List.copyOf(generated), changeLog);
+        background, List.copyOf(generated), changeLog, clock);
     LOG.info("Herald listening on {}://{}:{}/", config.tls().isPresent() ? "https" : "http",
         config.host(), server.port());
     return server;
@@ -205,6 +207,11 @@ public final class HeraldServer implements AutoCloseable {
   /** The highest seq in the change log. */
   public long changeLogHead() {
     return changeLog.head();
+  }
+
+  /** Applies the retention rules now (they also run in the background every minute). */
+  public int pruneChangeLog() {
+    return changeLog.prune(clock.millis() - config.retentionAge().toMillis(), config.retentionCount());
   }
 
   public Database database() {

@@ -25,8 +25,13 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(UnaryOperator<ServerConfig.Builder> customize) throws Exception {
+    return start(customize, java.time.InstantSource.system());
+  }
+
+  public static TestServer start(UnaryOperator<ServerConfig.Builder> customize,
+      java.time.InstantSource clock) throws Exception {
     Path dir = Files.createTempDirectory("herald-test");
-    return new TestServer(dir, HeraldServer.start(config(dir, customize)));
+    return new TestServer(dir, HeraldServer.start(config(dir, customize), clock));
   }
 
   static ServerConfig config(Path dir, UnaryOperator<ServerConfig.Builder> customize) {

@@ -26,8 +26,10 @@ public final class Database implements AutoCloseable {
     String url =
         "jdbc:h2:file:"
             + dataDir.toAbsolutePath().resolve("herald")
-            // One process owns the files; LOCK_TIMEOUT bounds waits on the change_head row lock.
-            + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE";
+            // LOCK_TIMEOUT bounds waits on the change_head row lock. WRITE_DELAY=0 writes every commit to
+            // the file before it returns, so an acknowledged write survives kill -9 (H2 defaults to
+            // a 500 ms delay, which loses the last commits: CrashRecoveryTest shows it).
+            + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     return open(url, "sa", "", 10);
   }
 
