@@ -61,7 +61,9 @@ final class Tls {
       Object o = p.readObject();
       JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
       if (o instanceof PEMKeyPair kp) {
-        return conv.getKeyPair(kp).getPrivate();
+        return kp.getPublicKeyInfo() != null
+            ? conv.getKeyPair(kp).getPrivate()
+            : conv.getPrivateKey(kp.getPrivateKeyInfo());
       }
       if (o instanceof PrivateKeyInfo info) {
         return conv.getPrivateKey(info);
