@@ -1,0 +1,332 @@
+package dev.herald.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./herald-bench SCENARIO}: end-to-end benchmarks. Each scenario starts the server under
+ * test in a child JVM on loopback, drives it from this process, prints one
+ * {@code RESULT scenario=…} line and appends it to {@code bench-results/results.txt}. Every
+ * scenario is bounded in time and stops by itself.
+ */
+@Command(name = "herald-bench", mixinStandardHelpOptions = true,
+    description = "End-to-end benchmarks of Herald (loopback only).",
+    subcommands = {Bench.Writes.class, Bench.Fanout.class, Bench.Idle.class, Bench.Quick.class,
+        CommandLine.HelpCommand.class})
+public final class Bench implements Runnable {
+  static String commandLine = "";
+
+  public static void main(String[] args) {
+    commandLine = "./herald-bench " + String.join(" ", args);
+    System.exit(new CommandLine(new Bench()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  static double ms(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  static Path tempData() throws java.io.IOException {
+    return Files.createTempDirectory("herald-bench");
+  }
+
+  /** Runs {@code work} from {@code threads} threads until {@code seconds} pass; returns ops done. */
+  static long closedLoop(int threads, double seconds, java.util.function.LongSupplier work)
+      throws Exception {
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    AtomicLong done = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      fs.add(pool.submit(() -> {
+        while (System.nanoTime() < end) {
+          if (work.getAsLong() >= 0) {
+            done.incrementAndGet();
+          }
+        }
+      }));
+    }
+    for (Future<?> f : fs) {
+      f.get();
+    }
+    pool.shutdown();
+    return done.get();
+  }
+
+  /** Issues {@code rate} ops/s for {@code seconds}, each on its own virtual thread (open loop). */
+  static long openLoop(double rate, double seconds, java.util.function.LongSupplier work)
+      throws Exception {
+    long start = System.nanoTime();
+    long n = (long) (rate * seconds);
+    AtomicLong done = new AtomicLong();
+    try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (long i = 0; i < n; i++) {
+        long due = start + (long) (i * 1e9 / rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        vt.submit(() -> {
+          if (work.getAsLong() >= 0) {
+            done.incrementAndGet();
+          }
+        });
+      }
+    }
+    return done.get();
+  }
+
+  @Command(name = "writes", mixinStandardHelpOptions = true,
+      description = "REST creates/s on the embedded store, and create latency at a paced rate.")
+  static final class Writes implements Callable<Integer> {
+    @Option(names = "--seconds", defaultValue = "20", description = "full-speed phase length")
+    double seconds;
+    @Option(names = "--concurrency", defaultValue = "16", description = "client threads in the full-speed phase")
+    int concurrency;
+    @Option(names = "--rate", defaultValue = "500", description = "paced phase: creates per second")
+    double rate;
+    @Option(names = "--paced-seconds", defaultValue = "20")
+    double pacedSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      Path data = tempData();
+      try (ServerProcess server = ServerProcess.start("herald", data, "1g")) {
+        Writer w = new Writer(server.url(), true);
+        closedLoop(concurrency, Math.min(5, seconds / 2), w::create); // warm-up (JIT)
+        w.createLatency.getIntervalHistogram();
+        double s0 = server.cpuSeconds();
+        double c0 = Results.clientCpuSeconds();
+        long t0 = System.nanoTime();
+        long n = closedLoop(concurrency, seconds, w::create);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double serverCpu = (server.cpuSeconds() - s0) / wall * 100;
+        double clientCpu = (Results.clientCpuSeconds() - c0) / wall * 100;
+        Histogram full = w.createLatency.getIntervalHistogram();
+
+        double s1 = server.cpuSeconds();
+        long p0 = System.nanoTime();
+        long paced = openLoop(rate, pacedSeconds, w::create);
+        double pwall = (System.nanoTime() - p0) / 1e9;
+        Histogram ph = w.createLatency.getIntervalHistogram();
+        new Results("writes")
+            .put("creates_per_s", n / wall)
+            .put("concurrency", concurrency)
+            .put("p50_ms", ms(full, 50)).put("p99_ms", ms(full, 99))
+            .put("server_cpu_pct", serverCpu).put("client_cpu_pct", clientCpu)
+            .put("paced_rate", rate).put("paced_done_per_s", paced / pwall)
+            .put("paced_p50_ms", ms(ph, 50)).put("paced_p99_ms", ms(ph, 99)).put("paced_p999_ms", ms(ph, 99.9))
+            .put("paced_server_cpu_pct", (server.cpuSeconds() - s1) / pwall * 100)
+            .put("failures", w.failures.get())
+            .emit(commandLine);
+      } finally {
+        deleteTree(data);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "fanout", mixinStandardHelpOptions = true,
+      description = "N subscribers; writes in a burst and at a paced rate; Herald and the raw baseline side by side.")
+  static final class Fanout implements Callable<Integer> {
+    @Option(names = "--subscribers", defaultValue = "1000")
+    int subscribers;
+    @Option(names = "--burst", defaultValue = "1000", description = "writes in the burst phase")
+    int burst;
+    @Option(names = "--writers", defaultValue = "8", description = "writer threads in the burst phase")
+    int writers;
+    @Option(names = "--rate", defaultValue = "50", description = "paced phase: writes per second")
+    double rate;
+    @Option(names = "--paced-seconds", defaultValue = "20")
+    double pacedSeconds;
+    @Option(names = "--no-baseline", description = "skip the baseline run")
+    boolean noBaseline;
+
+    record Run(double burstPerS, double pacedPerS, Histogram paced, double burstServerCpu,
+        double burstClientCpu, double pacedServerCpu, double pacedClientCpu, long lost) {}
+
+    @Override
+    public Integer call() throws Exception {
+      Run herald = run("herald");
+      Results r = new Results("fanout").put("subscribers", subscribers).put("burst_writes", burst)
+          .put("delivered_per_s", herald.burstPerS())
+          .put("server_cpu_pct", herald.burstServerCpu()).put("client_cpu_pct", herald.burstClientCpu())
+          .put("paced_deliveries_per_s", herald.pacedPerS())
+          .put("paced_p50_ms", ms(herald.paced(), 50)).put("paced_p99_ms", ms(herald.paced(), 99))
+          .put("paced_p999_ms", ms(herald.paced(), 99.9))
+          .put("paced_server_cpu_pct", herald.pacedServerCpu()).put("paced_client_cpu_pct", herald.pacedClientCpu())
+          .put("lost", herald.lost());
+      if (!noBaseline) {
+        Run base = run("baseline");
+        r.put("baseline_delivered_per_s", base.burstPerS())
+            .put("ratio", herald.burstPerS() / base.burstPerS())
+            .put("baseline_server_cpu_pct", base.burstServerCpu())
+            .put("baseline_paced_p99_ms", ms(base.paced(), 99))
+            .put("baseline_lost", base.lost());
+      }
+      r.emit(commandLine);
+      return 0;
+    }
+
+    private Run run(String kind) throws Exception {
+      Path data = kind.equals("herald") ? tempData() : null;
+      try (ServerProcess server = ServerProcess.start(kind, data, "2g");
+          Subscribers subs = new Subscribers()) {
+        Writer w = new Writer(server.url(), kind.equals("herald"));
+        subs.open(server.url(), w.cookie, subscribers, "{\"context\":\"*\"}", true);
+        // warm-up
+        for (int i = 0; i < 200; i++) {
+          w.create();
+        }
+        subs.awaitDelivered(200L * subscribers, 60_000);
+        subs.clearRecords();
+
+        double s0 = server.cpuSeconds();
+        double c0 = Results.clientCpuSeconds();
+        long t0 = System.nanoTime();
+        AtomicLong left = new AtomicLong(burst);
+        closedLoop(writers, 600, () -> left.getAndDecrement() > 0 ? w.create() : stop());
+        long expected = (long) burst * subscribers;
+        long t1 = subs.awaitDelivered(expected, 120_000);
+        double wall = (t1 - t0) / 1e9;
+        long got = subs.delivered.get();
+        double burstPerS = got / wall;
+        double burstServerCpu = (server.cpuSeconds() - s0) / wall * 100;
+        double burstClientCpu = (Results.clientCpuSeconds() - c0) / wall * 100;
+        long lost = expected - got;
+        subs.clearRecords();
+
+        double s1 = server.cpuSeconds();
+        double c1 = Results.clientCpuSeconds();
+        long p0 = System.nanoTime();
+        long writes = openLoop(rate, pacedSeconds, w::create);
+        long pexpected = writes * subscribers;
+        long p1 = subs.awaitDelivered(pexpected, 60_000);
+        double pwall = (p1 - p0) / 1e9;
+        long pgot = subs.delivered.get();
+        Histogram h = subs.latencies(w.sentAt);
+        System.out.printf("%s: burst %.0f deliveries/s (%d of %d), paced %d writes, p99 %.2f ms%n",
+            kind, burstPerS, got, expected, writes, ms(h, 99));
+        return new Run(burstPerS, pgot / pwall, h, burstServerCpu, burstClientCpu,
+            (server.cpuSeconds() - s1) / pwall * 100, (Results.clientCpuSeconds() - c1) / pwall * 100,
+            lost + (pexpected - pgot) + subs.closedEarly.get());
+      } finally {
+        if (data != null) {
+          deleteTree(data);
+        }
+      }
+    }
+
+    private static long stop() {
+      throw new StopLoop();
+    }
+  }
+
+  /** Ends a closed loop early (thrown by the work). */
+  static final class StopLoop extends RuntimeException {
+    StopLoop() {
+      super(null, null, false, false);
+    }
+  }
+
+  @Command(name = "idle", mixinStandardHelpOptions = true,
+      description = "Hold N idle subscribers: server RSS and heap per connection.")
+  static final class Idle implements Callable<Integer> {
+    @Option(names = "--subscribers", defaultValue = "19000",
+        description = "idle sockets (default ${DEFAULT-VALUE}: a process may open 20,000 files here)")
+    int subscribers;
+
+    @Override
+    public Integer call() throws Exception {
+      Path data = tempData();
+      try (ServerProcess server = ServerProcess.start("herald", data, "2g");
+          Subscribers subs = new Subscribers()) {
+        Writer w = new Writer(server.url(), true);
+        // warm the server up with a few sockets and writes, so what follows is per-connection cost
+        try (Subscribers warm = new Subscribers()) {
+          warm.open(server.url(), w.cookie, 50, "{\"context\":\"*\"}", false);
+          for (int i = 0; i < 50; i++) {
+            w.create();
+          }
+        }
+        server.gc();
+        long rss0 = server.rssBytes();
+        long heap0 = heapUsed(server);
+        long t0 = System.nanoTime();
+        subs.open(server.url(), w.cookie, subscribers, "{\"context\":\"*\"}", false);
+        double openS = (System.nanoTime() - t0) / 1e9;
+        server.gc();
+        long rss1 = server.rssBytes();
+        long heap1 = heapUsed(server);
+        // every socket still works: one write reaches all of them
+        w.create();
+        subs.awaitDelivered(subscribers, 60_000);
+        new Results("idle").put("subscribers", subscribers)
+            .put("open_s", openS)
+            .put("rss_per_conn_kib", (rss1 - rss0) / 1024.0 / subscribers)
+            .put("heap_per_conn_kib", (heap1 - heap0) / 1024.0 / subscribers)
+            .put("server_rss_mib", rss1 / 1048576.0)
+            .put("delivered_after", subs.delivered.get())
+            .emit(commandLine);
+      } finally {
+        deleteTree(data);
+      }
+      return 0;
+    }
+
+    static long heapUsed(ServerProcess server) throws Exception {
+      HttpResponse<String> m = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      long sum = 0;
+      for (String line : m.body().split("\n")) {
+        if (line.startsWith("jvm_memory_used_bytes{area=\"heap\"")) {
+          sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return sum;
+    }
+  }
+
+  @Command(name = "quick", mixinStandardHelpOptions = true,
+      description = "A reduced suite (writes, fanout with baseline, idle) in a few minutes.")
+  static final class Quick implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      int rc = new CommandLine(new Writes()).execute("--seconds", "8", "--paced-seconds", "8");
+      rc |= new CommandLine(new Fanout()).execute("--subscribers", "500", "--burst", "400",
+          "--paced-seconds", "8");
+      rc |= new CommandLine(new Idle()).execute("--subscribers", "5000");
+      return rc;
+    }
+  }
+
+  static void deleteTree(Path dir) throws java.io.IOException {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

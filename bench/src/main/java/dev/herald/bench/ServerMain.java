@@ -1,0 +1,39 @@
+package dev.herald.bench;
+
+import dev.herald.server.HeraldServer;
+import dev.herald.server.ServerConfig;
+import java.nio.file.Path;
+
+/**
+ * Runs the server under test in its own process, so the benchmark can measure its CPU and
+ * memory apart from the load client's: {@code ServerMain herald PORT DATADIR} or
+ * {@code ServerMain baseline PORT}. Prints {@code READY} when it accepts connections.
+ */
+public final class ServerMain {
+  public static final String API_KEY = "bench-api-key-0123";
+
+  public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(args[1]);
+    AutoCloseable server;
+    if (args[0].equals("herald")) {
+      server = HeraldServer.start(ServerConfig.builder()
+          .host("127.0.0.1").port(port).dataDir(Path.of(args[2])).apiKey(API_KEY)
+          .adminPassword("bench-admin-0123")
+          // one session opens every benchmark socket
+          .socket(new ServerConfig.Socket(64 * 1024, 256, 100_000, 10_000, 4L * 1024 * 1024))
+          .build());
+    } else {
+      server = BaselineServer.start(port);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }));
+    System.out.println("READY");
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+}

@@ -1,0 +1,116 @@
+package dev.herald.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A server under test in a child JVM, with its CPU time and memory read from /proc. */
+final class ServerProcess implements AutoCloseable {
+  final Process process;
+  final int port;
+  final String kind;
+
+  private ServerProcess(Process process, int port, String kind) {
+    this.process = process;
+    this.port = port;
+    this.kind = kind;
+  }
+
+  static ServerProcess start(String kind, Path dataDir, String heap) throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseParallelGC",
+        "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), kind,
+        Integer.toString(port)));
+    if (dataDir != null) {
+      cmd.add(dataDir.toString());
+    }
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+    String line;
+    while ((line = out.readLine()) != null) {
+      if (line.equals("READY")) {
+        break;
+      }
+    }
+    if (line == null) {
+      throw new IOException(kind + " server did not start");
+    }
+    Thread.ofVirtual().start(() -> {
+      try {
+        while (out.readLine() != null) {
+          // drain the child's output so it never blocks on a full pipe
+        }
+      } catch (IOException ignored) {
+        // closed
+      }
+    });
+    return new ServerProcess(p, port, kind);
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** CPU seconds used so far (user + system), from /proc/PID/stat. */
+  double cpuSeconds() {
+    return Proc.cpuSeconds(process.pid());
+  }
+
+  long rssBytes() {
+    return Proc.rssBytes(process.pid());
+  }
+
+  /** Runs a full GC in the child (jcmd), so heap figures count live objects only. */
+  void gc() throws IOException, InterruptedException {
+    String jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd").toString();
+    new ProcessBuilder(jcmd, Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+
+  /** Readers of /proc (Linux). */
+  static final class Proc {
+    private Proc() {}
+
+    static double cpuSeconds(long pid) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        return ticks / 100.0; // USER_HZ is 100 on Linux
+      } catch (IOException e) {
+        return Double.NaN;
+      }
+    }
+
+    static long rssBytes(long pid) {
+      try {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+          if (l.startsWith("VmRSS:")) {
+            return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+          }
+        }
+      } catch (IOException e) {
+        // not Linux
+      }
+      return -1;
+    }
+  }
+}

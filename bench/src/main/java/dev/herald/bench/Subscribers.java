@@ -1,0 +1,180 @@
+package dev.herald.bench;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.client.CoreClientUpgradeRequest;
+import org.eclipse.jetty.websocket.core.client.WebSocketCoreClient;
+
+/**
+ * Many notification sockets in one process (Jetty's WebSocket client), each subscribed once.
+ * Every event received is recorded as (element key, receive time) for later matching.
+ */
+final class Subscribers implements AutoCloseable {
+  private final WebSocketCoreClient client;
+  private final HttpClient http;
+  private final List<Sub> subs = new ArrayList<>();
+  final AtomicLong delivered = new AtomicLong();
+  final AtomicLong acks = new AtomicLong();
+  final AtomicLong closedEarly = new AtomicLong();
+
+  Subscribers() throws Exception {
+    http = new HttpClient();
+    http.setMaxConnectionsPerDestination(1_000_000);
+    http.setConnectTimeout(30_000);
+    client = new WebSocketCoreClient(http, null);
+    client.start();
+  }
+
+  /** Opens {@code n} sockets (at most {@code parallel} handshakes at a time), each subscribing. */
+  void open(String url, String cookie, int n, String subscribe, boolean record) throws Exception {
+    URI uri = URI.create(url.replace("http://", "ws://") + "/7.2/notification/socket");
+    java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(200);
+    List<CompletableFuture<CoreSession>> pending = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Sub s = new Sub(subscribe, record);
+      subs.add(s);
+      CoreClientUpgradeRequest req = CoreClientUpgradeRequest.from(client, uri, s);
+      if (cookie != null) {
+        req.headers(h -> h.put("Cookie", cookie));
+      }
+      inFlight.acquire();
+      CompletableFuture<CoreSession> f = client.connect(req);
+      f.whenComplete((ok, err) -> inFlight.release());
+      pending.add(f);
+    }
+    for (CompletableFuture<CoreSession> f : pending) {
+      f.get(120, TimeUnit.SECONDS);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (acks.get() < n && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    if (acks.get() < n) {
+      throw new IllegalStateException("only " + acks.get() + " of " + n + " subscriptions acknowledged");
+    }
+  }
+
+  int size() {
+    return subs.size();
+  }
+
+  /** Waits until {@code expected} events arrived or the timeout passed; returns the time (nanoTime). */
+  long awaitDelivered(long expected, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (delivered.get() < expected && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    return System.nanoTime();
+  }
+
+  /** Latency of every recorded delivery against its write, in microseconds. */
+  Histogram latencies(Map<Long, Long> sentAt) {
+    Histogram h = new Histogram(3);
+    for (Sub s : subs) {
+      for (int i = 0; i < s.count; i++) {
+        Long t0 = sentAt.get(s.keys[i]);
+        if (t0 != null) {
+          h.recordValue(Math.max(1, (s.times[i] - t0) / 1000));
+        }
+      }
+    }
+    return h;
+  }
+
+  void clearRecords() {
+    for (Sub s : subs) {
+      s.count = 0;
+    }
+    delivered.set(0);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Sub s : subs) {
+      CoreSession c = s.session;
+      if (c != null) {
+        c.abort();
+      }
+    }
+    client.stop();
+    http.stop();
+  }
+
+  private final class Sub implements FrameHandler {
+    private final String subscribe;
+    private final boolean record;
+    volatile CoreSession session;
+    long[] keys = new long[64];
+    long[] times = new long[64];
+    int count;
+
+    Sub(String subscribe, boolean record) {
+      this.subscribe = subscribe;
+      this.record = record;
+    }
+
+    @Override
+    public void onOpen(CoreSession s, Callback callback) {
+      session = s;
+      callback.succeeded();
+      s.sendFrame(new Frame(OpCode.TEXT, true, subscribe), Callback.NOOP, false);
+      s.demand();
+    }
+
+    @Override
+    public void onFrame(Frame frame, Callback callback) {
+      long now = System.nanoTime();
+      if (frame.getOpCode() == OpCode.TEXT) {
+        ByteBuffer p = frame.getPayload();
+        String text = StandardCharsets.UTF_8.decode(p.slice()).toString();
+        if (text.startsWith("{\"event\"") || text.startsWith("{\"events\"")) {
+          if (record) {
+            int end = text.indexOf('"', text.indexOf("\"element\":\"") + 11);
+            long key = Long.parseLong(text, text.lastIndexOf('/', end) + 1, end, 10);
+            synchronized (this) {
+              if (count == keys.length) {
+                keys = Arrays.copyOf(keys, count * 2);
+                times = Arrays.copyOf(times, count * 2);
+              }
+              keys[count] = key;
+              times[count] = now;
+              count++;
+            }
+          }
+          delivered.incrementAndGet();
+        } else if (text.contains("\"success\"")) {
+          acks.incrementAndGet();
+        }
+      }
+      callback.succeeded();
+      session.demand();
+    }
+
+    @Override
+    public void onError(Throwable cause, Callback callback) {
+      callback.succeeded();
+    }
+
+    @Override
+    public void onClosed(CloseStatus closeStatus, Callback callback) {
+      closedEarly.incrementAndGet();
+      callback.succeeded();
+    }
+  }
+}
