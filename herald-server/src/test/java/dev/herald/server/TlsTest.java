@@ -42,6 +42,9 @@ class TlsTest {
         new JcaX509v3CertificateBuilder(new X500Name("CN=127.0.0.1"), BigInteger.ONE,
             new Date(System.currentTimeMillis() - 60_000), new Date(System.currentTimeMillis() + 86_400_000),
             new X500Name("CN=127.0.0.1"), kp.getPublic())
+            .addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+                new org.bouncycastle.asn1.x509.GeneralNames(new org.bouncycastle.asn1.x509.GeneralName(
+                    org.bouncycastle.asn1.x509.GeneralName.iPAddress, "127.0.0.1")))
             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
     Path certPem = dir.resolve("cert.pem");
     Path keyPem = dir.resolve("key.pem");
@@ -62,7 +65,6 @@ class TlsTest {
           return new X509Certificate[0];
         }
       }}, new SecureRandom());
-      System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
       java.net.CookieManager cookies = new java.net.CookieManager();
       HttpClient http = HttpClient.newBuilder().sslContext(trustAll).cookieHandler(cookies).build();
       String base = "https://127.0.0.1:" + server.server().port();

@@ -77,7 +77,9 @@ public final class ElementService {
     store.write(
         tx -> {
           tx.insert(rec, searchText(body));
-          tx.setReferences(key, v.references());
+          if (!v.references().isEmpty()) {
+            tx.setReferences(key, v.references());
+          }
           for (var s : secrets.entrySet()) {
             tx.saveCredential(key, s.getKey(), hasher.hash(s.getValue()));
           }

@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 
 /**
@@ -20,7 +21,8 @@ import java.util.function.LongConsumer;
  * <p>Seq order equals commit order: the change rows are numbered while holding the
  * {@code change_head} row lock (taken by an UPDATE as the last statement of the transaction) and
  * the lock is held until commit, so once a reader sees seq N, every seq below N is committed.
- * Within one process an extra fair lock keeps writers from queueing inside the database.
+ * Within one process writes are grouped (see {@link #write}), so one transaction at a time
+ * writes.
  */
 public final class ElementStore {
   private static final String COLUMNS =
@@ -28,7 +30,7 @@ public final class ElementStore {
 
   private final Database db;
   private final InstantSource clock;
-  private final ReentrantLock commitLock = new ReentrantLock(true);
+  private final ReentrantLock commitLock = new ReentrantLock();
   private final KeyAllocator keys;
   private volatile LongConsumer onCommit = seq -> {};
 
@@ -56,32 +58,126 @@ public final class ElementStore {
     return keys.next();
   }
 
+  /**
+   * Runs {@code work} in a write transaction and returns once it is committed.
+   *
+   * <p>Group commit: concurrent writes queue up; one of the waiting threads (the leader, holding
+   * {@code commitLock}) runs a batch of them in one database transaction, each inside its own
+   * savepoint so a failing write rolls back alone, then numbers all their changes and commits
+   * once. Durability costs one file write per batch instead of one per write.
+   */
   public <T> Committed<T> write(Work<T> work) {
-    try (Connection c = db.connection()) {
-      c.setAutoCommit(false);
-      try {
-        WriteTx tx = new WriteTx(c);
-        T value = work.run(tx);
-        long last = 0;
-        commitLock.lock();
+    Pending<T> p = new Pending<>(work, Thread.currentThread());
+    queue.add(p);
+    while (!p.done) {
+      if (commitLock.tryLock()) {
         try {
-          if (!tx.changes.isEmpty()) {
-            last = appendChanges(c, tx.changes);
+          while (!p.done) {
+            runBatch();
           }
-          c.commit();
         } finally {
           commitLock.unlock();
         }
-        if (last > 0) {
-          onCommit.accept(last);
+        Pending<?> next = queue.peek();
+        if (next != null) {
+          LockSupport.unpark(next.thread); // hand leadership on
         }
-        return new Committed<>(value, last);
+      } else {
+        LockSupport.park(this);
+      }
+    }
+    if (p.error != null) {
+      throw p.error;
+    }
+    return new Committed<>(p.value, p.lastSeq);
+  }
+
+  private static final int MAX_BATCH = 256;
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<Pending<?>> queue =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** One queued write. Fields are written by the leader before {@code done} (volatile). */
+  private static final class Pending<T> {
+    final Work<T> work;
+    final Thread thread;
+    T value;
+    RuntimeException error;
+    long lastSeq;
+    volatile boolean done;
+
+    Pending(Work<T> work, Thread thread) {
+      this.work = work;
+      this.thread = thread;
+    }
+
+    void run(WriteTx tx) throws SQLException {
+      value = work.run(tx);
+    }
+  }
+
+  /** Leader only (holds commitLock): one transaction for up to MAX_BATCH queued writes. */
+  private void runBatch() {
+    List<Pending<?>> batch = new ArrayList<>();
+    Pending<?> next;
+    while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+      batch.add(next);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<Pending<?>> ok = new ArrayList<>();
+    List<List<Change.Pending>> changes = new ArrayList<>();
+    long last = 0;
+    try (Connection c = db.connection()) {
+      c.setAutoCommit(false);
+      try {
+        for (Pending<?> p : batch) {
+          java.sql.Savepoint sp = batch.size() > 1 ? c.setSavepoint() : null;
+          WriteTx tx = new WriteTx(c);
+          try {
+            p.run(tx);
+            ok.add(p);
+            changes.add(tx.changes);
+          } catch (SQLException | RuntimeException e) {
+            if (sp == null) {
+              throw e;
+            }
+            c.rollback(sp);
+            p.error = e instanceof SQLException sql ? StoreException.map(sql) : (RuntimeException) e;
+          }
+        }
+        List<Change.Pending> all = new ArrayList<>();
+        changes.forEach(all::addAll);
+        if (!all.isEmpty()) {
+          last = appendChanges(c, all);
+          long seq = last - all.size();
+          for (int i = 0; i < ok.size(); i++) {
+            seq += changes.get(i).size();
+            ok.get(i).lastSeq = changes.get(i).isEmpty() ? 0 : seq;
+          }
+        }
+        c.commit();
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c);
         throw e;
       }
-    } catch (SQLException e) {
-      throw StoreException.map(e);
+    } catch (SQLException | RuntimeException e) {
+      RuntimeException mapped = e instanceof SQLException sql ? StoreException.map(sql) : (RuntimeException) e;
+      for (Pending<?> p : batch) {
+        if (p.error == null) {
+          p.error = mapped;
+        }
+      }
+      ok.clear();
+    } finally {
+      for (Pending<?> p : batch) {
+        p.done = true;
+        LockSupport.unpark(p.thread);
+      }
+    }
+    if (last > 0) {
+      onCommit.accept(last);
     }
   }
 
