@@ -59,10 +59,14 @@ public final class Bench implements Runnable {
     List<Future<?>> fs = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
       fs.add(pool.submit(() -> {
-        while (System.nanoTime() < end) {
-          if (work.getAsLong() >= 0) {
-            done.incrementAndGet();
+        try {
+          while (System.nanoTime() < end) {
+            if (work.getAsLong() >= 0) {
+              done.incrementAndGet();
+            }
           }
+        } catch (StopLoop stop) {
+          // the work is finished
         }
       }));
     }

@@ -45,10 +45,17 @@ final class ServerProcess implements AutoCloseable {
     if (line == null) {
       throw new IOException(kind + " server did not start");
     }
+    Path log = Path.of("bench-results", "tmp", kind + "-server.log");
+    Files.createDirectories(log.getParent());
+    java.io.BufferedWriter logOut = Files.newBufferedWriter(log);
     Thread.ofVirtual().start(() -> {
-      try {
-        while (out.readLine() != null) {
-          // drain the child's output so it never blocks on a full pipe
+      // drain the child's output (so it never blocks on a full pipe) into a log file
+      try (logOut) {
+        String l;
+        while ((l = out.readLine()) != null) {
+          logOut.write(l);
+          logOut.newLine();
+          logOut.flush();
         }
       } catch (IOException ignored) {
         // closed

@@ -32,6 +32,8 @@ final class Subscribers implements AutoCloseable {
   final AtomicLong delivered = new AtomicLong();
   final AtomicLong acks = new AtomicLong();
   final AtomicLong closedEarly = new AtomicLong();
+  private final AtomicLong errorsReported = new AtomicLong();
+  private volatile boolean closing;
 
   Subscribers() throws Exception {
     http = new HttpClient();
@@ -106,6 +108,7 @@ final class Subscribers implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    closing = true;
     for (Sub s : subs) {
       CoreSession c = s.session;
       if (c != null) {
@@ -137,43 +140,65 @@ final class Subscribers implements AutoCloseable {
       s.demand();
     }
 
+    private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+
     @Override
     public void onFrame(Frame frame, Callback callback) {
       long now = System.nanoTime();
-      if (frame.getOpCode() == OpCode.TEXT) {
+      byte op = frame.getOpCode();
+      if (op == OpCode.TEXT || op == OpCode.CONTINUATION) {
+        // Jetty delivers a frame split across reads as fragments: join them
+        if (op == OpCode.TEXT) {
+          partial.reset();
+        }
         ByteBuffer p = frame.getPayload();
-        String text = StandardCharsets.UTF_8.decode(p.slice()).toString();
-        if (text.startsWith("{\"event\"") || text.startsWith("{\"events\"")) {
-          if (record) {
-            int end = text.indexOf('"', text.indexOf("\"element\":\"") + 11);
-            long key = Long.parseLong(text, text.lastIndexOf('/', end) + 1, end, 10);
-            synchronized (this) {
-              if (count == keys.length) {
-                keys = Arrays.copyOf(keys, count * 2);
-                times = Arrays.copyOf(times, count * 2);
-              }
-              keys[count] = key;
-              times[count] = now;
-              count++;
-            }
-          }
-          delivered.incrementAndGet();
-        } else if (text.contains("\"success\"")) {
-          acks.incrementAndGet();
+        if (p != null) {
+          byte[] b = new byte[p.remaining()];
+          p.slice().get(b);
+          partial.writeBytes(b);
+        }
+        if (frame.isFin()) {
+          onText(partial.toString(StandardCharsets.UTF_8), now);
         }
       }
       callback.succeeded();
       session.demand();
     }
 
+    private void onText(String text, long now) {
+      if (text.startsWith("{\"event\"") || text.startsWith("{\"events\"")) {
+        if (record) {
+          int end = text.indexOf('"', text.indexOf("\"element\":\"") + 11);
+          long key = Long.parseLong(text, text.lastIndexOf('/', end) + 1, end, 10);
+          synchronized (this) {
+            if (count == keys.length) {
+              keys = Arrays.copyOf(keys, count * 2);
+              times = Arrays.copyOf(times, count * 2);
+            }
+            keys[count] = key;
+            times[count] = now;
+            count++;
+          }
+        }
+        delivered.incrementAndGet();
+      } else if (text.contains("\"success\"")) {
+        acks.incrementAndGet();
+      }
+    }
+
     @Override
     public void onError(Throwable cause, Callback callback) {
+      if (!closing && errorsReported.getAndIncrement() < 3) {
+        System.err.println("subscriber error: " + cause);
+      }
       callback.succeeded();
     }
 
     @Override
     public void onClosed(CloseStatus closeStatus, Callback callback) {
-      closedEarly.incrementAndGet();
+      if (closedEarly.getAndIncrement() < 3 && !closing) {
+        System.err.println("subscriber closed: " + closeStatus);
+      }
       callback.succeeded();
     }
   }

@@ -522,7 +522,30 @@ public final class SmcHandler extends Handler.Abstract {
     return r;
   }
 
-  private static void send(Request req, Response res, Callback cb, Reply reply) {
+  /**
+   * Reads what is left of the request body (smc-python sends {} with every GET; action POSTs
+   * carry bodies no route reads), so the connection can be reused. A body beyond the limit is
+   * not read: the connection is closed instead.
+   */
+  private void drain(Request req, Response res) {
+    try (java.io.InputStream in = Content.Source.asInputStream(req)) {
+      byte[] buf = new byte[8192];
+      long total = 0;
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        total += n;
+        if (total > maxBodyBytes) {
+          res.getHeaders().put(HttpHeader.CONNECTION, "close");
+          return;
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      res.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+  }
+
+  private void send(Request req, Response res, Callback cb, Reply reply) {
+    drain(req, res);
     res.setStatus(reply.status());
     reply.headers().forEach((k, v) -> res.getHeaders().add(k, v));
     if (reply.body().isEmpty()) {

@@ -57,20 +57,30 @@ final class Channel {
         && (all || types.contains(c.type()));
   }
 
-  /** A live change from the feed (feed thread). Held while replaying. */
-  synchronized void live(Change c, byte[] frame) {
+  /**
+   * A live change from the feed (feed thread). Held while replaying. The frame is queued without
+   * waking the connection's writer: the feed wakes each touched connection once per batch, so a
+   * burst goes out as many frames per flush.
+   *
+   * @return whether a frame was queued (the caller must then {@link Connection#kick()})
+   */
+  synchronized boolean live(Change c, byte[] frame) {
     if (!open) {
-      return;
+      return false;
     }
     if (replaying) {
       if (held.size() >= connection.outboxLimit()) {
         connection.slowConsumer();
-        return;
+        return false;
       }
       held.add(c);
-      return;
+      return false;
     }
-    emit(c.seq(), frame);
+    if (c.seq() <= lastSeq) {
+      return false; // committed before this channel was opened
+    }
+    lastSeq = c.seq();
+    return connection.enqueue(frame, c.seq(), false);
   }
 
   /** A replayed change (replay thread). */
@@ -91,6 +101,16 @@ final class Channel {
     replaying = false;
   }
 
+  /**
+   * A live channel skips what the feed dispatched before it was registered (and, from its
+   * constructor, what was committed before it was opened).
+   */
+  synchronized void startAfter(long feedPosition) {
+    if (!replaying && feedPosition > lastSeq) {
+      lastSeq = feedPosition;
+    }
+  }
+
   synchronized boolean isReplaying() {
     return replaying;
   }
@@ -101,6 +121,6 @@ final class Channel {
 
   private void emit(long seq, byte[] bytes) {
     lastSeq = seq;
-    connection.enqueue(bytes, seq);
+    connection.enqueue(bytes, seq, true);
   }
 }

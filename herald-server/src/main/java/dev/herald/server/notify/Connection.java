@@ -68,6 +68,9 @@ final class Connection implements FrameHandler {
   private boolean partialTooBig;
   private byte partialOpCode;
 
+  /** Set by the feed thread while this connection waits for its end-of-batch kick. */
+  boolean kickPending;
+
   /** Heartbeat period in ms (0 = none) and next due time; owned by the feed thread after set. */
   volatile long heartbeatMs;
   long heartbeatDueMs;
@@ -78,7 +81,7 @@ final class Connection implements FrameHandler {
       int maxChannels, int outboxMessages, long outboxBytes) {
     this.hub = hub;
     this.session = session;
-    this.base = base;
+    this.base = base.intern(); // connections share base strings: frame caching compares by identity
     this.legacy = legacy;
     this.maxMessageBytes = maxMessageBytes;
     this.maxChannels = maxChannels;
@@ -160,7 +163,7 @@ final class Connection implements FrameHandler {
 
   @Override
   public void onError(Throwable cause, Callback callback) {
-    LOG.debug("notification socket error: {}", cause.toString());
+    LOG.info("notification socket error: {}", cause.toString());
     callback.succeeded();
   }
 
@@ -219,13 +222,20 @@ final class Connection implements FrameHandler {
       }
       types.addAll(family.get());
     }
+    // A channel gets exactly the changes committed after it was opened (seq > head now), or
+    // with since, every change after that position.
+    long head;
+    try {
+      head = hub.changeLog().head();
+    } catch (HeraldException e) {
+      control(Frames.failure("Cannot subscribe now: " + e.getMessage()));
+      return;
+    }
     if (s.since().isPresent()) {
       long since = s.since().get();
       long oldest;
-      long head;
       try {
         oldest = hub.changeLog().oldestRetained();
-        head = hub.changeLog().head();
       } catch (HeraldException e) {
         control(Frames.failure("Cannot resume now: " + e.getMessage()));
         return;
@@ -242,10 +252,9 @@ final class Connection implements FrameHandler {
     s.heartbeatSeconds().ifPresent(h -> hub.heartbeat(this, h * 1000L));
     long id = nextId++;
     Channel ch = new Channel(id, this, s, Set.copyOf(types),
-        new FrameStyle(id, legacy, s.withSeq()), s.since().isPresent(), s.since().orElse(0L));
+        new FrameStyle(id, legacy, s.withSeq()), s.since().isPresent(), s.since().orElse(head));
     channels.put(id, ch);
-    control(Frames.subscribed(s.context(), id));
-    long position = hub.register(ch);
+    long position = hub.register(ch, Frames.subscribed(s.context(), id));
     if (s.since().isPresent()) {
       Thread.ofVirtual().name("herald-replay-" + id).start(() -> hub.replay(ch, s.since().get(), position));
     }
@@ -255,15 +264,20 @@ final class Connection implements FrameHandler {
 
   /** Enqueues a non-event frame (ack, failure, progress, heartbeat). */
   void control(String text) {
-    enqueue(text.getBytes(StandardCharsets.UTF_8), -1);
+    enqueue(text.getBytes(StandardCharsets.UTF_8), -1, true);
   }
 
-  /** Enqueues one frame; a full outbox makes this a slow consumer (never blocks). */
-  void enqueue(byte[] bytes, long seq) {
+  /**
+   * Enqueues one frame; a full outbox makes this a slow consumer (never blocks).
+   *
+   * @param kick whether to start the writer now (false: the caller calls {@link #kick()} later)
+   * @return whether the frame was queued
+   */
+  boolean enqueue(byte[] bytes, long seq, boolean kick) {
     lock.lock();
     try {
       if (closing) {
-        return;
+        return false;
       }
       if (outbox.size() < outboxMessages && queuedBytes + bytes.length <= outboxBytes) {
         outbox.add(new Out(bytes, seq));
@@ -274,10 +288,18 @@ final class Connection implements FrameHandler {
       lock.unlock();
     }
     if (bytes == null) {
-      writer.iterate();
-    } else {
-      slowConsumer();
+      if (kick) {
+        writer.iterate();
+      }
+      return true;
     }
+    slowConsumer();
+    return false;
+  }
+
+  /** Starts the writer if it is idle (it drains everything queued so far). */
+  void kick() {
+    writer.iterate();
   }
 
   /** Blocks (a replay thread) until the outbox is at most half full, or the connection closed. */
@@ -357,10 +379,17 @@ final class Connection implements FrameHandler {
       }
       long max = -1;
       for (int i = 0; i < n; i++) {
-        core.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(batch[i].bytes())), Callback.NOOP, true);
         max = Math.max(max, batch[i].seq());
       }
       batchSeq = max;
+      if (n == 1) {
+        // light load: one frame, written at once without the batch buffer copy
+        core.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(batch[0].bytes())), this, false);
+        return Action.SCHEDULED;
+      }
+      for (int i = 0; i < n; i++) {
+        core.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(batch[i].bytes())), Callback.NOOP, true);
+      }
       core.flush(this);
       return Action.SCHEDULED;
     }
@@ -374,7 +403,7 @@ final class Connection implements FrameHandler {
 
     @Override
     protected void onCompleteFailure(Throwable cause) {
-      LOG.debug("notification socket write failed: {}", cause.toString());
+      LOG.warn("notification socket write failed: {}", cause.toString(), cause);
       lock.lock();
       try {
         closing = true;

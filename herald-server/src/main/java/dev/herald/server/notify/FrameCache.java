@@ -19,13 +19,26 @@ final class FrameCache {
   private final Map<String, String> eventObjects = new HashMap<>();
   private final Map<Key, byte[]> frames = new HashMap<>();
 
+  private String lastBase;
+  private FrameStyle lastStyle;
+  private byte[] lastFrame;
+
   byte[] render(Change c, String base, Channel ch) {
     if (c != current) {
       current = c;
       eventObjects.clear();
       frames.clear();
+      lastBase = null;
     }
-    return frames.computeIfAbsent(new Key(base, ch.style), k -> encode(c, k));
+    // Most channels share a base (interned) and a style: skip the map for a repeat.
+    if (base == lastBase && ch.style.equals(lastStyle)) {
+      return lastFrame;
+    }
+    byte[] f = frames.computeIfAbsent(new Key(base, ch.style), k -> encode(c, k));
+    lastBase = base;
+    lastStyle = ch.style;
+    lastFrame = f;
+    return f;
   }
 
   private byte[] encode(Change c, Key k) {

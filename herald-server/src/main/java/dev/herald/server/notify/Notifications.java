@@ -73,6 +73,12 @@ public final class Notifications {
   private final Counter published;
   private final Counter slowConsumers;
   private final FrameCache liveCache = new FrameCache(); // feed thread only
+  private final List<Connection> touched = new java.util.ArrayList<>(); // feed thread only
+  private static final int KICK_SLICE = 64;
+  /** Threads that start connection writers (socket writes), one per core. */
+  private final java.util.concurrent.ExecutorService flushers = Executors.newFixedThreadPool(
+      Math.max(2, Runtime.getRuntime().availableProcessors()),
+      Thread.ofPlatform().name("herald-flush-", 0).daemon(true).factory());
 
   /** Highest seq handed to the fan-out; written by the feed thread under publishLock. */
   private volatile long position;
@@ -119,6 +125,7 @@ public final class Notifications {
       }
     }
     aborts.shutdownNow();
+    flushers.shutdown();
   }
 
   /** Called after a local commit that wrote changes up to {@code seq}. */
@@ -237,13 +244,17 @@ public final class Notifications {
   // ---- channels ----
 
   /**
-   * Adds a channel to the index between two published batches.
+   * Adds a channel to the index between two published batches, queueing its acknowledgement
+   * first: no event of the channel can precede the ack, and every change committed after the
+   * client sees the ack reaches the channel.
    *
    * @return the feed position: the channel gets every matching change after it live
    */
-  long register(Channel ch) {
+  long register(Channel ch, String ack) {
     publishLock.lock();
     try {
+      ch.connection.control(ack);
+      ch.startAfter(position);
       index.add(ch, visibleDomains(ch.connection.session));
       if (ch.command.progressSeconds().isPresent()) {
         ch.progressSeq = Math.max(ch.progressSeq, position);
@@ -318,7 +329,7 @@ public final class Notifications {
         if (wanted.get() <= position) {
           LockSupport.parkNanos(POLL.toNanos());
         }
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         caughtUp = false;
         LOG.warn("change feed cannot read the log (retrying in {} ms): {}", backoffMs, e.toString());
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs));
@@ -337,14 +348,34 @@ public final class Notifications {
       }
     } finally {
       publishLock.unlock();
+      // One wake-up per touched connection per batch: its writer sends all the batch's frames
+      // in as few flushes as possible. Socket writes are spread over the flusher threads in
+      // slices, so the feed thread goes on with the next batch meanwhile.
+      for (int from = 0; from < touched.size(); from += KICK_SLICE) {
+        Connection[] slice = touched.subList(from, Math.min(touched.size(), from + KICK_SLICE))
+            .toArray(Connection[]::new);
+        for (Connection conn : slice) {
+          conn.kickPending = false;
+        }
+        flushers.execute(() -> {
+          for (Connection conn : slice) {
+            conn.kick();
+          }
+        });
+      }
+      touched.clear();
     }
     published.increment(batch.size());
   }
 
   private void dispatch(Change c, Channel[] channels) {
     for (Channel ch : channels) {
-      if (ch.accepts(c)) {
-        ch.live(c, liveCache.render(c, ch.connection.base(), ch));
+      if (ch.accepts(c) && ch.live(c, liveCache.render(c, ch.connection.base(), ch))) {
+        Connection conn = ch.connection;
+        if (!conn.kickPending) {
+          conn.kickPending = true;
+          touched.add(conn);
+        }
       }
     }
   }
