@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "herald-bench", mixinStandardHelpOptions = true,
     description = "End-to-end benchmarks of Herald (loopback only).",
     subcommands = {Bench.Writes.class, Bench.Fanout.class, Bench.Idle.class, Bench.Quick.class,
+        Report.class,
         CommandLine.HelpCommand.class})
 public final class Bench implements Runnable {
   static String commandLine = "";
@@ -213,7 +214,7 @@ public final class Bench implements Runnable {
         long expected = (long) burst * subscribers;
         long t1 = subs.awaitDelivered(expected, 120_000);
         double wall = (t1 - t0) / 1e9;
-        long got = subs.delivered.get();
+        long got = subs.delivered.sum();
         double burstPerS = got / wall;
         double burstServerCpu = (server.cpuSeconds() - s0) / wall * 100;
         double burstClientCpu = (Results.clientCpuSeconds() - c0) / wall * 100;
@@ -227,7 +228,7 @@ public final class Bench implements Runnable {
         long pexpected = writes * subscribers;
         long p1 = subs.awaitDelivered(pexpected, 60_000);
         double pwall = (p1 - p0) / 1e9;
-        long pgot = subs.delivered.get();
+        long pgot = subs.delivered.sum();
         Histogram h = subs.latencies(w.sentAt);
         System.out.printf("%s: burst %.0f deliveries/s (%d of %d), paced %d writes, p99 %.2f ms%n",
             kind, burstPerS, got, expected, writes, ms(h, 99));
@@ -263,7 +264,7 @@ public final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       Path data = tempData();
-      try (ServerProcess server = ServerProcess.start("herald", data, "2g");
+      try (ServerProcess server = ServerProcess.start("herald", data, "1g");
           Subscribers subs = new Subscribers()) {
         Writer w = new Writer(server.url(), true);
         // warm the server up with a few sockets and writes, so what follows is per-connection cost
@@ -287,10 +288,11 @@ public final class Bench implements Runnable {
         subs.awaitDelivered(subscribers, 60_000);
         new Results("idle").put("subscribers", subscribers)
             .put("open_s", openS)
-            .put("rss_per_conn_kib", (rss1 - rss0) / 1024.0 / subscribers)
+            .put("offheap_per_conn_kib", (rss1 - rss0) / 1024.0 / subscribers)
             .put("heap_per_conn_kib", (heap1 - heap0) / 1024.0 / subscribers)
+            .put("total_per_conn_kib", ((rss1 - rss0) + (heap1 - heap0)) / 1024.0 / subscribers)
             .put("server_rss_mib", rss1 / 1048576.0)
-            .put("delivered_after", subs.delivered.get())
+            .put("delivered_after", subs.delivered.sum())
             .emit(commandLine);
       } finally {
         deleteTree(data);

@@ -28,7 +28,10 @@ final class ServerProcess implements AutoCloseable {
       port = s.getLocalPort();
     }
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseParallelGC",
+    // A fixed, pre-touched heap: RSS then grows only with what lives outside the heap, so
+    // RSS delta + live-heap delta is the memory a connection really costs.
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xms" + heap, "-Xmx" + heap,
+        "-XX:+AlwaysPreTouch", "-XX:+UseParallelGC",
         "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), kind,
         Integer.toString(port)));
     if (dataDir != null) {

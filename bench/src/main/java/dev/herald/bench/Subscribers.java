@@ -29,7 +29,7 @@ final class Subscribers implements AutoCloseable {
   private final WebSocketCoreClient client;
   private final HttpClient http;
   private final List<Sub> subs = new ArrayList<>();
-  final AtomicLong delivered = new AtomicLong();
+  final java.util.concurrent.atomic.LongAdder delivered = new java.util.concurrent.atomic.LongAdder();
   final AtomicLong acks = new AtomicLong();
   final AtomicLong closedEarly = new AtomicLong();
   private final AtomicLong errorsReported = new AtomicLong();
@@ -52,6 +52,11 @@ final class Subscribers implements AutoCloseable {
       Sub s = new Sub(subscribe, record);
       subs.add(s);
       CoreClientUpgradeRequest req = CoreClientUpgradeRequest.from(client, uri, s);
+      org.eclipse.jetty.websocket.core.Configuration.ConfigurationCustomizer cfg =
+          new org.eclipse.jetty.websocket.core.Configuration.ConfigurationCustomizer();
+      cfg.setInputBufferSize(32 * 1024); // read many small frames per syscall
+      cfg.setIdleTimeout(java.time.Duration.ZERO);
+      req.setConfiguration(cfg);
       if (cookie != null) {
         req.headers(h -> h.put("Cookie", cookie));
       }
@@ -79,7 +84,7 @@ final class Subscribers implements AutoCloseable {
   /** Waits until {@code expected} events arrived or the timeout passed; returns the time (nanoTime). */
   long awaitDelivered(long expected, long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (delivered.get() < expected && System.nanoTime() < deadline) {
+    while (delivered.sum() < expected && System.nanoTime() < deadline) {
       Thread.sleep(1);
     }
     return System.nanoTime();
@@ -103,7 +108,7 @@ final class Subscribers implements AutoCloseable {
     for (Sub s : subs) {
       s.count = 0;
     }
-    delivered.set(0);
+    delivered.reset();
   }
 
   @Override
@@ -146,30 +151,73 @@ final class Subscribers implements AutoCloseable {
     public void onFrame(Frame frame, Callback callback) {
       long now = System.nanoTime();
       byte op = frame.getOpCode();
-      if (op == OpCode.TEXT || op == OpCode.CONTINUATION) {
+      ByteBuffer p = frame.getPayload();
+      if (op == OpCode.TEXT && frame.isFin() && p != null) {
+        onText(p.slice(), now); // the common case: a whole message in one frame, parsed in place
+      } else if (op == OpCode.TEXT || op == OpCode.CONTINUATION) {
         // Jetty delivers a frame split across reads as fragments: join them
         if (op == OpCode.TEXT) {
           partial.reset();
         }
-        ByteBuffer p = frame.getPayload();
         if (p != null) {
           byte[] b = new byte[p.remaining()];
           p.slice().get(b);
           partial.writeBytes(b);
         }
         if (frame.isFin()) {
-          onText(partial.toString(StandardCharsets.UTF_8), now);
+          onText(ByteBuffer.wrap(partial.toByteArray()), now);
         }
       }
       callback.succeeded();
       session.demand();
     }
 
-    private void onText(String text, long now) {
-      if (text.startsWith("{\"event\"") || text.startsWith("{\"events\"")) {
+    private static final byte[] EVENT = "{\"event".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SUCCESS = "{\"success\"".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean startsWith(ByteBuffer b, byte[] prefix) {
+      if (b.remaining() < prefix.length) {
+        return false;
+      }
+      for (int i = 0; i < prefix.length; i++) {
+        if (b.get(b.position() + i) != prefix[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Parses the element key: the digits before the first '"' that follows "/elements/…/". */
+    private static long key(ByteBuffer b) {
+      int start = b.position();
+      int end = b.limit();
+      int quote = -1;
+      // "element":"http://…/elements/host/1234"  — find "element":" then the closing quote
+      for (int i = start + 12; i < end - 11; i++) {
+        if (b.get(i) == 'm' && b.get(i + 1) == 'e' && b.get(i + 2) == 'n' && b.get(i + 3) == 't'
+            && b.get(i + 4) == '"' && b.get(i + 5) == ':' && b.get(i + 6) == '"') {
+          for (int j = i + 7; j < end; j++) {
+            if (b.get(j) == '"') {
+              quote = j;
+              break;
+            }
+          }
+          break;
+        }
+      }
+      long k = 0;
+      long mul = 1;
+      for (int i = quote - 1; i > start && b.get(i) != '/'; i--) {
+        k += (b.get(i) - '0') * mul;
+        mul *= 10;
+      }
+      return k;
+    }
+
+    private void onText(ByteBuffer text, long now) {
+      if (startsWith(text, EVENT)) {
         if (record) {
-          int end = text.indexOf('"', text.indexOf("\"element\":\"") + 11);
-          long key = Long.parseLong(text, text.lastIndexOf('/', end) + 1, end, 10);
+          long key = key(text);
           synchronized (this) {
             if (count == keys.length) {
               keys = Arrays.copyOf(keys, count * 2);
@@ -180,8 +228,8 @@ final class Subscribers implements AutoCloseable {
             count++;
           }
         }
-        delivered.incrementAndGet();
-      } else if (text.contains("\"success\"")) {
+        delivered.increment();
+      } else if (startsWith(text, SUCCESS)) {
         acks.incrementAndGet();
       }
     }
