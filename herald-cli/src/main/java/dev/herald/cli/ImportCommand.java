@@ -1,0 +1,121 @@
+package dev.herald.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.client.HeraldApiException;
+import dev.herald.client.HeraldClient;
+import dev.herald.protocol.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code herald import FILE}: bulk-creates elements from a JSON array of objects (each with a
+ * {@code type}) or a CSV file (a header line naming the fields, one of them {@code type}).
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+    description = "Create elements from a JSON or CSV file, with a progress bar and a summary.")
+final class ImportCommand implements Callable<Integer> {
+  @Mixin Connection conn;
+
+  @Parameters(index = "0", description = "a .json file (array of objects with \"type\") or a .csv file (header with a type column)")
+  Path file;
+
+  @Option(names = "--skip-existing", defaultValue = "true", negatable = true,
+      description = "Count an element whose name is already used as skipped, not failed (default true).")
+  boolean skipExisting;
+
+  record Item(int line, String type, ObjectNode body) {}
+
+  @Override
+  public Integer call() throws Exception {
+    List<Item> items = read(file);
+    int created = 0;
+    int skipped = 0;
+    List<String> failures = new ArrayList<>();
+    try (HeraldClient c = conn.open()) {
+      for (int i = 0; i < items.size(); i++) {
+        Item it = items.get(i);
+        try {
+          c.create(it.type(), it.body());
+          created++;
+        } catch (HeraldApiException e) {
+          if (skipExisting && e.status() == 400 && String.join(" ", e.details()).contains("is already used")) {
+            skipped++;
+          } else {
+            failures.add("#" + it.line() + " " + it.type() + " " + it.body().path("name").asText()
+                + ": " + e.serverMessage() + " " + String.join(" ", e.details()));
+          }
+        }
+        progress(i + 1, items.size());
+      }
+    }
+    System.err.println();
+    System.out.println("created " + created + ", skipped " + skipped + ", failed " + failures.size());
+    failures.forEach(f -> System.out.println("  failed " + f));
+    return failures.isEmpty() ? 0 : Connection.API_ERROR;
+  }
+
+  private static void progress(int done, int total) {
+    int width = 30;
+    int filled = total == 0 ? width : done * width / total;
+    System.err.print("\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total);
+  }
+
+  static List<Item> read(Path file) throws Exception {
+    String text = Files.readString(file);
+    List<Item> out = new ArrayList<>();
+    if (file.toString().endsWith(".csv")) {
+      String[] lines = text.split("\\R");
+      String[] header = lines[0].split(",", -1);
+      int typeCol = List.of(header).indexOf("type");
+      if (typeCol < 0) {
+        throw new CliException(Connection.USAGE, file + ": the CSV header needs a 'type' column.");
+      }
+      for (int i = 1; i < lines.length; i++) {
+        if (lines[i].isBlank()) {
+          continue;
+        }
+        String[] cells = lines[i].split(",", -1);
+        if (cells.length != header.length) {
+          throw new CliException(Connection.USAGE, file + " line " + (i + 1) + ": " + cells.length
+              + " cells, the header has " + header.length + ".");
+        }
+        List<String> pairs = new ArrayList<>();
+        for (int k = 0; k < header.length; k++) {
+          if (k != typeCol && !cells[k].isEmpty()) {
+            pairs.add(header[k].strip() + "=" + cells[k].strip());
+          }
+        }
+        out.add(new Item(i + 1, cells[typeCol].strip(), ElementCommands.fields(pairs)));
+      }
+      return out;
+    }
+    JsonNode root;
+    try {
+      root = Json.mapper().readTree(text);
+    } catch (Exception e) {
+      throw new CliException(Connection.USAGE, file + " is not valid JSON: " + e.getMessage());
+    }
+    if (!root.isArray()) {
+      throw new CliException(Connection.USAGE, file + ": expected a JSON array of elements.");
+    }
+    int n = 0;
+    for (JsonNode el : root) {
+      n++;
+      if (!(el instanceof ObjectNode o) || !o.path("type").isTextual()) {
+        throw new CliException(Connection.USAGE, file + " item " + n + ": an object with a \"type\" is expected.");
+      }
+      ObjectNode body = o.deepCopy();
+      body.remove("type");
+      out.add(new Item(n, o.get("type").asText(), body));
+    }
+    return out;
+  }
+}

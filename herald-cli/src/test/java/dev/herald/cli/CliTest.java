@@ -1,0 +1,157 @@
+package dev.herald.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.testing.HeraldExtension;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The herald command run as a separate process against a real server. */
+class CliTest {
+  @RegisterExtension
+  static HeraldExtension herald = HeraldExtension.create();
+
+  @TempDir
+  Path tmp;
+
+  record Run(int exit, String out, String err) {}
+
+  private Process start(Map<String, String> env, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElse("java"),
+        "-cp", System.getProperty("java.class.path"), Herald.class.getName()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("HERALD_URL", herald.url());
+    pb.environment().put("HERALD_API_KEY", herald.apiKey());
+    pb.environment().put("HOME", tmp.toString()); // no user config file
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  private Run run(Map<String, String> env, String... args) throws Exception {
+    Process p = start(env, args);
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Run(p.exitValue(), out, err);
+  }
+
+  private Run run(String... args) throws Exception {
+    return run(Map.of(), args);
+  }
+
+  @Test
+  void createGetUpdateSearchDelete() throws Exception {
+    Run created = run("create", "host", "name=cli-h1", "address=10.1.1.1", "comment=from the CLI");
+    assertThat(created.exit()).as(created.err()).isZero();
+    String href = created.out().strip();
+    assertThat(href).matches(".*/elements/host/\\d+");
+    String key = href.substring(href.lastIndexOf('/') + 1);
+
+    Run got = run("get", "host", key);
+    assertThat(got.exit()).isZero();
+    assertThat(got.out()).contains("\"name\" : \"cli-h1\"").contains("\"address\" : \"10.1.1.1\"");
+
+    Run updated = run("update", "host", key, "address=10.1.1.2");
+    assertThat(updated.exit()).as(updated.err()).isZero();
+    assertThat(run("get", href).out()).contains("10.1.1.2");
+
+    Run found = run("search", "host", "--filter", "cli-h");
+    assertThat(found.out().strip()).isEqualTo("host\tcli-h1\t" + href);
+
+    assertThat(run("delete", "host", key).exit()).isZero();
+    Run gone = run("get", "host", key);
+    assertThat(gone.exit()).isEqualTo(1);
+    assertThat(gone.err()).contains("404").contains("Element not found");
+  }
+
+  @Test
+  void errors_haveClearMessagesAndDistinctExitCodes() throws Exception {
+    Run invalid = run("create", "host", "name=bad", "address=300.0.0.1");
+    assertThat(invalid.exit()).isEqualTo(1);
+    assertThat(invalid.err()).contains("not a valid IPv4 address");
+
+    Run badKey = run(Map.of("HERALD_API_KEY", "wrong-key-0000"), "search");
+    assertThat(badKey.exit()).isEqualTo(4);
+    assertThat(badKey.err()).contains("Login to").contains("failed");
+
+    Run unreachable = run(Map.of("HERALD_URL", "http://127.0.0.1:1"), "search");
+    assertThat(unreachable.exit()).isEqualTo(3);
+    assertThat(unreachable.err()).contains("Cannot reach");
+
+    Run usage = run("create", "host", "no-equals-sign");
+    assertThat(usage.exit()).isEqualTo(2);
+    assertThat(usage.err()).contains("Expected FIELD=VALUE");
+
+    Run help = run("listen", "--help");
+    assertThat(help.exit()).isZero();
+    assertThat(help.out()).contains("--since").contains("--types");
+  }
+
+  @Test
+  void import_fromJsonAndCsv_withSummary() throws Exception {
+    Path json = tmp.resolve("elements.json");
+    Files.writeString(json, "[{\"type\":\"host\",\"name\":\"imp-1\",\"address\":\"10.2.0.1\"},"
+        + "{\"type\":\"network\",\"name\":\"imp-net\",\"ipv4_network\":\"10.2.0.0/16\"},"
+        + "{\"type\":\"host\",\"name\":\"imp-bad\",\"address\":\"nope\"}]");
+    Run r = run("import", json.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("created 2, skipped 0, failed 1").contains("imp-bad");
+
+    Path csv = tmp.resolve("hosts.csv");
+    Files.writeString(csv, "type,name,address\nhost,imp-1,10.2.0.1\nhost,imp-2,10.2.0.2\n");
+    Run c = run("import", csv.toString());
+    assertThat(c.exit()).as(c.err()).isZero();
+    assertThat(c.out()).contains("created 1, skipped 1, failed 0");
+  }
+
+  @Test
+  void listen_printsEvents_andTheLastSeqOnExit() throws Exception {
+    Process p = start(Map.of(), "listen", "host", "--json");
+    java.util.concurrent.LinkedBlockingQueue<String> errLines = new java.util.concurrent.LinkedBlockingQueue<>();
+    Thread.ofPlatform().daemon().start(() -> {
+      try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+        String l;
+        while ((l = err.readLine()) != null) {
+          errLines.add(l);
+        }
+      } catch (java.io.IOException ignored) {
+        // the process ended
+      }
+    });
+    String line;
+    StringBuilder before = new StringBuilder();
+    do {
+      line = errLines.poll(30, TimeUnit.SECONDS);
+      before.append(line).append('\n');
+    } while (line != null && !line.contains("listening to host"));
+    assertThat(line).isNotNull();
+    Run created = run("create", "host", "name=listened", "address=10.3.0.1");
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String event = out.readLine();
+    assertThat(event).startsWith("{\"type\":\"create\",\"element\":\"" + created.out().strip() + "\",\"seq\":");
+    // Ctrl-C
+    new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start().waitFor();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    StringBuilder rest = new StringBuilder();
+    while ((line = errLines.poll(10, TimeUnit.SECONDS)) != null) {
+      rest.append(line).append('\n');
+      if (line.contains("stopped;")) {
+        break;
+      }
+    }
+    assertThat(rest.toString()).as("exit %d, before: %s", p.exitValue(), before).containsPattern("stopped; last seq \\d+ \\(continue with --since \\d+\\)");
+  }
+}

@@ -1,0 +1,338 @@
+package dev.herald.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.client.internal.RealSubscription;
+import dev.herald.protocol.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A client of Herald (or of a real SMC): login, elements, search and notifications.
+ *
+ * <pre>{@code
+ * try (HeraldClient c = HeraldClient.builder().url("http://localhost:8082").apiKey(key).build()) {
+ *   Element h = c.create("host", Json.object().put("name", "h1").put("address", "10.0.0.1"));
+ *   Subscription s = c.subscribe(Subscription.Spec.of("host"), event -> System.out.println(event));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Calls block the calling thread (use virtual threads for many at once). A call
+ * that meets an expired session logs in again and is retried once. Errors from the server are
+ * {@link HeraldApiException}s; network failures are {@link UncheckedIOException}s.
+ */
+public final class HeraldClient implements AutoCloseable {
+  private final Builder config;
+  private final HttpClient http;
+  private final String version;
+  private final List<RealSubscription> subscriptions = new CopyOnWriteArrayList<>();
+  private volatile String cookie;
+
+  private HeraldClient(Builder b) {
+    this.config = b;
+    HttpClient.Builder hb = HttpClient.newBuilder().cookieHandler(new CookieManager())
+        .connectTimeout(b.timeout).version(HttpClient.Version.HTTP_1_1);
+    b.sslContext.ifPresent(hb::sslContext);
+    this.http = hb.build();
+    this.version = b.apiVersion.orElseGet(this::discoverVersion);
+    login();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Connection settings. {@link #url} and one of {@link #apiKey} / {@link #login} are required. */
+  public static final class Builder {
+    private String url;
+    private Optional<String> apiKey = Optional.empty();
+    private Optional<String> user = Optional.empty();
+    private Optional<String> password = Optional.empty();
+    private String domain = "Shared Domain";
+    private Optional<String> apiVersion = Optional.empty();
+    private Duration timeout = Duration.ofSeconds(30);
+    private Optional<SSLContext> sslContext = Optional.empty();
+    private Duration maxBackoff = Duration.ofSeconds(10);
+
+    /** The server, e.g. {@code http://localhost:8082} (what smc-python calls {@code url}). */
+    public Builder url(String v) {
+      url = v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+      return this;
+    }
+
+    public Builder apiKey(String v) {
+      apiKey = Optional.of(v);
+      return this;
+    }
+
+    /** Administrator login ({@code lms_login}) instead of an API key. */
+    public Builder login(String user, String password) {
+      this.user = Optional.of(user);
+      this.password = Optional.of(password);
+      return this;
+    }
+
+    public Builder domain(String v) {
+      domain = v;
+      return this;
+    }
+
+    /** The API version; discovered from {@code GET /api} (the newest) when not given. */
+    public Builder apiVersion(String v) {
+      apiVersion = Optional.of(v);
+      return this;
+    }
+
+    public Builder timeout(Duration v) {
+      timeout = v;
+      return this;
+    }
+
+    public Builder sslContext(SSLContext v) {
+      sslContext = Optional.of(v);
+      return this;
+    }
+
+    /** Upper bound of the reconnect back-off of subscriptions (default 10 s, jittered). */
+    public Builder maxBackoff(Duration v) {
+      maxBackoff = v;
+      return this;
+    }
+
+    public HeraldClient build() {
+      if (url == null) {
+        throw new IllegalArgumentException("url is required");
+      }
+      if (apiKey.isEmpty() && user.isEmpty()) {
+        throw new IllegalArgumentException("an API key or a login is required");
+      }
+      return new HeraldClient(this);
+    }
+  }
+
+  public String apiVersion() {
+    return version;
+  }
+
+  /** {@code url/version}: the prefix of every API path. */
+  public String base() {
+    return config.url + "/" + version;
+  }
+
+  // ---- session ----
+
+  private String discoverVersion() {
+    JsonNode r = expect(sendRaw(HttpRequest.newBuilder(URI.create(config.url + "/api")).GET()), 200);
+    String best = null;
+    for (JsonNode v : r.path("version")) {
+      String rel = v.path("rel").asText();
+      if (best == null || compareVersions(rel, best) > 0) {
+        best = rel;
+      }
+    }
+    if (best == null) {
+      throw new HeraldApiException(500, "GET /api listed no version", List.of());
+    }
+    return best;
+  }
+
+  private static int compareVersions(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    for (int i = 0; i < Math.max(x.length, y.length); i++) {
+      int c = Integer.compare(i < x.length ? Integer.parseInt(x[i]) : 0,
+          i < y.length ? Integer.parseInt(y[i]) : 0);
+      if (c != 0) {
+        return c;
+      }
+    }
+    return 0;
+  }
+
+  /** Logs in (again). Called by the constructor and after a session expired. */
+  public synchronized void login() {
+    HttpResponse<String> r;
+    String domainJson = Json.write(Json.object().put("domain", config.domain));
+    if (config.apiKey.isPresent()) {
+      r = sendRaw(HttpRequest.newBuilder(URI.create(base() + "/login"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(Json.write(Json.object()
+              .put("domain", config.domain).put("authenticationkey", config.apiKey.get())))));
+    } else {
+      r = sendRaw(HttpRequest.newBuilder(URI.create(base() + "/lms_login?login="
+              + enc(config.user.get()) + "&pwd=" + enc(config.password.get()) + "&domain=" + enc(config.domain)))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(domainJson)));
+    }
+    expect(r, 200);
+    cookie = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID="))
+        .map(c -> c.split(";")[0]).findFirst()
+        .orElseThrow(() -> new HeraldApiException(200, "The login answer set no JSESSIONID cookie", List.of()));
+  }
+
+  /** The session cookie ({@code JSESSIONID=…}) for the notification socket. */
+  public String sessionCookie() {
+    return cookie;
+  }
+
+  // ---- elements ----
+
+  public Element create(String type, ObjectNode body) {
+    HttpResponse<String> r = call(() -> HttpRequest.newBuilder(URI.create(base() + "/elements/" + type))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))));
+    expect(r, 201);
+    return toElement(r, r.headers().firstValue("Location").orElseThrow());
+  }
+
+  public Element get(String href) {
+    HttpResponse<String> r = call(() -> HttpRequest.newBuilder(URI.create(href)).GET());
+    expect(r, 200);
+    return toElement(r, href);
+  }
+
+  public Element get(String type, long key) {
+    return get(base() + "/elements/" + type + "/" + key);
+  }
+
+  /** Replaces the element's JSON if it still has {@code etag} (else 412). */
+  public Element update(String href, ObjectNode body, String etag) {
+    HttpResponse<String> r = call(() -> HttpRequest.newBuilder(URI.create(href))
+        .header("Content-Type", "application/json").header("If-Match", etag)
+        .PUT(HttpRequest.BodyPublishers.ofString(Json.write(body))));
+    expect(r, 200);
+    return toElement(r, href);
+  }
+
+  public Element update(Element current, ObjectNode body) {
+    return update(current.href(), body, current.etag());
+  }
+
+  /** Deletes; with an ETag, only if the element did not change since (else 412). */
+  public void delete(String href, Optional<String> etag) {
+    HttpResponse<String> r = call(() -> {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(href)).DELETE();
+      etag.ifPresent(e -> b.header("If-Match", e));
+      return b;
+    });
+    expect(r, 204);
+  }
+
+  /** The elements matching {@code search} as {@code {name, href, type}} items. */
+  public List<Meta> search(Search search) {
+    HttpResponse<String> r = call(() -> HttpRequest.newBuilder(URI.create(base() + search.path())).GET());
+    JsonNode j = expect(r, 200);
+    List<Meta> out = new ArrayList<>();
+    for (JsonNode item : j.path("result")) {
+      out.add(new Meta(item.path("name").asText(), item.path("href").asText(), item.path("type").asText()));
+    }
+    return out;
+  }
+
+  /** One search result. */
+  public record Meta(String name, String href, String type) {}
+
+  // ---- notifications ----
+
+  /**
+   * Subscribes on a socket of its own. The subscription reconnects by itself with jittered
+   * back-off (logging in again when the session ended) and, on Herald, resumes from the last
+   * seq it handed to the listener, so no change is lost or repeated.
+   */
+  public Subscription subscribe(Subscription.Spec spec, NotificationListener listener) {
+    RealSubscription s = new RealSubscription(this, http, spec, listener, config.maxBackoff);
+    subscriptions.add(s);
+    s.start();
+    return s;
+  }
+
+  /** The notification socket URL of this client's API version. */
+  public URI socketUri() {
+    return URI.create(base().replaceFirst("^http", "ws") + "/notification/socket");
+  }
+
+  public void logout() {
+    sendRaw(HttpRequest.newBuilder(URI.create(base() + "/logout")).PUT(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  @Override
+  public void close() {
+    for (RealSubscription s : subscriptions) {
+      s.close();
+    }
+    try {
+      logout();
+    } catch (RuntimeException ignored) {
+      // the server may be gone
+    }
+  }
+
+  // ---- plumbing ----
+
+  @FunctionalInterface
+  private interface RequestFactory {
+    HttpRequest.Builder build();
+  }
+
+  /** Sends with the session; on 401 logs in again and retries once. */
+  private HttpResponse<String> call(RequestFactory f) {
+    HttpResponse<String> r = sendRaw(f.build());
+    if (r.statusCode() == 401) {
+      login();
+      r = sendRaw(f.build());
+    }
+    return r;
+  }
+
+  private HttpResponse<String> sendRaw(HttpRequest.Builder b) {
+    try {
+      return http.send(b.timeout(config.timeout).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot reach " + config.url + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted"));
+    }
+  }
+
+  private static JsonNode expect(HttpResponse<String> r, int status) {
+    JsonNode body = null;
+    if (!r.body().isEmpty()) {
+      body = Json.parseObject(r.body()).map(o -> (JsonNode) o).orElse(null);
+    }
+    if (r.statusCode() != status) {
+      String message = body != null ? body.path("message").asText(r.body()) : r.body();
+      List<String> details = new ArrayList<>();
+      if (body != null && body.path("details").isArray()) {
+        body.path("details").forEach(d -> details.add(d.asText()));
+      }
+      throw new HeraldApiException(r.statusCode(), message.isEmpty() ? "HTTP " + r.statusCode() : message, details);
+    }
+    return body == null ? Json.object() : body;
+  }
+
+  private static Element toElement(HttpResponse<String> r, String href) {
+    ObjectNode json = (ObjectNode) expect(r, r.statusCode());
+    String type = href.substring(0, href.lastIndexOf('/'));
+    type = type.substring(type.lastIndexOf('/') + 1);
+    return new Element(href, type, Long.parseLong(href.substring(href.lastIndexOf('/') + 1)),
+        r.headers().firstValue("ETag").orElse(null), json);
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}
