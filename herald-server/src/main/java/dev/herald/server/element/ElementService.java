@@ -159,24 +159,16 @@ public final class ElementService {
             tx -> {
               ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
               switch (action) {
-                case "trash" -> {
-                  if (cur.trashed()) {
+                case "trash", "untrash" -> {
+                  boolean toTrash = action.equals("trash");
+                  if (cur.trashed() == toTrash) {
                     throw HeraldException.badRequest(
-                        "Impossible to trash the element " + cur.name() + ".", "It is already in the trash.");
+                        "Impossible to " + (toTrash ? "trash" : "restore") + " the element " + cur.name() + ".",
+                        toTrash ? "It is already in the trash." : "It is not in the trash.");
                   }
-                  ElementRecord next = cur.withTrashed(true);
+                  ElementRecord next = cur.withTrashed(toTrash);
                   tx.update(next, searchText((ObjectNode) parse(next.body())));
-                  tx.record(pending(next, Action.TRASHED, caller));
-                  return next;
-                }
-                case "untrash" -> {
-                  if (!cur.trashed()) {
-                    throw HeraldException.badRequest(
-                        "Impossible to restore the element " + cur.name() + ".", "It is not in the trash.");
-                  }
-                  ElementRecord next = cur.withTrashed(false);
-                  tx.update(next, searchText((ObjectNode) parse(next.body())));
-                  tx.record(pending(next, Action.UNTRASHED, caller));
+                  tx.record(pending(next, toTrash ? Action.TRASHED : Action.UNTRASHED, caller));
                   return next;
                 }
                 case "validate" -> {

@@ -169,15 +169,7 @@ final class Connection implements FrameHandler {
 
   @Override
   public void onClosed(CloseStatus closeStatus, Callback callback) {
-    lock.lock();
-    try {
-      closing = true;
-      outbox.clear();
-      queuedBytes = 0;
-      room.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    stopQueueing();
     for (Channel ch : channels.values()) {
       ch.open = false;
       hub.unregister(ch);
@@ -330,17 +322,22 @@ final class Connection implements FrameHandler {
     close(CLOSE_SLOW_CONSUMER, "slow consumer; delivered up to seq=" + writtenSeq);
   }
 
-  /** Closes with a close frame; drops what was not yet handed to Jetty. */
-  void close(int code, String reason) {
+  /** No more frames are queued; what was queued and not yet handed to Jetty is dropped. */
+  private void stopQueueing() {
     lock.lock();
     try {
       closing = true;
       outbox.clear();
       queuedBytes = 0;
-      room.signalAll();
+      room.signalAll(); // a waiting replay gives up
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Closes with a close frame; drops what was not yet handed to Jetty. */
+  void close(int code, String reason) {
+    stopQueueing();
     for (Channel ch : channels.values()) {
       ch.open = false;
     }
@@ -404,14 +401,7 @@ final class Connection implements FrameHandler {
     @Override
     protected void onCompleteFailure(Throwable cause) {
       LOG.warn("notification socket write failed: {}", cause.toString(), cause);
-      lock.lock();
-      try {
-        closing = true;
-        outbox.clear();
-        room.signalAll();
-      } finally {
-        lock.unlock();
-      }
+      stopQueueing();
       CoreSession c = core;
       if (c != null) {
         c.abort();
