@@ -47,7 +47,7 @@ final class Report implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Row> newest = new LinkedHashMap<>();
+    Map<String, List<Row>> runs = new LinkedHashMap<>();
     for (String line : Files.readAllLines(results)) {
       if (!line.startsWith("RESULT ")) {
         continue;
@@ -60,8 +60,14 @@ final class Report implements Callable<Integer> {
       }
       String command = field(parts, "command");
       Row row = new Row(values.get("scenario"), values, command, field(parts, "machine"), field(parts, "date"));
-      newest.remove(command);
-      newest.put(command, row);
+      String key = command + " / " + row.scenario();
+      List<Row> list = runs.remove(key);
+      if (list == null) {
+        list = new ArrayList<>();
+      }
+      list.add(row);
+      runs.put(key, list); // the most recently run command last
+
     }
     StringBuilder md = new StringBuilder();
     md.append("# Benchmarks\n\n")
@@ -75,23 +81,34 @@ final class Report implements Callable<Integer> {
         .append("receives its event (so it includes the HTTP request and the durable commit), over every\n")
         .append("delivery. The raw baseline is a minimal broadcaster on the same Jetty that writes each\n")
         .append("message to every socket straight from its broadcast loop, with no database.\n\n");
-    List<Row> rows = new ArrayList<>(newest.values());
-    for (Row r : rows) {
-      md.append("## `").append(r.command()).append("`\n\n")
-          .append("Machine: ").append(r.machine()).append(". Date: ").append(r.date()).append(".\n\n")
-          .append("| figure | value |\n|---|---|\n");
-      for (var e : r.values().entrySet()) {
-        if (e.getKey().equals("scenario")) {
+    int results = 0;
+    for (List<Row> all : runs.values()) {
+      List<Row> shown = all.subList(Math.max(0, all.size() - 5), all.size()); // the newest five
+      Row first = shown.get(0);
+      md.append("## `").append(first.command()).append("` — ").append(first.scenario()).append("\n\n")
+          .append("Machine: ").append(first.machine()).append(". Date: ").append(first.date())
+          .append(". ").append(shown.size()).append(shown.size() == 1 ? " run" : " runs, one column each")
+          .append(".\n\n| figure |");
+      for (int i = 1; i <= shown.size(); i++) {
+        md.append(" run ").append(i).append(" |");
+      }
+      md.append("\n|---|").append("---|".repeat(shown.size())).append('\n');
+      for (String k : first.values().keySet()) {
+        if (k.equals("scenario")) {
           continue;
         }
-        md.append("| ").append(LABELS.getOrDefault(e.getKey(), "`" + e.getKey() + "`")).append(" | ")
-            .append(e.getValue()).append(" |\n");
+        md.append("| ").append(LABELS.getOrDefault(k, "`" + k + "`")).append(" |");
+        for (Row r : shown) {
+          md.append(' ').append(r.values().getOrDefault(k, "")).append(" |");
+        }
+        md.append('\n');
       }
       md.append('\n');
+      results += shown.size();
     }
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, md.toString());
-    System.out.println("wrote " + out + " (" + rows.size() + " results)");
+    System.out.println("wrote " + out + " (" + results + " results)");
     return 0;
   }
 
