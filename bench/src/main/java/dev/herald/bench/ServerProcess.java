@@ -37,6 +37,10 @@ final class ServerProcess implements AutoCloseable {
     if (dataDir != null) {
       cmd.add(dataDir.toString());
     }
+    String extra = System.getenv("HERALD_BENCH_SERVER_OPTS"); // e.g. -XX:StartFlightRecording=…
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(1, List.of(extra.strip().split("\\s+")));
+    }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
     String line;

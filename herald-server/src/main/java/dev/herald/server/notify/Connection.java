@@ -59,6 +59,8 @@ final class Connection implements FrameHandler {
   private final Condition room = lock.newCondition();
   private final ArrayDeque<Out> outbox = new ArrayDeque<>(); // guarded by lock
   private long queuedBytes; // guarded by lock
+  /** True from the enqueue that starts the writer until it finds the outbox empty; guarded by lock. */
+  private boolean writerActive;
   private boolean closing; // guarded by lock
   private volatile long writtenSeq;
   private final Writer writer = new Writer();
@@ -262,10 +264,13 @@ final class Connection implements FrameHandler {
   /**
    * Enqueues one frame; a full outbox makes this a slow consumer (never blocks).
    *
-   * @param kick whether to start the writer now (false: the caller calls {@link #kick()} later)
-   * @return whether the frame was queued
+   * @param kick whether to start an idle writer now (false: the caller calls {@link #kick()}
+   *     later when this returns true)
+   * @return whether the writer was idle and must be started: a running writer drains what is
+   *     queued before it goes idle, so waking it again would only contend for its lock
    */
   boolean enqueue(byte[] bytes, long seq, boolean kick) {
+    boolean start = false;
     lock.lock();
     try {
       if (closing) {
@@ -275,18 +280,23 @@ final class Connection implements FrameHandler {
         outbox.add(new Out(bytes, seq));
         queuedBytes += bytes.length;
         bytes = null;
+        if (!writerActive) {
+          writerActive = true;
+          start = true;
+        }
       }
     } finally {
       lock.unlock();
     }
-    if (bytes == null) {
-      if (kick) {
-        writer.iterate();
-      }
-      return true;
+    if (bytes != null) {
+      slowConsumer();
+      return false;
     }
-    slowConsumer();
-    return false;
+    if (start && kick) {
+      writer.iterate();
+      return false;
+    }
+    return start;
   }
 
   /** Starts the writer if it is idle (it drains everything queued so far). */
@@ -368,11 +378,12 @@ final class Connection implements FrameHandler {
           batch[n++] = o;
         }
         room.signalAll();
+        if (n == 0) {
+          writerActive = false; // the next enqueue starts it again
+          return Action.IDLE;
+        }
       } finally {
         lock.unlock();
-      }
-      if (n == 0) {
-        return Action.IDLE;
       }
       long max = -1;
       for (int i = 0; i < n; i++) {
