@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "herald-bench", mixinStandardHelpOptions = true,
     description = "End-to-end benchmarks of Herald (loopback only).",
-    subcommands = {Bench.Writes.class, Bench.Fanout.class, Bench.Idle.class, Bench.Quick.class,
+    subcommands = {Bench.Writes.class, Bench.Fanout.class, Bench.Idle.class, Bench.Resume.class,
+        Bench.Quick.class, Bench.Jmh.class,
         Report.class,
         CommandLine.HelpCommand.class})
 public final class Bench implements Runnable {
@@ -314,6 +315,101 @@ public final class Bench implements Runnable {
     }
   }
 
+  @Command(name = "resume", mixinStandardHelpOptions = true,
+      description = "N subscribers drop, changes happen, all reconnect with since at once: catch-up time, and proof nothing was lost or repeated.")
+  static final class Resume implements Callable<Integer> {
+    @Option(names = "--subscribers", defaultValue = "1000")
+    int subscribers;
+    @Option(names = "--missed", defaultValue = "500", description = "writes made while they are disconnected")
+    int missed;
+
+    @Override
+    public Integer call() throws Exception {
+      Path data = tempData();
+      try (ServerProcess server = ServerProcess.start("herald", data, "2g")) {
+        Writer w = new Writer(server.url(), true);
+        for (int i = 0; i < 10; i++) {
+          w.create();
+        }
+        long since = headSeq(server);
+        for (int i = 0; i < missed; i++) {
+          w.create(); // made while the subscribers are away
+        }
+        long head = headSeq(server);
+        long expected = head - since;
+        double s0 = server.cpuSeconds();
+        long t0 = System.nanoTime();
+        try (Subscribers subs = new Subscribers(true)) {
+          subs.open(server.url(), w.cookie, subscribers,
+              "{\"context\":\"*\",\"since\":" + since + "}", true);
+          long t1 = subs.awaitDelivered(expected * subscribers, 300_000);
+          double wall = (t1 - t0) / 1e9;
+          long lost = 0;
+          long repeated = 0;
+          long misordered = 0;
+          for (long[] seqs : subs.records()) {
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            long prev = since;
+            for (long q : seqs) {
+              if (!seen.add(q)) {
+                repeated++;
+              }
+              if (q <= prev) {
+                misordered++;
+              }
+              prev = q;
+            }
+            lost += expected - seen.size();
+          }
+          new Results("resume").put("subscribers", subscribers).put("missed_changes", expected)
+              .put("catch_up_s", wall).put("replayed_per_s", expected * subscribers / wall)
+              .put("server_cpu_pct", (server.cpuSeconds() - s0) / wall * 100)
+              .put("lost", lost).put("repeated", repeated).put("out_of_order", misordered)
+              .emit(commandLine);
+        }
+      } finally {
+        deleteTree(data);
+      }
+      return 0;
+    }
+
+    private static long headSeq(ServerProcess server) throws Exception {
+      HttpResponse<String> m = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      for (String line : m.body().split("\n")) {
+        if (line.startsWith("herald_changelog_head ")) {
+          return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+        }
+      }
+      throw new IllegalStateException("no herald_changelog_head in /metrics");
+    }
+  }
+
+  @Command(name = "jmh", description = "JMH micro-benchmarks of the fan-out hot paths; arguments go to JMH (e.g. -f 1 -wi 2 -i 3).")
+  static final class Jmh implements Callable<Integer> {
+    @CommandLine.Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      List<String> a = new ArrayList<>(args);
+      if (a.stream().noneMatch(x -> !x.startsWith("-"))) {
+        a.add("HotPathBenchmarks");
+      }
+      var options = new org.openjdk.jmh.runner.options.CommandLineOptions(a.toArray(String[]::new));
+      Results r = new Results("jmh");
+      for (var result : new org.openjdk.jmh.runner.Runner(options).run()) {
+        String name = result.getParams().getBenchmark();
+        var score = result.getPrimaryResult();
+        r.put(name.substring(name.lastIndexOf('.') + 1) + "_" + score.getScoreUnit().replace('/', '_'),
+            score.getScore());
+      }
+      r.emit(commandLine);
+      return 0;
+    }
+  }
+
   @Command(name = "quick", mixinStandardHelpOptions = true,
       description = "A reduced suite (writes, fanout with baseline, idle) in a few minutes.")
   static final class Quick implements Callable<Integer> {
@@ -323,6 +419,7 @@ public final class Bench implements Runnable {
       rc |= new CommandLine(new Fanout()).execute("--subscribers", "500", "--burst", "400",
           "--paced-seconds", "8");
       rc |= new CommandLine(new Idle()).execute("--subscribers", "5000");
+      rc |= new CommandLine(new Resume()).execute("--subscribers", "200", "--missed", "200");
       return rc;
     }
   }

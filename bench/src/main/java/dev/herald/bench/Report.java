@@ -43,6 +43,15 @@ final class Report implements Callable<Integer> {
     LABELS.put("paced_server_cpu_pct", "server CPU in the paced phase (% of one core)");
     LABELS.put("paced_client_cpu_pct", "load client CPU in the paced phase (% of one core)");
     LABELS.put("lost", "events lost or not received");
+    LABELS.put("catch_up_s", "time until every subscriber has replayed what it missed (s)");
+    LABELS.put("replayed_per_s", "replayed deliveries/s during the catch-up");
+    LABELS.put("repeated", "events delivered twice");
+    LABELS.put("out_of_order", "events out of seq order");
+    LABELS.put("matchChange_1000Channels_ns_op", "match one change against 1,000 channels (ns)");
+    LABELS.put("renderFrame_1000ChannelsSameStyle_ns_op", "render one change's frame for 1,000 channels (ns, total)");
+    LABELS.put("renderFrame_firstOfAChange_ns_op", "render a new change's first frame (ns)");
+    LABELS.put("parseSubscribe_ns_op", "parse a subscribe with extensions (ns)");
+    LABELS.put("parseSmcSubscribe_ns_op", "parse an SMC subscribe (ns)");
   }
 
   @Override
@@ -81,6 +90,21 @@ final class Report implements Callable<Integer> {
         .append("receives its event (so it includes the HTTP request and the durable commit), over every\n")
         .append("delivery. The raw baseline is a minimal broadcaster on the same Jetty that writes each\n")
         .append("message to every socket straight from its broadcast loop, with no database.\n\n");
+    List<Map<String, String>> fanouts = new ArrayList<>();
+    for (List<Row> all : runs.values()) {
+      for (Row r : all) {
+        if ("fanout".equals(r.scenario()) && r.values().containsKey("delivered_per_s")) {
+          fanouts.add(r.values());
+        }
+      }
+    }
+    Path img = out.toAbsolutePath().getParent().resolve("img");
+    if (Plots.throughput(fanouts, img.resolve("fanout-throughput.png"))) {
+      md.append("![Delivered messages/s against subscribers](img/fanout-throughput.png)\n\n");
+    }
+    if (Plots.latency(fanouts, img.resolve("fanout-latency.png"))) {
+      md.append("![Latency percentiles in the paced phase](img/fanout-latency.png)\n\n");
+    }
     int results = 0;
     for (List<Row> all : runs.values()) {
       List<Row> shown = all.subList(Math.max(0, all.size() - 5), all.size()); // the newest five

@@ -35,7 +35,15 @@ final class Subscribers implements AutoCloseable {
   private final AtomicLong errorsReported = new AtomicLong();
   private volatile boolean closing;
 
+  /** When true, each event is recorded by its seq (the "seq" extension) instead of its key. */
+  private final boolean bySeq;
+
   Subscribers() throws Exception {
+    this(false);
+  }
+
+  Subscribers(boolean bySeq) throws Exception {
+    this.bySeq = bySeq;
     http = new HttpClient();
     http.setMaxConnectionsPerDestination(1_000_000);
     http.setConnectTimeout(30_000);
@@ -102,6 +110,17 @@ final class Subscribers implements AutoCloseable {
       }
     }
     return h;
+  }
+
+  /** Per socket, the recorded values (keys or seqs) in arrival order. */
+  List<long[]> records() {
+    List<long[]> out = new ArrayList<>();
+    for (Sub s : subs) {
+      synchronized (s) {
+        out.add(Arrays.copyOf(s.keys, s.count));
+      }
+    }
+    return out;
   }
 
   void clearRecords() {
@@ -187,6 +206,18 @@ final class Subscribers implements AutoCloseable {
       return true;
     }
 
+    /** Parses the trailing {@code ,"seq":N}. */
+    private static long seq(ByteBuffer b) {
+      int end = b.limit() - 1; // the closing brace
+      long v = 0;
+      long mul = 1;
+      for (int i = end - 1; i > b.position() && b.get(i) >= '0' && b.get(i) <= '9'; i--) {
+        v += (b.get(i) - '0') * mul;
+        mul *= 10;
+      }
+      return v;
+    }
+
     /** Parses the element key: the digits before the first '"' that follows "/elements/…/". */
     private static long key(ByteBuffer b) {
       int start = b.position();
@@ -217,7 +248,7 @@ final class Subscribers implements AutoCloseable {
     private void onText(ByteBuffer text, long now) {
       if (startsWith(text, EVENT)) {
         if (record) {
-          long key = key(text);
+          long key = bySeq ? seq(text) : key(text);
           synchronized (this) {
             if (count == keys.length) {
               keys = Arrays.copyOf(keys, count * 2);
