@@ -14,7 +14,15 @@ public final class ElementJson {
   }
 
   public static ObjectNode render(ElementRecord r, String base) {
-    ObjectNode o = (ObjectNode) ElementService.parse(r.body());
+    return render(r, (ObjectNode) ElementService.parse(r.body()), base);
+  }
+
+  /**
+   * Renders with {@code body}, the element's stored fields already parsed (the request body of
+   * the write that stored them), saving a parse; {@code body} is modified.
+   */
+  public static ObjectNode render(ElementRecord r, ObjectNode body, String base) {
+    ObjectNode o = body;
     String self = href(base, r.type(), r.key());
     o.put("key", r.key());
     ArrayNode link = o.putArray("link");

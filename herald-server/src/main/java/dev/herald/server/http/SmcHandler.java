@@ -217,9 +217,11 @@ public final class SmcHandler extends Handler.Abstract {
       if (method.equals("GET")) {
         return search(req, s, base, Optional.of(type));
       }
-      ElementRecord r = elements.create(s.caller(), type, readJson(req));
+      JsonNode body = readJson(req);
+      ElementRecord r = elements.create(s.caller(), type, body);
       String href = ElementJson.href(base, type, r.key());
-      return Reply.json(201, ElementJson.render(r, base))
+      // body now holds exactly the stored fields (create strips derived and secret ones)
+      return Reply.json(201, ElementJson.render(r, (ObjectNode) body, base))
           .header("Location", href)
           .header("ETag", ETags.of(r.key(), r.version()));
     }
@@ -235,7 +237,7 @@ public final class SmcHandler extends Handler.Abstract {
           JsonNode body = readJson(req);
           ElementRecord r = elements.update(s.caller(), type, key, body, ifMatch(req));
           String href = ElementJson.href(base, type, key);
-          return Reply.json(200, ElementJson.render(r, base))
+          return Reply.json(200, ElementJson.render(r, (ObjectNode) body, base))
               .header("Location", href)
               .header("ETag", ETags.of(r.key(), r.version()));
         }

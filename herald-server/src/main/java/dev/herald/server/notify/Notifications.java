@@ -74,11 +74,6 @@ public final class Notifications {
   private final Counter slowConsumers;
   private final FrameCache liveCache = new FrameCache(); // feed thread only
   private final List<Connection> touched = new java.util.ArrayList<>(); // feed thread only
-  private static final int KICK_SLICE = 64;
-  /** Threads that start connection writers (socket writes), one per core. */
-  private final java.util.concurrent.ExecutorService flushers = Executors.newFixedThreadPool(
-      Math.max(2, Runtime.getRuntime().availableProcessors()),
-      Thread.ofPlatform().name("herald-flush-", 0).daemon(true).factory());
 
   /** Highest seq handed to the fan-out; written by the feed thread under publishLock. */
   private volatile long position;
@@ -125,7 +120,6 @@ public final class Notifications {
       }
     }
     aborts.shutdownNow();
-    flushers.shutdown();
   }
 
   /** Called after a local commit that wrote changes up to {@code seq}. */
@@ -348,20 +342,13 @@ public final class Notifications {
       }
     } finally {
       publishLock.unlock();
-      // One wake-up per touched connection per batch: its writer sends all the batch's frames
-      // in as few flushes as possible. Socket writes are spread over the flusher threads in
-      // slices, so the feed thread goes on with the next batch meanwhile.
-      for (int from = 0; from < touched.size(); from += KICK_SLICE) {
-        Connection[] slice = touched.subList(from, Math.min(touched.size(), from + KICK_SLICE))
-            .toArray(Connection[]::new);
-        for (Connection conn : slice) {
-          conn.kickPending = false;
-        }
-        flushers.execute(() -> {
-          for (Connection conn : slice) {
-            conn.kick();
-          }
-        });
+      // One wake-up per touched connection per batch, on this thread. Only writers that were
+      // idle are touched (a running writer drains its outbox by itself); each then sends all the
+      // batch's frames in as few flushes as possible. (Handing the wake-ups to other threads
+      // measured slower on 2 cores: docs/benchmarks.md.)
+      for (Connection conn : touched) {
+        conn.kickPending = false;
+        conn.kick();
       }
       touched.clear();
     }
