@@ -124,7 +124,7 @@ public final class Sessions {
     String n = name == null || name.isBlank() ? ElementService.SHARED_DOMAIN : name;
     for (ElementRecord d : elements.listByType("admin_domain")) {
       if (d.name().equals(n) && !d.trashed()) {
-        return d.system() ? d.key() : d.key();
+        return d.key();
       }
     }
     // 403, not 401: smc-python reacts to 401 with a re-login loop.
