@@ -111,6 +111,15 @@ final class Channel {
     }
   }
 
+  /**
+   * Closes the channel: once this returns, no frame of it is queued any more (a live or
+   * replayed enqueue in progress holds the monitor and finishes first), so an unsubscribe reply
+   * queued after it is the channel's last frame.
+   */
+  synchronized void close() {
+    open = false;
+  }
+
   synchronized boolean isReplaying() {
     return replaying;
   }

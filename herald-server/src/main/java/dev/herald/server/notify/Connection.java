@@ -173,7 +173,7 @@ final class Connection implements FrameHandler {
   public void onClosed(CloseStatus closeStatus, Callback callback) {
     stopQueueing();
     for (Channel ch : channels.values()) {
-      ch.open = false;
+      ch.close();
       hub.unregister(ch);
     }
     channels.clear();
@@ -191,7 +191,7 @@ final class Connection implements FrameHandler {
         if (ch == null) {
           control(Frames.failure("No subscription with id " + u.id() + ".", u.id()));
         } else {
-          ch.open = false;
+          ch.close();
           hub.unregister(ch);
           control(Frames.unsubscribed(u.id()));
         }
@@ -349,7 +349,7 @@ final class Connection implements FrameHandler {
   void close(int code, String reason) {
     stopQueueing();
     for (Channel ch : channels.values()) {
-      ch.open = false;
+      ch.close();
     }
     CoreSession c = core;
     if (c != null) {
@@ -417,6 +417,15 @@ final class Connection implements FrameHandler {
       if (c != null) {
         c.abort();
       }
+    }
+  }
+
+  boolean isClosing() {
+    lock.lock();
+    try {
+      return closing;
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -187,6 +187,9 @@ public final class Notifications {
     }
     bySession.computeIfAbsent(c.session.idHash(), k -> ConcurrentHashMap.newKeySet()).add(c);
     connections.incrementAndGet();
+    if (!sessions.isLive(c.session.idHash())) {
+      c.close(1000, "session ended"); // the session ended while this socket was registering
+    }
   }
 
   void closed(Connection c) {
@@ -247,6 +250,9 @@ public final class Notifications {
   long register(Channel ch, String ack) {
     publishLock.lock();
     try {
+      if (ch.connection.isClosing()) {
+        return position; // closed meanwhile: onClosed has already unregistered its channels
+      }
       ch.connection.control(ack);
       ch.startAfter(position);
       index.add(ch, visibleDomains(ch.connection.session));

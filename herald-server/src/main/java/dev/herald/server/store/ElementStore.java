@@ -77,10 +77,10 @@ public final class ElementStore {
           }
         } finally {
           commitLock.unlock();
-        }
-        Pending<?> next = queue.peek();
-        if (next != null) {
-          LockSupport.unpark(next.thread); // hand leadership on
+          Pending<?> next = queue.peek();
+          if (next != null) {
+            LockSupport.unpark(next.thread); // hand leadership on, whatever happened
+          }
         }
       } else {
         LockSupport.park(this);
@@ -158,12 +158,16 @@ public final class ElementStore {
           }
         }
         c.commit();
-      } catch (SQLException | RuntimeException e) {
+      } catch (SQLException | RuntimeException | Error e) {
         rollbackQuietly(c);
         throw e;
       }
-    } catch (SQLException | RuntimeException e) {
-      RuntimeException mapped = e instanceof SQLException sql ? StoreException.map(sql) : (RuntimeException) e;
+    } catch (Throwable e) {
+      // nothing of this batch committed: every write in it fails (an Error too, never a
+      // false success)
+      RuntimeException mapped = e instanceof SQLException sql ? StoreException.map(sql)
+          : e instanceof RuntimeException re ? re
+          : new IllegalStateException("write failed: " + e, e);
       for (Pending<?> p : batch) {
         if (p.error == null) {
           p.error = mapped;
