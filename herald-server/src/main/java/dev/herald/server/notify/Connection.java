@@ -411,7 +411,11 @@ final class Connection implements FrameHandler {
 
     @Override
     protected void onCompleteFailure(Throwable cause) {
-      LOG.warn("notification socket write failed: {}", cause.toString(), cause);
+      if (isClosing()) {
+        LOG.debug("notification socket write ended by close: {}", cause.toString());
+      } else {
+        LOG.info("notification socket write failed (client gone?): {}", cause.toString());
+      }
       stopQueueing();
       CoreSession c = core;
       if (c != null) {
