@@ -81,6 +81,7 @@ public final class Notifications {
   private volatile boolean caughtUp;
   private Thread feed;
   private long touchDueMs;
+  private long verifyDueMs;
 
   public Notifications(Server jetty, ChangeLog log, Sessions sessions, ElementService elements,
       ServerConfig.Socket cfg, InstantSource clock, MeterRegistry metrics) {
@@ -396,6 +397,13 @@ public final class Notifications {
       touchDueMs = now + 10_000;
       for (String hash : bySession.keySet()) {
         sessions.touch(hash);
+      }
+    }
+    if (now >= verifyDueMs) {
+      // a logout on another node removes the session row: close its sockets here within ~1 s
+      verifyDueMs = now + 1_000;
+      for (String hash : bySession.keySet()) {
+        sessions.revalidate(hash);
       }
     }
   }

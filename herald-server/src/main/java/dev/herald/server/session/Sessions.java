@@ -31,6 +31,8 @@ import java.util.function.Consumer;
  */
 public final class Sessions {
   private static final long TOUCH_EVERY_MS = 5_000;
+  /** A cached session is checked against the database at most this often (logout elsewhere). */
+  private static final long VERIFY_EVERY_MS = 1_000;
 
   private final SessionStore store;
   private final ElementStore elements;
@@ -46,11 +48,13 @@ public final class Sessions {
     final Session session;
     volatile long lastSeenMs;
     volatile long persistedMs;
+    volatile long verifiedMs;
 
-    Cached(Session session, long lastSeenMs) {
+    Cached(Session session, long lastSeenMs, long verifiedMs) {
       this.session = session;
       this.lastSeenMs = lastSeenMs;
       this.persistedMs = lastSeenMs;
+      this.verifiedMs = verifiedMs;
     }
   }
 
@@ -116,7 +120,7 @@ public final class Sessions {
     long now = clock.millis();
     store.insert(new SessionStore.Row(hash, user.key(), domain, now, now));
     Session s = new Session(hash, new Caller(user.key(), user.name(), domain), now);
-    cache.put(hash, new Cached(s, now));
+    cache.put(hash, new Cached(s, now, now));
     return new Opened(id, s);
   }
 
@@ -147,11 +151,14 @@ public final class Sessions {
       SessionStore.Row r = row.get();
       String userName = elements.find(r.userKey()).map(ElementRecord::name).orElse("unknown");
       c = new Cached(new Session(hash, new Caller(r.userKey(), userName, r.domainKey()), r.createdMs()),
-          r.lastSeenMs());
+          r.lastSeenMs(), now);
       cache.put(hash, c);
     }
     if (expired(c, now)) {
       end(hash);
+      return Optional.empty();
+    }
+    if (!verify(hash, c, now)) {
       return Optional.empty();
     }
     c.lastSeenMs = now;
@@ -160,6 +167,33 @@ public final class Sessions {
       store.touch(hash, now);
     }
     return Optional.of(c.session);
+  }
+
+  /**
+   * Whether the session still exists in the database (another node may have logged it out),
+   * checked at most every {@link #VERIFY_EVERY_MS}; a vanished session ends here too.
+   */
+  private boolean verify(String hash, Cached c, long now) {
+    if (now - c.verifiedMs < VERIFY_EVERY_MS) {
+      return true;
+    }
+    if (store.find(hash).isEmpty()) {
+      cache.remove(hash);
+      for (Consumer<String> l : endListeners) {
+        l.accept(hash);
+      }
+      return false;
+    }
+    c.verifiedMs = now;
+    return true;
+  }
+
+  /** Re-checks a session with open sockets (called about once a second by the fan-out). */
+  public void revalidate(String idHash) {
+    Cached c = cache.get(idHash);
+    if (c != null) {
+      verify(idHash, c, clock.millis());
+    }
   }
 
   /** Keeps a session from idle expiry (an open notification socket counts as activity). */

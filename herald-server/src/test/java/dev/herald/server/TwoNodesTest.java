@@ -1,0 +1,49 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two servers on one database act as one: a session from node A works on node B, a write on A
+ * reaches a subscriber on B, and a logout on A closes B's sockets. (Two nodes in one JVM share
+ * the embedded database; the PostgreSQL deployment shares it across machines.)
+ */
+class TwoNodesTest {
+
+  @Test
+  void sessionAndChangesAreShared_andLogoutOnOneNodeClosesSocketsOnTheOther() throws Exception {
+    Path dir = Files.createTempDirectory("herald-nodes");
+    try (HeraldServer a = HeraldServer.start(TestServer.config(dir, b -> b));
+        HeraldServer b = HeraldServer.start(TestServer.config(dir, x -> x))) {
+      SmcClient onA = new SmcClient("http://127.0.0.1:" + a.port(), "7.2");
+      assertThat(onA.post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
+      // the same cookie, presented to node B
+      SmcClient onB = new SmcClient("http://127.0.0.1:" + b.port(), "7.2");
+      onB.cookies.getCookieStore().add(URI.create("http://127.0.0.1:" + b.port()),
+          onA.cookies.getCookieStore().getCookies().get(0));
+      assertThat(onB.get("/elements/host").status()).isEqualTo(200);
+
+      try (WsClient ws = WsClient.open(onB)) {
+        ws.subscribe("{\"context\":\"host\"}");
+        String href = onA.create("host", "{\"name\":\"cross\",\"address\":\"10.0.0.1\"}");
+        String key = href.substring(href.lastIndexOf('/'));
+        // node B renders the href for its own address
+        assertThat(ws.next()).isEqualTo("{\"event\":{\"type\":\"create\",\"element\":\"http://127.0.0.1:"
+            + b.port() + "/7.2/elements/host" + key + "\"},\"subscription_id\":0}");
+
+        assertThat(onA.send(HttpRequest.newBuilder(URI.create(onA.v("/logout")))
+            .PUT(HttpRequest.BodyPublishers.noBody())).status()).isEqualTo(204);
+        assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1000 session ended");
+        assertThat(onB.get("/elements/host").status()).isEqualTo(401);
+      }
+    } finally {
+      TestServer.deleteTree(dir);
+    }
+  }
+}
