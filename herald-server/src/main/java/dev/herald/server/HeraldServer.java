@@ -7,6 +7,7 @@ import dev.herald.server.http.SmcHandler;
 import dev.herald.server.notify.Notifications;
 import dev.herald.server.session.SecretHash;
 import dev.herald.server.session.Sessions;
+import dev.herald.server.store.ChangeListener;
 import dev.herald.server.store.ChangeLog;
 import dev.herald.server.store.Database;
 import dev.herald.server.store.ElementStore;
@@ -53,11 +54,14 @@ public final class HeraldServer implements AutoCloseable {
   private final List<String> generatedSecrets;
   private final ChangeLog changeLog;
   private final InstantSource clock;
+  private final ChangeListener listener;
 
   private HeraldServer(ServerConfig config, Database db, Server jetty, ServerConnector connector,
       Notifications notifications, ScheduledExecutorService background,
-      List<String> generatedSecrets, ChangeLog changeLog, InstantSource clock) {
+      List<String> generatedSecrets, ChangeLog changeLog, InstantSource clock,
+      ChangeListener listener) {
     this.clock = clock;
+    this.listener = listener;
     this.config = config;
     this.db = db;
     this.jetty = jetty;
@@ -148,6 +152,7 @@ public final class HeraldServer implements AutoCloseable {
         notifications::isCaughtUp));
     jetty.start();
     notifications.start();
+    ChangeListener listener = ChangeListener.start(db, notifications::wakeUp);
 
     ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("herald-maintenance").daemon(true).factory());
@@ -158,7 +163,7 @@ public final class HeraldServer implements AutoCloseable {
             config.retentionCount())), 10, 60, TimeUnit.SECONDS);
 
     HeraldServer server = new HeraldServer(config, db, jetty, connector, notifications,
-        background, List.copyOf(generated), changeLog, clock);
+        background, List.copyOf(generated), changeLog, clock, listener);
     LOG.info("Herald listening on {}://{}:{}/", config.tls().isPresent() ? "https" : "http",
         config.host(), server.port());
     return server;
@@ -221,6 +226,7 @@ public final class HeraldServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     background.shutdownNow();
+    listener.close();
     notifications.stop();
     try {
       jetty.stop();

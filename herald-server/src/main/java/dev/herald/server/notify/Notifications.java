@@ -123,6 +123,11 @@ public final class Notifications {
     aborts.shutdownNow();
   }
 
+  /** Wakes the feed to read the log now (a commit on another node). */
+  public void wakeUp() {
+    wake(position + 1);
+  }
+
   /** Called after a local commit that wrote changes up to {@code seq}. */
   public void wake(long seq) {
     wanted.accumulateAndGet(seq, Math::max);

@@ -13,12 +13,29 @@ import org.flywaydb.core.Flyway;
  * The embedded default is an H2 file database in the data directory.
  */
 public final class Database implements AutoCloseable {
+  /** The channel PostgreSQL nodes NOTIFY on commit; listeners only wake their change feed. */
+  public static final String CHANGES_CHANNEL = "herald_changes";
+
   private final HikariDataSource pool;
   private final boolean postgres;
+  private final String url;
+  private final String user;
+  private final String password;
 
-  private Database(HikariDataSource pool, boolean postgres) {
+  private Database(HikariDataSource pool, boolean postgres, String url, String user, String password) {
     this.pool = pool;
     this.postgres = postgres;
+    this.url = url;
+    this.user = user;
+    this.password = password;
+  }
+
+  /**
+   * A connection of its own, outside the pool (for LISTEN, which holds a connection for as long
+   * as the node runs). The caller closes it.
+   */
+  public Connection dedicatedConnection() throws SQLException {
+    return java.sql.DriverManager.getConnection(url, user, password);
   }
 
   /** Opens (creating if needed) the embedded H2 database in {@code dataDir}. */
@@ -54,7 +71,7 @@ public final class Database implements AutoCloseable {
       pool.close();
       throw e;
     }
-    return new Database(pool, jdbcUrl.startsWith("jdbc:postgresql:"));
+    return new Database(pool, jdbcUrl.startsWith("jdbc:postgresql:"), jdbcUrl, user, password);
   }
 
   public DataSource dataSource() {

@@ -151,6 +151,12 @@ public final class ElementStore {
         changes.forEach(all::addAll);
         if (!all.isEmpty()) {
           last = appendChanges(c, all);
+          if (db.isPostgres()) {
+            // delivered at commit to every node's LISTEN connection: it only wakes their feeds
+            try (java.sql.Statement st = c.createStatement()) {
+              st.execute("NOTIFY " + Database.CHANGES_CHANNEL);
+            }
+          }
           long seq = last - all.size();
           for (int i = 0; i < ok.size(); i++) {
             seq += changes.get(i).size();
