@@ -46,16 +46,14 @@ public final class Bootstrap {
   /**
    * Ensures a user element of {@code type} named {@code name} exists in Shared Domain with a
    * credential. When {@code secret} is empty an existing credential is kept.
-   *
-   * @return whether a credential was (re)written
    */
-  public boolean user(long sharedDomain, String type, String name, Optional<String> secret,
+  public void user(long sharedDomain, String type, String name, Optional<String> secret,
       String kind) {
     Optional<ElementRecord> existing = store.findByName(sharedDomain, type, name);
     if (existing.isPresent()) {
       long key = existing.get().key();
       if (secret.isEmpty() && store.credential(key).isPresent()) {
-        return false;
+        return;
       }
       String hash = hasher.apply(secret.orElseThrow(() ->
           new IllegalStateException(type + " " + name + " has no credential; give one")));
@@ -63,7 +61,7 @@ public final class Bootstrap {
         tx.saveCredential(key, kind, hash);
         return null;
       });
-      return true;
+      return;
     }
     long key = store.newKey();
     ObjectNode body = Json.object().put("name", name).put("enabled", true)
@@ -80,6 +78,5 @@ public final class Bootstrap {
       tx.record(new Change.Pending(sharedDomain, type, key, name, Change.Action.CREATE, "system"));
       return null;
     });
-    return true;
   }
 }

@@ -98,6 +98,12 @@ public final class ElementService {
         .orElseThrow(() -> notFound(type, key));
   }
 
+  /** The logged-in user's own element (an api_client or admin_user of Shared Domain). */
+  public ElementRecord user(Caller caller) {
+    return store.find(caller.userKey())
+        .orElseThrow(() -> HeraldException.notFound("Current user not found."));
+  }
+
   public ElementRecord update(
       Caller caller, String type, long key, JsonNode json, Optional<String> ifMatch) {
     ObjectNode body = requireObject(json);
@@ -167,7 +173,7 @@ public final class ElementService {
                         toTrash ? "It is already in the trash." : "It is not in the trash.");
                   }
                   ElementRecord next = cur.withTrashed(toTrash);
-                  tx.update(next, searchText((ObjectNode) parse(next.body())));
+                  tx.setTrashed(next);
                   tx.record(pending(next, toTrash ? Action.TRASHED : Action.UNTRASHED, caller));
                   return next;
                 }

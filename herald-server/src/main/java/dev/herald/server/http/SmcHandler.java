@@ -182,26 +182,13 @@ public final class SmcHandler extends Handler.Abstract {
     if (rest.size() == 2 && rest.get(0).equals("system") && rest.get(1).equals("current_user")) {
       allow(method, "GET");
       Session s = session(req);
-      ElementRecord user = elements.get(s.caller(), typeOf(s), s.caller().userKey());
+      ElementRecord user = elements.user(s.caller());
       return Reply.json(200, Json.object().put("value", ElementJson.href(base, user.type(), user.key())));
     }
     if (!rest.isEmpty() && rest.get(0).equals("elements")) {
       return elementRoute(req, rest.subList(1, rest.size()), base);
     }
     throw notFoundPath(req);
-  }
-
-  private String typeOf(Session s) {
-    // the user element is either an api_client or an admin_user; probe both
-    for (String t : List.of("api_client", "admin_user")) {
-      try {
-        elements.get(s.caller(), t, s.caller().userKey());
-        return t;
-      } catch (HeraldException e) {
-        // try the next type
-      }
-    }
-    throw HeraldException.notFound("Current user not found.");
   }
 
   private Reply elementRoute(Request req, List<String> p, String base) throws Exception {
@@ -393,25 +380,21 @@ public final class SmcHandler extends Handler.Abstract {
     if (text.isBlank()) {
       throw HeraldException.badRequest("Invalid request.", "The request body must be a JSON object.");
     }
+    return parseJson(text);
+  }
+
+  private JsonNode readOptionalJson(Request req) throws Exception {
+    String text = readBody(req);
+    return text.isBlank() ? Json.object() : parseJson(text);
+  }
+
+  private static JsonNode parseJson(String text) {
     try {
       return Json.mapper().readTree(text);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw HeraldException.badRequest("Invalid JSON in the request body.",
           e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column "
               + e.getLocation().getColumnNr() + ")");
-    }
-  }
-
-  private JsonNode readOptionalJson(Request req) throws Exception {
-    String text = readBody(req);
-    return text.isBlank() ? Json.object() : readJson(text);
-  }
-
-  private static JsonNode readJson(String text) {
-    try {
-      return Json.mapper().readTree(text);
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw HeraldException.badRequest("Invalid JSON in the request body.", e.getOriginalMessage());
     }
   }
 

@@ -294,6 +294,17 @@ public final class ElementStore {
       }
     }
 
+    /** Moves an element to or from the trash (its fields, and so its search text, stay). */
+    public void setTrashed(ElementRecord e) throws SQLException {
+      try (PreparedStatement up =
+          c.prepareStatement("UPDATE element SET trashed = ?, version = ? WHERE element_key = ?")) {
+        up.setBoolean(1, e.trashed());
+        up.setLong(2, e.version());
+        up.setLong(3, e.key());
+        up.executeUpdate();
+      }
+    }
+
     public void delete(long key) throws SQLException {
       try (PreparedStatement del = c.prepareStatement("DELETE FROM element WHERE element_key = ?");
           PreparedStatement refs = c.prepareStatement("DELETE FROM element_ref WHERE from_key = ?")) {

@@ -3,7 +3,6 @@ package dev.herald.server.store;
 import dev.herald.server.HeraldException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.util.List;
 
 /** Maps JDBC failures to client-facing errors: constraint violations are the caller's, the rest 503. */
 final class StoreException {
@@ -19,10 +18,8 @@ final class StoreException {
       return HeraldException.unavailable("The database is not reachable.", e);
     }
     if (state.equals("HYT00") || state.equals("40001") || state.equals("40P01")) {
-      return new HeraldException(
-          503, "The server is busy.", List.of("Retry the request in a moment."), e)
-          .header("Retry-After", "1");
+      return HeraldException.unavailable("The server is busy.", e);
     }
-    return new HeraldException(500, "Database error.", List.of(e.getMessage()), e);
+    return new HeraldException(500, "Database error.", java.util.List.of(String.valueOf(e.getMessage())), e);
   }
 }
