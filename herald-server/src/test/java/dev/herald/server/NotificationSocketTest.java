@@ -11,22 +11,28 @@ import java.net.http.WebSocketHandshakeException;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The notification socket over real sockets: the SMC protocol exactly, then Herald's extensions. */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(Backend.class)
 class NotificationSocketTest {
+  @Parameter Backend backend;
   static TestServer server;
   static SmcClient smc;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
+  @BeforeParameterizedClassInvocation
+  static void start(Backend backend) throws Exception {
+    server = TestServer.start(backend);
     smc = SmcClient.loggedIn(server);
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() throws Exception {
     server.close();
   }

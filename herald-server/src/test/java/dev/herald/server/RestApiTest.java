@@ -6,22 +6,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.server.SmcClient.Response;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The SMC REST surface against a real server on a free port, with the JDK HttpClient. */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(Backend.class)
 class RestApiTest {
+  @Parameter Backend backend;
   static TestServer server;
   static SmcClient smc;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start();
+  @BeforeParameterizedClassInvocation
+  static void start(Backend backend) throws Exception {
+    server = TestServer.start(backend);
     smc = SmcClient.loggedIn(server);
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() throws Exception {
     server.close();
   }

@@ -12,9 +12,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Resume (since), progress marks, heartbeats, history expiry and the slow-consumer policy. */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(Backend.class)
 class ResumeTest {
+  @Parameter Backend backend;
 
   private static String hostJson(String prefix) {
     return "{\"name\":\"" + prefix + "-" + System.nanoTime() + "\",\"address\":\"10.0.0.1\"}";
@@ -34,7 +40,7 @@ class ResumeTest {
 
   @Test
   void resume_duringConcurrentWrites_deliversEveryChangeOnceInOrder() throws Exception {
-    try (TestServer server = TestServer.start()) {
+    try (TestServer server = TestServer.start(backend)) {
       SmcClient smc = SmcClient.loggedIn(server);
       for (int i = 0; i < 20; i++) {
         smc.create("host", hostJson("seed"));
@@ -79,7 +85,7 @@ class ResumeTest {
 
   @Test
   void resume_filteredChannel_replaysOnlyMatches_andProgressMarksAdvance() throws Exception {
-    try (TestServer server = TestServer.start()) {
+    try (TestServer server = TestServer.start(backend)) {
       SmcClient smc = SmcClient.loggedIn(server);
       long since = server.server().changeLogHead();
       String router = smc.create("router", "{\"name\":\"r-" + System.nanoTime() + "\",\"address\":\"10.0.0.9\"}");
@@ -101,7 +107,7 @@ class ResumeTest {
 
   @Test
   void heartbeats_comeOnlyWhenAskedFor() throws Exception {
-    try (TestServer server = TestServer.start(); WsClient ws = WsClient.open(SmcClient.loggedIn(server))) {
+    try (TestServer server = TestServer.start(backend); WsClient ws = WsClient.open(SmcClient.loggedIn(server))) {
       ws.subscribe("{\"context\":\"host\",\"heartbeat\":1}");
       JsonNode hb = Json.mapper().readTree(ws.next());
       assertThat(hb.get("heartbeat").get("seq").asLong()).isEqualTo(server.server().changeLogHead());
@@ -110,7 +116,7 @@ class ResumeTest {
 
   @Test
   void resume_fromBeforeRetainedHistory_getsHistoryExpired() throws Exception {
-    try (TestServer server = TestServer.start(b -> b.retentionCount(5))) {
+    try (TestServer server = TestServer.start(backend, b -> b.retentionCount(5))) {
       SmcClient smc = SmcClient.loggedIn(server);
       for (int i = 0; i < 10; i++) {
         smc.create("host", hostJson("h"));
@@ -142,7 +148,7 @@ class ResumeTest {
 
   @Test
   void stalledReader_isDisconnectedByPolicy_whileAnotherReaderGetsEverything() throws Exception {
-    try (TestServer server = TestServer.start(b -> b.socket(
+    try (TestServer server = TestServer.start(backend, b -> b.socket(
         new ServerConfig.Socket(64 * 1024, 256, 64, 2_000, 1024 * 1024)))) {
       SmcClient smc = SmcClient.loggedIn(server);
       try (RawWebSocket stalled = RawWebSocket.connect(server.server().port(), "/7.2/notification/socket",

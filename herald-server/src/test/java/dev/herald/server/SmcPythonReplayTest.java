@@ -8,17 +8,23 @@ import dev.herald.server.SmcClient.Response;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Replays, in order, the exact requests smc-python 1.0.31 sends (SMC-API.md §1-§5): a session
  * from login to logout, with its quirks (GET bodies, the Etag header on PUT, lower-case if-match
  * on DELETE, capitalised booleans, the lms_login query string).
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(Backend.class)
 class SmcPythonReplayTest {
+  @Parameter Backend backend;
 
   @Test
   void apiKeySession_fromDiscoveryToLogout() throws Exception {
-    try (TestServer server = TestServer.start()) {
+    try (TestServer server = TestServer.start(backend)) {
       SmcClient py = new SmcClient(server.url(), "7.2");
       // 1. version discovery: plain GET, no cookie, no body
       Response api = py.send(HttpRequest.newBuilder(URI.create(server.url("/api"))).GET());
@@ -89,7 +95,7 @@ class SmcPythonReplayTest {
 
   @Test
   void lmsLogin_withQueryStringCredentials() throws Exception {
-    try (TestServer server = TestServer.start()) {
+    try (TestServer server = TestServer.start(backend)) {
       SmcClient py = new SmcClient(server.url(), "7.2");
       Response r = py.post("/lms_login?login=admin&pwd=" + TestServer.ADMIN_PASSWORD + "&domain=Shared+Domain",
           "{\"domain\": \"Shared Domain\"}");
@@ -100,7 +106,7 @@ class SmcPythonReplayTest {
 
   @Test
   void repeatedLoginFailures_areThrottledWith429() throws Exception {
-    try (TestServer server = TestServer.start()) {
+    try (TestServer server = TestServer.start(backend)) {
       SmcClient py = new SmcClient(server.url(), "7.2");
       for (int i = 0; i < 10; i++) {
         assertThat(py.post("/login", "{\"domain\": \"Shared Domain\", \"authenticationkey\": \"wrong-" + i + "\"}").status()).isEqualTo(401);

@@ -13,10 +13,12 @@ public final class TestServer implements AutoCloseable {
   public static final String ADMIN_PASSWORD = "admin-password-0123";
 
   private final Path dir;
+  private final UnaryOperator<ServerConfig.Builder> database;
   private HeraldServer server;
 
-  private TestServer(Path dir, HeraldServer server) {
+  private TestServer(Path dir, UnaryOperator<ServerConfig.Builder> database, HeraldServer server) {
     this.dir = dir;
+    this.database = database;
     this.server = server;
   }
 
@@ -30,8 +32,25 @@ public final class TestServer implements AutoCloseable {
 
   public static TestServer start(UnaryOperator<ServerConfig.Builder> customize,
       java.time.InstantSource clock) throws Exception {
+    return start(Backend.H2, customize, clock);
+  }
+
+  public static TestServer start(Backend backend) throws Exception {
+    return start(backend, b -> b);
+  }
+
+  public static TestServer start(Backend backend, UnaryOperator<ServerConfig.Builder> customize)
+      throws Exception {
+    return start(backend, customize, java.time.InstantSource.system());
+  }
+
+  /** A server on a new, empty database of the given kind. */
+  public static TestServer start(Backend backend, UnaryOperator<ServerConfig.Builder> customize,
+      java.time.InstantSource clock) throws Exception {
     Path dir = Files.createTempDirectory("herald-test");
-    return new TestServer(dir, HeraldServer.start(config(dir, customize), clock));
+    UnaryOperator<ServerConfig.Builder> database = backend.newDatabase();
+    return new TestServer(dir, database,
+        HeraldServer.start(config(dir, b -> customize.apply(database.apply(b))), clock));
   }
 
   static ServerConfig config(Path dir, UnaryOperator<ServerConfig.Builder> customize) {
@@ -45,10 +64,10 @@ public final class TestServer implements AutoCloseable {
         .secretHashIterations(1_000)).build();
   }
 
-  /** Stops and starts again on the same data directory (a new port). */
+  /** Stops and starts again on the same database (a new port). */
   public void restart(UnaryOperator<ServerConfig.Builder> customize) throws Exception {
     server.close();
-    server = HeraldServer.start(config(dir, customize));
+    server = HeraldServer.start(config(dir, b -> customize.apply(database.apply(b))));
   }
 
   public HeraldServer server() {

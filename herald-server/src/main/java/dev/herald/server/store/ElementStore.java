@@ -455,7 +455,9 @@ public final class ElementStore {
         args.add(lower);
       }
     }
-    sql.append(" ORDER BY type, name");
+    // by character code on every backend (a PostgreSQL database's own collation is usually
+    // linguistic: "Beta" after "alpha"; H2 compares codes: "Beta" first). StorageContractTest.
+    sql.append(db.isPostgres() ? " ORDER BY type COLLATE \"C\", name COLLATE \"C\"" : " ORDER BY type, name");
     return query(
             sql.toString(),
             ps -> {
