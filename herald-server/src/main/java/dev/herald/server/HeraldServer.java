@@ -149,7 +149,8 @@ public final class HeraldServer implements AutoCloseable {
     jetty.setHandler(new SmcHandler(elements, sessions,
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
         notifications::upgrade, config.allowedOrigins(), config.maxBodyBytes(),
-        notifications::isCaughtUp));
+        () -> new dev.herald.server.http.Readiness(db.isReachable(), notifications.isCaughtUp(),
+            notifications.position())));
     jetty.start();
     notifications.start();
     ChangeListener listener = ChangeListener.start(db, notifications::wakeUp);

@@ -50,6 +50,22 @@ class RestApiTest {
   }
 
   @Test
+  void healthAndReadiness_needNoSession_andReportTheDatabaseAndFeed() throws Exception {
+    SmcClient anon = new SmcClient(server.url(), "7.2");
+    Response health = anon.getUrl(server.url("/health"));
+    assertThat(health.status()).isEqualTo(200);
+    assertThat(health.json().get("status").asText()).isEqualTo("UP");
+    smc.create("host", "{\"name\":\"" + unique("ready") + "\",\"address\":\"10.0.0.1\"}");
+    long head = server.server().changeLogHead();
+    org.awaitility.Awaitility.await().until(() -> anon.getUrl(server.url("/ready")).json().get("seq").asLong() == head);
+    Response ready = anon.getUrl(server.url("/ready"));
+    assertThat(ready.status()).isEqualTo(200);
+    assertThat(ready.json().get("status").asText()).isEqualTo("READY");
+    assertThat(ready.json().get("database").asText()).isEqualTo("UP");
+    assertThat(ready.json().get("change_feed").asText()).isEqualTo("CAUGHT_UP");
+  }
+
+  @Test
   void entryPoints_haveOnlyHrefRelMethod_andListEveryRelName() throws Exception {
     Response r = smc.get("/api");
     assertThat(r.status()).isEqualTo(200);

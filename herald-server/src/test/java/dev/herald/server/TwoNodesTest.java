@@ -7,20 +7,28 @@ import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Two servers on one database act as one: a session from node A works on node B, a write on A
- * reaches a subscriber on B, and a logout on A closes B's sockets. (Two nodes in one JVM share
- * the embedded database; the PostgreSQL deployment shares it across machines.)
+ * reaches a subscriber on B, and a logout on A closes B's sockets. On PostgreSQL this is the
+ * deployment of several machines; on H2 two nodes in one JVM share the embedded database.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(Backend.class)
 class TwoNodesTest {
+  @Parameter Backend backend;
 
   @Test
   void sessionAndChangesAreShared_andLogoutOnOneNodeClosesSocketsOnTheOther() throws Exception {
     Path dir = Files.createTempDirectory("herald-nodes");
-    try (HeraldServer a = HeraldServer.start(TestServer.config(dir, b -> b));
-        HeraldServer b = HeraldServer.start(TestServer.config(dir, x -> x))) {
+    UnaryOperator<ServerConfig.Builder> database = backend.newDatabase();
+    try (HeraldServer a = HeraldServer.start(TestServer.config(dir, database));
+        HeraldServer b = HeraldServer.start(TestServer.config(dir, database))) {
       SmcClient onA = new SmcClient("http://127.0.0.1:" + a.port(), "7.2");
       assertThat(onA.post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
       // the same cookie, presented to node B
@@ -36,6 +44,9 @@ class TwoNodesTest {
         // node B renders the href for its own address
         assertThat(ws.next()).isEqualTo("{\"event\":{\"type\":\"create\",\"element\":\"http://127.0.0.1:"
             + b.port() + "/7.2/elements/host" + key + "\"},\"subscription_id\":0}");
+        // and serves the element written on A
+        assertThat(onB.getUrl(href.replace(":" + a.port() + "/", ":" + b.port() + "/")).json()
+            .get("address").asText()).isEqualTo("10.0.0.1");
 
         assertThat(onA.send(HttpRequest.newBuilder(URI.create(onA.v("/logout")))
             .PUT(HttpRequest.BodyPublishers.noBody())).status()).isEqualTo(204);

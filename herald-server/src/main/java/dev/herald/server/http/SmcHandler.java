@@ -54,7 +54,7 @@ public final class SmcHandler extends Handler.Abstract {
   private final SocketEndpoint socket;
   private final Set<String> allowedOrigins;
   private final int maxBodyBytes;
-  private final Supplier<Boolean> ready;
+  private final Supplier<Readiness> ready;
 
   public SmcHandler(
       ElementService elements,
@@ -65,7 +65,7 @@ public final class SmcHandler extends Handler.Abstract {
       SocketEndpoint socket,
       Set<String> allowedOrigins,
       int maxBodyBytes,
-      Supplier<Boolean> ready) {
+      Supplier<Readiness> ready) {
     this.elements = elements;
     this.sessions = sessions;
     this.versions = versions;
@@ -97,7 +97,11 @@ public final class SmcHandler extends Handler.Abstract {
       send(request, response, callback, reply);
     } catch (HeraldException e) {
       status = e.status();
-      if (status >= 500) {
+      if (status == 503) {
+        // expected while the database is away (many per second): one line, no stack trace
+        LOG.warn("{} {} answered 503: {}", request.getMethod(), request.getHttpURI().getPath(),
+            e.getCause() == null ? e.getMessage() : e.getCause().toString());
+      } else if (status >= 500) {
         LOG.warn("{} {} failed: {}", request.getMethod(), request.getHttpURI().getPath(), e.getMessage(), e);
       }
       send(request, response, callback, error(e));
@@ -139,8 +143,12 @@ public final class SmcHandler extends Handler.Abstract {
         }
         case "ready" -> {
           allow(method, "GET");
-          boolean ok = ready.get();
-          return Reply.json(ok ? 200 : 503, Json.object().put("status", ok ? "READY" : "NOT_READY"));
+          Readiness r = ready.get();
+          return Reply.json(r.ready() ? 200 : 503, Json.object()
+              .put("status", r.ready() ? "READY" : "NOT_READY")
+              .put("database", r.databaseReachable() ? "UP" : "UNREACHABLE")
+              .put("change_feed", r.feedCaughtUp() ? "CAUGHT_UP" : "BEHIND")
+              .put("seq", r.seq()));
         }
         default -> { }
       }

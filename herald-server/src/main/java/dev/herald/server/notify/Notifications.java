@@ -339,7 +339,8 @@ public final class Notifications {
         caughtUp = false;
         LOG.warn("change feed cannot read the log (retrying in {} ms): {}", backoffMs, e.toString());
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs));
-        backoffMs = Math.min(backoffMs * 2, 5_000);
+        // short: while the database is down reads fail at once (Database.connection)
+        backoffMs = Math.min(backoffMs * 2, 1_000);
       }
     }
   }

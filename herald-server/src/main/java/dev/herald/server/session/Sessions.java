@@ -218,12 +218,17 @@ public final class Sessions {
     end(s.idHash());
   }
 
+  /**
+   * Ends a session here at once (its sockets close even while the database is unreachable);
+   * the row is deleted now if the database answers, else by a later sweep's deleteExpired or
+   * the logout's own error (a logout that cannot reach the database answers 503).
+   */
   private void end(String hash) {
     cache.remove(hash);
-    store.delete(hash);
     for (Consumer<String> l : endListeners) {
       l.accept(hash);
     }
+    store.delete(hash);
   }
 
   /** Ends every expired session; run periodically. Returns how many ended. */
@@ -233,11 +238,20 @@ public final class Sessions {
     for (var e : cache.entrySet()) {
       Cached c = e.getValue();
       if (expired(c, now)) {
-        end(e.getKey());
+        cache.remove(e.getKey());
+        for (Consumer<String> l : endListeners) {
+          l.accept(e.getKey());
+        }
         n++;
-      } else if (c.lastSeenMs > c.persistedMs) {
-        c.persistedMs = c.lastSeenMs;
-        store.touch(e.getKey(), c.lastSeenMs);
+      }
+    }
+    // the database part after every expired session has ended here: it may be unreachable
+    for (var e : cache.entrySet()) {
+      Cached c = e.getValue();
+      long seen = c.lastSeenMs;
+      if (seen > c.persistedMs) {
+        store.touch(e.getKey(), seen);
+        c.persistedMs = seen;
       }
     }
     store.deleteExpired(now - idleTimeout.toMillis(), now - absoluteTimeout.toMillis());

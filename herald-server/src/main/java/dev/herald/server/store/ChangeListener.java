@@ -57,7 +57,7 @@ public final class ChangeListener implements AutoCloseable {
         if (running) {
           LOG.warn("LISTEN connection lost (retrying in {} ms): {}", backoffMs, e.toString());
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs));
-          backoffMs = Math.min(backoffMs * 2, 5_000);
+          backoffMs = Math.min(backoffMs * 2, 1_000);
         }
       }
     }

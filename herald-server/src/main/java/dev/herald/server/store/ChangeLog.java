@@ -41,7 +41,7 @@ public final class ChangeLog {
       }
       return out;
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 
@@ -67,7 +67,7 @@ public final class ChangeLog {
         throw e;
       }
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 
@@ -97,7 +97,7 @@ public final class ChangeLog {
         }
       }
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 
@@ -105,7 +105,7 @@ public final class ChangeLog {
     try (Connection c = db.connection()) {
       return single(c, sql, dflt);
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 

@@ -15,12 +15,16 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
   /** The channel PostgreSQL nodes NOTIFY on commit; listeners only wake their change feed. */
   public static final String CHANGES_CHANNEL = "herald_changes";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
 
   private final HikariDataSource pool;
   private final boolean postgres;
   private final String url;
   private final String user;
   private final String password;
+  private final Object probeLock = new Object();
+  private volatile boolean reachable = true;
+  private volatile boolean closed;
 
   private Database(HikariDataSource pool, boolean postgres, String url, String user, String password) {
     this.pool = pool;
@@ -35,7 +39,7 @@ public final class Database implements AutoCloseable {
    * as the node runs). The caller closes it.
    */
   public Connection dedicatedConnection() throws SQLException {
-    return java.sql.DriverManager.getConnection(url, user, password);
+    return java.sql.DriverManager.getConnection(url, driverProperties(user, password, postgres));
   }
 
   /** Opens (creating if needed) the embedded H2 database in {@code dataDir}. */
@@ -58,8 +62,16 @@ public final class Database implements AutoCloseable {
     config.setPassword(password);
     config.setMaximumPoolSize(poolSize);
     config.setPoolName("herald-db");
-    config.setConnectionTimeout(5_000);
+    // A request waits at most this long for a connection; when the database is unreachable
+    // only the first ones wait (see connection()), the rest get 503 at once.
+    config.setConnectionTimeout(2_000);
     config.setAutoCommit(true);
+    boolean postgres = jdbcUrl.startsWith("jdbc:postgresql:");
+    driverProperties(user, password, postgres).forEach((k, v) -> {
+      if (!k.equals("user") && !k.equals("password")) {
+        config.addDataSourceProperty((String) k, v);
+      }
+    });
     HikariDataSource pool = new HikariDataSource(config);
     try {
       Flyway.configure()
@@ -71,7 +83,23 @@ public final class Database implements AutoCloseable {
       pool.close();
       throw e;
     }
-    return new Database(pool, jdbcUrl.startsWith("jdbc:postgresql:"), jdbcUrl, user, password);
+    return new Database(pool, postgres, jdbcUrl, user, password);
+  }
+
+  /**
+   * pgjdbc's defaults wait up to 10 s to connect and forever for an answer; a node must notice a
+   * lost database in seconds (a URL's own parameters still win over these).
+   */
+  private static java.util.Properties driverProperties(String user, String password, boolean postgres) {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("user", user);
+    p.setProperty("password", password);
+    if (postgres) {
+      p.setProperty("connectTimeout", "2");
+      p.setProperty("socketTimeout", "30");
+      p.setProperty("tcpKeepAlive", "true");
+    }
+    return p;
   }
 
   public DataSource dataSource() {
@@ -82,12 +110,82 @@ public final class Database implements AutoCloseable {
     return postgres;
   }
 
+  /**
+   * A pooled connection. While the database is known to be unreachable this fails at once
+   * (callers answer 503 + Retry-After instead of waiting out the pool's timeout); a probe
+   * re-checks every {@value #PROBE_EVERY_MS} ms and lifts the gate when the database answers.
+   */
   Connection connection() throws SQLException {
-    return pool.getConnection();
+    if (!reachable) {
+      throw new java.sql.SQLTransientConnectionException("The database is not reachable.", "08001");
+    }
+    try {
+      return pool.getConnection();
+    } catch (SQLException e) {
+      // Hikari's timeout carries the driver's connect failure as its cause when the database
+      // is down; without one the pool was merely busy, which is no reason to close the gate
+      if (isConnectFailure(e) || isConnectFailure(e.getCause())) {
+        markUnreachable();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Maps a failed statement to the client's error (StoreException) and, when the failure says
+   * the database went away (connection lost, server shutting down), closes the gate too.
+   */
+  RuntimeException failure(SQLException e) {
+    if (isConnectFailure(e)) {
+      markUnreachable();
+    }
+    return StoreException.map(e);
+  }
+
+  private static boolean isConnectFailure(Throwable t) {
+    if (!(t instanceof SQLException s) || s.getSQLState() == null) {
+      return false;
+    }
+    // 08: connection exceptions; 57P: the server shutting down or restarting (57P01-57P03)
+    return s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P");
+  }
+
+  static final long PROBE_EVERY_MS = 250;
+
+  /** Whether the database answered at the last attempt (readiness). */
+  public boolean isReachable() {
+    return reachable;
+  }
+
+  private void markUnreachable() {
+    synchronized (probeLock) {
+      if (!reachable || closed) {
+        return;
+      }
+      reachable = false;
+      LOG.warn("database unreachable: answering 503 until it is back");
+      Thread.ofPlatform().name("herald-db-probe").daemon(true).start(this::probeUntilReachable);
+    }
+  }
+
+  private void probeUntilReachable() {
+    while (!closed) {
+      java.util.concurrent.locks.LockSupport.parkNanos(PROBE_EVERY_MS * 1_000_000);
+      try (Connection c = dedicatedConnection()) {
+        if (c.isValid(2)) {
+          reachable = true;
+          LOG.info("database reachable again");
+          return;
+        }
+      } catch (SQLException e) {
+        // still down
+      }
+    }
   }
 
   @Override
   public void close() {
+    closed = true;
     pool.close();
   }
 }

@@ -144,7 +144,7 @@ public final class ElementStore {
               throw e;
             }
             c.rollback(sp);
-            p.error = e instanceof SQLException sql ? StoreException.map(sql) : (RuntimeException) e;
+            p.error = e instanceof SQLException sql ? db.failure(sql) : (RuntimeException) e;
           }
         }
         List<Change.Pending> all = new ArrayList<>();
@@ -171,7 +171,7 @@ public final class ElementStore {
     } catch (Throwable e) {
       // nothing of this batch committed: every write in it fails (an Error too, never a
       // false success)
-      RuntimeException mapped = e instanceof SQLException sql ? StoreException.map(sql)
+      RuntimeException mapped = e instanceof SQLException sql ? db.failure(sql)
           : e instanceof RuntimeException re ? re
           : new IllegalStateException("write failed: " + e, e);
       for (Pending<?> p : batch) {
@@ -416,7 +416,7 @@ public final class ElementStore {
     try (Connection c = db.connection()) {
       return referrers(c, key);
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 
@@ -493,7 +493,7 @@ public final class ElementStore {
       }
       return out;
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 
@@ -519,7 +519,7 @@ public final class ElementStore {
         return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
       }
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 
@@ -554,7 +554,7 @@ public final class ElementStore {
             throw e;
           }
         } catch (SQLException e) {
-          throw StoreException.map(e);
+          throw db.failure(e);
         }
         next = limit - BLOCK;
       }

@@ -43,7 +43,7 @@ public final class SessionStore {
             : Optional.empty();
       }
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 
@@ -77,7 +77,7 @@ public final class SessionStore {
       rs.next();
       return rs.getLong(1);
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 
@@ -92,7 +92,7 @@ public final class SessionStore {
       b.bind(ps);
       return ps.executeUpdate();
     } catch (SQLException e) {
-      throw StoreException.map(e);
+      throw db.failure(e);
     }
   }
 }

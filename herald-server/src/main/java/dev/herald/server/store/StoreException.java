@@ -14,7 +14,8 @@ final class StoreException {
 
   static RuntimeException map(SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
-    if (e instanceof SQLTransientConnectionException || state.startsWith("08")) {
+    // 08: connection failures; 57P: the server shutting down or restarting under our feet
+    if (e instanceof SQLTransientConnectionException || state.startsWith("08") || state.startsWith("57P")) {
       return HeraldException.unavailable("The database is not reachable.", e);
     }
     if (state.equals("HYT00") || state.equals("40001") || state.equals("40P01")) {
