@@ -15,6 +15,21 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Run the Herald server (REST API + notification socket).")
 final class ServeCommand implements Callable<Integer> {
+  /** Options whose environment variable is not HERALD_ + the option's name. */
+  private static final java.util.Map<String, String> ENV = java.util.Map.of(
+      "db", "HERALD_DB_URL", "db-user", "HERALD_DB_USER", "db-password", "HERALD_DB_PASSWORD",
+      "api-key", "HERALD_API_KEY", "admin-password", "HERALD_ADMIN_PASSWORD",
+      "tls-keystore-password", "HERALD_TLS_PASSWORD");
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", description = "A properties file of these options, keyed by their"
+      + " names without dashes (db=jdbc:postgresql://db:5432/herald, db-user=herald, port=8082)."
+      + " Flags and environment variables win over it (env HERALD_CONFIG).")
+  Path config = System.getenv("HERALD_CONFIG") == null ? null : Path.of(System.getenv("HERALD_CONFIG"));
+
+  private boolean merged;
+
   @Option(names = "--port", defaultValue = "8082", description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free port).")
   int port;
 
@@ -71,6 +86,49 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (config == null || merged) {
+      return serve();
+    }
+    // parse again with the file's settings first: flags given on the command line come later
+    // and win; a setting whose environment variable is set is left to the variable
+    ServeCommand withFile = new ServeCommand();
+    withFile.merged = true;
+    picocli.CommandLine cl = new picocli.CommandLine(withFile);
+    cl.setOverwrittenOptionsAllowed(true);
+    List<String> args = new java.util.ArrayList<>(configArgs());
+    List<String> given = spec.commandLine().getParseResult().originalArgs();
+    args.addAll(given.subList(given.indexOf(spec.name()) + 1, given.size()));
+    try {
+      cl.parseArgs(args.toArray(String[]::new));
+    } catch (picocli.CommandLine.ParameterException e) {
+      throw new CliException(2, config + ": " + e.getMessage());
+    }
+    return withFile.serve();
+  }
+
+  private List<String> configArgs() {
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.Reader r = java.nio.file.Files.newBufferedReader(config)) {
+      p.load(r);
+    } catch (java.io.IOException e) {
+      throw new CliException(2, "cannot read the config file " + config + ": " + e.getMessage());
+    }
+    List<String> out = new java.util.ArrayList<>();
+    for (String key : new java.util.TreeSet<>(p.stringPropertyNames())) {
+      if (key.equals("config") || spec.findOption("--" + key) == null) {
+        throw new CliException(2, config + ": unknown setting '" + key + "' (the names are those of"
+            + " herald serve's options without the dashes, e.g. db, db-user, port)");
+      }
+      String env = ENV.getOrDefault(key, null);
+      if (env != null && System.getenv(env) != null) {
+        continue;
+      }
+      out.add("--" + key + "=" + p.getProperty(key).strip());
+    }
+    return out;
+  }
+
+  private int serve() throws Exception {
     ServerConfig.Builder b = ServerConfig.builder()
         .host(host).port(port).dataDir(data).jdbcUrl(db).dbUser(dbUser).dbPassword(dbPassword)
         .apiKey(apiKey).adminPassword(adminPassword).advertisedVersions(versions)

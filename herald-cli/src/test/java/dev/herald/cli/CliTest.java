@@ -154,4 +154,44 @@ class CliTest {
     }
     assertThat(rest.toString()).as("exit %d, before: %s", p.exitValue(), before).containsPattern("stopped; last seq \\d+ \\(continue with --since \\d+\\)");
   }
+
+  @Test
+  void serve_readsAConfigFile_flagsWin_andUnknownKeysAreRefused() throws Exception {
+    Path fromFile = tmp.resolve("data-from-file");
+    Path fromFlag = tmp.resolve("data-from-flag");
+    Path conf = tmp.resolve("herald.properties");
+    Files.writeString(conf, "# herald serve settings\nport = 0\nhost = 127.0.0.1\ndata = " + fromFile
+        + "\napi-key = key-from-the-file-01\nadmin-password = password-from-the-file\n");
+    Process p = start(Map.of(), "serve", "--config", conf.toString(), "--data", fromFlag.toString());
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      assertThat(line).as("first line of herald serve").startsWith("Herald is serving http://localhost:")
+          .endsWith("(data: " + fromFlag.toAbsolutePath() + ")");
+      String url = "http://127.0.0.1:" + line.replaceAll(".*localhost:(\\d+)/.*", "$1");
+      // the admin password came from the file; the API key from HERALD_API_KEY, which wins
+      java.net.http.HttpResponse<String> login = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(url
+              + "/7.2/lms_login?login=admin&pwd=password-from-the-file")).POST(
+              java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+      Run created = run(Map.of("HERALD_URL", url), "create", "host", "name=configured", "address=10.9.0.1");
+      assertThat(created.exit()).as(created.err()).isZero();
+      assertThat(fromFile).doesNotExist();
+    } finally {
+      p.destroy(); // SIGTERM: a clean stop
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    Files.writeString(conf, "port = 0\ndatabase = jdbc:postgresql://x/y\n");
+    Run unknown = run("serve", "--config", conf.toString());
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).contains(conf + ": unknown setting 'database'");
+
+    Files.writeString(conf, "port = eighty\n");
+    Run bad = run("serve", "--config", conf.toString());
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains(conf.toString()).contains("eighty");
+  }
 }
