@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "herald-bench", mixinStandardHelpOptions = true,
     description = "End-to-end benchmarks of Herald (loopback only).",
     subcommands = {Bench.Writes.class, Bench.Fanout.class, Bench.Idle.class, Bench.Resume.class,
-        Bench.Quick.class, Bench.Jmh.class,
+        Bench.Quick.class, Bench.Jmh.class, Nodes.class,
         Report.class,
         CommandLine.HelpCommand.class})
 public final class Bench implements Runnable {
@@ -196,10 +196,31 @@ public final class Bench implements Runnable {
 
     private Run run(String kind) throws Exception {
       Path data = kind.equals("herald") ? tempData() : null;
-      try (ServerProcess server = ServerProcess.start(kind, data, "2g");
-          Subscribers subs = new Subscribers()) {
-        Writer w = new Writer(server.url(), kind.equals("herald"));
-        subs.open(server.url(), w.cookie, subscribers, "{\"context\":\"*\"}", true);
+      try (ServerProcess server = ServerProcess.start(kind, data, "2g")) {
+        return measure(kind, server, List.of(server), subscribers, burst, writers, rate,
+            pacedSeconds, kind.equals("herald"), server::cpuSeconds);
+      } finally {
+        if (data != null) {
+          deleteTree(data);
+        }
+      }
+    }
+
+    /**
+     * The fan-out measurement: {@code subscribers} sockets spread evenly over
+     * {@code subscribeTo}, every write sent to {@code writeTo}; a burst of {@code burst} writes
+     * from {@code writers} threads, then {@code rate} writes/s for {@code pacedSeconds}.
+     * {@code serverCpu} reads the CPU seconds of everything on the server side.
+     */
+    static Run measure(String label, ServerProcess writeTo, List<ServerProcess> subscribeTo,
+        int subscribers, int burst, int writers, double rate, double pacedSeconds, boolean login,
+        java.util.function.DoubleSupplier serverCpu) throws Exception {
+      try (Subscribers subs = new Subscribers()) {
+        Writer w = new Writer(writeTo.url(), login);
+        for (int i = 0; i < subscribeTo.size(); i++) {
+          int n = subscribers / subscribeTo.size() + (i < subscribers % subscribeTo.size() ? 1 : 0);
+          subs.open(subscribeTo.get(i).url(), w.cookie, n, "{\"context\":\"*\"}", true);
+        }
         // warm-up
         for (int i = 0; i < 200; i++) {
           w.create();
@@ -207,7 +228,7 @@ public final class Bench implements Runnable {
         subs.awaitDelivered(200L * subscribers, 60_000);
         subs.clearRecords();
 
-        double s0 = server.cpuSeconds();
+        double s0 = serverCpu.getAsDouble();
         double c0 = Results.clientCpuSeconds();
         long t0 = System.nanoTime();
         AtomicLong left = new AtomicLong(burst);
@@ -217,12 +238,12 @@ public final class Bench implements Runnable {
         double wall = (t1 - t0) / 1e9;
         long got = subs.delivered.sum();
         double burstPerS = got / wall;
-        double burstServerCpu = (server.cpuSeconds() - s0) / wall * 100;
+        double burstServerCpu = (serverCpu.getAsDouble() - s0) / wall * 100;
         double burstClientCpu = (Results.clientCpuSeconds() - c0) / wall * 100;
         long lost = expected - got;
         subs.clearRecords();
 
-        double s1 = server.cpuSeconds();
+        double s1 = serverCpu.getAsDouble();
         double c1 = Results.clientCpuSeconds();
         long p0 = System.nanoTime();
         long writes = openLoop(rate, pacedSeconds, w::create);
@@ -231,15 +252,11 @@ public final class Bench implements Runnable {
         double pwall = (p1 - p0) / 1e9;
         long pgot = subs.delivered.sum();
         Histogram h = subs.latencies(w.sentAt);
-        System.out.printf("%s: burst %.0f deliveries/s (%d of %d), paced %d writes, p99 %.2f ms%n",
-            kind, burstPerS, got, expected, writes, ms(h, 99));
+        System.out.printf("%s: burst %.0f deliveries/s (%d of %d), paced %d writes, p50 %.2f ms, p99 %.2f ms%n",
+            label, burstPerS, got, expected, writes, ms(h, 50), ms(h, 99));
         return new Run(burstPerS, pgot / pwall, h, burstServerCpu, burstClientCpu,
-            (server.cpuSeconds() - s1) / pwall * 100, (Results.clientCpuSeconds() - c1) / pwall * 100,
+            (serverCpu.getAsDouble() - s1) / pwall * 100, (Results.clientCpuSeconds() - c1) / pwall * 100,
             lost + (pexpected - pgot) + subs.closedEarly.get());
-      } finally {
-        if (data != null) {
-          deleteTree(data);
-        }
       }
     }
 

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 /**
  * Runs the server under test in its own process, so the benchmark can measure its CPU and
  * memory apart from the load client's: {@code ServerMain herald PORT DATADIR} or
- * {@code ServerMain baseline PORT}. Prints {@code READY} when it accepts connections.
+ * {@code ServerMain baseline PORT}; {@code ServerMain herald PORT DATADIR JDBCURL} runs a node on a
+ * shared PostgreSQL (user postgres). Prints {@code READY} when it accepts connections.
  */
 public final class ServerMain {
   public static final String API_KEY = "bench-api-key-0123";
@@ -16,7 +17,11 @@ public final class ServerMain {
     int port = Integer.parseInt(args[1]);
     AutoCloseable server;
     if (args[0].equals("herald")) {
-      server = HeraldServer.start(ServerConfig.builder()
+      ServerConfig.Builder b = ServerConfig.builder();
+      if (args.length > 3) {
+        b.jdbcUrl(args[3]).dbUser("postgres").dbPassword("");
+      }
+      server = HeraldServer.start(b
           .host("127.0.0.1").port(port).dataDir(Path.of(args[2])).apiKey(API_KEY)
           .adminPassword("bench-admin-0123")
           // one session opens every benchmark socket

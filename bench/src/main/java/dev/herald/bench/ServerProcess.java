@@ -23,6 +23,11 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(String kind, Path dataDir, String heap) throws IOException {
+    return start(kind, dataDir, heap, null);
+  }
+
+  /** A Herald node on a shared database when {@code jdbcUrl} is given. */
+  static ServerProcess start(String kind, Path dataDir, String heap, String jdbcUrl) throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -36,6 +41,9 @@ final class ServerProcess implements AutoCloseable {
         Integer.toString(port)));
     if (dataDir != null) {
       cmd.add(dataDir.toString());
+    }
+    if (jdbcUrl != null) {
+      cmd.add(jdbcUrl);
     }
     String extra = System.getenv("HERALD_BENCH_SERVER_OPTS"); // e.g. -XX:StartFlightRecording=…
     if (extra != null && !extra.isBlank()) {
@@ -52,7 +60,7 @@ final class ServerProcess implements AutoCloseable {
     if (line == null) {
       throw new IOException(kind + " server did not start");
     }
-    Path log = Path.of("bench-results", "tmp", kind + "-server.log");
+    Path log = Path.of("bench-results", "tmp", kind + "-server-" + port + ".log");
     Files.createDirectories(log.getParent());
     java.io.BufferedWriter logOut = Files.newBufferedWriter(log);
     Thread.ofVirtual().start(() -> {
@@ -112,6 +120,31 @@ final class ServerProcess implements AutoCloseable {
       } catch (IOException e) {
         return Double.NaN;
       }
+    }
+
+    /** CPU seconds of a process and its children (PostgreSQL: the postmaster and its backends). */
+    static double treeCpuSeconds(long pid) {
+      double sum = cpuSeconds(pid);
+      try (var dirs = Files.list(Path.of("/proc"))) {
+        for (Path d : (Iterable<Path>) dirs::iterator) {
+          String name = d.getFileName().toString();
+          if (!name.chars().allMatch(Character::isDigit)) {
+            continue;
+          }
+          try {
+            String stat = Files.readString(d.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            if (Long.parseLong(f[1]) == pid) { // ppid
+              sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+            }
+          } catch (IOException | RuntimeException e) {
+            // the process ended meanwhile
+          }
+        }
+      } catch (IOException e) {
+        return Double.NaN;
+      }
+      return sum;
     }
 
     static long rssBytes(long pid) {

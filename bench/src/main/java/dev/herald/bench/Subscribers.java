@@ -77,11 +77,12 @@ final class Subscribers implements AutoCloseable {
       f.get(120, TimeUnit.SECONDS);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (acks.get() < n && System.nanoTime() < deadline) {
+    // every socket opened so far (open may be called again, for another server)
+    while (acks.get() < subs.size() && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    if (acks.get() < n) {
-      throw new IllegalStateException("only " + acks.get() + " of " + n + " subscriptions acknowledged");
+    if (acks.get() < subs.size()) {
+      throw new IllegalStateException("only " + acks.get() + " of " + subs.size() + " subscriptions acknowledged");
     }
   }
 

