@@ -194,6 +194,7 @@ final class Subscribers implements AutoCloseable {
 
     private static final byte[] EVENT = "{\"event".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SUCCESS = "{\"success\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FAILURE = "{\"failure\"".getBytes(StandardCharsets.US_ASCII);
 
     private static boolean startsWith(ByteBuffer b, byte[] prefix) {
       if (b.remaining() < prefix.length) {
@@ -263,6 +264,8 @@ final class Subscribers implements AutoCloseable {
         delivered.increment();
       } else if (startsWith(text, SUCCESS)) {
         acks.incrementAndGet();
+      } else if (startsWith(text, FAILURE) && errorsReported.getAndIncrement() < 3) {
+        System.err.println("subscriber refused: " + StandardCharsets.UTF_8.decode(text.slice()));
       }
     }
 

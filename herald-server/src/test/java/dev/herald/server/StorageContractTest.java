@@ -277,6 +277,32 @@ class StorageContractTest {
     assertThat(create(host("after", "{}"), "after").lastSeq()).isEqualTo(11);
   }
 
+  /** A shared head read never answers from before the caller's own commit. */
+  @Test
+  void freshHead_seesEveryCommitBeforeTheCall_whenManyAskAtOnce() throws Exception {
+    int threads = 16;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<String>> jobs = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      jobs.add(pool.submit(() -> {
+        for (int i = 0; i < 30; i++) {
+          long committed = create(host("fh" + id + "-" + i, "{}"), "").lastSeq();
+          long seen = log.freshHead();
+          if (seen < committed) {
+            return "committed " + committed + ", then freshHead answered " + seen;
+          }
+        }
+        return "ok";
+      }));
+    }
+    for (Future<String> j : jobs) {
+      assertThat(j.get(120, TimeUnit.SECONDS)).isEqualTo("ok");
+    }
+    pool.shutdown();
+    assertThat(log.freshHead()).isEqualTo(log.head()).isEqualTo(threads * 30L);
+  }
+
   @Test
   void sessions_roundTripAndExpire_acrossNodes() {
     SessionStore a = new SessionStore(open.get(0));

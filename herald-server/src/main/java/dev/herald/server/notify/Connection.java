@@ -220,7 +220,7 @@ final class Connection implements FrameHandler {
     // with since, every change after that position.
     long head;
     try {
-      head = hub.changeLog().head();
+      head = hub.changeLog().freshHead();
     } catch (HeraldException e) {
       control(Frames.failure("Cannot subscribe now: " + e.getMessage()));
       return;

@@ -50,6 +50,44 @@ public final class ChangeLog {
     return single("SELECT seq FROM change_head WHERE id = 1", 0);
   }
 
+  private final java.util.concurrent.locks.ReentrantLock headRead = new java.util.concurrent.locks.ReentrantLock();
+  private java.util.concurrent.CompletableFuture<Long> nextHead; // guarded by this
+
+  /**
+   * {@link #head()} read after this call began, shared by concurrent callers: one query at a
+   * time, and every caller waiting for the next query gets its answer. (A thousand sockets
+   * subscribing at once cost two or three queries instead of a thousand pool waits.)
+   */
+  public long freshHead() {
+    java.util.concurrent.CompletableFuture<Long> mine;
+    boolean leader = false;
+    synchronized (this) {
+      if (nextHead == null) {
+        nextHead = new java.util.concurrent.CompletableFuture<>();
+        leader = true;
+      }
+      mine = nextHead;
+    }
+    if (leader) {
+      headRead.lock();
+      try {
+        synchronized (this) {
+          nextHead = null; // later callers wait for a query that starts after this one
+        }
+        mine.complete(head());
+      } catch (RuntimeException | Error e) {
+        mine.completeExceptionally(e);
+      } finally {
+        headRead.unlock();
+      }
+    }
+    try {
+      return mine.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : e;
+    }
+  }
+
   /**
    * The oldest seq still retained. When the log is empty (all pruned, or nothing written) this
    * is {@code head() + 1}: a client at position {@code head()} has missed nothing.
