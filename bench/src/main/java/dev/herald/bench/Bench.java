@@ -113,36 +113,43 @@ public final class Bench implements Runnable {
     double rate;
     @Option(names = "--paced-seconds", defaultValue = "20")
     double pacedSeconds;
+    @Option(names = "--postgres", description = "on a PostgreSQL this starts (durable commits) instead of the embedded database")
+    boolean postgres;
 
     @Override
     public Integer call() throws Exception {
       Path data = tempData();
-      try (ServerProcess server = ServerProcess.start("herald", data, "1g")) {
+      BenchPostgres pg = postgres ? new BenchPostgres() : null;
+      try (pg; ServerProcess server = ServerProcess.start("herald", data, "1g",
+          pg == null ? null : pg.newDatabase("herald_writes"))) {
+        java.util.function.DoubleSupplier cpu =
+            () -> server.cpuSeconds() + (pg == null ? 0 : pg.cpuSeconds());
         Writer w = new Writer(server.url(), true);
         closedLoop(concurrency, Math.min(5, seconds / 2), w::create); // warm-up (JIT)
         w.createLatency.getIntervalHistogram();
-        double s0 = server.cpuSeconds();
+        double s0 = cpu.getAsDouble();
         double c0 = Results.clientCpuSeconds();
         long t0 = System.nanoTime();
         long n = closedLoop(concurrency, seconds, w::create);
         double wall = (System.nanoTime() - t0) / 1e9;
-        double serverCpu = (server.cpuSeconds() - s0) / wall * 100;
+        double serverCpu = (cpu.getAsDouble() - s0) / wall * 100;
         double clientCpu = (Results.clientCpuSeconds() - c0) / wall * 100;
         Histogram full = w.createLatency.getIntervalHistogram();
 
-        double s1 = server.cpuSeconds();
+        double s1 = cpu.getAsDouble();
         long p0 = System.nanoTime();
         long paced = openLoop(rate, pacedSeconds, w::create);
         double pwall = (System.nanoTime() - p0) / 1e9;
         Histogram ph = w.createLatency.getIntervalHistogram();
         new Results("writes")
+            .put("database", pg == null ? "embedded" : "postgresql")
             .put("creates_per_s", n / wall)
             .put("concurrency", concurrency)
             .put("p50_ms", ms(full, 50)).put("p99_ms", ms(full, 99))
             .put("server_cpu_pct", serverCpu).put("client_cpu_pct", clientCpu)
             .put("paced_rate", rate).put("paced_done_per_s", paced / pwall)
             .put("paced_p50_ms", ms(ph, 50)).put("paced_p99_ms", ms(ph, 99)).put("paced_p999_ms", ms(ph, 99.9))
-            .put("paced_server_cpu_pct", (server.cpuSeconds() - s1) / pwall * 100)
+            .put("paced_server_cpu_pct", (cpu.getAsDouble() - s1) / pwall * 100)
             .put("failures", w.failures.get())
             .emit(commandLine);
       } finally {

@@ -1,10 +1,6 @@
 package dev.herald.bench;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,18 +33,10 @@ final class Nodes implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path pgData = Files.createTempDirectory("herald-bench-pg");
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(pgData)
-        .setCleanDataDirectory(true)
-        // durable commits as in production (the library's default turns fsync off)
-        .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
-        .setServerConfig("full_page_writes", "on")
-        .setServerConfig("max_connections", "200").start()) {
-      long postmaster = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).strip());
-
-      Bench.Fanout.Run one = topology(pg, postmaster, "one node", 1, false);
-      Bench.Fanout.Run cross = topology(pg, postmaster, "cross-node", 2, true);
-      Bench.Fanout.Run two = topology(pg, postmaster, "two nodes", 2, false);
+    try (BenchPostgres pg = new BenchPostgres()) {
+      Bench.Fanout.Run one = topology(pg, "one node", 1, false);
+      Bench.Fanout.Run cross = topology(pg, "cross-node", 2, true);
+      Bench.Fanout.Run two = topology(pg, "two nodes", 2, false);
 
       new Results("nodes").put("subscribers", subscribers).put("burst_writes", burst)
           .put("one_delivered_per_s", one.burstPerS())
@@ -65,19 +53,13 @@ final class Nodes implements Callable<Integer> {
           .put("paced_rate", rate).put("paced_deliveries_per_s", cross.pacedPerS())
           .put("lost", one.lost() + cross.lost() + two.lost())
           .emit(Bench.commandLine);
-    } finally {
-      Bench.deleteTree(pgData);
     }
     return 0;
   }
 
-  private Bench.Fanout.Run topology(EmbeddedPostgres pg, long postmaster, String label, int nodes,
-      boolean allOnB) throws Exception {
-    String db = "herald_" + label.replaceAll("\\W", "_");
-    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + db);
-    }
-    String url = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/" + db;
+  private Bench.Fanout.Run topology(BenchPostgres pg, String label, int nodes, boolean allOnB)
+      throws Exception {
+    String url = pg.newDatabase("herald_" + label.replaceAll("\\W", "_"));
     Path dataA = Bench.tempData();
     Path dataB = Bench.tempData();
     try (ServerProcess a = ServerProcess.start("herald", dataA, "2g", url);
@@ -85,7 +67,7 @@ final class Nodes implements Callable<Integer> {
       List<ServerProcess> subscribeTo = b == null ? List.of(a) : allOnB ? List.of(b) : List.of(a, b);
       return Bench.Fanout.measure(label, a, subscribeTo, subscribers, burst, writers, rate,
           pacedSeconds, true, () -> a.cpuSeconds() + (b == null ? 0 : b.cpuSeconds())
-              + ServerProcess.Proc.treeCpuSeconds(postmaster));
+              + pg.cpuSeconds());
     } finally {
       Bench.deleteTree(dataA);
       Bench.deleteTree(dataB);

@@ -96,7 +96,7 @@ final class ServeCommand implements Callable<Integer> {
     picocli.CommandLine cl = new picocli.CommandLine(withFile);
     cl.setOverwrittenOptionsAllowed(true);
     List<String> args = new java.util.ArrayList<>(configArgs());
-    List<String> given = spec.commandLine().getParseResult().originalArgs();
+    List<String> given = spec.commandLine().getParseResult().expandedArgs(); // @files expanded
     args.addAll(given.subList(given.indexOf(spec.name()) + 1, given.size()));
     try {
       cl.parseArgs(args.toArray(String[]::new));
@@ -118,6 +118,9 @@ final class ServeCommand implements Callable<Integer> {
       if (key.equals("config") || spec.findOption("--" + key) == null) {
         throw new CliException(2, config + ": unknown setting '" + key + "' (the names are those of"
             + " herald serve's options without the dashes, e.g. db, db-user, port)");
+      }
+      if (spec.commandLine().getParseResult().hasMatchedOption("--" + key)) {
+        continue; // given as a flag: the flag wins (lists are not merged with the file's)
       }
       String env = ENV.getOrDefault(key, null);
       if (env != null && System.getenv(env) != null) {

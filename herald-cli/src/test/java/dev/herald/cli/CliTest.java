@@ -161,8 +161,9 @@ class CliTest {
     Path fromFlag = tmp.resolve("data-from-flag");
     Path conf = tmp.resolve("herald.properties");
     Files.writeString(conf, "# herald serve settings\nport = 0\nhost = 127.0.0.1\ndata = " + fromFile
-        + "\napi-key = key-from-the-file-01\nadmin-password = password-from-the-file\n");
-    Process p = start(Map.of(), "serve", "--config", conf.toString(), "--data", fromFlag.toString());
+        + "\napi-key = key-from-the-file-01\nadmin-password = password-from-the-file\napi-version = 6.5,7.0\n");
+    Process p = start(Map.of(), "serve", "--config", conf.toString(), "--data", fromFlag.toString(),
+        "--api-version", "7.4");
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
       String line = out.readLine();
@@ -176,6 +177,11 @@ class CliTest {
               java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+      // a list given as a flag replaces the file's list
+      String versions = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/api")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(versions).contains("\"rel\":\"7.4\"").doesNotContain("\"rel\":\"6.5\"").doesNotContain("\"rel\":\"7.0\"");
       Run created = run(Map.of("HERALD_URL", url), "create", "host", "name=configured", "address=10.9.0.1");
       assertThat(created.exit()).as(created.err()).isZero();
       assertThat(fromFile).doesNotExist();

@@ -43,8 +43,9 @@ class PostgresRestartTest {
         onB.cookies.getCookieStore().add(URI.create("http://127.0.0.1:" + b.port()),
             onA.cookies.getCookieStore().getCookies().get(0));
 
-        try (WsClient ws = WsClient.open(onB)) {
+        try (WsClient ws = WsClient.open(onB); WsClient beating = WsClient.open(onB)) {
           ws.subscribe("{\"context\":\"host\",\"seq\":true}");
+          beating.subscribe("{\"context\":\"network\",\"heartbeat\":1}");
           AtomicInteger written = new AtomicInteger();
           List<Integer> unavailable = new ArrayList<>();
           CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
@@ -69,6 +70,10 @@ class PostgresRestartTest {
           assertThat(refused.header("Retry-After")).isEqualTo("1");
           assertThat(refused.json().get("message").asText()).isEqualTo("The database is not reachable.");
           assertThat(ws.closed).isNotDone();
+          // heartbeats go on while the database is away (clients use them to tell a dead link)
+          beating.messages.clear();
+          assertThat(beating.next()).startsWith("{\"heartbeat\":");
+          assertThat(ready(onB).status()).isEqualTo(503);
 
           pg.restart();
           await().atMost(Duration.ofSeconds(30)).until(() -> ready(onB).status() == 200 && ready(onA).status() == 200);
@@ -89,6 +94,45 @@ class PostgresRestartTest {
           assertThat(received).isEqualTo(expected);
           assertThat(ws.messages).isEmpty();
           assertThat(ws.closed).as("the socket stayed open through the outage").isNotDone();
+        }
+      }
+    } finally {
+      TestServer.deleteTree(dir);
+    }
+  }
+
+  /**
+   * A logout while the database is away ends the session on that node at once and answers 503;
+   * once the database is back the session is deleted there too, so no node accepts it again.
+   */
+  @Test
+  void logoutDuringAnOutage_takesEffectEverywhereWhenTheDatabaseIsBack() throws Exception {
+    Path dir = Files.createTempDirectory("herald-pg-logout");
+    try (Postgres pg = Postgres.start()) {
+      String url = pg.newDatabase();
+      UnaryOperator<ServerConfig.Builder> database = b -> b.jdbcUrl(url).dbUser(Postgres.USER).dbPassword("");
+      try (HeraldServer a = HeraldServer.start(TestServer.config(dir, database));
+          HeraldServer b = HeraldServer.start(TestServer.config(dir, database))) {
+        SmcClient onA = new SmcClient("http://127.0.0.1:" + a.port(), "7.2");
+        assertThat(onA.post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
+        SmcClient onB = new SmcClient("http://127.0.0.1:" + b.port(), "7.2");
+        onB.cookies.getCookieStore().add(URI.create("http://127.0.0.1:" + b.port()),
+            onA.cookies.getCookieStore().getCookies().get(0));
+        assertThat(onB.get("/elements/host").status()).isEqualTo(200);
+        try (WsClient ws = WsClient.open(onA)) {
+          ws.subscribe("{\"context\":\"host\"}");
+          pg.stop();
+          await().atMost(Duration.ofSeconds(30)).until(() -> ready(onA).status() == 503);
+          Response logout = onA.send(java.net.http.HttpRequest.newBuilder(URI.create(onA.v("/logout")))
+              .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()));
+          assertThat(logout.status()).isEqualTo(503);
+          assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1000 session ended");
+          assertThat(onA.get("/elements/host").status()).as("ended on A at once").isEqualTo(401);
+          pg.restart();
+          await().atMost(Duration.ofSeconds(30)).until(() -> ready(onA).status() == 200);
+          // A's sweep deletes the row; B then refuses the session as well
+          await().atMost(Duration.ofSeconds(30)).until(() -> onB.get("/elements/host").status() == 401);
+          assertThat(onA.get("/elements/host").status()).isEqualTo(401);
         }
       }
     } finally {

@@ -82,6 +82,7 @@ public final class Notifications {
   private Thread feed;
   private long touchDueMs;
   private long verifyDueMs;
+  private long housekeepingDueMs;
 
   public Notifications(Server jetty, ChangeLog log, Sessions sessions, ElementService elements,
       ServerConfig.Socket cfg, InstantSource clock, MeterRegistry metrics) {
@@ -327,6 +328,7 @@ public final class Notifications {
           publish(batch);
           caughtUp = batch.size() < PAGE;
           backoffMs = 100;
+          housekeeping(); // due items only: heartbeats keep going under sustained load too
           continue;
         }
         caughtUp = true;
@@ -338,6 +340,8 @@ public final class Notifications {
       } catch (RuntimeException | Error e) {
         caughtUp = false;
         LOG.warn("change feed cannot read the log (retrying in {} ms): {}", backoffMs, e.toString());
+        // sockets stay open while the database is away: their heartbeats go on
+        housekeeping();
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs));
         // short: while the database is down reads fail at once (Database.connection)
         backoffMs = Math.min(backoffMs * 2, 1_000);
@@ -383,6 +387,10 @@ public final class Notifications {
   /** Progress marks, heartbeats and keeping sessions with open sockets alive (feed thread). */
   private void housekeeping() {
     long now = clock.millis();
+    if (now < housekeepingDueMs) {
+      return;
+    }
+    housekeepingDueMs = now + 100;
     long pos = position;
     for (Channel ch : progressChannels) {
       if (now >= ch.progressDueMs && !ch.isReplaying()) {
@@ -408,8 +416,12 @@ public final class Notifications {
     if (now >= verifyDueMs) {
       // a logout on another node removes the session row: close its sockets here within ~1 s
       verifyDueMs = now + 1_000;
-      for (String hash : bySession.keySet()) {
-        sessions.revalidate(hash);
+      try {
+        for (String hash : bySession.keySet()) {
+          sessions.revalidate(hash);
+        }
+      } catch (HeraldException e) {
+        // the database is away: keep the sockets, check again in a second
       }
     }
   }

@@ -41,6 +41,8 @@ public final class Sessions {
   private final Duration idleTimeout;
   private final Duration absoluteTimeout;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  /** Sessions ended here whose row could not be deleted yet (database away): retried by sweep. */
+  private final java.util.Set<String> pendingDelete = ConcurrentHashMap.newKeySet();
   private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
   private final LoginThrottle throttle;
 
@@ -141,6 +143,9 @@ public final class Sessions {
       return Optional.empty();
     }
     String hash = sha256(id);
+    if (pendingDelete.contains(hash)) {
+      return Optional.empty();
+    }
     long now = clock.millis();
     Cached c = cache.get(hash);
     if (c == null) {
@@ -219,16 +224,21 @@ public final class Sessions {
   }
 
   /**
-   * Ends a session here at once (its sockets close even while the database is unreachable);
-   * the row is deleted now if the database answers, else by a later sweep's deleteExpired or
-   * the logout's own error (a logout that cannot reach the database answers 503).
+   * Ends a session here at once (its sockets close even while the database is unreachable),
+   * then deletes its row. If the database is away the caller gets the 503, and the delete is
+   * retried by every sweep until it lands; until then other nodes still accept the session.
    */
   private void end(String hash) {
     cache.remove(hash);
     for (Consumer<String> l : endListeners) {
       l.accept(hash);
     }
-    store.delete(hash);
+    try {
+      store.delete(hash);
+    } catch (RuntimeException e) {
+      pendingDelete.add(hash);
+      throw e;
+    }
   }
 
   /** Ends every expired session; run periodically. Returns how many ended. */
@@ -246,6 +256,10 @@ public final class Sessions {
       }
     }
     // the database part after every expired session has ended here: it may be unreachable
+    for (String hash : pendingDelete) {
+      store.delete(hash);
+      pendingDelete.remove(hash);
+    }
     for (var e : cache.entrySet()) {
       Cached c = e.getValue();
       long seen = c.lastSeenMs;

@@ -97,6 +97,8 @@ public final class Database implements AutoCloseable {
     if (postgres) {
       p.setProperty("connectTimeout", "2");
       p.setProperty("socketTimeout", "30");
+      // waits end as errors (503 "busy") well before the socket timeout drops the connection
+      p.setProperty("options", "-c lock_timeout=10s -c statement_timeout=25s");
       p.setProperty("tcpKeepAlive", "true");
     }
     return p;
@@ -122,22 +124,20 @@ public final class Database implements AutoCloseable {
     try {
       return pool.getConnection();
     } catch (SQLException e) {
-      // Hikari's timeout carries the driver's connect failure as its cause when the database
-      // is down; without one the pool was merely busy, which is no reason to close the gate
       if (isConnectFailure(e) || isConnectFailure(e.getCause())) {
-        markUnreachable();
+        suspect();
       }
       throw e;
     }
   }
 
   /**
-   * Maps a failed statement to the client's error (StoreException) and, when the failure says
-   * the database went away (connection lost, server shutting down), closes the gate too.
+   * Maps a failed statement to the client's error (StoreException); a failure that says the
+   * connection was lost has the database checked.
    */
   RuntimeException failure(SQLException e) {
     if (isConnectFailure(e)) {
-      markUnreachable();
+      suspect();
     }
     return StoreException.map(e);
   }
@@ -157,29 +157,59 @@ public final class Database implements AutoCloseable {
     return reachable;
   }
 
-  private void markUnreachable() {
+  private boolean probing; // guarded by probeLock
+
+  /**
+   * A connection failed: one lost connection (a statement past the socket timeout, a backend
+   * killed by an operator, a proxy recycling connections) is not an outage, so a probe checks
+   * the database at once and closes the gate only if it does not answer; it then re-checks
+   * until it does.
+   */
+  private void suspect() {
     synchronized (probeLock) {
-      if (!reachable || closed) {
+      if (probing || closed) {
         return;
       }
-      reachable = false;
-      LOG.warn("database unreachable: answering 503 until it is back");
-      Thread.ofPlatform().name("herald-db-probe").daemon(true).start(this::probeUntilReachable);
+      probing = true;
+    }
+    try {
+      Thread.ofPlatform().name("herald-db-probe").daemon(true).start(this::probe);
+    } catch (Throwable t) {
+      synchronized (probeLock) {
+        probing = false;
+      }
+      throw t;
     }
   }
 
-  private void probeUntilReachable() {
-    while (!closed) {
-      java.util.concurrent.locks.LockSupport.parkNanos(PROBE_EVERY_MS * 1_000_000);
-      try (Connection c = dedicatedConnection()) {
-        if (c.isValid(2)) {
-          reachable = true;
-          LOG.info("database reachable again");
-          return;
+  private void probe() {
+    try {
+      while (!closed && !answers()) {
+        if (reachable) {
+          reachable = false;
+          LOG.warn("database unreachable: answering 503 until it is back");
         }
-      } catch (SQLException e) {
-        // still down
+        java.util.concurrent.locks.LockSupport.parkNanos(PROBE_EVERY_MS * 1_000_000);
       }
+      if (!reachable) {
+        reachable = true;
+        LOG.info("database reachable again");
+      }
+    } finally {
+      synchronized (probeLock) {
+        probing = false;
+      }
+    }
+  }
+
+  /** Whether the database server answers (a refusal such as "too many connections" is an answer). */
+  private boolean answers() {
+    try (Connection c = dedicatedConnection()) {
+      return c.isValid(2);
+    } catch (SQLException e) {
+      return !isConnectFailure(e) && e.getSQLState() != null;
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 

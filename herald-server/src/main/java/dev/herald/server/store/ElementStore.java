@@ -544,11 +544,14 @@ public final class ElementStore {
                   c.prepareStatement("SELECT next_key FROM key_counter WHERE id = 1")) {
             up.setLong(1, BLOCK);
             up.executeUpdate();
+            long reserved;
             try (ResultSet rs = q.executeQuery()) {
               rs.next();
-              limit = rs.getLong(1);
+              reserved = rs.getLong(1);
             }
             c.commit();
+            // only a committed block is ours: a failed commit must not hand out its keys
+            limit = reserved;
           } catch (SQLException e) {
             c.rollback();
             throw e;

@@ -18,7 +18,9 @@ final class StoreException {
     if (e instanceof SQLTransientConnectionException || state.startsWith("08") || state.startsWith("57P")) {
       return HeraldException.unavailable("The database is not reachable.", e);
     }
-    if (state.equals("HYT00") || state.equals("40001") || state.equals("40P01")) {
+    // lock or statement timeouts, serialization failures, deadlocks: try again
+    if (state.equals("HYT00") || state.equals("40001") || state.equals("40P01")
+        || state.equals("55P03") || state.equals("57014")) {
       return HeraldException.unavailable("The server is busy.", e);
     }
     return new HeraldException(500, "Database error.", java.util.List.of(String.valueOf(e.getMessage())), e);
