@@ -106,6 +106,11 @@ final class Report implements Callable<Integer> {
         .append("receives its event (so it includes the HTTP request and the durable commit), over every\n")
         .append("delivery. The raw baseline is a minimal broadcaster on the same Jetty that writes each\n")
         .append("message to every socket straight from its broadcast loop, with no database.\n\n");
+    // the hand-written reading of the figures, kept beside the generated page
+    Path notes = out.toAbsolutePath().getParent().resolve("benchmarks-notes.md");
+    if (Files.exists(notes)) {
+      md.append(Files.readString(notes).strip()).append("\n\n");
+    }
     List<Map<String, String>> fanouts = new ArrayList<>();
     for (List<Row> all : runs.values()) {
       for (Row r : all) {
