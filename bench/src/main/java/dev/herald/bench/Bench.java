@@ -346,11 +346,15 @@ public final class Bench implements Runnable {
     int subscribers;
     @Option(names = "--missed", defaultValue = "500", description = "writes made while they are disconnected")
     int missed;
+    @Option(names = "--postgres", description = "on a PostgreSQL this starts instead of the embedded database")
+    boolean postgres;
 
     @Override
     public Integer call() throws Exception {
       Path data = tempData();
-      try (ServerProcess server = ServerProcess.start("herald", data, "2g")) {
+      BenchPostgres pg = postgres ? new BenchPostgres() : null;
+      try (pg; ServerProcess server = ServerProcess.start("herald", data, "2g",
+          pg == null ? null : pg.newDatabase("herald_resume"))) {
         Writer w = new Writer(server.url(), true);
         for (int i = 0; i < 10; i++) {
           w.create();
@@ -361,7 +365,9 @@ public final class Bench implements Runnable {
         }
         long head = headSeq(server);
         long expected = head - since;
-        double s0 = server.cpuSeconds();
+        java.util.function.DoubleSupplier cpu =
+            () -> server.cpuSeconds() + (pg == null ? 0 : pg.cpuSeconds());
+        double s0 = cpu.getAsDouble();
         long t0 = System.nanoTime();
         try (Subscribers subs = new Subscribers(true)) {
           subs.open(server.url(), w.cookie, subscribers,
@@ -387,7 +393,7 @@ public final class Bench implements Runnable {
           }
           new Results("resume").put("subscribers", subscribers).put("missed_changes", expected)
               .put("catch_up_s", wall).put("replayed_per_s", expected * subscribers / wall)
-              .put("server_cpu_pct", (server.cpuSeconds() - s0) / wall * 100)
+              .put("server_cpu_pct", (cpu.getAsDouble() - s0) / wall * 100)
               .put("lost", lost).put("repeated", repeated).put("out_of_order", misordered)
               .emit(commandLine);
         }

@@ -229,7 +229,8 @@ final class Connection implements FrameHandler {
       long since = s.since().get();
       long oldest;
       try {
-        oldest = hub.changeLog().oldestRetained();
+        // held in memory: no need to ask the database what it still retains
+        oldest = since + 1 >= hub.oldestInMemory() ? since + 1 : hub.changeLog().oldestRetained();
       } catch (HeraldException e) {
         control(Frames.failure("Cannot resume now: " + e.getMessage()));
         return;

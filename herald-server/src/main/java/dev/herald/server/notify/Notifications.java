@@ -54,6 +54,9 @@ public final class Notifications {
   private static final Logger LOG = LoggerFactory.getLogger(Notifications.class);
   private static final Duration POLL = Duration.ofMillis(250);
   private static final int PAGE = 1000;
+  /** Changes kept in memory for resumes (about 16 MB at most). */
+  private static final int RECENT = 65_536;
+  private final RecentChanges recent = new RecentChanges(RECENT);
 
   private final ChangeLog log;
   private final Sessions sessions;
@@ -149,6 +152,11 @@ public final class Notifications {
 
   ChangeLog changeLog() {
     return log;
+  }
+
+  /** The lowest seq a replay can read from memory. */
+  long oldestInMemory() {
+    return recent.oldest();
   }
 
   Set<Long> visibleDomains(Session s) {
@@ -290,7 +298,10 @@ public final class Notifications {
     long cursor = since;
     try {
       while (cursor < upTo && ch.open) {
-        List<Change> page = log.readAfter(cursor, PAGE);
+        List<Change> page = recent.readAfter(cursor, upTo, PAGE);
+        if (page == null) {
+          page = log.readAfter(cursor, PAGE);
+        }
         if (page.isEmpty()) {
           break;
         }
@@ -355,6 +366,7 @@ public final class Notifications {
       for (Change c : batch) {
         dispatch(c, index.all(c.domainKey()));
         dispatch(c, index.byType(c.domainKey(), c.type()));
+        recent.add(c);
         position = c.seq();
       }
     } finally {

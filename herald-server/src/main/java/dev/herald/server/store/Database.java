@@ -119,7 +119,7 @@ public final class Database implements AutoCloseable {
    */
   Connection connection() throws SQLException {
     if (!reachable) {
-      throw new java.sql.SQLTransientConnectionException("The database is not reachable.", "08001");
+      throw new Unreachable();
     }
     try {
       return pool.getConnection();
@@ -143,11 +143,14 @@ public final class Database implements AutoCloseable {
   }
 
   private static boolean isConnectFailure(Throwable t) {
-    if (!(t instanceof SQLException s) || s.getSQLState() == null) {
-      return false;
+    return StoreException.isConnectFailure(t);
+  }
+
+  /** What {@link #connection()} throws while the gate is closed. */
+  static final class Unreachable extends java.sql.SQLTransientConnectionException {
+    Unreachable() {
+      super("The database is not reachable.", "08001");
     }
-    // 08: connection exceptions; 57P: the server shutting down or restarting (57P01-57P03)
-    return s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P");
   }
 
   static final long PROBE_EVERY_MS = 250;

@@ -8,6 +8,14 @@ import java.sql.SQLTransientConnectionException;
 final class StoreException {
   private StoreException() {}
 
+  /** 08: connection exceptions; 57P: the server shutting down or restarting (57P01-57P03). */
+  static boolean isConnectFailure(Throwable t) {
+    if (!(t instanceof SQLException s) || s.getSQLState() == null) {
+      return false;
+    }
+    return s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P");
+  }
+
   static boolean isUniqueViolation(SQLException e) {
     return "23505".equals(e.getSQLState());
   }
@@ -15,7 +23,12 @@ final class StoreException {
   static RuntimeException map(SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     // 08: connection failures; 57P: the server shutting down or restarting under our feet
-    if (e instanceof SQLTransientConnectionException || state.startsWith("08") || state.startsWith("57P")) {
+    if (e instanceof SQLTransientConnectionException && !(e instanceof Database.Unreachable)
+        && !isConnectFailure(e.getCause())) {
+      // the pool had no free connection in time, and not because the database is away
+      return HeraldException.unavailable("The server is busy.", e);
+    }
+    if (e instanceof SQLTransientConnectionException || isConnectFailure(e)) {
       return HeraldException.unavailable("The database is not reachable.", e);
     }
     // lock or statement timeouts, serialization failures, deadlocks: try again
