@@ -48,6 +48,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--db-password", description = "Database password (env HERALD_DB_PASSWORD).")
   String dbPassword = System.getenv("HERALD_DB_PASSWORD");
 
+  @Option(names = "--db-pool", defaultValue = "20", description = "Pooled connections to the --db database per node (default ${DEFAULT-VALUE}).")
+  int dbPool;
+
   @Option(names = "--api-key", description = "API key of the 'herald' api_client (env HERALD_API_KEY). Generated and printed once when the data directory is new.")
   String apiKey = System.getenv("HERALD_API_KEY");
 
@@ -133,7 +136,7 @@ final class ServeCommand implements Callable<Integer> {
 
   private int serve() throws Exception {
     ServerConfig.Builder b = ServerConfig.builder()
-        .host(host).port(port).dataDir(data).jdbcUrl(db).dbUser(dbUser).dbPassword(dbPassword)
+        .host(host).port(port).dataDir(data).jdbcUrl(db).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPool)
         .apiKey(apiKey).adminPassword(adminPassword).advertisedVersions(versions)
         .sessionIdle(sessionIdle).sessionAbsolute(sessionMax).retentionAge(retentionAge)
         .retentionCount(retentionCount).allowedOrigins(origins);

@@ -199,5 +199,10 @@ class CliTest {
     Run bad = run("serve", "--config", conf.toString());
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains(conf.toString()).contains("eighty");
+
+    Files.writeString(conf, "port = 0\ndata = " + tmp.resolve("unused") + "\ndb-pool = 1\n");
+    Run tooSmall = run("serve", "--config", conf.toString());
+    assertThat(tooSmall.exit()).isEqualTo(2);
+    assertThat(tooSmall.err()).contains("the database pool size must be 2..1000: 1");
   }
 }

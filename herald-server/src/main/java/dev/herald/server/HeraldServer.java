@@ -81,7 +81,7 @@ public final class HeraldServer implements AutoCloseable {
     Database db;
     if (config.jdbcUrl().isPresent()) {
       db = Database.open(config.jdbcUrl().get(), config.dbUser().orElse(""),
-          config.dbPassword().orElse(""), 20);
+          config.dbPassword().orElse(""), config.dbPoolSize());
     } else {
       Files.createDirectories(config.dataDir());
       db = Database.embedded(config.dataDir());
@@ -117,6 +117,9 @@ public final class HeraldServer implements AutoCloseable {
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
     Gauge.builder("herald.sessions", sessions, Sessions::liveCount).register(metrics);
+    Gauge.builder("herald.db.reachable", db, d -> d.isReachable() ? 1 : 0)
+        .description("1 while the database answers, 0 while requests get 503").register(metrics);
+    db.bindMetrics(metrics);
 
     QueuedThreadPool pool = new QueuedThreadPool(200, 8);
     pool.setName("herald-http");

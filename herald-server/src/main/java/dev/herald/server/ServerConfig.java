@@ -13,6 +13,7 @@ import java.util.Set;
  * @param port TCP port; 0 picks a free one (see {@link HeraldServer#port()})
  * @param dataDir where the embedded database lives
  * @param jdbcUrl a database URL instead of the embedded one (PostgreSQL for several nodes)
+ * @param dbPoolSize pooled connections to that database (the embedded one uses 10)
  * @param apiKey the API key of the {@code herald} api_client; generated on first start if empty
  * @param adminPassword the password of the {@code admin} admin_user; generated if empty
  * @param retentionAge changes older than this are pruned
@@ -25,6 +26,7 @@ public record ServerConfig(
     Optional<String> jdbcUrl,
     Optional<String> dbUser,
     Optional<String> dbPassword,
+    int dbPoolSize,
     Optional<String> apiKey,
     Optional<String> adminPassword,
     List<String> advertisedVersions,
@@ -71,6 +73,7 @@ public record ServerConfig(
     b.jdbcUrl = jdbcUrl;
     b.dbUser = dbUser;
     b.dbPassword = dbPassword;
+    b.dbPoolSize = dbPoolSize;
     b.apiKey = apiKey;
     b.adminPassword = adminPassword;
     b.advertisedVersions = advertisedVersions;
@@ -94,6 +97,7 @@ public record ServerConfig(
     private Optional<String> jdbcUrl = Optional.empty();
     private Optional<String> dbUser = Optional.empty();
     private Optional<String> dbPassword = Optional.empty();
+    private int dbPoolSize = 20;
     private Optional<String> apiKey = Optional.empty();
     private Optional<String> adminPassword = Optional.empty();
     private List<String> advertisedVersions = List.of("7.2");
@@ -113,6 +117,7 @@ public record ServerConfig(
     public Builder jdbcUrl(String v) { jdbcUrl = Optional.ofNullable(v); return this; }
     public Builder dbUser(String v) { dbUser = Optional.ofNullable(v); return this; }
     public Builder dbPassword(String v) { dbPassword = Optional.ofNullable(v); return this; }
+    public Builder dbPoolSize(int v) { dbPoolSize = v; return this; }
     public Builder apiKey(String v) { apiKey = Optional.ofNullable(v); return this; }
     public Builder adminPassword(String v) { adminPassword = Optional.ofNullable(v); return this; }
     public Builder advertisedVersions(List<String> v) { advertisedVersions = v; return this; }
@@ -130,6 +135,9 @@ public record ServerConfig(
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be 0..65535: " + port);
       }
+      if (dbPoolSize < 2 || dbPoolSize > 1000) {
+        throw new IllegalArgumentException("the database pool size must be 2..1000: " + dbPoolSize);
+      }
       if (retentionCount < 1) {
         throw new IllegalArgumentException("retention count must be at least 1");
       }
@@ -143,7 +151,7 @@ public record ServerConfig(
           throw new IllegalArgumentException("the admin password must have at least 8 characters");
         }
       });
-      return new ServerConfig(host, port, dataDir, jdbcUrl, dbUser, dbPassword, apiKey,
+      return new ServerConfig(host, port, dataDir, jdbcUrl, dbUser, dbPassword, dbPoolSize, apiKey,
           adminPassword, List.copyOf(advertisedVersions), sessionIdle, sessionAbsolute,
           retentionAge, retentionCount, maxBodyBytes, Set.copyOf(allowedOrigins), tls,
           secretHashIterations, socket);

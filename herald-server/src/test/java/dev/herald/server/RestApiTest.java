@@ -389,6 +389,8 @@ class RestApiTest {
     Response r = smc.getUrl(server.url("/metrics"));
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body()).contains("herald_http_requests_seconds_count").contains("herald_changelog_head")
-        .contains("herald_sessions");
+        .contains("herald_sessions")
+        // the database: reachable, and its connection pool
+        .contains("herald_db_reachable 1.0").contains("hikaricp_connections_active{pool=\"herald-db\"}");
   }
 }

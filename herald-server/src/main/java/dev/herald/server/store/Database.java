@@ -104,6 +104,12 @@ public final class Database implements AutoCloseable {
     return p;
   }
 
+  /** Publishes the pool's metrics (connections active, idle, pending, wait and use times). */
+  public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    pool.setMetricsTrackerFactory(
+        new com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory(registry));
+  }
+
   public DataSource dataSource() {
     return pool;
   }
