@@ -128,7 +128,7 @@ public final class HeraldServer implements AutoCloseable {
     jetty.setStopTimeout(5_000);
 
     Notifications notifications = new Notifications(jetty, changeLog, sessions, elements,
-        config.socket(), clock, metrics);
+        config.socket(), config.retentionCount(), config.retentionAge(), clock, metrics);
     store.onCommit(notifications::wake);
     Gauge.builder("herald.changelog.head", notifications, Notifications::position)
         .description("highest change seq delivered to the notification fan-out")

@@ -6,8 +6,16 @@ import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock tests advance instead of sleeping. */
-final class MutableClock implements InstantSource {
-  private final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
+public final class MutableClock implements InstantSource {
+  private final AtomicLong millis;
+
+  public MutableClock() {
+    this(Instant.now());
+  }
+
+  public MutableClock(Instant start) {
+    millis = new AtomicLong(start.toEpochMilli());
+  }
 
   @Override
   public Instant instant() {
@@ -19,7 +27,7 @@ final class MutableClock implements InstantSource {
     return millis.get();
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     millis.addAndGet(d.toMillis());
   }
 }

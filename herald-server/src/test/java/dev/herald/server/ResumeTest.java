@@ -129,6 +129,9 @@ class ResumeTest {
         assertThat(exp.get("since").asLong()).isEqualTo(1);
         assertThat(exp.get("oldest_seq").asLong()).isEqualTo(head - 4);
         assertThat(exp.get("head_seq").asLong()).isEqualTo(head);
+        // also when this node still holds the changes in memory: retention decides, as on every node
+        JsonNode memory = Json.mapper().readTree(ws.subscribe("{\"context\":\"*\",\"since\":" + (head - 7) + "}"));
+        assertThat(memory.get("history_expired").get("oldest_seq").asLong()).isEqualTo(head - 4);
         // resuming right at the boundary works
         JsonNode ok = Json.mapper().readTree(ws.subscribe("{\"context\":\"*\",\"since\":" + (head - 5) + "}"));
         assertThat(ok.get("success")).isNotNull();

@@ -230,7 +230,7 @@ final class Connection implements FrameHandler {
       long oldest;
       try {
         // held in memory: no need to ask the database what it still retains
-        oldest = since + 1 >= hub.oldestInMemory() ? since + 1 : hub.changeLog().oldestRetained();
+        oldest = hub.inMemory(since) ? since + 1 : hub.changeLog().oldestRetained();
       } catch (HeraldException e) {
         control(Frames.failure("Cannot resume now: " + e.getMessage()));
         return;

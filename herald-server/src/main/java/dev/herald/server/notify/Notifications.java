@@ -56,7 +56,7 @@ public final class Notifications {
   private static final int PAGE = 1000;
   /** Changes kept in memory for resumes (about 16 MB at most). */
   private static final int RECENT = 65_536;
-  private final RecentChanges recent = new RecentChanges(RECENT);
+  private final RecentChanges recent;
 
   private final ChangeLog log;
   private final Sessions sessions;
@@ -88,8 +88,10 @@ public final class Notifications {
   private long housekeepingDueMs;
 
   public Notifications(Server jetty, ChangeLog log, Sessions sessions, ElementService elements,
-      ServerConfig.Socket cfg, InstantSource clock, MeterRegistry metrics) {
+      ServerConfig.Socket cfg, long retentionCount, Duration retentionAge, InstantSource clock,
+      MeterRegistry metrics) {
     this.log = log;
+    this.recent = new RecentChanges(RECENT, retentionCount, retentionAge.toMillis(), clock);
     this.sessions = sessions;
     this.elements = elements;
     this.cfg = cfg;
@@ -154,9 +156,9 @@ public final class Notifications {
     return log;
   }
 
-  /** The lowest seq a replay can read from memory. */
-  long oldestInMemory() {
-    return recent.oldest();
+  /** Whether a resume from {@code since} replays from memory, within retention. */
+  boolean inMemory(long since) {
+    return recent.covers(since);
   }
 
   Set<Long> visibleDomains(Session s) {
@@ -304,6 +306,13 @@ public final class Notifications {
         }
         if (page.isEmpty()) {
           break;
+        }
+        if (page.get(0).seq() != cursor + 1) {
+          // seqs are dense: rows after the cursor were pruned while this replay ran; the
+          // client resumes and gets history_expired rather than a silent gap
+          LOG.info("subscription {}: changes after seq {} were pruned during its replay", ch.id, cursor);
+          conn.close(1011, "replay failed; resume again");
+          return;
         }
         for (Change c : page) {
           if (c.seq() > upTo) {

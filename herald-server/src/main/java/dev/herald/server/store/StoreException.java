@@ -24,7 +24,7 @@ final class StoreException {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     // 08: connection failures; 57P: the server shutting down or restarting under our feet
     if (e instanceof SQLTransientConnectionException && !(e instanceof Database.Unreachable)
-        && !isConnectFailure(e.getCause())) {
+        && !isConnectFailure(e) && !isConnectFailure(e.getCause())) {
       // the pool had no free connection in time, and not because the database is away
       return HeraldException.unavailable("The server is busy.", e);
     }
