@@ -30,7 +30,16 @@ public final class SmcClient {
   }
 
   public static SmcClient loggedIn(TestServer s, String version, String domain) throws Exception {
-    SmcClient c = new SmcClient(s.url(), version);
+    return loggedInTo(s.url(), version, domain);
+  }
+
+  /** A client logged in with the test API key at {@code url} (a node of several, say). */
+  public static SmcClient loggedInTo(String url) throws Exception {
+    return loggedInTo(url, "7.2", "Shared Domain");
+  }
+
+  private static SmcClient loggedInTo(String url, String version, String domain) throws Exception {
+    SmcClient c = new SmcClient(url, version);
     Response r = c.post("/login", "{\"domain\": \"" + domain + "\", \"authenticationkey\": \"" + TestServer.API_KEY + "\"}");
     if (r.status() != 200) {
       throw new AssertionError("login failed: " + r);
