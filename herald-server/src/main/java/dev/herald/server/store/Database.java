@@ -74,9 +74,11 @@ public final class Database implements AutoCloseable {
     });
     HikariDataSource pool = new HikariDataSource(config);
     try {
-      Flyway.configure()
-          .dataSource(pool)
-          .locations("classpath:db/migration")
+      org.flywaydb.core.api.configuration.FluentConfiguration flyway =
+          Flyway.configure().locations("classpath:db/migration");
+      // on PostgreSQL, a connection of its own: the pool's statement and lock timeouts are for
+      // requests, not for a migration that rewrites a large table
+      (postgres ? flyway.dataSource(jdbcUrl, user, password) : flyway.dataSource(pool))
           .load()
           .migrate();
     } catch (RuntimeException e) {
