@@ -30,6 +30,9 @@ final class Nodes implements Callable<Integer> {
   double rate;
   @Option(names = "--paced-seconds", defaultValue = "20")
   double pacedSeconds;
+  @Option(names = "--with-idle-node", description = "also: writes and subscribers on node A while"
+      + " node B runs idle (tells the cost of a second JVM on the machine from the cost of the hop)")
+  boolean withIdleNode;
 
   @Override
   public Integer call() throws Exception {
@@ -37,8 +40,9 @@ final class Nodes implements Callable<Integer> {
       Bench.Fanout.Run one = topology(pg, "one node", 1, false);
       Bench.Fanout.Run cross = topology(pg, "cross-node", 2, true);
       Bench.Fanout.Run two = topology(pg, "two nodes", 2, false);
+      Bench.Fanout.Run idle = withIdleNode ? topology(pg, "one node beside an idle one", 2, false, true) : null;
 
-      new Results("nodes").put("subscribers", subscribers).put("burst_writes", burst)
+      Results r = new Results("nodes").put("subscribers", subscribers).put("burst_writes", burst)
           .put("one_delivered_per_s", one.burstPerS())
           .put("one_paced_p50_ms", Bench.ms(one.paced(), 50)).put("one_paced_p99_ms", Bench.ms(one.paced(), 99))
           .put("one_server_cpu_pct", one.burstServerCpu())
@@ -51,20 +55,29 @@ final class Nodes implements Callable<Integer> {
           .put("two_server_cpu_pct", two.burstServerCpu()).put("two_client_cpu_pct", two.burstClientCpu())
           .put("two_vs_one", two.burstPerS() / one.burstPerS())
           .put("paced_rate", rate).put("paced_deliveries_per_s", cross.pacedPerS())
-          .put("lost", one.lost() + cross.lost() + two.lost())
-          .emit(Bench.commandLine);
+          .put("lost", one.lost() + cross.lost() + two.lost() + (idle == null ? 0 : idle.lost()));
+      if (idle != null) {
+        r.put("idle_b_paced_p50_ms", Bench.ms(idle.paced(), 50)).put("idle_b_paced_p99_ms", Bench.ms(idle.paced(), 99))
+            .put("idle_b_server_cpu_pct", idle.burstServerCpu());
+      }
+      r.emit(Bench.commandLine);
     }
     return 0;
   }
 
   private Bench.Fanout.Run topology(BenchPostgres pg, String label, int nodes, boolean allOnB)
       throws Exception {
+    return topology(pg, label, nodes, allOnB, false);
+  }
+
+  private Bench.Fanout.Run topology(BenchPostgres pg, String label, int nodes, boolean allOnB,
+      boolean allOnA) throws Exception {
     String url = pg.newDatabase("herald_" + label.replaceAll("\\W", "_"));
     Path dataA = Bench.tempData();
     Path dataB = Bench.tempData();
     try (ServerProcess a = ServerProcess.start("herald", dataA, "2g", url);
         ServerProcess b = nodes > 1 ? ServerProcess.start("herald", dataB, "2g", url) : null) {
-      List<ServerProcess> subscribeTo = b == null ? List.of(a) : allOnB ? List.of(b) : List.of(a, b);
+      List<ServerProcess> subscribeTo = b == null || allOnA ? List.of(a) : allOnB ? List.of(b) : List.of(a, b);
       return Bench.Fanout.measure(label, a, subscribeTo, subscribers, burst, writers, rate,
           pacedSeconds, true, () -> a.cpuSeconds() + (b == null ? 0 : b.cpuSeconds())
               + pg.cpuSeconds());

@@ -62,6 +62,9 @@ final class Report implements Callable<Integer> {
     LABELS.put("two_server_cpu_pct", "two nodes: both nodes + PostgreSQL CPU in the burst (% of one core)");
     LABELS.put("two_client_cpu_pct", "two nodes: load client CPU in the burst (% of one core)");
     LABELS.put("two_vs_one", "two nodes / one node, burst delivered messages/s (same 2 cores)");
+    LABELS.put("idle_b_paced_p50_ms", "one node beside an idle second node: latency p50, paced (ms)");
+    LABELS.put("idle_b_paced_p99_ms", "one node beside an idle second node: latency p99, paced (ms)");
+    LABELS.put("idle_b_server_cpu_pct", "one node beside an idle second node: CPU in the burst (% of one core)");
     LABELS.put("paced_deliveries_per_s", "deliveries/s in the paced phase");
     LABELS.put("matchChange_1000Channels_ns_op", "match one change against 1,000 channels (ns)");
     LABELS.put("renderFrame_1000ChannelsSameStyle_ns_op", "render one change's frame for 1,000 channels (ns, total)");
