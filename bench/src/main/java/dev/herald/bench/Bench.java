@@ -162,16 +162,8 @@ public final class Bench implements Runnable {
   @Command(name = "fanout", mixinStandardHelpOptions = true,
       description = "N subscribers; writes in a burst and at a paced rate; Herald and the raw baseline side by side.")
   static final class Fanout implements Callable<Integer> {
-    @Option(names = "--subscribers", defaultValue = "1000")
-    int subscribers;
-    @Option(names = "--burst", defaultValue = "1000", description = "writes in the burst phase")
-    int burst;
-    @Option(names = "--writers", defaultValue = "8", description = "writer threads in the burst phase")
-    int writers;
-    @Option(names = "--rate", defaultValue = "50", description = "paced phase: writes per second")
-    double rate;
-    @Option(names = "--paced-seconds", defaultValue = "20")
-    double pacedSeconds;
+    @CommandLine.Mixin
+    FanoutLoad load;
     @Option(names = "--no-baseline", description = "skip the baseline run")
     boolean noBaseline;
 
@@ -181,7 +173,7 @@ public final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       Run herald = run("herald");
-      Results r = new Results("fanout").put("subscribers", subscribers).put("burst_writes", burst)
+      Results r = new Results("fanout").put("subscribers", load.subscribers).put("burst_writes", load.burst)
           .put("delivered_per_s", herald.burstPerS())
           .put("server_cpu_pct", herald.burstServerCpu()).put("client_cpu_pct", herald.burstClientCpu())
           .put("paced_deliveries_per_s", herald.pacedPerS())
@@ -204,8 +196,7 @@ public final class Bench implements Runnable {
     private Run run(String kind) throws Exception {
       Path data = kind.equals("herald") ? tempData() : null;
       try (ServerProcess server = ServerProcess.start(kind, data, "2g")) {
-        return measure(kind, server, List.of(server), subscribers, burst, writers, rate,
-            pacedSeconds, kind.equals("herald"), server::cpuSeconds);
+        return measure(kind, server, List.of(server), load, kind.equals("herald"), server::cpuSeconds);
       } finally {
         if (data != null) {
           deleteTree(data);
@@ -220,8 +211,9 @@ public final class Bench implements Runnable {
      * {@code serverCpu} reads the CPU seconds of everything on the server side.
      */
     static Run measure(String label, ServerProcess writeTo, List<ServerProcess> subscribeTo,
-        int subscribers, int burst, int writers, double rate, double pacedSeconds, boolean login,
-        java.util.function.DoubleSupplier serverCpu) throws Exception {
+        FanoutLoad load, boolean login, java.util.function.DoubleSupplier serverCpu) throws Exception {
+      int subscribers = load.subscribers;
+      int burst = load.burst;
       try (Subscribers subs = new Subscribers()) {
         Writer w = new Writer(writeTo.url(), login);
         for (int i = 0; i < subscribeTo.size(); i++) {
@@ -239,7 +231,7 @@ public final class Bench implements Runnable {
         double c0 = Results.clientCpuSeconds();
         long t0 = System.nanoTime();
         AtomicLong left = new AtomicLong(burst);
-        closedLoop(writers, 600, () -> left.getAndDecrement() > 0 ? w.create() : stop());
+        closedLoop(load.writers, 600, () -> left.getAndDecrement() > 0 ? w.create() : stop());
         long expected = (long) burst * subscribers;
         long t1 = subs.awaitDelivered(expected, 120_000);
         double wall = (t1 - t0) / 1e9;
@@ -253,7 +245,7 @@ public final class Bench implements Runnable {
         double s1 = serverCpu.getAsDouble();
         double c1 = Results.clientCpuSeconds();
         long p0 = System.nanoTime();
-        long writes = openLoop(rate, pacedSeconds, w::create);
+        long writes = openLoop(load.rate, load.pacedSeconds, w::create);
         long pexpected = writes * subscribers;
         long p1 = subs.awaitDelivered(pexpected, 60_000);
         double pwall = (p1 - p0) / 1e9;

@@ -20,16 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "nodes", mixinStandardHelpOptions = true,
     description = "Several nodes on a shared PostgreSQL: cross-node latency, one node vs two.")
 final class Nodes implements Callable<Integer> {
-  @Option(names = "--subscribers", defaultValue = "1000")
-  int subscribers;
-  @Option(names = "--burst", defaultValue = "1000", description = "writes in the burst phase")
-  int burst;
-  @Option(names = "--writers", defaultValue = "8", description = "writer threads in the burst phase")
-  int writers;
-  @Option(names = "--rate", defaultValue = "50", description = "paced phase: writes per second")
-  double rate;
-  @Option(names = "--paced-seconds", defaultValue = "20")
-  double pacedSeconds;
+  @picocli.CommandLine.Mixin
+  FanoutLoad load;
   @Option(names = "--with-idle-node", description = "also: writes and subscribers on node A while"
       + " node B runs idle (tells the cost of a second JVM on the machine from the cost of the hop)")
   boolean withIdleNode;
@@ -42,7 +34,7 @@ final class Nodes implements Callable<Integer> {
       Bench.Fanout.Run two = topology(pg, "two nodes", 2, false);
       Bench.Fanout.Run idle = withIdleNode ? topology(pg, "one node beside an idle one", 2, false, true) : null;
 
-      Results r = new Results("nodes").put("subscribers", subscribers).put("burst_writes", burst)
+      Results r = new Results("nodes").put("subscribers", load.subscribers).put("burst_writes", load.burst)
           .put("one_delivered_per_s", one.burstPerS())
           .put("one_paced_p50_ms", Bench.ms(one.paced(), 50)).put("one_paced_p99_ms", Bench.ms(one.paced(), 99))
           .put("one_server_cpu_pct", one.burstServerCpu())
@@ -54,7 +46,7 @@ final class Nodes implements Callable<Integer> {
           .put("two_paced_p50_ms", Bench.ms(two.paced(), 50)).put("two_paced_p99_ms", Bench.ms(two.paced(), 99))
           .put("two_server_cpu_pct", two.burstServerCpu()).put("two_client_cpu_pct", two.burstClientCpu())
           .put("two_vs_one", two.burstPerS() / one.burstPerS())
-          .put("paced_rate", rate).put("paced_deliveries_per_s", cross.pacedPerS())
+          .put("paced_rate", load.rate).put("paced_deliveries_per_s", cross.pacedPerS())
           .put("lost", one.lost() + cross.lost() + two.lost() + (idle == null ? 0 : idle.lost()));
       if (idle != null) {
         r.put("idle_b_paced_p50_ms", Bench.ms(idle.paced(), 50)).put("idle_b_paced_p99_ms", Bench.ms(idle.paced(), 99))
@@ -78,8 +70,7 @@ final class Nodes implements Callable<Integer> {
     try (ServerProcess a = ServerProcess.start("herald", dataA, "2g", url);
         ServerProcess b = nodes > 1 ? ServerProcess.start("herald", dataB, "2g", url) : null) {
       List<ServerProcess> subscribeTo = b == null || allOnA ? List.of(a) : allOnB ? List.of(b) : List.of(a, b);
-      return Bench.Fanout.measure(label, a, subscribeTo, subscribers, burst, writers, rate,
-          pacedSeconds, true, () -> a.cpuSeconds() + (b == null ? 0 : b.cpuSeconds())
+      return Bench.Fanout.measure(label, a, subscribeTo, load, true, () -> a.cpuSeconds() + (b == null ? 0 : b.cpuSeconds())
               + pg.cpuSeconds());
     } finally {
       Bench.deleteTree(dataA);

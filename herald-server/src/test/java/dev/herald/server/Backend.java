@@ -26,8 +26,7 @@ public enum Backend {
   POSTGRES {
     @Override
     UnaryOperator<ServerConfig.Builder> newDatabase() {
-      String url = Postgres.shared().newDatabase();
-      return b -> b.jdbcUrl(url).dbUser(Postgres.USER).dbPassword("");
+      return Postgres.shared().database(Postgres.shared().newDatabase());
     }
 
     @Override

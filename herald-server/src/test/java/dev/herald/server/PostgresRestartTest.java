@@ -31,73 +31,63 @@ class PostgresRestartTest {
 
   @Test
   void databaseRestartedMidStream_nodesRecover_andTheSubscriberLosesNothing() throws Exception {
-    Path dir = Files.createTempDirectory("herald-pg-restart");
-    try (Postgres pg = Postgres.start()) {
-      String url = pg.newDatabase();
-      UnaryOperator<ServerConfig.Builder> database = b -> b.jdbcUrl(url).dbUser(Postgres.USER).dbPassword("");
-      try (HeraldServer a = HeraldServer.start(TestServer.config(dir, database));
-          HeraldServer b = HeraldServer.start(TestServer.config(dir, database))) {
-        SmcClient onA = new SmcClient("http://127.0.0.1:" + a.port(), "7.2");
-        assertThat(onA.post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
-        SmcClient onB = new SmcClient("http://127.0.0.1:" + b.port(), "7.2");
-        onB.cookies.getCookieStore().add(URI.create("http://127.0.0.1:" + b.port()),
-            onA.cookies.getCookieStore().getCookies().get(0));
+    try (Postgres pg = Postgres.start(); TwoNodes nodes = TwoNodes.start(pg.database(pg.newDatabase()))) {
+      HeraldServer b = nodes.b;
+      SmcClient onA = nodes.onA;
+      SmcClient onB = nodes.onB;
 
-        try (WsClient ws = WsClient.open(onB); WsClient beating = WsClient.open(onB)) {
-          ws.subscribe("{\"context\":\"host\",\"seq\":true}");
-          beating.subscribe("{\"context\":\"network\",\"heartbeat\":1}");
-          AtomicInteger written = new AtomicInteger();
-          List<Integer> unavailable = new ArrayList<>();
-          CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            try {
-              for (int i = 0; i < HOSTS; i++) {
-                createSurvivingOutages(onA, "h" + i, unavailable);
-                written.incrementAndGet();
-              }
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
+      try (WsClient ws = WsClient.open(onB); WsClient beating = WsClient.open(onB)) {
+        ws.subscribe("{\"context\":\"host\",\"seq\":true}");
+        beating.subscribe("{\"context\":\"network\",\"heartbeat\":1}");
+        AtomicInteger written = new AtomicInteger();
+        List<Integer> unavailable = new ArrayList<>();
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+          try {
+            for (int i = 0; i < HOSTS; i++) {
+              createSurvivingOutages(onA, "h" + i, unavailable);
+              written.incrementAndGet();
             }
-          });
-
-          await().atMost(Duration.ofSeconds(60)).until(() -> written.get() >= HOSTS / 3);
-          pg.stop();
-          // the nodes notice, say so, and answer at once with 503 + Retry-After
-          await().atMost(Duration.ofSeconds(30)).until(() -> ready(onB).status() == 503);
-          Response readyB = ready(onB);
-          assertThat(readyB.json().get("database").asText()).isEqualTo("UNREACHABLE");
-          Response refused = onB.get("/elements/host");
-          assertThat(refused.status()).isEqualTo(503);
-          assertThat(refused.header("Retry-After")).isEqualTo("1");
-          assertThat(refused.json().get("message").asText()).isEqualTo("The database is not reachable.");
-          assertThat(ws.closed).isNotDone();
-          // heartbeats go on while the database is away (clients use them to tell a dead link)
-          beating.messages.clear();
-          assertThat(beating.next()).startsWith("{\"heartbeat\":");
-          assertThat(ready(onB).status()).isEqualTo(503);
-
-          pg.restart();
-          await().atMost(Duration.ofSeconds(30)).until(() -> ready(onB).status() == 200 && ready(onA).status() == 200);
-          writer.get(120, TimeUnit.SECONDS);
-          assertThat(unavailable).as("the writer saw 503s while the database was down").isNotEmpty();
-
-          // every host create in the log, as B's subscriber must have seen them
-          List<Long> expected = new ChangeLog(b.database()).readAfter(0, 10_000).stream()
-              .filter(c -> c.type().equals("host") && c.action() == Change.Action.CREATE)
-              .map(Change::seq).toList();
-          assertThat(expected).hasSize(HOSTS).as("each host committed exactly once");
-          List<Long> received = new ArrayList<>();
-          while (received.size() < expected.size()) {
-            JsonNode m = Json.mapper().readTree(ws.next());
-            assertThat(m.get("event").get("type").asText()).isEqualTo("create");
-            received.add(m.get("seq").asLong());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
           }
-          assertThat(received).isEqualTo(expected);
-          assertThat(ws.messages).isEmpty();
-          assertThat(ws.closed).as("the socket stayed open through the outage").isNotDone();
+        });
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> written.get() >= HOSTS / 3);
+        pg.stop();
+        // the nodes notice, say so, and answer at once with 503 + Retry-After
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready(onB).status() == 503);
+        Response readyB = ready(onB);
+        assertThat(readyB.json().get("database").asText()).isEqualTo("UNREACHABLE");
+        Response refused = onB.get("/elements/host");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.header("Retry-After")).isEqualTo("1");
+        assertThat(refused.json().get("message").asText()).isEqualTo("The database is not reachable.");
+        assertThat(ws.closed).isNotDone();
+        // heartbeats go on while the database is away (clients use them to tell a dead link)
+        beating.messages.clear();
+        assertThat(beating.next()).startsWith("{\"heartbeat\":");
+        assertThat(ready(onB).status()).isEqualTo(503);
+
+        pg.restart();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready(onB).status() == 200 && ready(onA).status() == 200);
+        writer.get(120, TimeUnit.SECONDS);
+        assertThat(unavailable).as("the writer saw 503s while the database was down").isNotEmpty();
+
+        // every host create in the log, as B's subscriber must have seen them
+        List<Long> expected = new ChangeLog(b.database()).readAfter(0, 10_000).stream()
+            .filter(c -> c.type().equals("host") && c.action() == Change.Action.CREATE)
+            .map(Change::seq).toList();
+        assertThat(expected).hasSize(HOSTS).as("each host committed exactly once");
+        List<Long> received = new ArrayList<>();
+        while (received.size() < expected.size()) {
+          JsonNode m = Json.mapper().readTree(ws.next());
+          assertThat(m.get("event").get("type").asText()).isEqualTo("create");
+          received.add(m.get("seq").asLong());
         }
+        assertThat(received).isEqualTo(expected);
+        assertThat(ws.messages).isEmpty();
+        assertThat(ws.closed).as("the socket stayed open through the outage").isNotDone();
       }
-    } finally {
-      TestServer.deleteTree(dir);
     }
   }
 
@@ -107,36 +97,25 @@ class PostgresRestartTest {
    */
   @Test
   void logoutDuringAnOutage_takesEffectEverywhereWhenTheDatabaseIsBack() throws Exception {
-    Path dir = Files.createTempDirectory("herald-pg-logout");
-    try (Postgres pg = Postgres.start()) {
-      String url = pg.newDatabase();
-      UnaryOperator<ServerConfig.Builder> database = b -> b.jdbcUrl(url).dbUser(Postgres.USER).dbPassword("");
-      try (HeraldServer a = HeraldServer.start(TestServer.config(dir, database));
-          HeraldServer b = HeraldServer.start(TestServer.config(dir, database))) {
-        SmcClient onA = new SmcClient("http://127.0.0.1:" + a.port(), "7.2");
-        assertThat(onA.post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
-        SmcClient onB = new SmcClient("http://127.0.0.1:" + b.port(), "7.2");
-        onB.cookies.getCookieStore().add(URI.create("http://127.0.0.1:" + b.port()),
-            onA.cookies.getCookieStore().getCookies().get(0));
-        assertThat(onB.get("/elements/host").status()).isEqualTo(200);
-        try (WsClient ws = WsClient.open(onA)) {
-          ws.subscribe("{\"context\":\"host\"}");
-          pg.stop();
-          await().atMost(Duration.ofSeconds(30)).until(() -> ready(onA).status() == 503);
-          Response logout = onA.send(java.net.http.HttpRequest.newBuilder(URI.create(onA.v("/logout")))
-              .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()));
-          assertThat(logout.status()).isEqualTo(503);
-          assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1000 session ended");
-          assertThat(onA.get("/elements/host").status()).as("ended on A at once").isEqualTo(401);
-          pg.restart();
-          await().atMost(Duration.ofSeconds(30)).until(() -> ready(onA).status() == 200);
-          // A's sweep deletes the row; B then refuses the session as well
-          await().atMost(Duration.ofSeconds(30)).until(() -> onB.get("/elements/host").status() == 401);
-          assertThat(onA.get("/elements/host").status()).isEqualTo(401);
-        }
+    try (Postgres pg = Postgres.start(); TwoNodes nodes = TwoNodes.start(pg.database(pg.newDatabase()))) {
+      SmcClient onA = nodes.onA;
+      SmcClient onB = nodes.onB;
+      assertThat(onB.get("/elements/host").status()).isEqualTo(200);
+      try (WsClient ws = WsClient.open(onA)) {
+        ws.subscribe("{\"context\":\"host\"}");
+        pg.stop();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready(onA).status() == 503);
+        Response logout = onA.send(java.net.http.HttpRequest.newBuilder(URI.create(onA.v("/logout")))
+            .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()));
+        assertThat(logout.status()).isEqualTo(503);
+        assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1000 session ended");
+        assertThat(onA.get("/elements/host").status()).as("ended on A at once").isEqualTo(401);
+        pg.restart();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready(onA).status() == 200);
+        // A's sweep deletes the row; B then refuses the session as well
+        await().atMost(Duration.ofSeconds(30)).until(() -> onB.get("/elements/host").status() == 401);
+        assertThat(onA.get("/elements/host").status()).isEqualTo(401);
       }
-    } finally {
-      TestServer.deleteTree(dir);
     }
   }
 

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -25,16 +22,12 @@ class TwoNodesTest {
 
   @Test
   void sessionAndChangesAreShared_andLogoutOnOneNodeClosesSocketsOnTheOther() throws Exception {
-    Path dir = Files.createTempDirectory("herald-nodes");
-    UnaryOperator<ServerConfig.Builder> database = backend.newDatabase();
-    try (HeraldServer a = HeraldServer.start(TestServer.config(dir, database));
-        HeraldServer b = HeraldServer.start(TestServer.config(dir, database))) {
-      SmcClient onA = new SmcClient("http://127.0.0.1:" + a.port(), "7.2");
-      assertThat(onA.post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
-      // the same cookie, presented to node B
-      SmcClient onB = new SmcClient("http://127.0.0.1:" + b.port(), "7.2");
-      onB.cookies.getCookieStore().add(URI.create("http://127.0.0.1:" + b.port()),
-          onA.cookies.getCookieStore().getCookies().get(0));
+    try (TwoNodes nodes = TwoNodes.start(backend.newDatabase())) {
+      HeraldServer a = nodes.a;
+      HeraldServer b = nodes.b;
+      SmcClient onA = nodes.onA;
+      SmcClient onB = nodes.onB;
+      // node A's cookie, presented to node B
       assertThat(onB.get("/elements/host").status()).isEqualTo(200);
 
       try (WsClient ws = WsClient.open(onB)) {
@@ -53,8 +46,6 @@ class TwoNodesTest {
         assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1000 session ended");
         assertThat(onB.get("/elements/host").status()).isEqualTo(401);
       }
-    } finally {
-      TestServer.deleteTree(dir);
     }
   }
 }
