@@ -406,20 +406,38 @@ public final class SmcHandler extends Handler.Abstract {
     }
   }
 
+  /**
+   * How much of a too-large body is read and dropped before answering 413: a server that
+   * answers and closes while the client still sends makes the client's TCP stack discard the
+   * answer (a reset), so the client would see a broken connection instead of the 413.
+   */
+  private static final long DRAIN_LIMIT = 16L * 1024 * 1024;
+
   private String readBody(Request req) throws Exception {
     long declared = req.getLength();
-    if (declared > maxBodyBytes) {
-      throw tooLarge();
-    }
     try (java.io.InputStream in = Content.Source.asInputStream(req)) {
+      if (declared > maxBodyBytes) {
+        drainTooLarge(in, declared);
+      }
       byte[] bytes = in.readNBytes(maxBodyBytes + 1);
       if (bytes.length > maxBodyBytes) {
-        throw tooLarge();
+        drainTooLarge(in, declared);
       }
       return new String(bytes, StandardCharsets.UTF_8);
     } catch (java.io.IOException e) {
       throw HeraldException.badRequest("Could not read the request body.", String.valueOf(e));
     }
+  }
+
+  private void drainTooLarge(java.io.InputStream in, long declared) throws java.io.IOException {
+    if (declared <= DRAIN_LIMIT) {
+      long left = DRAIN_LIMIT;
+      long n;
+      while (left > 0 && (n = in.skip(left)) > 0) {
+        left -= n;
+      }
+    }
+    throw tooLarge();
   }
 
   private HeraldException tooLarge() {
