@@ -320,6 +320,24 @@ class StorageContractTest {
     assertThat(a.count()).isZero();
   }
 
+  /** Which sessions still exist, asked for more than one batch's worth at once. */
+  @Test
+  void existingSessions_areFoundAmongMany() {
+    SessionStore sessions = new SessionStore(open.get(0));
+    List<String> asked = new ArrayList<>();
+    for (int i = 0; i < 1_200; i++) {
+      String h = "session-" + i;
+      asked.add(h);
+      if (i % 3 == 0) {
+        sessions.insert(new SessionStore.Row(h, 7, DOMAIN, 1_000, 1_000));
+      }
+    }
+    asked.add("never-existed");
+    java.util.Set<String> found = sessions.existing(asked);
+    assertThat(found).hasSize(400).allMatch(h -> Integer.parseInt(h.substring(8)) % 3 == 0);
+    assertThat(sessions.existing(List.of())).isEmpty();
+  }
+
   /**
    * seq order = commit order, across nodes: writers on two nodes (two connection pools on one
    * database) commit concurrently while a tailer on a third reads; the tailer must see every seq

@@ -438,9 +438,7 @@ public final class Notifications {
       // a logout on another node removes the session row: close its sockets here within ~1 s
       verifyDueMs = now + 1_000;
       try {
-        for (String hash : bySession.keySet()) {
-          sessions.revalidate(hash);
-        }
+        sessions.revalidate(bySession.keySet());
       } catch (HeraldException e) {
         // the database is away: keep the sockets, check again in a second
       }

@@ -193,11 +193,37 @@ public final class Sessions {
     return true;
   }
 
-  /** Re-checks a session with open sockets (called about once a second by the fan-out). */
-  public void revalidate(String idHash) {
-    Cached c = cache.get(idHash);
-    if (c != null) {
-      verify(idHash, c, clock.millis());
+  /**
+   * Re-checks the sessions that have open sockets (called about once a second by the fan-out):
+   * one batched query for all of them, not one per session; sessions another node logged out
+   * end here.
+   */
+  public void revalidate(java.util.Collection<String> idHashes) {
+    long now = clock.millis();
+    List<String> due = new java.util.ArrayList<>();
+    for (String h : idHashes) {
+      Cached c = cache.get(h);
+      if (c != null && now - c.verifiedMs >= VERIFY_EVERY_MS) {
+        due.add(h);
+      }
+    }
+    if (due.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> alive = store.existing(due);
+    for (String h : due) {
+      Cached c = cache.get(h);
+      if (c == null) {
+        continue;
+      }
+      if (alive.contains(h)) {
+        c.verifiedMs = now;
+      } else {
+        cache.remove(h);
+        for (Consumer<String> l : endListeners) {
+          l.accept(h);
+        }
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 
 /** Sessions by the SHA-256 of their id. The id itself is never stored. */
@@ -46,6 +47,33 @@ public final class SessionStore {
       throw db.failure(e);
     }
   }
+
+  /** Which of {@code idHashes} still exist (queried in batches of {@value #BATCH}). */
+  public java.util.Set<String> existing(java.util.Collection<String> idHashes) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    List<String> all = List.copyOf(idHashes);
+    for (int from = 0; from < all.size(); from += BATCH) {
+      List<String> part = all.subList(from, Math.min(all.size(), from + BATCH));
+      String sql = "SELECT id_hash FROM web_session WHERE id_hash IN ("
+          + String.join(", ", java.util.Collections.nCopies(part.size(), "?")) + ")";
+      try (Connection c = db.connection();
+          PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < part.size(); i++) {
+          ps.setString(i + 1, part.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      } catch (SQLException e) {
+        throw db.failure(e);
+      }
+    }
+    return out;
+  }
+
+  private static final int BATCH = 500;
 
   public void touch(String idHash, long lastSeenMs) {
     exec(
