@@ -320,9 +320,9 @@ class StorageContractTest {
     assertThat(a.count()).isZero();
   }
 
-  /** Which sessions still exist, asked for more than one batch's worth at once. */
+  /** Which sessions still exist, asked for more than one batch's worth at once; batched touches. */
   @Test
-  void existingSessions_areFoundAmongMany() {
+  void existingSessions_areFoundAmongMany_andTouchedInABatch() {
     SessionStore sessions = new SessionStore(open.get(0));
     List<String> asked = new ArrayList<>();
     for (int i = 0; i < 1_200; i++) {
@@ -333,6 +333,9 @@ class StorageContractTest {
       }
     }
     asked.add("never-existed");
+    sessions.touchAll(java.util.Map.of("session-0", 5_000L, "session-3", 6_000L, "never-existed", 7_000L));
+    assertThat(sessions.find("session-3").orElseThrow().lastSeenMs()).isEqualTo(6_000);
+    assertThat(sessions.find("session-6").orElseThrow().lastSeenMs()).isEqualTo(1_000);
     java.util.Set<String> found = sessions.existing(asked);
     assertThat(found).hasSize(400).allMatch(h -> Integer.parseInt(h.substring(8)) % 3 == 0);
     assertThat(sessions.existing(List.of())).isEmpty();

@@ -286,14 +286,20 @@ public final class Sessions {
       store.delete(hash);
       pendingDelete.remove(hash);
     }
+    java.util.Map<String, Long> seen = new java.util.HashMap<>();
     for (var e : cache.entrySet()) {
       Cached c = e.getValue();
-      long seen = c.lastSeenMs;
-      if (seen > c.persistedMs) {
-        store.touch(e.getKey(), seen);
-        c.persistedMs = seen;
+      if (c.lastSeenMs > c.persistedMs) {
+        seen.put(e.getKey(), c.lastSeenMs);
       }
     }
+    store.touchAll(seen); // one batch, however many sessions
+    seen.forEach((hash, ms) -> {
+      Cached c = cache.get(hash);
+      if (c != null) {
+        c.persistedMs = Math.max(c.persistedMs, ms);
+      }
+    });
     store.deleteExpired(now - idleTimeout.toMillis(), now - absoluteTimeout.toMillis());
     return n;
   }

@@ -75,6 +75,25 @@ public final class SessionStore {
 
   private static final int BATCH = 500;
 
+  /** Records when each session was last seen, in one JDBC batch. */
+  public void touchAll(java.util.Map<String, Long> lastSeenMs) {
+    if (lastSeenMs.isEmpty()) {
+      return;
+    }
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(
+            "UPDATE web_session SET last_seen_ms = ? WHERE id_hash = ?")) {
+      for (var e : lastSeenMs.entrySet()) {
+        ps.setLong(1, e.getValue());
+        ps.setString(2, e.getKey());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+  }
+
   public void touch(String idHash, long lastSeenMs) {
     exec(
         "UPDATE web_session SET last_seen_ms = ? WHERE id_hash = ?",
