@@ -104,9 +104,9 @@ public final class HeraldServer implements AutoCloseable {
     Bootstrap boot = new Bootstrap(store, hasher::hash);
     long shared = boot.sharedDomain();
     List<String> generated = new ArrayList<>();
-    ensureUser(boot, store, shared, "api_client", "herald", config.apiKey(), "api_key", random,
+    ensureUser(boot, shared, "api_client", "herald", config.apiKey(), "api_key", random,
         generated, "API key");
-    ensureUser(boot, store, shared, "admin_user", "admin", config.adminPassword(), "password",
+    ensureUser(boot, shared, "admin_user", "admin", config.adminPassword(), "password",
         random, generated, "admin password");
 
     ElementService elements = new ElementService(store, hasher::hash, shared);
@@ -173,20 +173,18 @@ public final class HeraldServer implements AutoCloseable {
     return server;
   }
 
-  private static void ensureUser(Bootstrap boot, ElementStore store, long shared, String type,
-      String name, Optional<String> given, String kind, SecureRandom random,
-      List<String> generated, String label) {
+  private static void ensureUser(Bootstrap boot, long shared, String type, String name,
+      Optional<String> given, String kind, SecureRandom random, List<String> generated,
+      String label) {
     if (given.isPresent()) {
-      boot.user(shared, type, name, given, kind);
+      boot.user(shared, type, name, given.get(), kind, true);
       return;
     }
-    boolean hasCredential = store.findByName(shared, type, name)
-        .flatMap(r -> store.credential(r.key())).isPresent();
-    if (!hasCredential) {
-      byte[] b = new byte[12];
-      random.nextBytes(b);
-      String secret = HexFormat.of().formatHex(b);
-      boot.user(shared, type, name, Optional.of(secret), kind);
+    byte[] b = new byte[12];
+    random.nextBytes(b);
+    String secret = HexFormat.of().formatHex(b);
+    // kept only if the user has no credential yet (a first start; or another node's was first)
+    if (boot.user(shared, type, name, secret, kind, false)) {
       generated.add(label + " for " + type + " " + name + ": " + secret);
     }
   }

@@ -2,6 +2,7 @@ package dev.herald.server.element;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
 import dev.herald.server.store.Change;
 import dev.herald.server.store.ElementRecord;
 import dev.herald.server.store.ElementStore;
@@ -22,61 +23,93 @@ public final class Bootstrap {
     this.hasher = hasher;
   }
 
+  /**
+   * The key Shared Domain gets in a new database. A fixed key makes its creation idempotent
+   * across nodes starting together: the second insert fails on the primary key and that node
+   * finds the first one's. (Element keys are allocated from 1000.)
+   */
+  static final long SHARED_DOMAIN_KEY = 1;
+
   /** Returns the key of Shared Domain, creating it on first start. */
   public long sharedDomain() {
-    // Shared Domain is its own domain: its domain_key is its own element key.
-    for (ElementRecord r : store.listByType("admin_domain")) {
-      if (r.name().equals(ElementService.SHARED_DOMAIN) && r.system()) {
-        return r.key();
-      }
+    Optional<Long> existing = findSharedDomain();
+    if (existing.isPresent()) {
+      return existing.get();
     }
-    long key = store.newKey();
+    long key = SHARED_DOMAIN_KEY;
+    // Shared Domain is its own domain: its domain_key is its own element key.
     ObjectNode body = Json.object().put("name", ElementService.SHARED_DOMAIN)
         .put("comment", "The default domain.");
     ElementRecord rec = new ElementRecord(key, key, "admin_domain", ElementService.SHARED_DOMAIN,
         Json.write(body), 1, false, true);
-    store.write(tx -> {
-      tx.insert(rec, ElementService.searchText(body));
-      tx.record(new Change.Pending(key, "admin_domain", key, rec.name(), Change.Action.CREATE, "system"));
-      return null;
-    });
-    return key;
+    try {
+      store.write(tx -> {
+        tx.insert(rec, ElementService.searchText(body));
+        tx.record(new Change.Pending(key, "admin_domain", key, rec.name(), Change.Action.CREATE, "system"));
+        return null;
+      });
+      return key;
+    } catch (HeraldException e) {
+      // another node created it meanwhile
+      return findSharedDomain().orElseThrow(() -> e);
+    }
+  }
+
+  private Optional<Long> findSharedDomain() {
+    for (ElementRecord r : store.listByType("admin_domain")) {
+      if (r.name().equals(ElementService.SHARED_DOMAIN) && r.system()) {
+        return Optional.of(r.key());
+      }
+    }
+    return Optional.empty();
   }
 
   /**
    * Ensures a user element of {@code type} named {@code name} exists in Shared Domain with a
-   * credential. When {@code secret} is empty an existing credential is kept.
+   * credential. An existing credential is replaced by {@code secret} only when
+   * {@code replace}; when the user is missing it is created with {@code secret}. Safe when
+   * several nodes start together: a node that loses the race to create the user goes on as if
+   * it had existed.
+   *
+   * @return whether {@code secret} is now the user's credential
    */
-  public void user(long sharedDomain, String type, String name, Optional<String> secret,
-      String kind) {
+  public boolean user(long sharedDomain, String type, String name, String secret, String kind,
+      boolean replace) {
     Optional<ElementRecord> existing = store.findByName(sharedDomain, type, name);
-    if (existing.isPresent()) {
-      long key = existing.get().key();
-      if (secret.isEmpty() && store.credential(key).isPresent()) {
-        return;
+    if (existing.isEmpty()) {
+      long key = store.newKey();
+      ObjectNode body = Json.object().put("name", name).put("enabled", true)
+          .put("comment", "Created by herald serve.");
+      if (type.equals("admin_user")) {
+        body.put("superuser", true);
       }
-      String hash = hasher.apply(secret.orElseThrow(() ->
-          new IllegalStateException(type + " " + name + " has no credential; give one")));
-      store.write(tx -> {
-        tx.saveCredential(key, kind, hash);
-        return null;
-      });
-      return;
+      ElementRecord rec = new ElementRecord(key, sharedDomain, type, name, Json.write(body), 1,
+          false, false);
+      String hash = hasher.apply(secret);
+      try {
+        store.write(tx -> {
+          tx.insert(rec, ElementService.searchText(body));
+          tx.saveCredential(key, kind, hash);
+          tx.record(new Change.Pending(sharedDomain, type, key, name, Change.Action.CREATE, "system"));
+          return null;
+        });
+        return true;
+      } catch (HeraldException e) {
+        existing = store.findByName(sharedDomain, type, name); // another node created it
+        if (existing.isEmpty()) {
+          throw e;
+        }
+      }
     }
-    long key = store.newKey();
-    ObjectNode body = Json.object().put("name", name).put("enabled", true)
-        .put("comment", "Created by herald serve.");
-    if (type.equals("admin_user")) {
-      body.put("superuser", true);
+    long key = existing.get().key();
+    if (!replace && store.credential(key).isPresent()) {
+      return false;
     }
-    ElementRecord rec = new ElementRecord(key, sharedDomain, type, name, Json.write(body), 1,
-        false, false);
-    String hash = hasher.apply(secret.orElseThrow());
+    String hash = hasher.apply(secret);
     store.write(tx -> {
-      tx.insert(rec, ElementService.searchText(body));
       tx.saveCredential(key, kind, hash);
-      tx.record(new Change.Pending(sharedDomain, type, key, name, Change.Action.CREATE, "system"));
       return null;
     });
+    return true;
   }
 }
