@@ -101,7 +101,7 @@ public final class HeraldServer implements AutoCloseable {
     ElementStore store = new ElementStore(db, clock);
     ChangeLog changeLog = new ChangeLog(db);
 
-    Bootstrap boot = new Bootstrap(store, hasher::hash);
+    Bootstrap boot = new Bootstrap(store, hasher::hash, SecretHash::verify);
     long shared = boot.sharedDomain();
     List<String> generated = new ArrayList<>();
     ensureUser(boot, shared, "api_client", "herald", config.apiKey(), "api_key", random,

@@ -256,6 +256,11 @@ class RestApiTest {
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes()))));
     assertThat(chunked.status()).isEqualTo(413);
+    // Expect: 100-continue: refused before the body is sent
+    Response expecting = smc.send(HttpRequest.newBuilder(URI.create(smc.v("/elements/host")))
+        .header("Content-Type", "application/json").expectContinue(true)
+        .POST(HttpRequest.BodyPublishers.ofString(big)));
+    assertThat(expecting.status()).isEqualTo(413);
     assertThat(server.server().changeLogHead()).isEqualTo(head);
   }
 

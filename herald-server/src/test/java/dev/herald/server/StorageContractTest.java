@@ -336,6 +336,8 @@ class StorageContractTest {
     sessions.touchAll(java.util.Map.of("session-0", 5_000L, "session-3", 6_000L, "never-existed", 7_000L));
     assertThat(sessions.find("session-3").orElseThrow().lastSeenMs()).isEqualTo(6_000);
     assertThat(sessions.find("session-6").orElseThrow().lastSeenMs()).isEqualTo(1_000);
+    sessions.touchAll(java.util.Map.of("session-3", 2_000L)); // an older time never wins
+    assertThat(sessions.find("session-3").orElseThrow().lastSeenMs()).isEqualTo(6_000);
     java.util.Set<String> found = sessions.existing(asked);
     assertThat(found).hasSize(400).allMatch(h -> Integer.parseInt(h.substring(8)) % 3 == 0);
     assertThat(sessions.existing(List.of())).isEmpty();

@@ -37,7 +37,14 @@ final class TwoNodes implements AutoCloseable {
       TestServer.deleteTree(dir);
       throw e;
     }
-    return new TwoNodes(dir, a, b);
+    try {
+      return new TwoNodes(dir, a, b);
+    } catch (Exception | Error e) {
+      b.close();
+      a.close();
+      TestServer.deleteTree(dir);
+      throw e;
+    }
   }
 
   static String url(HeraldServer s) {

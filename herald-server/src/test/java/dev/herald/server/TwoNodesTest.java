@@ -3,7 +3,6 @@ package dev.herald.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.util.List;
 import java.net.http.HttpRequest;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -47,38 +46,6 @@ class TwoNodesTest {
         assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1000 session ended");
         assertThat(onB.get("/elements/host").status()).isEqualTo(401);
       }
-    }
-  }
-
-  /** Nodes deployed together on an empty database all start: one creates the schema and the built-in elements, the others wait or find them. */
-  @Test
-  void nodesStartingTogetherOnAnEmptyDatabase_allStart() throws Exception {
-    java.util.function.UnaryOperator<ServerConfig.Builder> database = backend.newDatabase();
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("herald-together");
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-    List<java.util.concurrent.Future<HeraldServer>> starts = new java.util.ArrayList<>();
-    List<HeraldServer> started = new java.util.ArrayList<>();
-    try {
-      for (int i = 0; i < 4; i++) {
-        starts.add(pool.submit(() -> HeraldServer.start(TestServer.config(dir, database))));
-      }
-      for (var f : starts) {
-        started.add(f.get(120, java.util.concurrent.TimeUnit.SECONDS));
-      }
-      for (HeraldServer s : started) {
-        SmcClient c = SmcClient.loggedInTo(TwoNodes.url(s));
-        assertThat(c.get("/elements/host").status()).isEqualTo(200);
-      }
-      // one Shared Domain, one herald api_client: the built-in elements exist once
-      SmcClient c = SmcClient.loggedInTo(TwoNodes.url(started.get(0)));
-      assertThat(c.get("/elements/admin_domain?filter=Shared%20Domain&exact_match=true").json().get("result")).hasSize(1);
-      assertThat(c.get("/elements/api_client?filter=herald&exact_match=true").json().get("result")).hasSize(1);
-    } finally {
-      pool.shutdownNow();
-      for (HeraldServer s : started) {
-        s.close();
-      }
-      TestServer.deleteTree(dir);
     }
   }
 }

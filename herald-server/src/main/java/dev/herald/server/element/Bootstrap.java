@@ -17,10 +17,17 @@ import java.util.function.UnaryOperator;
 public final class Bootstrap {
   private final ElementStore store;
   private final UnaryOperator<String> hasher;
+  private final java.util.function.BiPredicate<String, String> verifier;
 
-  public Bootstrap(ElementStore store, UnaryOperator<String> hasher) {
+  /**
+   * @param hasher makes the stored hash of a secret
+   * @param verifier whether a secret matches a stored hash
+   */
+  public Bootstrap(ElementStore store, UnaryOperator<String> hasher,
+      java.util.function.BiPredicate<String, String> verifier) {
     this.store = store;
     this.hasher = hasher;
+    this.verifier = verifier;
   }
 
   /**
@@ -51,7 +58,14 @@ public final class Bootstrap {
       return key;
     } catch (HeraldException e) {
       // another node created it meanwhile
-      return findSharedDomain().orElseThrow(() -> e);
+      try {
+        return findSharedDomain().orElseThrow(() -> e);
+      } catch (RuntimeException lookup) {
+        if (lookup != e) {
+          lookup.addSuppressed(e);
+        }
+        throw lookup;
+      }
     }
   }
 
@@ -95,21 +109,36 @@ public final class Bootstrap {
         });
         return true;
       } catch (HeraldException e) {
-        existing = store.findByName(sharedDomain, type, name); // another node created it
+        try {
+          existing = store.findByName(sharedDomain, type, name); // another node created it
+        } catch (RuntimeException lookup) {
+          lookup.addSuppressed(e);
+          throw lookup;
+        }
         if (existing.isEmpty()) {
           throw e;
         }
       }
     }
     long key = existing.get().key();
-    if (!replace && store.credential(key).isPresent()) {
-      return false;
+    Optional<String> stored = store.credential(key);
+    if (stored.isPresent() && (!replace || verifier.test(secret, stored.get()))) {
+      // kept, or already this secret: nodes restarted with the same flags write nothing
+      return replace;
     }
     String hash = hasher.apply(secret);
-    store.write(tx -> {
-      tx.saveCredential(key, kind, hash);
-      return null;
-    });
+    try {
+      store.write(tx -> {
+        tx.saveCredential(key, kind, hash);
+        return null;
+      });
+    } catch (HeraldException e) {
+      // another node stored a credential at the same moment: fine if it is this secret
+      Optional<String> now = store.credential(key);
+      if (now.isEmpty() || !verifier.test(secret, now.get())) {
+        throw e;
+      }
+    }
     return true;
   }
 }

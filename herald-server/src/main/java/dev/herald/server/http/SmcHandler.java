@@ -407,14 +407,20 @@ public final class SmcHandler extends Handler.Abstract {
   }
 
   /**
-   * How much of a too-large body is read and dropped before answering 413: a server that
-   * answers and closes while the client still sends makes the client's TCP stack discard the
-   * answer (a reset), so the client would see a broken connection instead of the 413.
+   * How much of a too-large body is read and dropped before answering 413, and for how long: a
+   * server that answers and closes while the client still sends makes the client's TCP stack
+   * discard the answer (a reset), so the client would see a broken connection instead of the
+   * 413. A client that sent {@code Expect: 100-continue} has sent nothing yet: no drain.
    */
   private static final long DRAIN_LIMIT = 16L * 1024 * 1024;
+  private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
 
   private String readBody(Request req) throws Exception {
     long declared = req.getLength();
+    boolean expectsContinue = "100-continue".equalsIgnoreCase(req.getHeaders().get("Expect"));
+    if (declared > maxBodyBytes && expectsContinue) {
+      throw tooLarge();
+    }
     try (java.io.InputStream in = Content.Source.asInputStream(req)) {
       if (declared > maxBodyBytes) {
         drainTooLarge(in, declared);
@@ -429,12 +435,17 @@ public final class SmcHandler extends Handler.Abstract {
     }
   }
 
-  private void drainTooLarge(java.io.InputStream in, long declared) throws java.io.IOException {
+  private void drainTooLarge(java.io.InputStream in, long declared) {
     if (declared <= DRAIN_LIMIT) {
+      long deadline = System.nanoTime() + DRAIN_NANOS;
       long left = DRAIN_LIMIT;
-      long n;
-      while (left > 0 && (n = in.skip(left)) > 0) {
-        left -= n;
+      try {
+        long n;
+        while (left > 0 && System.nanoTime() < deadline && (n = in.skip(Math.min(left, 64 * 1024))) > 0) {
+          left -= n;
+        }
+      } catch (java.io.IOException e) {
+        // the client went away: the 413 below is all there is to say
       }
     }
     throw tooLarge();

@@ -78,7 +78,8 @@ public final class Database implements AutoCloseable {
           Flyway.configure().locations("classpath:db/migration");
       // on PostgreSQL, a connection of its own: the pool's statement and lock timeouts are for
       // requests, not for a migration that rewrites a large table
-      (postgres ? flyway.dataSource(jdbcUrl, user, password) : flyway.dataSource(pool))
+      (postgres ? flyway.dataSource(withMigrationParameters(jdbcUrl), user, password)
+          : flyway.dataSource(pool))
           .load()
           .migrate();
     } catch (RuntimeException e) {
@@ -86,6 +87,18 @@ public final class Database implements AutoCloseable {
       throw e;
     }
     return new Database(pool, postgres, jdbcUrl, user, password);
+  }
+
+  /**
+   * The URL Flyway migrates with: a bounded connect and TCP keep-alive (a database lost during
+   * a migration ends the start instead of hanging it), no statement timeout. The URL's own
+   * parameters come later and win.
+   */
+  static String withMigrationParameters(String jdbcUrl) {
+    int q = jdbcUrl.indexOf('?');
+    String ours = "connectTimeout=10&tcpKeepAlive=true";
+    return q < 0 ? jdbcUrl + "?" + ours
+        : jdbcUrl.substring(0, q + 1) + ours + "&" + jdbcUrl.substring(q + 1);
   }
 
   /**

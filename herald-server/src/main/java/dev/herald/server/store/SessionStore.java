@@ -75,28 +75,32 @@ public final class SessionStore {
 
   private static final int BATCH = 500;
 
-  /** Records when each session was last seen, in one JDBC batch. */
+  /**
+   * Records when each session was last seen, in JDBC batches. Rows are updated in id order (two
+   * nodes touching the same sessions cannot deadlock) and a time never moves backwards.
+   */
   public void touchAll(java.util.Map<String, Long> lastSeenMs) {
-    if (lastSeenMs.isEmpty()) {
-      return;
-    }
-    try (Connection c = db.connection();
-        PreparedStatement ps = c.prepareStatement(
-            "UPDATE web_session SET last_seen_ms = ? WHERE id_hash = ?")) {
-      for (var e : lastSeenMs.entrySet()) {
-        ps.setLong(1, e.getValue());
-        ps.setString(2, e.getKey());
-        ps.addBatch();
+    List<java.util.Map.Entry<String, Long>> all = new java.util.ArrayList<>(
+        new java.util.TreeMap<>(lastSeenMs).entrySet());
+    for (int from = 0; from < all.size(); from += BATCH) {
+      try (Connection c = db.connection();
+          PreparedStatement ps = c.prepareStatement(
+              "UPDATE web_session SET last_seen_ms = GREATEST(last_seen_ms, ?) WHERE id_hash = ?")) {
+        for (var e : all.subList(from, Math.min(all.size(), from + BATCH))) {
+          ps.setLong(1, e.getValue());
+          ps.setString(2, e.getKey());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      } catch (SQLException e) {
+        throw db.failure(e);
       }
-      ps.executeBatch();
-    } catch (SQLException e) {
-      throw db.failure(e);
     }
   }
 
   public void touch(String idHash, long lastSeenMs) {
     exec(
-        "UPDATE web_session SET last_seen_ms = ? WHERE id_hash = ?",
+        "UPDATE web_session SET last_seen_ms = GREATEST(last_seen_ms, ?) WHERE id_hash = ?",
         ps -> {
           ps.setLong(1, lastSeenMs);
           ps.setString(2, idHash);
