@@ -119,11 +119,9 @@ public final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       Path data = tempData();
-      BenchPostgres pg = postgres ? new BenchPostgres() : null;
-      try (pg; ServerProcess server = ServerProcess.start("herald", data, "1g",
-          pg == null ? null : pg.newDatabase("herald_writes"))) {
-        java.util.function.DoubleSupplier cpu =
-            () -> server.cpuSeconds() + (pg == null ? 0 : pg.cpuSeconds());
+      BenchPostgres pg = BenchPostgres.startIf(postgres);
+      try (pg; ServerProcess server = BenchPostgres.herald(pg, "herald_writes", data, "1g")) {
+        java.util.function.DoubleSupplier cpu = () -> BenchPostgres.serverCpuSeconds(server, pg);
         Writer w = new Writer(server.url(), true);
         closedLoop(concurrency, Math.min(5, seconds / 2), w::create); // warm-up (JIT)
         w.createLatency.getIntervalHistogram();
@@ -344,9 +342,8 @@ public final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       Path data = tempData();
-      BenchPostgres pg = postgres ? new BenchPostgres() : null;
-      try (pg; ServerProcess server = ServerProcess.start("herald", data, "2g",
-          pg == null ? null : pg.newDatabase("herald_resume"))) {
+      BenchPostgres pg = BenchPostgres.startIf(postgres);
+      try (pg; ServerProcess server = BenchPostgres.herald(pg, "herald_resume", data, "2g")) {
         Writer w = new Writer(server.url(), true);
         for (int i = 0; i < 10; i++) {
           w.create();
@@ -357,8 +354,7 @@ public final class Bench implements Runnable {
         }
         long head = headSeq(server);
         long expected = head - since;
-        java.util.function.DoubleSupplier cpu =
-            () -> server.cpuSeconds() + (pg == null ? 0 : pg.cpuSeconds());
+        java.util.function.DoubleSupplier cpu = () -> BenchPostgres.serverCpuSeconds(server, pg);
         double s0 = cpu.getAsDouble();
         long t0 = System.nanoTime();
         try (Subscribers subs = new Subscribers(true)) {

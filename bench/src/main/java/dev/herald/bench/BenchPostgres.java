@@ -35,6 +35,25 @@ final class BenchPostgres implements AutoCloseable {
     return "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/" + name;
   }
 
+  /** A PostgreSQL when {@code wanted}, else null (the node then uses its embedded database). */
+  static BenchPostgres startIf(boolean wanted) throws IOException {
+    return wanted ? new BenchPostgres() : null;
+  }
+
+  /**
+   * A Herald node on a new database {@code name} of {@code pg}, or on its embedded database
+   * in {@code data} when {@code pg} is null.
+   */
+  static ServerProcess herald(BenchPostgres pg, String name, Path data, String heap)
+      throws IOException, SQLException {
+    return ServerProcess.start("herald", data, heap, pg == null ? null : pg.newDatabase(name));
+  }
+
+  /** CPU seconds of the node and, when there is one, of PostgreSQL. */
+  static double serverCpuSeconds(ServerProcess node, BenchPostgres pg) {
+    return node.cpuSeconds() + (pg == null ? 0 : pg.cpuSeconds());
+  }
+
   /** CPU seconds used by PostgreSQL so far. */
   double cpuSeconds() {
     return ServerProcess.Proc.treeCpuSeconds(postmaster);

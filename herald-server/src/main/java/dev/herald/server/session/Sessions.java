@@ -183,10 +183,7 @@ public final class Sessions {
       return true;
     }
     if (store.find(hash).isEmpty()) {
-      cache.remove(hash);
-      for (Consumer<String> l : endListeners) {
-        l.accept(hash);
-      }
+      endHere(hash);
       return false;
     }
     c.verifiedMs = now;
@@ -219,10 +216,7 @@ public final class Sessions {
       if (alive.contains(h)) {
         c.verifiedMs = now;
       } else {
-        cache.remove(h);
-        for (Consumer<String> l : endListeners) {
-          l.accept(h);
-        }
+        endHere(h);
       }
     }
   }
@@ -255,15 +249,20 @@ public final class Sessions {
    * retried by every sweep until it lands; until then other nodes still accept the session.
    */
   private void end(String hash) {
-    cache.remove(hash);
-    for (Consumer<String> l : endListeners) {
-      l.accept(hash);
-    }
+    endHere(hash);
     try {
       store.delete(hash);
     } catch (RuntimeException e) {
       pendingDelete.add(hash);
       throw e;
+    }
+  }
+
+  /** Ends a session on this node: out of the cache, its sockets closed. */
+  private void endHere(String hash) {
+    cache.remove(hash);
+    for (Consumer<String> l : endListeners) {
+      l.accept(hash);
     }
   }
 
@@ -274,10 +273,7 @@ public final class Sessions {
     for (var e : cache.entrySet()) {
       Cached c = e.getValue();
       if (expired(c, now)) {
-        cache.remove(e.getKey());
-        for (Consumer<String> l : endListeners) {
-          l.accept(e.getKey());
-        }
+        endHere(e.getKey());
         n++;
       }
     }

@@ -145,7 +145,7 @@ public final class Database implements AutoCloseable {
     try {
       return pool.getConnection();
     } catch (SQLException e) {
-      if (isConnectFailure(e) || isConnectFailure(e.getCause())) {
+      if (StoreException.isConnectFailure(e) || StoreException.isConnectFailure(e.getCause())) {
         suspect();
       }
       throw e;
@@ -157,14 +157,10 @@ public final class Database implements AutoCloseable {
    * connection was lost has the database checked.
    */
   RuntimeException failure(SQLException e) {
-    if (isConnectFailure(e)) {
+    if (StoreException.isConnectFailure(e)) {
       suspect();
     }
     return StoreException.map(e);
-  }
-
-  private static boolean isConnectFailure(Throwable t) {
-    return StoreException.isConnectFailure(t);
   }
 
   /** What {@link #connection()} throws while the gate is closed. */
@@ -231,7 +227,7 @@ public final class Database implements AutoCloseable {
     try (Connection c = dedicatedConnection()) {
       return c.isValid(2);
     } catch (SQLException e) {
-      return !isConnectFailure(e) && e.getSQLState() != null;
+      return !StoreException.isConnectFailure(e) && e.getSQLState() != null;
     } catch (RuntimeException e) {
       return false;
     }
