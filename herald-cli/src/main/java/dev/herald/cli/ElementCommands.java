@@ -43,6 +43,26 @@ final class ElementCommands {
     return o;
   }
 
+  /**
+   * The href of an element named by key or name: {@code 1732} is a key, {@code web-1} a name
+   * (searched exactly, case-sensitively, within the type).
+   */
+  static String href(HeraldClient c, String type, String keyOrName) {
+    if (keyOrName.matches("\\d{1,18}")) {
+      return c.base() + "/elements/" + type + "/" + keyOrName;
+    }
+    List<HeraldClient.Meta> found = c.search(Search.of(type).filter(keyOrName).exactMatch(true).caseSensitive(true));
+    if (found.isEmpty()) {
+      throw new CliException(Connection.API_ERROR, "No " + type + " named " + keyOrName + ".");
+    }
+    if (found.size() > 1) {
+      throw new CliException(Connection.API_ERROR, found.size() + " elements of type " + type + " are named "
+          + keyOrName + " (in different domains); give the key: "
+          + found.stream().map(HeraldClient.Meta::href).toList());
+    }
+    return found.get(0).href();
+  }
+
   static String pretty(JsonNode n) {
     try {
       return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(n);
@@ -51,28 +71,32 @@ final class ElementCommands {
     }
   }
 
-  @Command(name = "get", mixinStandardHelpOptions = true, description = "Print an element: herald get host 1732")
+  @Command(name = "get", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+      description = "Print an element: herald get host web-1, herald get host 1732, or herald get HREF")
   static final class Get implements Callable<Integer> {
     @Mixin Connection conn;
-    @Parameters(index = "0", description = "element type (RelName), or a full href") String type;
-    @Parameters(index = "1", arity = "0..1", description = "element key") Long key;
+    @Parameters(index = "0", paramLabel = "TYPE", description = "Element type (RelName, e.g. host), or the element's full href.") String type;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "KEY|NAME", description = "The element's key (a number) or its name.") String key;
 
     @Override
     public Integer call() {
+      if (key == null && !type.contains("/elements/")) {
+        throw new CliException(Connection.USAGE, "Give the element: herald get " + type + " KEY|NAME (or a full href).");
+      }
       try (HeraldClient c = conn.open()) {
-        Element e = key == null ? c.get(type) : c.get(type, key);
+        Element e = c.get(key == null ? type : href(c, type, key));
         System.out.println(pretty(e.json()));
         return 0;
       }
     }
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true,
-      description = "Create an element: herald create host name=h1 address=10.0.0.1")
+  @Command(name = "create", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+      description = "Create an element and print its href: herald create host name=h1 address=10.0.0.1")
   static final class Create implements Callable<Integer> {
     @Mixin Connection conn;
-    @Parameters(index = "0") String type;
-    @Parameters(index = "1..*", description = "FIELD=VALUE pairs") List<String> pairs = List.of();
+    @Parameters(index = "0", paramLabel = "TYPE", description = "Element type (RelName, e.g. host, network, tcp_service).") String type;
+    @Parameters(index = "1..*", paramLabel = "FIELD=VALUE", description = "Fields; a value that parses as JSON (80, true, [\"a\"]) is sent as JSON, else as a string.") List<String> pairs = List.of();
 
     @Override
     public Integer call() {
@@ -85,19 +109,19 @@ final class ElementCommands {
     }
   }
 
-  @Command(name = "update", mixinStandardHelpOptions = true,
-      description = "Change fields of an element: herald update host 1732 address=10.0.0.2")
+  @Command(name = "update", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+      description = "Change fields of an element (GET, merge, PUT with its ETag): herald update host web-1 address=10.0.0.2")
   static final class Update implements Callable<Integer> {
     @Mixin Connection conn;
-    @Parameters(index = "0") String type;
-    @Parameters(index = "1") long key;
-    @Parameters(index = "2..*", description = "FIELD=VALUE pairs") List<String> pairs = List.of();
+    @Parameters(index = "0", paramLabel = "TYPE", description = "Element type (RelName).") String type;
+    @Parameters(index = "1", paramLabel = "KEY|NAME", description = "The element's key or name.") String key;
+    @Parameters(index = "2..*", paramLabel = "FIELD=VALUE", description = "Fields to set (values as for create).") List<String> pairs = List.of();
 
     @Override
     public Integer call() {
       ObjectNode changes = fields(pairs);
       try (HeraldClient c = conn.open()) {
-        Element cur = c.get(type, key);
+        Element cur = c.get(href(c, type, key));
         ObjectNode body = cur.copy();
         body.setAll(changes);
         Element e = c.update(cur, body);
@@ -107,31 +131,32 @@ final class ElementCommands {
     }
   }
 
-  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an element: herald delete host 1732")
+  @Command(name = "delete", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+      description = "Delete an element: herald delete host web-1")
   static final class Delete implements Callable<Integer> {
     @Mixin Connection conn;
-    @Parameters(index = "0") String type;
-    @Parameters(index = "1") long key;
+    @Parameters(index = "0", paramLabel = "TYPE", description = "Element type (RelName).") String type;
+    @Parameters(index = "1", paramLabel = "KEY|NAME", description = "The element's key or name.") String key;
 
     @Override
     public Integer call() {
       try (HeraldClient c = conn.open()) {
-        c.delete(c.base() + "/elements/" + type + "/" + key, Optional.empty());
+        c.delete(href(c, type, key), Optional.empty());
         return 0;
       }
     }
   }
 
-  @Command(name = "search", mixinStandardHelpOptions = true,
+  @Command(name = "search", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
       description = "List elements: herald search host --filter web (one 'type name href' line each)")
   static final class SearchCommand implements Callable<Integer> {
     @Mixin Connection conn;
-    @Parameters(arity = "0..*", description = "types or contexts (default: all)") List<String> types = List.of();
-    @Option(names = "--filter") String filter;
-    @Option(names = "--exact", description = "match the whole name") boolean exact;
-    @Option(names = "--case-sensitive") boolean caseSensitive;
-    @Option(names = "--limit") Integer limit;
-    @Option(names = "--json", description = "print the result as JSON") boolean json;
+    @Parameters(arity = "0..*", paramLabel = "TYPE", description = "Element types or contexts (e.g. host, network_elements); default: every type.") List<String> types = List.of();
+    @Option(names = "--filter", paramLabel = "TEXT", description = "Only elements whose name (or address, comment) contains TEXT.") String filter;
+    @Option(names = "--exact", description = "Match the whole name.") boolean exact;
+    @Option(names = "--case-sensitive", description = "Match the name's case.") boolean caseSensitive;
+    @Option(names = "--limit", paramLabel = "N", description = "At most N results.") Integer limit;
+    @Option(names = "--json", description = "Print the result as JSON.") boolean json;
 
     @Override
     public Integer call() {

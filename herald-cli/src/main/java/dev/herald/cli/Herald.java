@@ -1,17 +1,27 @@
 package dev.herald.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code herald} command. Exit codes: 0 ok, 1 runtime failure, 2 usage error. */
+/**
+ * The {@code herald} command. Exit codes: 0 success, 1 the server refused, 2 usage error, 3 the
+ * server is unreachable, 4 login refused, 5 changes were lost to a listener (history expired).
+ */
 @Command(
     name = "herald",
     mixinStandardHelpOptions = true,
     versionProvider = Herald.Version.class,
+    usageHelpAutoWidth = true,
     description = "An SMC-compatible REST server with a lossless element-change notification socket.",
+    footer = {"", "Exit codes: 0 success, 1 the server refused, 2 usage error, 3 server unreachable,"
+        + " 4 login refused, 5 a listener lost changes (history expired)."},
     subcommands = {ServeCommand.class, ListenCommand.class, ElementCommands.Get.class,
         ElementCommands.Create.class, ElementCommands.Update.class, ElementCommands.Delete.class,
-        ElementCommands.SearchCommand.class, ImportCommand.class, CommandLine.HelpCommand.class})
+        ElementCommands.SearchCommand.class, ImportCommand.class, CommandLine.HelpCommand.class,
+        picocli.AutoComplete.GenerateCompletion.class})
 public final class Herald implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -22,36 +32,69 @@ public final class Herald implements Runnable {
   /** The command line with Herald's error handling: one clear line and a distinct exit code. */
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Herald());
+    cl.setUsageHelpWidth(100); // auto-width wins on a terminal
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false)
+        .description("Print a bash/zsh completion script: source <(herald generate-completion)");
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       Throwable t = e;
+      String name = cmd.getCommandSpec().qualifiedName();
       if (t instanceof CliException c) {
-        cmd.getErr().println("herald " + cmd.getCommandName() + ": " + c.getMessage());
+        cmd.getErr().println(name + ": " + c.getMessage());
         return c.exitCode;
       }
       if (t instanceof dev.herald.client.HeraldApiException api) {
-        cmd.getErr().println("herald " + cmd.getCommandName() + ": " + api.getMessage());
+        cmd.getErr().println(name + ": " + api.getMessage());
         return api.status() == 401 || api.status() == 403 ? Connection.AUTH : Connection.API_ERROR;
       }
+      if (t instanceof dev.herald.client.SubscriptionRefusedException r) {
+        cmd.getErr().println(name + ": the server refused the subscription: " + r.getMessage());
+        return Connection.API_ERROR;
+      }
       if (t instanceof java.io.UncheckedIOException io) {
-        cmd.getErr().println("herald " + cmd.getCommandName() + ": " + io.getMessage());
+        cmd.getErr().println(name + ": " + io.getMessage());
         return Connection.UNREACHABLE;
       }
-      cmd.getErr().println("herald " + cmd.getCommandName() + ": " + t);
+      if (t instanceof IllegalArgumentException bad) {
+        cmd.getErr().println(name + ": " + bad.getMessage());
+        return Connection.USAGE;
+      }
+      cmd.getErr().println(name + ": " + t);
       return Connection.API_ERROR;
     });
     return cl;
   }
 
+  /** {@code herald} alone: the usage, on stderr, as a usage error. */
   @Override
   public void run() {
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(System.err);
+    throw new CliException(Connection.USAGE, "name a command, e.g. herald serve (herald help lists them)");
   }
 
+  /** {@code herald -V}: the project version and the commit it was built from. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Herald.class.getPackage().getImplementationVersion();
-      return new String[] {"herald " + (v == null ? "development build" : v)};
+      Properties v = load("/herald-version.properties");
+      Properties git = load("/herald-git.properties");
+      String version = v.getProperty("version", "unknown");
+      String commit = git.getProperty("git.commit.id.abbrev");
+      String dirty = "true".equals(git.getProperty("git.dirty")) ? " with local changes" : "";
+      return new String[] {"herald " + version + (commit == null || commit.isEmpty() ? ""
+          : " (commit " + commit + dirty + ", " + git.getProperty("git.commit.time", "") + ")"),
+          "Java " + Runtime.version() + " (" + System.getProperty("java.vendor", "") + ")"};
+    }
+
+    private static Properties load(String resource) {
+      Properties p = new Properties();
+      try (InputStream in = Herald.class.getResourceAsStream(resource)) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException ignored) {
+        // the version line says unknown
+      }
+      return p;
     }
   }
 }

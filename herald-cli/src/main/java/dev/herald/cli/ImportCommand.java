@@ -56,46 +56,88 @@ final class ImportCommand implements Callable<Integer> {
         progress(i + 1, items.size());
       }
     }
-    System.err.println();
+    if (interactive()) {
+      System.err.println();
+    }
     System.out.println("created " + created + ", skipped " + skipped + ", failed " + failures.size());
     failures.forEach(f -> System.out.println("  failed " + f));
     return failures.isEmpty() ? 0 : Connection.API_ERROR;
   }
 
+  /** Progress goes to a terminal only: a redirected stderr gets no carriage returns. */
+  private static boolean interactive() {
+    java.io.Console c = System.console();
+    if (c == null) {
+      return false; // Java 21: no console when a stream is redirected
+    }
+    try {
+      // Java 22+ returns a console for redirected streams too; it tells with isTerminal()
+      return (boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
+  }
+
   private static void progress(int done, int total) {
+    if (!interactive()) {
+      return;
+    }
     int width = 30;
     int filled = total == 0 ? width : done * width / total;
     System.err.print("\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total);
+  }
+
+  /**
+   * A CSV file with a header line (RFC 4180: quoted cells may hold commas, quotes and line
+   * breaks). Every row must have as many cells as the header.
+   */
+  static List<Item> readCsv(Path file, String text) {
+    com.fasterxml.jackson.dataformat.csv.CsvMapper csv = new com.fasterxml.jackson.dataformat.csv.CsvMapper();
+    csv.enable(com.fasterxml.jackson.dataformat.csv.CsvParser.Feature.WRAP_AS_ARRAY);
+    csv.enable(com.fasterxml.jackson.dataformat.csv.CsvParser.Feature.SKIP_EMPTY_LINES);
+    List<Item> out = new ArrayList<>();
+    try (com.fasterxml.jackson.databind.MappingIterator<List<String>> rows =
+        csv.readerForListOf(String.class).readValues(text)) {
+      if (!rows.hasNext()) {
+        throw new CliException(Connection.USAGE, file + " is empty: the first line must name the columns, one of them type.");
+      }
+      List<String> header = rows.next().stream().map(String::strip).toList();
+      int typeCol = header.indexOf("type");
+      if (typeCol < 0) {
+        throw new CliException(Connection.USAGE, file + ": the CSV header needs a 'type' column.");
+      }
+      while (rows.hasNext()) {
+        int line = rows.getCurrentLocation().getLineNr();
+        List<String> cells = rows.next();
+        if (cells.size() == 1 && cells.get(0).isBlank()) {
+          continue;
+        }
+        if (cells.size() != header.size()) {
+          throw new CliException(Connection.USAGE, file + " line " + line + ": " + cells.size()
+              + " cells, the header has " + header.size() + ".");
+        }
+        List<String> pairs = new ArrayList<>();
+        for (int k = 0; k < header.size(); k++) {
+          if (k != typeCol && !cells.get(k).isEmpty()) {
+            pairs.add(header.get(k) + "=" + cells.get(k).strip());
+          }
+        }
+        out.add(new Item(line, cells.get(typeCol).strip(), ElementCommands.fields(pairs)));
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      if (e instanceof CliException c) {
+        throw c;
+      }
+      throw new CliException(Connection.USAGE, file + " is not valid CSV: " + e.getMessage());
+    }
+    return out;
   }
 
   static List<Item> read(Path file) throws Exception {
     String text = Files.readString(file);
     List<Item> out = new ArrayList<>();
     if (file.toString().endsWith(".csv")) {
-      String[] lines = text.split("\\R");
-      String[] header = lines[0].split(",", -1);
-      int typeCol = List.of(header).indexOf("type");
-      if (typeCol < 0) {
-        throw new CliException(Connection.USAGE, file + ": the CSV header needs a 'type' column.");
-      }
-      for (int i = 1; i < lines.length; i++) {
-        if (lines[i].isBlank()) {
-          continue;
-        }
-        String[] cells = lines[i].split(",", -1);
-        if (cells.length != header.length) {
-          throw new CliException(Connection.USAGE, file + " line " + (i + 1) + ": " + cells.length
-              + " cells, the header has " + header.length + ".");
-        }
-        List<String> pairs = new ArrayList<>();
-        for (int k = 0; k < header.length; k++) {
-          if (k != typeCol && !cells[k].isEmpty()) {
-            pairs.add(header[k].strip() + "=" + cells[k].strip());
-          }
-        }
-        out.add(new Item(i + 1, cells[typeCol].strip(), ElementCommands.fields(pairs)));
-      }
-      return out;
+      return readCsv(file, text);
     }
     JsonNode root;
     try {

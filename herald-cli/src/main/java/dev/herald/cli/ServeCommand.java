@@ -12,8 +12,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code herald serve}: runs the server until SIGTERM / Ctrl-C. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run the Herald server (REST API + notification socket).")
+@Command(name = "serve", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    description = {"Run the Herald server (REST API + notification socket) until Ctrl-C.",
+        "The first start on a new data directory prints a generated API key for the 'herald'"
+            + " api_client and a password for the 'admin' admin_user, once. --api-key and"
+            + " --admin-password set them instead, and replace stored ones on any start."},
+    footer = {"", "Examples:",
+        "  herald serve --port 9000 --data /var/lib/herald",
+        "  herald serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem",
+        "  herald serve --db jdbc:postgresql://db.example:5432/herald --db-user herald",
+        "  herald serve --config herald.properties    # lines such as: port=8082, db-user=herald",
+        "Durations are ISO-8601: PT30M is 30 minutes, P7D 7 days."})
 final class ServeCommand implements Callable<Integer> {
   /** Options whose environment variable is not HERALD_ + the option's name. */
   private static final java.util.Map<String, String> ENV = java.util.Map.of(
@@ -23,69 +32,81 @@ final class ServeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--config", description = "A properties file of these options, keyed by their"
-      + " names without dashes (db=jdbc:postgresql://db:5432/herald, db-user=herald, port=8082)."
-      + " Flags and environment variables win over it (env HERALD_CONFIG).")
-  Path config = System.getenv("HERALD_CONFIG") == null ? null : Path.of(System.getenv("HERALD_CONFIG"));
+  @Option(names = "--config", paramLabel = "FILE", description = "A properties file of these options, keyed by their"
+      + " names without the dashes (see the example below). Flags and environment variables win"
+      + " over it (env HERALD_CONFIG).")
+  Path config = env("HERALD_CONFIG") == null ? null : Path.of(env("HERALD_CONFIG"));
 
   private boolean merged;
 
-  @Option(names = "--port", defaultValue = "8082", description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free port).")
+  /** An environment variable; empty counts as unset. */
+  private static String env(String name) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? null : v;
+  }
+
+  @Option(names = "--port", defaultValue = "8082", paramLabel = "PORT", description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free port).")
   int port;
 
-  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
+  @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
+      description = "Address to listen on. Default ${DEFAULT-VALUE}: this machine only. Give 0.0.0.0 (or an interface's address) to accept other machines.")
   String host;
 
-  @Option(names = "--data", defaultValue = "herald-data", description = "Data directory of the embedded database (default ./${DEFAULT-VALUE}).")
+  @Option(names = "--data", defaultValue = "herald-data", paramLabel = "DIR",
+      description = "Data directory of the embedded database, created if missing. Default: herald-data in the current directory.")
   Path data;
 
-  @Option(names = "--db", description = "JDBC URL of a shared database instead of the embedded one, e.g. jdbc:postgresql://HOST:5432/herald (env HERALD_DB_URL).")
-  String db = System.getenv("HERALD_DB_URL");
+  @Option(names = "--log-level", defaultValue = "warn", paramLabel = "LEVEL",
+      description = "Log level: error, warn (default), info, debug or trace. Logs go to stderr.")
+  String logLevel;
 
-  @Option(names = "--db-user", description = "Database user (env HERALD_DB_USER).")
-  String dbUser = System.getenv("HERALD_DB_USER");
+  @Option(names = "--db", paramLabel = "JDBC-URL", description = "A shared PostgreSQL database instead of the embedded one, for several nodes (env HERALD_DB_URL; example below).")
+  String db = env("HERALD_DB_URL");
 
-  @Option(names = "--db-password", description = "Database password (env HERALD_DB_PASSWORD).")
-  String dbPassword = System.getenv("HERALD_DB_PASSWORD");
+  @Option(names = "--db-user", paramLabel = "USER", description = "Database user (env HERALD_DB_USER).")
+  String dbUser = env("HERALD_DB_USER");
 
-  @Option(names = "--db-pool", defaultValue = "20", description = "Pooled connections to the --db database per node (default ${DEFAULT-VALUE}).")
+  @Option(names = "--db-password", paramLabel = "PASSWORD", description = "Database password (env HERALD_DB_PASSWORD).")
+  String dbPassword = env("HERALD_DB_PASSWORD");
+
+  @Option(names = "--db-pool", defaultValue = "20", paramLabel = "N", description = "Pooled connections to the --db database per node (default ${DEFAULT-VALUE}).")
   int dbPool;
 
-  @Option(names = "--api-key", description = "API key of the 'herald' api_client (env HERALD_API_KEY). Generated and printed once when the data directory is new.")
-  String apiKey = System.getenv("HERALD_API_KEY");
+  @Option(names = "--api-key", paramLabel = "KEY", description = "API key of the 'herald' api_client (env HERALD_API_KEY). Without it, a key is generated and printed once, on the first start of a data directory; given, it replaces the stored one.")
+  String apiKey = env("HERALD_API_KEY");
 
-  @Option(names = "--admin-password", description = "Password of the 'admin' admin_user for lms_login (env HERALD_ADMIN_PASSWORD). Generated and printed once when new.")
-  String adminPassword = System.getenv("HERALD_ADMIN_PASSWORD");
+  @Option(names = "--admin-password", paramLabel = "PASSWORD", description = "Password of the 'admin' admin_user for lms_login (env HERALD_ADMIN_PASSWORD). Generated and printed once when new; given, it replaces the stored one.")
+  String adminPassword = env("HERALD_ADMIN_PASSWORD");
 
-  @Option(names = "--api-version", split = ",", defaultValue = "7.2", description = "API versions advertised by GET /api, MAJOR.MINOR (default ${DEFAULT-VALUE}). Requests under 6.5 ... 7.4 and 7.2.1 are always served.")
+  @Option(names = "--api-version", split = ",", defaultValue = "7.2", paramLabel = "VERSION", description = "API versions advertised by GET /api, MAJOR.MINOR (default ${DEFAULT-VALUE}). Requests under 6.5 ... 7.4 and 7.2.1 are always served.")
   List<String> versions;
 
-  @Option(names = "--session-idle", defaultValue = "PT30M", description = "Idle timeout of a session, ISO-8601 (default ${DEFAULT-VALUE}).")
+  @Option(names = "--session-idle", defaultValue = "PT30M", paramLabel = "DURATION", description = "Idle timeout of a session, ISO-8601 (default ${DEFAULT-VALUE}).")
   Duration sessionIdle;
 
-  @Option(names = "--session-max", defaultValue = "PT12H", description = "Absolute lifetime of a session (default ${DEFAULT-VALUE}).")
+  @Option(names = "--session-max", defaultValue = "PT12H", paramLabel = "DURATION", description = "Absolute lifetime of a session (default ${DEFAULT-VALUE}).")
   Duration sessionMax;
 
-  @Option(names = "--retention-age", defaultValue = "P7D", description = "Keep changes at most this long (default ${DEFAULT-VALUE}).")
+  @Option(names = "--retention-age", defaultValue = "P7D", paramLabel = "DURATION", description = "Keep changes at most this long (default ${DEFAULT-VALUE}).")
   Duration retentionAge;
 
-  @Option(names = "--retention-count", defaultValue = "1000000", description = "Keep at most this many newest changes (default ${DEFAULT-VALUE}).")
+  @Option(names = "--retention-count", defaultValue = "1000000", paramLabel = "N", description = "Keep at most this many newest changes (default ${DEFAULT-VALUE}).")
   long retentionCount;
 
-  @Option(names = "--allowed-origin", split = ",", description = "Origins (besides the server's own) allowed to open the notification socket from a browser.")
+  @Option(names = "--allowed-origin", split = ",", paramLabel = "ORIGIN", description = "Origins (besides the server's own) allowed to open the notification socket from a browser.")
   Set<String> origins = Set.of();
 
-  @Option(names = "--tls-cert", description = "PEM certificate chain: serve https/wss.")
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "PEM certificate chain: serve https/wss.")
   Path tlsCert;
 
-  @Option(names = "--tls-key", description = "PEM private key for --tls-cert.")
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "PEM private key for --tls-cert.")
   Path tlsKey;
 
-  @Option(names = "--tls-keystore", description = "PKCS12 (or .jks) keystore instead of PEM files.")
+  @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS12 (or .jks) keystore instead of PEM files.")
   Path tlsKeystore;
 
-  @Option(names = "--tls-keystore-password", description = "Keystore password (env HERALD_TLS_PASSWORD).")
-  String tlsPassword = System.getenv("HERALD_TLS_PASSWORD");
+  @Option(names = "--tls-keystore-password", paramLabel = "PASSWORD", description = "Keystore password (env HERALD_TLS_PASSWORD).")
+  String tlsPassword = env("HERALD_TLS_PASSWORD");
 
   @Override
   public Integer call() throws Exception {
@@ -135,6 +156,10 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private int serve() throws Exception {
+    if (!Logging.setLevel(logLevel)) {
+      System.err.println("herald serve: --log-level must be error, warn, info, debug or trace; got " + logLevel);
+      return 2;
+    }
     ServerConfig.Builder b = ServerConfig.builder()
         .host(host).port(port).dataDir(data).jdbcUrl(db).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPool)
         .apiKey(apiKey).adminPassword(adminPassword).advertisedVersions(versions)
@@ -152,7 +177,16 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("herald serve: " + e.getMessage());
       return 2;
     }
-    HeraldServer server = HeraldServer.start(config);
+    HeraldServer server;
+    try {
+      server = HeraldServer.start(config);
+    } catch (dev.herald.server.HeraldException e) {
+      if (e.status() >= 500) {
+        throw e;
+      }
+      System.err.println("herald serve: " + e.getMessage() + " " + String.join(" ", e.details()));
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -164,13 +198,24 @@ final class ServeCommand implements Callable<Integer> {
       }
     }, "herald-shutdown"));
     String scheme = config.tls().isPresent() ? "https" : "http";
-    System.out.println("Herald is serving " + scheme + "://localhost:" + server.port() + "/ (data: "
-        + (config.jdbcUrl().isPresent() ? config.jdbcUrl().get() : config.dataDir().toAbsolutePath()) + ")");
+    String shown = config.host().equals("0.0.0.0") || config.host().equals("::") ? "localhost" : config.host();
+    String where = config.host().equals("127.0.0.1") || config.host().equals("::1") || config.host().equals("localhost")
+        ? "this machine only; --host 0.0.0.0 accepts others" : "on " + config.host();
+    System.out.println("Herald is serving " + scheme + "://" + shown + ":" + server.port() + "/ (" + where
+        + "; data: " + (config.jdbcUrl().isPresent() ? config.jdbcUrl().get() : config.dataDir().toAbsolutePath()) + ")");
     for (String s : server.generatedSecrets()) {
       System.out.println("Generated " + s + "  (shown once; stored hashed)");
     }
-    System.out.println("smc-python: session.login(url='" + scheme + "://localhost:" + server.port()
-        + "', api_key='<key>', api_version='" + versions.get(0) + "')");
+    String key;
+    if (server.generatedSecrets().stream().anyMatch(s -> s.startsWith("API key"))) {
+      key = "the API key above";
+    } else if (config.apiKey().isPresent()) {
+      key = "the key given with --api-key / HERALD_API_KEY";
+    } else {
+      key = "the API key printed on this data directory's first start (lost it? restart with --api-key NEW-KEY to replace it)";
+    }
+    System.out.println("Log in with " + key + ", e.g. smc-python: session.login(url='" + scheme + "://"
+        + shown + ":" + server.port() + "', api_key=KEY, api_version='" + versions.get(0) + "')");
     System.out.flush();
     stopped.await();
     return 0;

@@ -27,20 +27,34 @@ class CliTest {
   record Run(int exit, String out, String err) {}
 
   private Process start(Map<String, String> env, String... args) throws Exception {
+    return startCli(herald.url(), herald.apiKey(), tmp, env, args);
+  }
+
+  static Process startCli(String url, String apiKey, Path home, Map<String, String> env,
+      String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElse("java"),
         "-cp", System.getProperty("java.class.path"), Herald.class.getName()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().put("HERALD_URL", herald.url());
-    pb.environment().put("HERALD_API_KEY", herald.apiKey());
-    pb.environment().put("HOME", tmp.toString()); // no user config file
-    pb.environment().putAll(env);
+    pb.environment().put("HERALD_URL", url);
+    pb.environment().put("HERALD_API_KEY", apiKey);
+    pb.environment().put("HOME", home.toString()); // no user config file
+    env.forEach((k, v) -> {
+      if (v.isEmpty()) {
+        pb.environment().remove(k);
+      } else {
+        pb.environment().put(k, v);
+      }
+    });
     return pb.start();
   }
 
   private Run run(Map<String, String> env, String... args) throws Exception {
-    Process p = start(env, args);
+    return finish(start(env, args));
+  }
+
+  static Run finish(Process p) throws Exception {
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -167,9 +181,9 @@ class CliTest {
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
       String line = out.readLine();
-      assertThat(line).as("first line of herald serve").startsWith("Herald is serving http://localhost:")
-          .endsWith("(data: " + fromFlag.toAbsolutePath() + ")");
-      String url = "http://127.0.0.1:" + line.replaceAll(".*localhost:(\\d+)/.*", "$1");
+      assertThat(line).as("first line of herald serve").startsWith("Herald is serving http://127.0.0.1:")
+          .contains("this machine only").endsWith("data: " + fromFlag.toAbsolutePath() + ")");
+      String url = "http://127.0.0.1:" + line.replaceAll(".*127\\.0\\.0\\.1:(\\d+)/.*", "$1");
       // the admin password came from the file; the API key from HERALD_API_KEY, which wins
       java.net.http.HttpResponse<String> login = java.net.http.HttpClient.newHttpClient().send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create(url
@@ -204,5 +218,152 @@ class CliTest {
     Run tooSmall = run("serve", "--config", conf.toString());
     assertThat(tooSmall.exit()).isEqualTo(2);
     assertThat(tooSmall.err()).contains("the database pool size must be 2..1000: 1");
+  }
+
+  @Test
+  void noArguments_isAUsageError_andVersionNamesTheBuild() throws Exception {
+    Run none = run();
+    assertThat(none.exit()).isEqualTo(2);
+    assertThat(none.err()).contains("Usage: herald").contains("name a command");
+    Run v = run("-V");
+    assertThat(v.exit()).isZero();
+    assertThat(v.out()).startsWith("herald 0.1.0-SNAPSHOT").doesNotContain("development build");
+  }
+
+  @Test
+  void badUrls_andUnreachableServers_getClearMessages() throws Exception {
+    Run noScheme = run(Map.of("HERALD_URL", "localhost:8082"), "search");
+    assertThat(noScheme.exit()).isEqualTo(2);
+    assertThat(noScheme.err()).contains("must start with http:// or https://").doesNotContain("Exception");
+    Run unreachable = run(Map.of("HERALD_URL", "http://127.0.0.1:1"), "search");
+    assertThat(unreachable.exit()).isEqualTo(3);
+    assertThat(unreachable.err()).contains("Cannot reach http://127.0.0.1:1: connection refused").doesNotContain("null");
+  }
+
+  @Test
+  void aMistypedKeyInTheConfigFile_isRefused() throws Exception {
+    Path conf = tmp.resolve("client.properties");
+    Files.writeString(conf, "url=" + herald.url() + "\napikey=" + herald.apiKey() + "\n");
+    Run r = run(Map.of("HERALD_API_KEY", ""), "search", "--config", conf.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("unknown setting 'apikey'").contains("api_key");
+  }
+
+  @Test
+  void listen_saysWhyTheServerRefused_andExits() throws Exception {
+    Run badType = run("listen", "--types", "bogus");
+    assertThat(badType.exit()).isEqualTo(2);
+    assertThat(badType.err()).contains("unknown event type bogus");
+    Run negative = run("listen", "--since", "-5");
+    assertThat(negative.exit()).isEqualTo(2);
+    assertThat(negative.err()).contains("--since must be 0 or more");
+    Run beyond = run("listen", "--since", "99999");
+    assertThat(beyond.exit()).isEqualTo(1);
+    assertThat(beyond.err()).contains("refused").contains("beyond the newest change");
+    Run unknown = run("listen", "hots");
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err()).contains("Unknown element type hots");
+  }
+
+  @Test
+  void getUpdateDelete_takeANameAsWellAsAKey() throws Exception {
+    String href = run("create", "host", "name=by-name-1", "address=10.4.0.1").out().strip();
+    Run got = run("get", "host", "by-name-1");
+    assertThat(got.exit()).as(got.err()).isZero();
+    assertThat(got.out()).contains("\"address\" : \"10.4.0.1\"");
+    assertThat(run("update", "host", "by-name-1", "address=10.4.0.2").exit()).isZero();
+    assertThat(run("get", href).out()).contains("10.4.0.2");
+    Run missing = run("get", "host", "no-such-host");
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err()).contains("No host named no-such-host");
+    assertThat(run("delete", "host", "by-name-1").exit()).isZero();
+    assertThat(run("get", href).exit()).isEqualTo(1);
+  }
+
+  @Test
+  void import_csvWithQuotedCommas_andNoProgressBarWhenRedirected() throws Exception {
+    Path csv = tmp.resolve("quoted.csv");
+    Files.writeString(csv, "type,name,address,comment\nhost,q-1,10.5.0.1,\"quoted, with comma\"\n"
+        + "host,q-2,10.5.0.2,\"say \"\"hi\"\"\"\n");
+    Run r = run("import", csv.toString());
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("created 2, skipped 0, failed 0");
+    assertThat(r.err()).doesNotContain("\r");
+    assertThat(run("get", "host", "q-1").out()).contains("\"comment\" : \"quoted, with comma\"");
+    assertThat(run("get", "host", "q-2").out()).contains("\"comment\" : \"say \\\"hi\\\"\"");
+    Files.writeString(csv, "type,name,address\nhost,q-3,10.5.0.3,extra\n");
+    Run bad = run("import", csv.toString());
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("line 2: 4 cells, the header has 3");
+  }
+
+  @Test
+  void listen_resumesAcrossAServerRestart_beforeAnyEvent_andPrintsTheCommitTime() throws Exception {
+    Process p = start(Map.of(), "listen", "host", "--json");
+    java.util.concurrent.LinkedBlockingQueue<String> errLines = lines(p.getErrorStream());
+    java.util.concurrent.LinkedBlockingQueue<String> outLines = lines(p.getInputStream());
+    try {
+      awaitLine(errLines, "listening to host");
+      herald.restart(); // the listener has received nothing yet
+      Run created = run("create", "host", "name=after-restart", "address=10.6.0.1");
+      assertThat(created.exit()).as(created.err()).isZero();
+      String event = outLines.poll(60, TimeUnit.SECONDS);
+      assertThat(event).as("stderr: %s", errLines).isNotNull();
+      assertThat(event).startsWith("{\"type\":\"create\",\"element\":\"" + created.out().strip() + "\",\"seq\":")
+          .containsPattern("\"at\":\"\\d{4}-\\d\\d-\\d\\dT");
+    } finally {
+      p.destroy();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void serve_onATakenPort_createsNothing_andASecondServeOnTheSameDataSaysWhoHasIt() throws Exception {
+    Path data = tmp.resolve("fresh-data");
+    int taken = java.net.URI.create(herald.url()).getPort();
+    Run busy = run("serve", "--port", Integer.toString(taken), "--data", data.toString());
+    assertThat(busy.exit()).isEqualTo(1);
+    assertThat(busy.err()).contains("Cannot listen on 127.0.0.1:" + taken).contains("--port");
+    assertThat(data).doesNotExist(); // so the next start is a first start that prints the key
+
+    Process first = start(Map.of("HERALD_API_KEY", ""), "serve", "--port", "0", "--data", data.toString());
+    try {
+      java.util.concurrent.LinkedBlockingQueue<String> out = lines(first.getInputStream());
+      awaitLine(out, "Herald is serving");
+      assertThat(awaitLine(out, "Generated API key")).isNotNull();
+      Run second = run("serve", "--port", "0", "--data", data.toString());
+      assertThat(second.exit()).isEqualTo(1);
+      assertThat(second.err()).contains("is already in use by process " + first.pid());
+    } finally {
+      first.destroy();
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  static java.util.concurrent.LinkedBlockingQueue<String> lines(java.io.InputStream in) {
+    java.util.concurrent.LinkedBlockingQueue<String> q = new java.util.concurrent.LinkedBlockingQueue<>();
+    Thread.ofPlatform().daemon().start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String l;
+        while ((l = r.readLine()) != null) {
+          q.add(l);
+        }
+      } catch (java.io.IOException ignored) {
+        // the process ended
+      }
+    });
+    return q;
+  }
+
+  static String awaitLine(java.util.concurrent.BlockingQueue<String> q, String part) throws InterruptedException {
+    StringBuilder seen = new StringBuilder();
+    while (true) {
+      String l = q.poll(60, TimeUnit.SECONDS);
+      assertThat(l).as("a line with '%s'; saw:%n%s", part, seen).isNotNull();
+      seen.append(l).append('\n');
+      if (l.contains(part)) {
+        return l;
+      }
+    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.herald.client;
 
+import java.time.Instant;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -9,8 +11,10 @@ import java.util.OptionalLong;
  * @param href the element's href (GET it for the element; 404 once deleted)
  * @param seq the change's position in the server's log, when the server has Herald's
  *     extensions (absent on a real SMC)
+ * @param committedAt when the change committed, when the server has Herald's extensions
  */
-public record Event(String context, String type, String href, OptionalLong seq) {
+public record Event(String context, String type, String href, OptionalLong seq,
+    Optional<Instant> committedAt) {
   /** The element key at the end of the href. */
   public long key() {
     return Long.parseLong(href.substring(href.lastIndexOf('/') + 1));

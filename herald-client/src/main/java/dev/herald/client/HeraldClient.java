@@ -2,7 +2,6 @@ package dev.herald.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.client.internal.RealSubscription;
 import dev.herald.protocol.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,6 +50,39 @@ public final class HeraldClient implements AutoCloseable {
     login();
   }
 
+  /** What subscriptions see of this client. */
+  private final SocketSession socketSession = new SocketSession() {
+    @Override
+    public HttpClient http() {
+      return http;
+    }
+
+    @Override
+    public URI socketUri() {
+      return URI.create(base().replaceFirst("^http", "ws") + "/notification/socket");
+    }
+
+    @Override
+    public String cookie() {
+      return cookie;
+    }
+
+    @Override
+    public void relogin() {
+      login();
+    }
+
+    @Override
+    public java.time.Duration timeout() {
+      return config.timeout;
+    }
+
+    @Override
+    public void closed(RealSubscription s) {
+      subscriptions.remove(s);
+    }
+  };
+
   public static Builder builder() {
     return new Builder();
   }
@@ -67,9 +99,25 @@ public final class HeraldClient implements AutoCloseable {
     private Optional<SSLContext> sslContext = Optional.empty();
     private Duration maxBackoff = Duration.ofSeconds(10);
 
-    /** The server, e.g. {@code http://localhost:8082} (what smc-python calls {@code url}). */
+    /**
+     * The server, e.g. {@code http://localhost:8082} (what smc-python calls {@code url}).
+     *
+     * @throws IllegalArgumentException not an http or https URL with a host
+     */
     public Builder url(String v) {
-      url = v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+      String u = v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+      URI parsed;
+      try {
+        parsed = new URI(u);
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalArgumentException("not a URL: " + v + " (" + e.getReason() + ")");
+      }
+      if (parsed.getScheme() == null || !(parsed.getScheme().equals("http") || parsed.getScheme().equals("https"))
+          || parsed.getHost() == null) {
+        throw new IllegalArgumentException("the URL must start with http:// or https:// and name a host,"
+            + " e.g. http://localhost:8082; got " + v);
+      }
+      url = u;
       return this;
     }
 
@@ -101,8 +149,29 @@ public final class HeraldClient implements AutoCloseable {
       return this;
     }
 
+    /** The TLS context for https/wss (to trust a server's own certificate). */
     public Builder sslContext(SSLContext v) {
       sslContext = Optional.of(v);
+      return this;
+    }
+
+    /**
+     * Trusts the certificates in a PEM file (a self-signed server certificate, or the CA that
+     * signed it) instead of the JDK's default trust store.
+     *
+     * @throws IllegalArgumentException the file cannot be read or holds no certificate
+     */
+    public Builder trustCertificates(java.nio.file.Path pem) {
+      sslContext = Optional.of(TlsTrust.fromPem(pem));
+      return this;
+    }
+
+    /**
+     * Trusts any server certificate and host name. For a development server only: a man in the
+     * middle can read everything, the API key included.
+     */
+    public Builder insecure() {
+      sslContext = Optional.of(TlsTrust.trustAll());
       return this;
     }
 
@@ -112,6 +181,10 @@ public final class HeraldClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Connects: discovers the API version (unless given) and logs in. Login failures are
+     * {@link HeraldApiException}s; an unreachable server an {@link UncheckedIOException}.
+     */
     public HeraldClient build() {
       if (url == null) {
         throw new IllegalArgumentException("url is required");
@@ -163,7 +236,7 @@ public final class HeraldClient implements AutoCloseable {
   }
 
   /** Logs in (again). Called by the constructor and after a session expired. */
-  public synchronized void login() {
+  synchronized void login() {
     HttpResponse<String> r;
     String domainJson = Json.write(Json.object().put("domain", config.domain));
     if (config.apiKey.isPresent()) {
@@ -181,11 +254,6 @@ public final class HeraldClient implements AutoCloseable {
     cookie = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID="))
         .map(c -> c.split(";")[0]).findFirst()
         .orElseThrow(() -> new HeraldApiException(200, "The login answer set no JSESSIONID cookie", List.of()));
-  }
-
-  /** The session cookie ({@code JSESSIONID=…}) for the notification socket. */
-  public String sessionCookie() {
-    return cookie;
   }
 
   // ---- elements ----
@@ -248,20 +316,22 @@ public final class HeraldClient implements AutoCloseable {
   // ---- notifications ----
 
   /**
-   * Subscribes on a socket of its own. The subscription reconnects by itself with jittered
-   * back-off (logging in again when the session ended) and, on Herald, resumes from the last
-   * seq it handed to the listener, so no change is lost or repeated.
+   * Subscribes on a socket of its own and returns once the server acknowledged the
+   * subscription: every change committed after this returns reaches {@code listener}. The
+   * subscription reconnects by itself with jittered back-off (logging in again when the session
+   * ended) and, on Herald, resumes from its position, so no change is lost or repeated — also
+   * when it had received nothing yet.
+   *
+   * @throws SubscriptionRefusedException the server refused the subscription (e.g. an unknown
+   *     type, or {@code since} beyond the server's newest change)
+   * @throws IllegalArgumentException a bad spec (an unknown event type, a negative since)
+   * @throws UncheckedIOException no socket, or no answer within the timeout
    */
   public Subscription subscribe(Subscription.Spec spec, NotificationListener listener) {
-    RealSubscription s = new RealSubscription(this, http, spec, listener, config.maxBackoff);
+    RealSubscription s = new RealSubscription(socketSession, spec.command(), listener, config.maxBackoff);
     subscriptions.add(s);
     s.start();
     return s;
-  }
-
-  /** The notification socket URL of this client's API version. */
-  public URI socketUri() {
-    return URI.create(base().replaceFirst("^http", "ws") + "/notification/socket");
   }
 
   public void logout() {
@@ -301,7 +371,7 @@ public final class HeraldClient implements AutoCloseable {
     try {
       return http.send(b.timeout(config.timeout).build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot reach " + config.url + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("Cannot reach " + config.url + ": " + RealSubscription.describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted"));

@@ -5,11 +5,18 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
-/** A live subscription; {@link #close()} ends it. */
+/**
+ * A live subscription; {@link #close()} ends it. {@link HeraldClient#subscribe} returns one only
+ * once the server acknowledged it.
+ */
 public interface Subscription extends AutoCloseable {
   enum State { CONNECTED, RECONNECTING, CLOSED }
 
-  /** The seq of the last change handed to the listener (or marked as passed by the server). */
+  /**
+   * The position a resume continues after: the seq of the last change handed to the listener,
+   * or the position the server acknowledged or marked as passed; empty on a server without
+   * Herald's extensions.
+   */
   OptionalLong lastSeq();
 
   State state();
@@ -41,6 +48,22 @@ public interface Subscription extends AutoCloseable {
 
     public Spec keys(Long... k) {
       return new Spec(context, since, types, names, Set.copyOf(List.of(k)));
+    }
+
+    /**
+     * Checks the spec without connecting.
+     *
+     * @throws IllegalArgumentException an unknown event type, a negative since, an empty item in
+     *     the context
+     */
+    public void validate() {
+      command();
+    }
+
+    /** The subscribe command; throws IllegalArgumentException for a bad type or position. */
+    dev.herald.protocol.Command.Subscribe command() {
+      var c = dev.herald.protocol.Command.Subscribe.of(context).types(types).names(names).keys(keys);
+      return since.isPresent() ? c.since(since.get()) : c;
     }
   }
 }

@@ -117,4 +117,93 @@ class HeraldClientTest {
       assertThat(events.get(0).href()).isEqualTo(h.href());
     }
   }
+
+  @Test
+  void subscribe_returnsOnlyOnceTheServerRegisteredIt() throws Exception {
+    // before the fix, a create right after subscribe() was sometimes missed (3 in 22 runs)
+    try (HeraldClient c = client()) {
+      for (int i = 0; i < 20; i++) {
+        java.util.concurrent.BlockingQueue<Event> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (Subscription s = c.subscribe(Subscription.Spec.of("host"), got::add)) {
+          assertThat(s.state()).isEqualTo(Subscription.State.CONNECTED);
+          Element h = c.create("host", Json.object().put("name", "race-" + i).put("address", "10.0.0.1"));
+          Event e = got.poll(10, TimeUnit.SECONDS);
+          assertThat(e).as("event of create %d", i).isNotNull();
+          assertThat(e.href()).isEqualTo(h.href());
+        }
+      }
+    }
+  }
+
+  @Test
+  void subscription_knowsItsPositionBeforeAnyEvent_andResumesAcrossARestart() throws Exception {
+    List<Event> events = new CopyOnWriteArrayList<>();
+    try (HeraldClient c = client(); HeraldClient writer = client()) {
+      Subscription s = c.subscribe(Subscription.Spec.of("host"), events::add);
+      assertThat(s.lastSeq()).as("the ack names the position").hasValue(herald.server().changeLogHead());
+      herald.restart(); // before any event
+      // committed while the subscription is still reconnecting: the old SDK lost it
+      Element first = writer.create("host", Json.object().put("name", "after-restart").put("address", "10.0.0.1"));
+      Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> events.size() == 1);
+      assertThat(events.get(0).href()).isEqualTo(first.href());
+      assertThat(events.get(0).committedAt()).isPresent();
+
+      herald.restart(); // between two events
+      Element second = writer.create("host", Json.object().put("name", "after-second").put("address", "10.0.0.1"));
+      Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> events.size() == 2);
+      assertThat(events).extracting(Event::href).containsExactly(first.href(), second.href());
+    }
+  }
+
+  @Test
+  void aServerReplacedByAnEmptyOne_isReportedAsLostHistory() throws Exception {
+    long[] lost = {-1, -1, -1};
+    List<Event> events = new CopyOnWriteArrayList<>();
+    try (HeraldClient c = client()) {
+      for (int i = 0; i < 5; i++) {
+        c.create("host", Json.object().put("name", "old-" + i).put("address", "10.0.0.1"));
+      }
+      Subscription s = c.subscribe(Subscription.Spec.of("host"), new NotificationListener() {
+        @Override
+        public void onEvent(Event event) {
+          events.add(event);
+        }
+
+        @Override
+        public void onHistoryExpired(long since, long oldestSeq, long headSeq) {
+          lost[0] = since;
+          lost[1] = oldestSeq;
+          lost[2] = headSeq;
+        }
+      });
+      long position = s.lastSeq().getAsLong();
+      herald.restartEmpty();
+      long newHead = herald.server().changeLogHead();
+      assertThat(newHead).isLessThan(position);
+      Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> lost[2] >= 0);
+      assertThat(lost).containsExactly(position, newHead + 1, newHead);
+      Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> s.state() == Subscription.State.CONNECTED);
+      Element h = c.create("host", Json.object().put("name", "new").put("address", "10.0.0.1"));
+      Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> events.size() == 1);
+      assertThat(events.get(0).href()).isEqualTo(h.href());
+    }
+  }
+
+  @Test
+  void aRefusedSubscription_throwsTheServersReason() {
+    try (HeraldClient c = client()) {
+      assertThatThrownBy(() -> c.subscribe(Subscription.Spec.of("bogus"), e -> { }))
+          .isInstanceOf(SubscriptionRefusedException.class).hasMessageContaining("Unknown element type bogus");
+      assertThatThrownBy(() -> c.subscribe(Subscription.Spec.of("host").since(99_999), e -> { }))
+          .isInstanceOf(SubscriptionRefusedException.class).hasMessageContaining("beyond the newest change");
+      assertThatThrownBy(() -> c.subscribe(Subscription.Spec.of("host").types("bogus"), e -> { }))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown event type bogus");
+    }
+  }
+
+  @Test
+  void aUrlWithoutScheme_isAClearError() {
+    assertThatThrownBy(() -> HeraldClient.builder().url("localhost:8082"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http://");
+  }
 }

@@ -38,16 +38,93 @@ public sealed interface Command {
       Optional<Integer> progressSeconds,
       Optional<Integer> heartbeatSeconds,
       boolean withSeq)
-      implements Command {}
+      implements Command {
+
+    /** A plain SMC subscribe: {@code {"context": context}} (the items split as the server does). */
+    public static Subscribe of(String context) {
+      Command c = parse(Json.write(Json.object().put("context", context)));
+      if (c instanceof Subscribe s) {
+        return s;
+      }
+      throw new IllegalArgumentException(((Invalid) c).reason());
+    }
+
+    /** With Herald's seq extension: events carry their seq, the ack the channel's position. */
+    public Subscribe numbered() {
+      return new Subscribe(context, contexts, since, types, names, keys, progressSeconds,
+          heartbeatSeconds, true);
+    }
+
+    /** Resume: replay every matching change after {@code seq} first (implies seq). */
+    public Subscribe since(long seq) {
+      if (seq < 0) {
+        throw new IllegalArgumentException("since must be 0 or more; got " + seq);
+      }
+      return new Subscribe(context, contexts, Optional.of(seq), types, names, keys,
+          progressSeconds, heartbeatSeconds, true);
+    }
+
+    /** Without a resume position (a fresh subscription from the head). */
+    public Subscribe live() {
+      return new Subscribe(context, contexts, Optional.empty(), types, names, keys,
+          progressSeconds, heartbeatSeconds, withSeq);
+    }
+
+    public Subscribe types(Set<String> eventTypes) {
+      for (String t : eventTypes) {
+        if (!EVENT_TYPES.contains(t)) {
+          throw new IllegalArgumentException("unknown event type " + t + "; use "
+              + String.join(", ", new java.util.TreeSet<>(EVENT_TYPES)));
+        }
+      }
+      return new Subscribe(context, contexts, since, Set.copyOf(eventTypes), names, keys,
+          progressSeconds, heartbeatSeconds, withSeq);
+    }
+
+    public Subscribe names(Set<String> elementNames) {
+      return new Subscribe(context, contexts, since, types, Set.copyOf(elementNames), keys,
+          progressSeconds, heartbeatSeconds, withSeq);
+    }
+
+    public Subscribe keys(Set<Long> elementKeys) {
+      return new Subscribe(context, contexts, since, types, names, Set.copyOf(elementKeys),
+          progressSeconds, heartbeatSeconds, withSeq);
+    }
+
+    /** The text frame that sends this command; {@link Command#parse} reads it back equal. */
+    public String toJson() {
+      ObjectNode o = Json.object().put("context", context);
+      since.ifPresent(s -> o.put("since", s));
+      if (withSeq && since.isEmpty() && progressSeconds.isEmpty()) {
+        o.put("seq", true);
+      }
+      if (!types.isEmpty()) {
+        types.stream().sorted().forEach(o.putArray("types")::add);
+      }
+      if (!names.isEmpty()) {
+        names.stream().sorted().forEach(o.putArray("names")::add);
+      }
+      if (!keys.isEmpty()) {
+        keys.stream().sorted().forEach(o.putArray("keys")::add);
+      }
+      progressSeconds.ifPresent(p -> o.put("progress", p));
+      heartbeatSeconds.ifPresent(h -> o.put("heartbeat", h));
+      return Json.write(o);
+    }
+  }
 
   /** Closes channel {@code id}. */
-  record Unsubscribe(long id) implements Command {}
+  record Unsubscribe(long id) implements Command {
+    public String toJson() {
+      return Json.write(Json.object().put("unsubscribe", id));
+    }
+  }
 
   /** What was wrong with a message, in words a user can act on. */
   record Invalid(String reason) implements Command {}
 
-  Set<String> EVENT_TYPES =
-      Set.of("create", "update", "delete", "trashed", "untrashed", "validating", "validated");
+  /** The event types a {@code types} filter may name. */
+  Set<String> EVENT_TYPES = EventType.WIRE_NAMES;
 
   /** Parses one text frame. Never throws: bad input yields {@link Invalid}. */
   static Command parse(String text) {

@@ -15,6 +15,15 @@ public final class Frames {
         .put("context", context).put("subscription_id", id));
   }
 
+  /**
+   * The acknowledgement of a subscription with the seq extension: {@code seq} is the position
+   * the channel starts after, so a client knows where to resume before any event arrived.
+   */
+  public static String subscribed(String context, long id, long seq) {
+    return Json.write(Json.object().put("success", "Subscribed for notifications")
+        .put("context", context).put("subscription_id", id).put("seq", seq));
+  }
+
   public static String unsubscribed(long id) {
     return Json.write(Json.object().put("success", "Unsubscribed").put("subscription_id", id));
   }
@@ -29,6 +38,13 @@ public final class Frames {
 
   public static String failure(String reason, long subscriptionId) {
     return Json.write(Json.object().put("failure", reason).put("subscription_id", subscriptionId));
+  }
+
+  /** A resume from a position the server never reached (it is not the server the seq came from). */
+  public static String sinceBeyondHead(long since, long head) {
+    return Json.write(Json.object().put("failure", "since " + since
+            + " is beyond the newest change (seq " + head + "): this server never had it.")
+        .put("code", ServerMessage.Failure.SINCE_BEYOND_HEAD).put("head_seq", head));
   }
 
   /** Resume refused: the requested position is older than the retained history. */
@@ -49,9 +65,10 @@ public final class Frames {
     return "{\"event\":" + eventObject + ",\"subscription_id\":" + subscriptionId + "}";
   }
 
-  /** The same with Herald's {@code seq} extension. */
-  public static String event(String eventObject, long subscriptionId, long seq) {
-    return "{\"event\":" + eventObject + ",\"subscription_id\":" + subscriptionId + ",\"seq\":" + seq + "}";
+  /** The same with Herald's {@code seq} extension: the change's seq and commit time. */
+  public static String event(String eventObject, long subscriptionId, long seq, long atMillis) {
+    return "{\"event\":" + eventObject + ",\"subscription_id\":" + subscriptionId + ",\"seq\":" + seq
+        + ",\"at\":\"" + java.time.Instant.ofEpochMilli(atMillis) + "\"}";
   }
 
   /** {@code {"events":[{…}],"subscription_id":N}} (API version 6.5 and lower). */
@@ -59,8 +76,9 @@ public final class Frames {
     return "{\"events\":[" + eventObject + "],\"subscription_id\":" + subscriptionId + "}";
   }
 
-  public static String legacyEvent(String eventObject, long subscriptionId, long seq) {
-    return "{\"events\":[" + eventObject + "],\"subscription_id\":" + subscriptionId + ",\"seq\":" + seq + "}";
+  public static String legacyEvent(String eventObject, long subscriptionId, long seq, long atMillis) {
+    return "{\"events\":[" + eventObject + "],\"subscription_id\":" + subscriptionId + ",\"seq\":" + seq
+        + ",\"at\":\"" + java.time.Instant.ofEpochMilli(atMillis) + "\"}";
   }
 
   /** Every change up to {@code seq} that matches the channel was sent before this frame. */

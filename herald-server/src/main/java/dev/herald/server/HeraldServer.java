@@ -9,6 +9,7 @@ import dev.herald.server.session.SecretHash;
 import dev.herald.server.session.Sessions;
 import dev.herald.server.store.ChangeListener;
 import dev.herald.server.store.ChangeLog;
+import dev.herald.server.store.DataDirectoryLock;
 import dev.herald.server.store.Database;
 import dev.herald.server.store.ElementStore;
 import dev.herald.server.store.SessionStore;
@@ -17,7 +18,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -55,11 +55,13 @@ public final class HeraldServer implements AutoCloseable {
   private final ChangeLog changeLog;
   private final InstantSource clock;
   private final ChangeListener listener;
+  private final DataDirectoryLock dataLock;
 
   private HeraldServer(ServerConfig config, Database db, Server jetty, ServerConnector connector,
       Notifications notifications, ScheduledExecutorService background,
       List<String> generatedSecrets, ChangeLog changeLog, InstantSource clock,
-      ChangeListener listener) {
+      ChangeListener listener, DataDirectoryLock dataLock) {
+    this.dataLock = dataLock;
     this.clock = clock;
     this.listener = listener;
     this.config = config;
@@ -72,68 +74,68 @@ public final class HeraldServer implements AutoCloseable {
     this.changeLog = changeLog;
   }
 
+  /**
+   * Starts a server; returns once it accepts connections.
+   *
+   * @throws HeraldException the port is taken, or the data directory is used by another server
+   *     (status 409, with a message to show the user)
+   */
   public static HeraldServer start(ServerConfig config) throws Exception {
     return start(config, InstantSource.system());
   }
 
-  /** Starts with an injected clock (tests advance it instead of sleeping). */
+  /**
+   * Starts with an injected clock (tests advance it instead of sleeping).
+   *
+   * <p>Order matters for a first start: the port is bound and the data directory locked before
+   * anything is created, and the built-in users (with their generated secrets) are created only
+   * once the server is up, so a start that fails leaves no secret nobody saw.
+   */
   public static HeraldServer start(ServerConfig config, InstantSource clock) throws Exception {
-    Database db;
-    if (config.jdbcUrl().isPresent()) {
-      db = Database.open(config.jdbcUrl().get(), config.dbUser().orElse(""),
-          config.dbPassword().orElse(""), config.dbPoolSize());
-    } else {
-      Files.createDirectories(config.dataDir());
-      db = Database.embedded(config.dataDir());
-    }
-    try {
-      return start(config, clock, db);
-    } catch (Exception | Error e) {
-      db.close();
-      throw e;
-    }
-  }
-
-  private static HeraldServer start(ServerConfig config, InstantSource clock, Database db)
-      throws Exception {
-    SecureRandom random = new SecureRandom();
-    SecretHash hasher = new SecretHash(config.secretHashIterations(), random);
-    ElementStore store = new ElementStore(db, clock);
-    ChangeLog changeLog = new ChangeLog(db);
-
-    Bootstrap boot = new Bootstrap(store, hasher::hash, SecretHash::verify);
-    long shared = boot.sharedDomain();
-    List<String> generated = new ArrayList<>();
-    ensureUser(boot, shared, "api_client", "herald", config.apiKey(), "api_key", random,
-        generated, "API key");
-    ensureUser(boot, shared, "admin_user", "admin", config.adminPassword(), "password",
-        random, generated, "admin password");
-
-    ElementService elements = new ElementService(store, hasher::hash, shared);
-    Sessions sessions = new Sessions(new SessionStore(db), store, clock, random,
-        config.sessionIdle(), config.sessionAbsolute());
-
-    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(metrics);
-    new JvmThreadMetrics().bindTo(metrics);
-    Gauge.builder("herald.sessions", sessions, Sessions::liveCount).register(metrics);
-    Gauge.builder("herald.db.reachable", db, d -> d.isReachable() ? 1 : 0)
-        .description("1 while the database answers, 0 while requests get 503").register(metrics);
-    db.bindMetrics(metrics);
-
     QueuedThreadPool pool = new QueuedThreadPool(200, 8);
     pool.setName("herald-http");
     pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
     Server jetty = new Server(pool);
     jetty.setStopTimeout(5_000);
+    ServerConnector connector = connector(jetty, config);
+    try {
+      connector.open();
+    } catch (java.io.IOException e) {
+      jetty.destroy();
+      throw new HeraldException(409, "Cannot listen on " + config.host() + ":" + config.port()
+          + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ".",
+          "Is another server (a herald serve?) using the port? Choose another with --port.");
+    }
+    List<AutoCloseable> opened = new ArrayList<>();
+    opened.add(connector::close);
+    try {
+      Database db;
+      if (config.jdbcUrl().isPresent()) {
+        db = Database.open(config.jdbcUrl().get(), config.dbUser().orElse(""),
+            config.dbPassword().orElse(""), config.dbPoolSize());
+      } else {
+        opened.add(DataDirectoryLock.acquire(config.dataDir()));
+        db = Database.embedded(config.dataDir());
+      }
+      opened.add(db);
+      return start(config, clock, db, jetty, connector, opened);
+    } catch (Exception | Error e) {
+      closeAll(opened, e);
+      throw e;
+    }
+  }
 
-    Notifications notifications = new Notifications(jetty, changeLog, sessions, elements,
-        config.socket(), config.retentionCount(), config.retentionAge(), clock, metrics);
-    store.onCommit(notifications::wake);
-    Gauge.builder("herald.changelog.head", notifications, Notifications::position)
-        .description("highest change seq delivered to the notification fan-out")
-        .register(metrics);
+  private static void closeAll(List<AutoCloseable> opened, Throwable cause) {
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      try {
+        opened.get(i).close();
+      } catch (Exception e) {
+        cause.addSuppressed(e);
+      }
+    }
+  }
 
+  private static ServerConnector connector(Server jetty, ServerConfig config) {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
@@ -149,14 +151,56 @@ public final class HeraldServer implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     jetty.addConnector(connector);
+    return connector;
+  }
+
+  private static HeraldServer start(ServerConfig config, InstantSource clock, Database db,
+      Server jetty, ServerConnector connector, List<AutoCloseable> opened) throws Exception {
+    SecureRandom random = new SecureRandom();
+    SecretHash hasher = new SecretHash(config.secretHashIterations(), random);
+    ElementStore store = new ElementStore(db, clock);
+    ChangeLog changeLog = new ChangeLog(db);
+
+    Bootstrap boot = new Bootstrap(store, hasher::hash, SecretHash::verify);
+    long shared = boot.sharedDomain();
+
+    ElementService elements = new ElementService(store, hasher::hash, shared);
+    Sessions sessions = new Sessions(new SessionStore(db), store, clock, random,
+        config.sessionIdle(), config.sessionAbsolute());
+
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    Gauge.builder("herald.sessions", sessions, Sessions::liveCount).register(metrics);
+    Gauge.builder("herald.db.reachable", db, d -> d.isReachable() ? 1 : 0)
+        .description("1 while the database answers, 0 while requests get 503").register(metrics);
+    db.bindMetrics(metrics);
+
+    Notifications notifications = new Notifications(jetty, changeLog, sessions, elements,
+        config.socket(), config.retentionCount(), config.retentionAge(), clock, metrics);
+    store.onCommit(notifications::wake);
+    Gauge.builder("herald.changelog.head", notifications, Notifications::position)
+        .description("highest change seq delivered to the notification fan-out")
+        .register(metrics);
+
     jetty.setHandler(new SmcHandler(elements, sessions,
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
         notifications::upgrade, config.allowedOrigins(), config.maxBodyBytes(),
         () -> new dev.herald.server.http.Readiness(db.isReachable(), notifications.isCaughtUp(),
             notifications.position())));
     jetty.start();
+    opened.add(jetty::stop);
     notifications.start();
+    opened.add(notifications::stop);
     ChangeListener listener = ChangeListener.start(db, notifications::wakeUp);
+    opened.add(listener);
+
+    // the server is up: only now the built-in users and any secret generated for them
+    List<String> generated = new ArrayList<>();
+    ensureUser(boot, shared, "api_client", "herald", config.apiKey(), "api_key", random,
+        generated, "API key");
+    ensureUser(boot, shared, "admin_user", "admin", config.adminPassword(), "password",
+        random, generated, "admin password");
 
     ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("herald-maintenance").daemon(true).factory());
@@ -167,7 +211,9 @@ public final class HeraldServer implements AutoCloseable {
             config.retentionCount())), 10, 60, TimeUnit.SECONDS);
 
     HeraldServer server = new HeraldServer(config, db, jetty, connector, notifications,
-        background, List.copyOf(generated), changeLog, clock, listener);
+        background, List.copyOf(generated), changeLog, clock, listener,
+        opened.stream().filter(DataDirectoryLock.class::isInstance)
+            .map(DataDirectoryLock.class::cast).findFirst().orElse(null));
     LOG.info("Herald listening on {}://{}:{}/", config.tls().isPresent() ? "https" : "http",
         config.host(), server.port());
     return server;
@@ -233,7 +279,13 @@ public final class HeraldServer implements AutoCloseable {
     try {
       jetty.stop();
     } finally {
-      db.close();
+      try {
+        db.close();
+      } finally {
+        if (dataLock != null) {
+          dataLock.close();
+        }
+      }
     }
   }
 }

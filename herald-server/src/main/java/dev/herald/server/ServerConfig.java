@@ -91,7 +91,7 @@ public record ServerConfig(
 
   /** Mutable builder; {@link #build()} validates. */
   public static final class Builder {
-    private String host = "0.0.0.0";
+    private String host = "127.0.0.1"; // loopback unless told otherwise: nothing exposed by default
     private int port = 8082;
     private Path dataDir = Path.of("herald-data");
     private Optional<String> jdbcUrl = Optional.empty();

@@ -1,5 +1,7 @@
 package dev.herald.server;
 
+import dev.herald.protocol.EventType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.server.store.Change;
@@ -77,7 +79,7 @@ class CrashRecoveryTest {
       ChangeLog log = new ChangeLog(again.database());
       List<String> created = new ArrayList<>();
       for (Change ch : log.readAfter(0, 1_000_000)) {
-        if (ch.type().equals("host") && ch.action() == Change.Action.CREATE) {
+        if (ch.type().equals("host") && ch.action() == EventType.CREATE) {
           created.add("host/" + ch.elementKey());
         }
       }

@@ -1,5 +1,7 @@
 package dev.herald.server;
 
+import dev.herald.protocol.EventType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -65,7 +67,7 @@ class NodeFailoverTest {
         assertThat(ack.get("success")).as(ack.toString()).isNotNull();
         writes.get(120, TimeUnit.SECONDS);
         List<Long> expected = new ChangeLog(b.database()).readAfter(0, 10_000).stream()
-            .filter(c -> c.type().equals("host") && c.action() == Change.Action.CREATE)
+            .filter(c -> c.type().equals("host") && c.action() == EventType.CREATE)
             .map(Change::seq).toList();
         assertThat(expected).hasSize(HOSTS);
         while (received.size() < HOSTS) {

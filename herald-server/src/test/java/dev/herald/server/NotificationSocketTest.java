@@ -234,8 +234,10 @@ class NotificationSocketTest {
       // one change, two channels: both get it (in either order)
       java.util.List<String> two = java.util.List.of(ws.next(), ws.next());
       assertThat(two).contains("{\"event\":{\"type\":\"delete\",\"element\":\"" + target + "\"},\"subscription_id\":0}");
-      assertThat(two).contains("{\"event\":{\"type\":\"delete\",\"element\":\"" + target + "\"},\"subscription_id\":1,\"seq\":"
-          + server.server().changeLogHead() + "}");
+      // the seq extension: the change's seq and its commit time
+      assertThat(two).anySatisfy(f -> assertThat(f).matches(java.util.regex.Pattern.quote(
+          "{\"event\":{\"type\":\"delete\",\"element\":\"" + target + "\"},\"subscription_id\":1,\"seq\":"
+          + server.server().changeLogHead() + ",\"at\":\"") + "\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z\"}"));
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.herald.server;
 
+import dev.herald.protocol.EventType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -75,7 +77,7 @@ class PostgresRestartTest {
 
         // every host create in the log, as B's subscriber must have seen them
         List<Long> expected = new ChangeLog(b.database()).readAfter(0, 10_000).stream()
-            .filter(c -> c.type().equals("host") && c.action() == Change.Action.CREATE)
+            .filter(c -> c.type().equals("host") && c.action() == EventType.CREATE)
             .map(Change::seq).toList();
         assertThat(expected).hasSize(HOSTS).as("each host committed exactly once");
         List<Long> received = new ArrayList<>();

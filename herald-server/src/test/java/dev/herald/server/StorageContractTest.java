@@ -1,5 +1,7 @@
 package dev.herald.server;
 
+import dev.herald.protocol.EventType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -77,7 +79,7 @@ class StorageContractTest {
   private ElementStore.Committed<Void> create(ElementRecord e, String searchText) {
     return store.write(tx -> {
       tx.insert(e, searchText);
-      tx.record(new Change.Pending(e.domainKey(), e.type(), e.key(), e.name(), Change.Action.CREATE, "test"));
+      tx.record(new Change.Pending(e.domainKey(), e.type(), e.key(), e.name(), EventType.CREATE, "test"));
       return null;
     });
   }
@@ -93,7 +95,7 @@ class StorageContractTest {
     long updated = store.write(tx -> {
       assertThat(tx.lock(h.key())).contains(h);
       tx.update(renamed, "web2 10.0.0.2");
-      tx.record(new Change.Pending(DOMAIN, "host", h.key(), "web2", Change.Action.UPDATE, "test"));
+      tx.record(new Change.Pending(DOMAIN, "host", h.key(), "web2", EventType.UPDATE, "test"));
       return null;
     }).lastSeq();
     assertThat(store.find(h.key())).contains(renamed);
@@ -102,12 +104,12 @@ class StorageContractTest {
     ElementRecord trashed = renamed.withTrashed(true);
     store.write(tx -> {
       tx.setTrashed(trashed);
-      tx.record(new Change.Pending(DOMAIN, "host", h.key(), "web2", Change.Action.TRASHED, "test"));
+      tx.record(new Change.Pending(DOMAIN, "host", h.key(), "web2", EventType.TRASHED, "test"));
       return null;
     });
     long deleted = store.write(tx -> {
       tx.delete(h.key());
-      tx.record(new Change.Pending(DOMAIN, "host", h.key(), "web2", Change.Action.DELETE, "test"));
+      tx.record(new Change.Pending(DOMAIN, "host", h.key(), "web2", EventType.DELETE, "test"));
       return null;
     }).lastSeq();
     assertThat(store.find(h.key())).isEmpty();
@@ -116,7 +118,7 @@ class StorageContractTest {
     List<Change> changes = log.readAfter(0, 100);
     assertThat(changes).extracting(Change::seq).containsExactly(1L, 2L, 3L, 4L);
     assertThat(changes).extracting(Change::action).containsExactly(
-        Change.Action.CREATE, Change.Action.UPDATE, Change.Action.TRASHED, Change.Action.DELETE);
+        EventType.CREATE, EventType.UPDATE, EventType.TRASHED, EventType.DELETE);
     assertThat(changes).extracting(Change::name).containsExactly("web", "web2", "web2", "web2");
     assertThat(log.readAfter(2, 1)).extracting(Change::seq).containsExactly(3L);
     assertThat(log.head()).isEqualTo(4);
@@ -158,7 +160,7 @@ class StorageContractTest {
         start.await();
         return store.write(tx -> {
           tx.insert(e, e.name());
-          tx.record(new Change.Pending(DOMAIN, "host", e.key(), e.name(), Change.Action.CREATE, "test"));
+          tx.record(new Change.Pending(DOMAIN, "host", e.key(), e.name(), EventType.CREATE, "test"));
           if (fail) {
             throw HeraldException.badRequest("refused on purpose", "after its insert");
           }
@@ -387,9 +389,9 @@ class StorageContractTest {
           on.write(tx -> {
             tx.insert(new ElementRecord(key, DOMAIN, "host", name, "{}", 1, false, false), name);
             // a second change in some transactions: multi-row appends stay contiguous
-            tx.record(new Change.Pending(DOMAIN, "host", key, name, Change.Action.CREATE, "test"));
+            tx.record(new Change.Pending(DOMAIN, "host", key, name, EventType.CREATE, "test"));
             if (key % 3 == 0) {
-              tx.record(new Change.Pending(DOMAIN, "host", key, name, Change.Action.UPDATE, "test"));
+              tx.record(new Change.Pending(DOMAIN, "host", key, name, EventType.UPDATE, "test"));
             }
             return null;
           });

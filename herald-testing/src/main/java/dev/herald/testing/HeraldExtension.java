@@ -34,6 +34,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class HeraldExtension
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+  static {
+    // A project without an SLF4J provider would see SLF4J's "no providers" warning in every
+    // test run; Herald logs nothing a test needs. Set slf4j.internal.verbosity to see it again.
+    if (System.getProperty("slf4j.internal.verbosity") == null) {
+      System.setProperty("slf4j.internal.verbosity", "ERROR");
+    }
+  }
+
   /** The API key of the {@code herald} api_client of every server this extension starts. */
   public static final String API_KEY = "herald-test-api-key";
   /** The password of the {@code admin} admin_user (for {@code lms_login}). */
@@ -77,6 +85,18 @@ public final class HeraldExtension
    */
   public void restart() throws Exception {
     stop();
+    start();
+  }
+
+  /**
+   * Replaces the server by a new, empty one on the same port: a fresh data directory, so the
+   * change log starts again and positions from before mean nothing (what a client sees when a
+   * server it knew is replaced or its data wiped).
+   */
+  public void restartEmpty() throws Exception {
+    stop();
+    deleteTree(dataDir);
+    dataDir = Files.createTempDirectory("herald-junit");
     start();
   }
 

@@ -1,5 +1,7 @@
 package dev.herald.server.notify;
 
+import dev.herald.protocol.EventType;
+
 import dev.herald.protocol.Command;
 import dev.herald.server.element.Caller;
 import dev.herald.server.session.Session;
@@ -56,14 +58,14 @@ public class HotPathBenchmarks {
       index.add(ch, List.of(1L));
       sameStyle[i] = ch;
     }
-    change = new Change(1, 1, "host", 1732, "h1", Change.Action.CREATE, 0, "bench");
+    change = new Change(1, 1, "host", 1732, "h1", EventType.CREATE, 0, "bench");
   }
 
   /** Renders one event frame for a new change (the first channel of a fan-out pays this). */
   @Benchmark
   public byte[] renderFrame_firstOfAChange() {
     FrameCache cache = new FrameCache();
-    Change c = new Change(seq++, 1, "host", 1732, "h1", Change.Action.CREATE, 0, "bench");
+    Change c = new Change(seq++, 1, "host", 1732, "h1", EventType.CREATE, 0, "bench");
     return cache.render(c, BASE.intern(), sameStyle[0]);
   }
 
@@ -71,7 +73,7 @@ public class HotPathBenchmarks {
   @Benchmark
   public void renderFrame_1000ChannelsSameStyle(Blackhole bh) {
     FrameCache cache = new FrameCache();
-    Change c = new Change(seq++, 1, "host", 1732, "h1", Change.Action.CREATE, 0, "bench");
+    Change c = new Change(seq++, 1, "host", 1732, "h1", EventType.CREATE, 0, "bench");
     String base = BASE.intern();
     for (Channel ch : sameStyle) {
       bh.consume(cache.render(c, base, ch));

@@ -1,5 +1,7 @@
 package dev.herald.server.element;
 
+import dev.herald.protocol.EventType;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.protocol.Json;
 import dev.herald.server.HeraldException;
@@ -52,7 +54,7 @@ public final class Bootstrap {
     try {
       store.write(tx -> {
         tx.insert(rec, ElementService.searchText(body));
-        tx.record(new Change.Pending(key, "admin_domain", key, rec.name(), Change.Action.CREATE, "system"));
+        tx.record(new Change.Pending(key, "admin_domain", key, rec.name(), EventType.CREATE, "system"));
         return null;
       });
       return key;
@@ -104,7 +106,7 @@ public final class Bootstrap {
         store.write(tx -> {
           tx.insert(rec, ElementService.searchText(body));
           tx.saveCredential(key, kind, hash);
-          tx.record(new Change.Pending(sharedDomain, type, key, name, Change.Action.CREATE, "system"));
+          tx.record(new Change.Pending(sharedDomain, type, key, name, EventType.CREATE, "system"));
           return null;
         });
         return true;

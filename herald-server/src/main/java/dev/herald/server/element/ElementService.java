@@ -1,11 +1,12 @@
 package dev.herald.server.element;
 
+import dev.herald.protocol.EventType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.protocol.Json;
 import dev.herald.server.HeraldException;
 import dev.herald.server.store.Change;
-import dev.herald.server.store.Change.Action;
 import dev.herald.server.store.ElementRecord;
 import dev.herald.server.store.ElementStore;
 import dev.herald.server.store.SearchQuery;
@@ -83,7 +84,7 @@ public final class ElementService {
           for (var s : secrets.entrySet()) {
             tx.saveCredential(key, s.getKey(), hasher.hash(s.getValue()));
           }
-          tx.record(pending(rec, Action.CREATE, caller));
+          tx.record(pending(rec, EventType.CREATE, caller));
           return null;
         });
     return rec;
@@ -127,7 +128,7 @@ public final class ElementService {
               for (var s : secrets.entrySet()) {
                 tx.saveCredential(key, s.getKey(), hasher.hash(s.getValue()));
               }
-              tx.record(pending(next, Action.UPDATE, caller));
+              tx.record(pending(next, EventType.UPDATE, caller));
               return next;
             })
         .value();
@@ -152,7 +153,7 @@ public final class ElementService {
                 "It is referenced by " + String.join(", ", names) + ".");
           }
           tx.delete(key);
-          tx.record(pending(cur, Action.DELETE, caller));
+          tx.record(pending(cur, EventType.DELETE, caller));
           return null;
         });
   }
@@ -174,7 +175,7 @@ public final class ElementService {
                   }
                   ElementRecord next = cur.withTrashed(toTrash);
                   tx.setTrashed(next);
-                  tx.record(pending(next, toTrash ? Action.TRASHED : Action.UNTRASHED, caller));
+                  tx.record(pending(next, toTrash ? EventType.TRASHED : EventType.UNTRASHED, caller));
                   return next;
                 }
                 case "validate" -> {
@@ -182,8 +183,8 @@ public final class ElementService {
                     throw HeraldException.notFound(
                         "No action validate on " + type + ".", "Only policies can be validated.");
                   }
-                  tx.record(pending(cur, Action.VALIDATING, caller));
-                  tx.record(pending(cur, Action.VALIDATED, caller));
+                  tx.record(pending(cur, EventType.VALIDATING, caller));
+                  tx.record(pending(cur, EventType.VALIDATED, caller));
                   return cur;
                 }
                 default ->
@@ -303,7 +304,7 @@ public final class ElementService {
         "Element not found.", "No " + type + " element with key " + key + ".");
   }
 
-  private static Change.Pending pending(ElementRecord r, Action a, Caller caller) {
+  private static Change.Pending pending(ElementRecord r, EventType a, Caller caller) {
     return new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), a, caller.userName());
   }
 

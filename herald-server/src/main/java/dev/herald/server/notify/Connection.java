@@ -1,5 +1,6 @@
 package dev.herald.server.notify;
 
+import dev.herald.protocol.CloseCode;
 import dev.herald.protocol.Command;
 import dev.herald.protocol.Frames;
 import dev.herald.server.HeraldException;
@@ -40,8 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection implements FrameHandler {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-  /** Close code for a consumer that fell too far behind (application range, documented). */
-  static final int CLOSE_SLOW_CONSUMER = 4001;
   private static final int BATCH = 256;
 
   private final Notifications hub;
@@ -165,7 +164,7 @@ final class Connection implements FrameHandler {
 
   @Override
   public void onError(Throwable cause, Callback callback) {
-    LOG.info("notification socket error: {}", cause.toString());
+    LOG.debug("notification socket error (client gone?): {}", cause.toString());
     callback.succeeded();
   }
 
@@ -240,7 +239,7 @@ final class Connection implements FrameHandler {
         return;
       }
       if (since > head) {
-        control(Frames.failure("since " + since + " is beyond the newest change (seq " + head + ")."));
+        control(Frames.sinceBeyondHead(since, head));
         return;
       }
     }
@@ -249,7 +248,9 @@ final class Connection implements FrameHandler {
     Channel ch = new Channel(id, this, s, Set.copyOf(types),
         new FrameStyle(id, legacy, s.withSeq()), s.since().isPresent(), s.since().orElse(head));
     channels.put(id, ch);
-    long position = hub.register(ch, Frames.subscribed(s.context(), id));
+    long position = hub.register(ch, at -> s.withSeq()
+        ? Frames.subscribed(s.context(), id, s.since().orElse(at))
+        : Frames.subscribed(s.context(), id));
     if (s.since().isPresent()) {
       Thread.ofVirtual().name("herald-replay-" + id).start(() -> hub.replay(ch, s.since().get(), position));
     }
@@ -330,7 +331,7 @@ final class Connection implements FrameHandler {
       lock.unlock();
     }
     hub.countSlowConsumer();
-    close(CLOSE_SLOW_CONSUMER, "slow consumer; delivered up to seq=" + writtenSeq);
+    close(CloseCode.SLOW_CONSUMER.code(), CloseCode.slowConsumerReason(writtenSeq));
   }
 
   /** No more frames are queued; what was queued and not yet handed to Jetty is dropped. */
@@ -415,7 +416,7 @@ final class Connection implements FrameHandler {
       if (isClosing()) {
         LOG.debug("notification socket write ended by close: {}", cause.toString());
       } else {
-        LOG.info("notification socket write failed (client gone?): {}", cause.toString());
+        LOG.debug("notification socket write failed (client gone?): {}", cause.toString());
       }
       stopQueueing();
       CoreSession c = core;

@@ -47,10 +47,10 @@ final class FrameCache {
     FrameStyle s = k.style();
     String text;
     if (s.legacy()) {
-      text = s.withSeq() ? Frames.legacyEvent(obj, s.subscriptionId(), c.seq())
+      text = s.withSeq() ? Frames.legacyEvent(obj, s.subscriptionId(), c.seq(), c.atMillis())
           : Frames.legacyEvent(obj, s.subscriptionId());
     } else {
-      text = s.withSeq() ? Frames.event(obj, s.subscriptionId(), c.seq())
+      text = s.withSeq() ? Frames.event(obj, s.subscriptionId(), c.seq(), c.atMillis())
           : Frames.event(obj, s.subscriptionId());
     }
     return text.getBytes(StandardCharsets.UTF_8);

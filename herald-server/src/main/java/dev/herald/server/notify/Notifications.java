@@ -1,5 +1,6 @@
 package dev.herald.server.notify;
 
+import dev.herald.protocol.CloseCode;
 import dev.herald.protocol.Frames;
 import dev.herald.server.HeraldException;
 import dev.herald.server.ServerConfig;
@@ -123,7 +124,7 @@ public final class Notifications {
     }
     for (Set<Connection> set : bySession.values()) {
       for (Connection c : set) {
-        c.close(1001, "server shutting down");
+        c.close(CloseCode.SHUTTING_DOWN.code(), CloseCode.SHUTTING_DOWN.reason());
       }
     }
     aborts.shutdownNow();
@@ -199,13 +200,13 @@ public final class Notifications {
 
   void opened(Connection c) {
     if (!sessions.isLive(c.session.idHash())) {
-      c.close(1000, "session ended");
+      c.close(CloseCode.SESSION_ENDED.code(), CloseCode.SESSION_ENDED.reason());
       return;
     }
     bySession.computeIfAbsent(c.session.idHash(), k -> ConcurrentHashMap.newKeySet()).add(c);
     connections.incrementAndGet();
     if (!sessions.isLive(c.session.idHash())) {
-      c.close(1000, "session ended"); // the session ended while this socket was registering
+      c.close(CloseCode.SESSION_ENDED.code(), CloseCode.SESSION_ENDED.reason()); // the session ended while this socket was registering
     }
   }
 
@@ -224,7 +225,7 @@ public final class Notifications {
     Set<Connection> set = bySession.remove(idHash);
     if (set != null) {
       for (Connection c : set) {
-        c.close(1000, "session ended");
+        c.close(CloseCode.SESSION_ENDED.code(), CloseCode.SESSION_ENDED.reason());
       }
     }
   }
@@ -264,13 +265,13 @@ public final class Notifications {
    *
    * @return the feed position: the channel gets every matching change after it live
    */
-  long register(Channel ch, String ack) {
+  long register(Channel ch, java.util.function.LongFunction<String> ack) {
     publishLock.lock();
     try {
       if (ch.connection.isClosing()) {
         return position; // closed meanwhile: onClosed has already unregistered its channels
       }
-      ch.connection.control(ack);
+      ch.connection.control(ack.apply(position));
       ch.startAfter(position);
       index.add(ch, visibleDomains(ch.connection.session));
       if (ch.command.progressSeconds().isPresent()) {
@@ -311,7 +312,7 @@ public final class Notifications {
           // seqs are dense: rows after the cursor were pruned while this replay ran; the
           // client resumes and gets history_expired rather than a silent gap
           LOG.info("subscription {}: changes after seq {} were pruned during its replay", ch.id, cursor);
-          conn.close(1011, "replay failed; resume again");
+          conn.close(CloseCode.REPLAY_FAILED.code(), CloseCode.REPLAY_FAILED.reason());
           return;
         }
         for (Change c : page) {
@@ -333,7 +334,7 @@ public final class Notifications {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.warn("replay for subscription {} failed: {}", ch.id, e.toString());
-      conn.close(1011, "replay failed; resume again");
+      conn.close(CloseCode.REPLAY_FAILED.code(), CloseCode.REPLAY_FAILED.reason());
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.herald.server.store;
 
+import dev.herald.protocol.EventType;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,7 +36,7 @@ public final class ChangeLog {
                   rs.getString(3),
                   rs.getLong(4),
                   rs.getString(5),
-                  Change.Action.fromWire(rs.getString(6)).orElseThrow(),
+                  EventType.fromWire(rs.getString(6)).orElseThrow(),
                   rs.getLong(7),
                   rs.getString(8)));
         }

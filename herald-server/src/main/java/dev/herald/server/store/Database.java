@@ -75,7 +75,8 @@ public final class Database implements AutoCloseable {
     HikariDataSource pool = new HikariDataSource(config);
     try {
       org.flywaydb.core.api.configuration.FluentConfiguration flyway =
-          Flyway.configure().locations("classpath:db/migration");
+          Flyway.configure().locations("classpath:db/migration")
+              .loggers("slf4j"); // never its own console output (quiet in a user's tests)
       // on PostgreSQL, a connection of its own: the pool's statement and lock timeouts are for
       // requests, not for a migration that rewrites a large table
       (postgres ? flyway.dataSource(withMigrationParameters(jdbcUrl), user, password)

@@ -1,5 +1,7 @@
 package dev.herald.server.notify;
 
+import dev.herald.protocol.EventType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.server.MutableClock;
@@ -20,7 +22,7 @@ class RecentChangesTest {
   }
 
   private static Change change(long seq, long atMillis) {
-    return new Change(seq, 1, "host", 1000 + seq, "h" + seq, Change.Action.CREATE, atMillis, "test");
+    return new Change(seq, 1, "host", 1000 + seq, "h" + seq, EventType.CREATE, atMillis, "test");
   }
 
   private static List<Long> seqs(List<Change> cs) {
