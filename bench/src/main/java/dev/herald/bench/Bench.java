@@ -34,6 +34,13 @@ import picocli.CommandLine.Option;
 public final class Bench implements Runnable {
   static String commandLine = "";
 
+  @Option(names = "--record", scope = CommandLine.ScopeType.INHERIT,
+      description = "Append the results to bench-results/results.txt (tracked; the source of"
+          + " docs/benchmarks.md). Without it they go to bench-results/tmp/adhoc.txt.")
+  void record(boolean record) {
+    Results.file = record ? Results.RECORDED : Results.AD_HOC;
+  }
+
   public static void main(String[] args) {
     commandLine = "./herald-bench " + String.join(" ", args);
     System.exit(new CommandLine(new Bench()).execute(args));
@@ -429,15 +436,31 @@ public final class Bench implements Runnable {
   }
 
   @Command(name = "quick", mixinStandardHelpOptions = true,
-      description = "A reduced suite (writes, fanout with baseline, idle) in a few minutes.")
+      description = "A reduced suite — writes, fan-out beside the raw baseline, idle sockets,"
+          + " resume — in about a minute on 2 cores.")
   static final class Quick implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
+      long t0 = System.nanoTime();
       int rc = new CommandLine(new Writes()).execute("--seconds", "8", "--paced-seconds", "8");
       rc |= new CommandLine(new Fanout()).execute("--subscribers", "500", "--burst", "400",
           "--paced-seconds", "8");
       rc |= new CommandLine(new Idle()).execute("--subscribers", "5000");
       rc |= new CommandLine(new Resume()).execute("--subscribers", "200", "--missed", "200");
+      System.out.printf(java.util.Locale.ROOT, "%nquick took %.0f s. How to read the RESULT lines:%n"
+          + "  writes: creates/s through the REST API on the embedded database (closed loop), then"
+          + " latency at a paced rate.%n"
+          + "  fanout: every create reaches every subscriber; delivered_per_s counts deliveries."
+          + " baseline_* is the raw baseline: a%n"
+          + "    minimal broadcaster on the same Jetty in the same kind of child JVM (no database, no"
+          + " outbox, no login) that writes%n"
+          + "    each frame to every socket from its loop; ratio = Herald's delivered_per_s /"
+          + " the baseline's, in this run.%n"
+          + "    Latencies run from sending the REST write to receiving its event; *_cpu_pct is the"
+          + " server's and the load%n"
+          + "    client's CPU (they share the machine).%n"
+          + "  idle: memory and descriptors for that many quiet sockets. resume: subscribers that"
+          + " catch up on missed changes.%n", (System.nanoTime() - t0) / 1e9);
       return rc;
     }
   }

@@ -12,10 +12,14 @@ import java.util.Map;
 
 /**
  * One scenario's figures, printed as {@code RESULT scenario=NAME key=value …} and appended
- * (with the command, machine and date) to {@code bench-results/results.txt}.
+ * (with the command, machine and date) to a results file: the tracked
+ * {@code bench-results/results.txt} (which {@code report} turns into docs/benchmarks.md) only
+ * with {@code --record}, else the untracked {@code bench-results/tmp/adhoc.txt}.
  */
 final class Results {
-  static Path file = Path.of("bench-results", "results.txt");
+  static final Path RECORDED = Path.of("bench-results", "results.txt");
+  static final Path AD_HOC = Path.of("bench-results", "tmp", "adhoc.txt");
+  static Path file = AD_HOC;
 
   private final Map<String, String> values = new LinkedHashMap<>();
 
@@ -37,6 +41,8 @@ final class Results {
     String record = line + " | command=" + command.replace('|', '/') + " | machine=" + machine()
         + " | date=" + LocalDate.now() + System.lineSeparator();
     Files.writeString(file, record, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    System.out.println("(appended to " + file + (file.equals(RECORDED) ? ""
+        : "; --record appends to " + RECORDED + ", the file behind docs/benchmarks.md") + ")");
   }
 
   static String machine() {

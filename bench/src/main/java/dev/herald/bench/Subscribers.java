@@ -208,16 +208,20 @@ final class Subscribers implements AutoCloseable {
       return true;
     }
 
-    /** Parses the trailing {@code ,"seq":N}. */
+    /** Parses {@code ,"seq":N} (followed by {@code ,"at":…} or the closing brace). */
     private static long seq(ByteBuffer b) {
-      int end = b.limit() - 1; // the closing brace
-      long v = 0;
-      long mul = 1;
-      for (int i = end - 1; i > b.position() && b.get(i) >= '0' && b.get(i) <= '9'; i--) {
-        v += (b.get(i) - '0') * mul;
-        mul *= 10;
+      int start = b.position();
+      for (int i = b.limit() - 7; i > start; i--) {
+        if (b.get(i) == '"' && b.get(i + 1) == 's' && b.get(i + 2) == 'e' && b.get(i + 3) == 'q'
+            && b.get(i + 4) == '"' && b.get(i + 5) == ':') {
+          long v = 0;
+          for (int j = i + 6; j < b.limit() && b.get(j) >= '0' && b.get(j) <= '9'; j++) {
+            v = v * 10 + (b.get(j) - '0');
+          }
+          return v;
+        }
       }
-      return v;
+      return -1;
     }
 
     /** Parses the element key: the digits before the first '"' that follows "/elements/…/". */

@@ -134,6 +134,9 @@ final class ImportCommand implements Callable<Integer> {
   }
 
   static List<Item> read(Path file) throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new CliException(Connection.USAGE, "no file " + file + " (give a .json or .csv file)");
+    }
     String text = Files.readString(file);
     List<Item> out = new ArrayList<>();
     if (file.toString().endsWith(".csv")) {

@@ -28,7 +28,8 @@ final class ServeCommand implements Callable<Integer> {
   private static final java.util.Map<String, String> ENV = java.util.Map.of(
       "db", "HERALD_DB_URL", "db-user", "HERALD_DB_USER", "db-password", "HERALD_DB_PASSWORD",
       "api-key", "HERALD_API_KEY", "admin-password", "HERALD_ADMIN_PASSWORD",
-      "tls-keystore-password", "HERALD_TLS_PASSWORD");
+      "tls-keystore-password", "HERALD_TLS_PASSWORD", "port", "HERALD_PORT", "host", "HERALD_HOST",
+      "data", "HERALD_DATA");
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -45,15 +46,15 @@ final class ServeCommand implements Callable<Integer> {
     return v == null || v.isBlank() ? null : v;
   }
 
-  @Option(names = "--port", defaultValue = "8082", paramLabel = "PORT", description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free port).")
+  @Option(names = "--port", defaultValue = "${env:HERALD_PORT:-8082}", paramLabel = "PORT", description = "TCP port (env HERALD_PORT; default 8082; 0 = any free port).")
   int port;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
-      description = "Address to listen on. Default ${DEFAULT-VALUE}: this machine only. Give 0.0.0.0 (or an interface's address) to accept other machines.")
+  @Option(names = "--host", defaultValue = "${env:HERALD_HOST:-127.0.0.1}", paramLabel = "ADDRESS",
+      description = "Address to listen on (env HERALD_HOST). Default 127.0.0.1: this machine only. Give 0.0.0.0 (or an interface's address) to accept other machines.")
   String host;
 
-  @Option(names = "--data", defaultValue = "herald-data", paramLabel = "DIR",
-      description = "Data directory of the embedded database, created if missing. Default: herald-data in the current directory.")
+  @Option(names = "--data", defaultValue = "${env:HERALD_DATA:-herald-data}", paramLabel = "DIR",
+      description = "Data directory of the embedded database, created if missing (env HERALD_DATA). Default: herald-data in the current directory.")
   Path data;
 
   @Option(names = "--log-level", defaultValue = "warn", paramLabel = "LEVEL",

@@ -14,30 +14,44 @@ import java.nio.file.StandardOpenOption;
  * An exclusive lock on an embedded data directory, held for as long as a server uses it: a second
  * server on the same directory fails at once, naming the process that holds it. The lock file
  * ({@code herald.lock}) holds that process's id; the operating system releases the lock when
- * the process ends, however it ends.
+ * the process ends, however it ends. Servers in one process may share a directory (tests run
+ * two nodes on one embedded database); the lock is released when the last of them closes.
  */
 public final class DataDirectoryLock implements AutoCloseable {
-  private final FileChannel channel;
-  private final FileLock lock;
+  /** Directories this process holds, with how many servers use each; guarded by itself. */
+  private static final java.util.Map<Path, Held> HELD = new java.util.HashMap<>();
 
-  private DataDirectoryLock(FileChannel channel, FileLock lock) {
-    this.channel = channel;
-    this.lock = lock;
+  private record Held(FileChannel channel, FileLock lock, int users) {}
+
+  private final Path key;
+  private boolean closed;
+
+  private DataDirectoryLock(Path key) {
+    this.key = key;
   }
 
   /** Creates {@code dir} if needed and locks it. */
   public static DataDirectoryLock acquire(Path dir) {
+    Path key = dir.toAbsolutePath().normalize();
+    synchronized (HELD) {
+      Held held = HELD.get(key);
+      if (held != null) {
+        HELD.put(key, new Held(held.channel(), held.lock(), held.users() + 1));
+        return new DataDirectoryLock(key);
+      }
+      Held fresh = lock(dir);
+      HELD.put(key, fresh);
+      return new DataDirectoryLock(key);
+    }
+  }
+
+  private static Held lock(Path dir) {
     try {
       Files.createDirectories(dir);
       Path file = dir.resolve("herald.lock");
       FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
           StandardOpenOption.WRITE);
-      FileLock l;
-      try {
-        l = ch.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException e) {
-        l = null; // this process holds it (another server in the same JVM)
-      }
+      FileLock l = ch.tryLock();
       if (l == null) {
         String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
         ch.close();
@@ -49,7 +63,7 @@ public final class DataDirectoryLock implements AutoCloseable {
       ch.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid())
           .getBytes(StandardCharsets.UTF_8)), 0);
       ch.force(false);
-      return new DataDirectoryLock(ch, l);
+      return new Held(ch, l, 1);
     } catch (IOException e) {
       throw new HeraldException(500, "Cannot use the data directory " + dir.toAbsolutePath() + ".",
           java.util.List.of(String.valueOf(e)), e);
@@ -58,11 +72,23 @@ public final class DataDirectoryLock implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      lock.release();
-      channel.close();
-    } catch (IOException ignored) {
-      // released by the operating system when the process ends anyway
+    synchronized (HELD) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      Held held = HELD.get(key);
+      if (held.users() > 1) {
+        HELD.put(key, new Held(held.channel(), held.lock(), held.users() - 1));
+        return;
+      }
+      HELD.remove(key);
+      try {
+        held.lock().release();
+        held.channel().close();
+      } catch (IOException ignored) {
+        // released by the operating system when the process ends anyway
+      }
     }
   }
 }
