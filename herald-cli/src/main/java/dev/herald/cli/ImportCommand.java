@@ -19,12 +19,12 @@ import picocli.CommandLine.Parameters;
  * {@code herald import FILE}: bulk-creates elements from a JSON array of objects (each with a
  * {@code type}) or a CSV file (a header line naming the fields, one of them {@code type}).
  */
-@Command(name = "import", mixinStandardHelpOptions = true,
-    description = "Create elements from a JSON or CSV file, with a progress bar and a summary.")
+@Command(name = "import", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+    description = "Create elements from a JSON or CSV file, with a summary (and a progress bar on a terminal).")
 final class ImportCommand implements Callable<Integer> {
   @Mixin Connection conn;
 
-  @Parameters(index = "0", description = "a .json file (array of objects with \"type\") or a .csv file (header with a type column)")
+  @Parameters(index = "0", paramLabel = "FILE", description = "a .json file (array of objects with \"type\") or a .csv file (header with a type column)")
   Path file;
 
   @Option(names = "--skip-existing", defaultValue = "true", negatable = true,

@@ -366,4 +366,54 @@ class CliTest {
       }
     }
   }
+
+  @Test
+  void help_neverBreaksInsideAValue_andNamesEveryParameter() throws Exception {
+    for (String cmd : List.of("serve", "listen", "get", "create", "update", "delete", "search", "import")) {
+      Run h = run(cmd, "--help");
+      assertThat(h.exit()).isZero();
+      assertThat(h.out()).as(cmd).doesNotContain(": //").doesNotContain(". /").doesNotContainPattern("<[a-zA-Z]+>");
+    }
+  }
+
+  @Test
+  void serve_isQuietByDefault_evenWhenAClientDrops() throws Exception {
+    Path data = tmp.resolve("quiet-data");
+    Process p = start(Map.of(), "serve", "--port", "0", "--data", data.toString());
+    // a thread of its own: the common pool (one thread on 2 cores) runs the JDK WebSocket's stages
+    java.util.concurrent.CompletableFuture<String> stderr = new java.util.concurrent.CompletableFuture<>();
+    Thread.ofPlatform().daemon().start(() -> {
+      try {
+        stderr.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+      } catch (java.io.IOException e) {
+        stderr.complete("unreadable: " + e);
+      }
+    });
+    try {
+      String banner = awaitLine(lines(p.getInputStream()), "Herald is serving");
+      String url = banner.replaceAll(".*(http://127\\.0\\.0\\.1:\\d+)/.*", "$1");
+      try (dev.herald.client.HeraldClient c = dev.herald.client.HeraldClient.builder().url(url)
+          .apiKey(herald.apiKey()).build()) { // serve got the same key through HERALD_API_KEY
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        c.create("host", dev.herald.protocol.Json.object().put("name", "q").put("address", "10.0.0.1"));
+        // a socket that subscribes, then drops its connection without a close frame
+        java.net.http.HttpResponse<String> login = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(url + "/7.2/login")).header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"authenticationkey\":\""
+                + herald.apiKey() + "\"}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        java.net.http.WebSocket ws = http.newWebSocketBuilder().header("Cookie", cookie).buildAsync(
+            java.net.URI.create(url.replace("http", "ws") + "/7.2/notification/socket"),
+            new java.net.http.WebSocket.Listener() { }).get(30, TimeUnit.SECONDS);
+        ws.sendText("{\"context\":\"*\"}", true).get(30, TimeUnit.SECONDS);
+        ws.abort();
+        c.create("host", dev.herald.protocol.Json.object().put("name", "q2").put("address", "10.0.0.2"));
+      }
+    } finally {
+      p.destroy();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(stderr.get(10, TimeUnit.SECONDS)).as("stderr of a server at the default log level").isEmpty();
+  }
 }
