@@ -324,7 +324,8 @@ public final class Bench implements Runnable {
 
     static long heapUsed(ServerProcess server) throws Exception {
       HttpResponse<String> m = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(),
+          HttpRequest.newBuilder(URI.create(server.url() + "/metrics"))
+              .header("Authorization", "Bearer " + ServerMain.METRICS_TOKEN).build(),
           HttpResponse.BodyHandlers.ofString());
       long sum = 0;
       for (String line : m.body().split("\n")) {
@@ -400,7 +401,8 @@ public final class Bench implements Runnable {
 
     private static long headSeq(ServerProcess server) throws Exception {
       HttpResponse<String> m = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(),
+          HttpRequest.newBuilder(URI.create(server.url() + "/metrics"))
+              .header("Authorization", "Bearer " + ServerMain.METRICS_TOKEN).build(),
           HttpResponse.BodyHandlers.ofString());
       for (String line : m.body().split("\n")) {
         if (line.startsWith("herald_changelog_head ")) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
  */
 public final class ServerMain {
   public static final String API_KEY = "bench-api-key-0123";
+  public static final String METRICS_TOKEN = "bench-metrics-token-0123";
 
   public static void main(String[] args) throws Exception {
     int port = Integer.parseInt(args[1]);
@@ -24,8 +25,11 @@ public final class ServerMain {
       server = HeraldServer.start(b
           .host("127.0.0.1").port(port).dataDir(Path.of(args[2])).apiKey(API_KEY)
           .adminPassword("bench-admin-0123")
+          .metricsToken(METRICS_TOKEN)
+          // every benchmark socket comes from 127.0.0.1
+          .limits(new ServerConfig.Limits(0, 0, java.time.Duration.ofSeconds(10), 1024))
           // one session opens every benchmark socket
-          .socket(new ServerConfig.Socket(64 * 1024, 256, 100_000, 10_000, 4L * 1024 * 1024))
+          .socket(new ServerConfig.Socket(64 * 1024, 256, 100_000, 10_000, 4L * 1024 * 1024, 1_000_000, 4))
           .build());
     } else {
       server = BaselineServer.start(port);

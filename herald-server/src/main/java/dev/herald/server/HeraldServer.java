@@ -3,7 +3,10 @@ package dev.herald.server;
 import dev.herald.server.element.Bootstrap;
 import dev.herald.server.element.ElementService;
 import dev.herald.server.http.ApiVersions;
-import dev.herald.server.http.SmcHandler;
+import dev.herald.server.http.HttpApi;
+import dev.herald.server.http.JsonErrors;
+import dev.herald.server.http.Origins;
+import dev.herald.server.http.Readiness;
 import dev.herald.server.notify.Notifications;
 import dev.herald.server.session.SecretHash;
 import dev.herald.server.session.Sessions;
@@ -56,12 +59,14 @@ public final class HeraldServer implements AutoCloseable {
   private final InstantSource clock;
   private final ChangeListener listener;
   private final DataDirectoryLock dataLock;
+  private final ServerConnector metricsConnector;
 
   private HeraldServer(ServerConfig config, Database db, Server jetty, ServerConnector connector,
-      Notifications notifications, ScheduledExecutorService background,
+      ServerConnector metricsConnector, Notifications notifications, ScheduledExecutorService background,
       List<String> generatedSecrets, ChangeLog changeLog, InstantSource clock,
       ChangeListener listener, DataDirectoryLock dataLock) {
     this.dataLock = dataLock;
+    this.metricsConnector = metricsConnector;
     this.clock = clock;
     this.listener = listener;
     this.config = config;
@@ -139,6 +144,7 @@ public final class HeraldServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    http.setMinRequestDataRate(config.limits().minRequestDataRate());
     ServerConnector connector;
     if (config.tls().isPresent()) {
       http.addCustomizer(new SecureRequestCustomizer(false));
@@ -183,11 +189,24 @@ public final class HeraldServer implements AutoCloseable {
         .description("highest change seq delivered to the notification fan-out")
         .register(metrics);
 
-    jetty.setHandler(new SmcHandler(elements, sessions,
+    MemoryGuard memory = new MemoryGuard(clock);
+    HttpApi.Parts parts = new HttpApi.Parts(elements, sessions,
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
-        notifications::upgrade, config.allowedOrigins(), config.maxBodyBytes(),
-        () -> new dev.herald.server.http.Readiness(db.isReachable(), notifications.isCaughtUp(),
-            notifications.position())));
+        notifications::upgrade, new Origins(config.allowedOrigins()), config.maxBodyBytes(),
+        () -> new Readiness(db.isReachable(), notifications.isCaughtUp(), memory.ok()),
+        config.metricsToken(), memory::outOfMemory);
+    jetty.setErrorHandler(new JsonErrors());
+    ServerConnector metricsConnector = null;
+    if (config.metricsPort() >= 0) {
+      metricsConnector = new ServerConnector(jetty, new HttpConnectionFactory(new HttpConfiguration()));
+      metricsConnector.setHost(config.metricsHost());
+      metricsConnector.setPort(config.metricsPort());
+      jetty.addConnector(metricsConnector);
+      jetty.setHandler(new ByConnector(metricsConnector, HttpApi.metricsPort(parts), HttpApi.main(parts)));
+    } else {
+      jetty.setHandler(HttpApi.main(parts));
+    }
+    ConnectionGuard.install(connector, config.limits());
     jetty.start();
     opened.add(jetty::stop);
     notifications.start();
@@ -210,7 +229,7 @@ public final class HeraldServer implements AutoCloseable {
         changeLog.prune(clock.millis() - config.retentionAge().toMillis(),
             config.retentionCount())), 10, 60, TimeUnit.SECONDS);
 
-    HeraldServer server = new HeraldServer(config, db, jetty, connector, notifications,
+    HeraldServer server = new HeraldServer(config, db, jetty, connector, metricsConnector, notifications,
         background, List.copyOf(generated), changeLog, clock, listener,
         opened.stream().filter(DataDirectoryLock.class::isInstance)
             .map(DataDirectoryLock.class::cast).findFirst().orElse(null));
@@ -246,6 +265,12 @@ public final class HeraldServer implements AutoCloseable {
   /** The port the server listens on (the real one when configured with port 0). */
   public int port() {
     return connector.getLocalPort();
+  }
+
+  /** The port of {@code /metrics} when it has one of its own ({@code --metrics-port}). */
+  public java.util.OptionalInt metricsPort() {
+    return metricsConnector == null ? java.util.OptionalInt.empty()
+        : java.util.OptionalInt.of(metricsConnector.getLocalPort());
   }
 
   public ServerConfig config() {

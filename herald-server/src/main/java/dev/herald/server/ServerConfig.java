@@ -38,7 +38,28 @@ public record ServerConfig(
     Set<String> allowedOrigins,
     Optional<Tls> tls,
     int secretHashIterations,
-    Socket socket) {
+    Socket socket,
+    Optional<String> metricsToken,
+    int metricsPort,
+    String metricsHost,
+    Limits limits) {
+
+  /**
+   * What one client may take of the server.
+   *
+   * @param maxConnectionsPerAddress open connections from one IP address (0 = no limit; behind
+   *     a load balancer every connection comes from its address)
+   * @param maxConnections open connections in all; 0 = the process's descriptor limit less a
+   *     reserve for the database, files and health checks
+   * @param headerTimeout a request's line and headers must arrive within this time
+   * @param minRequestDataRate a request body slower than this (bytes/s) is cut off
+   */
+  public record Limits(int maxConnectionsPerAddress, int maxConnections, Duration headerTimeout,
+      long minRequestDataRate) {
+    public static Limits defaults() {
+      return new Limits(4096, 0, Duration.ofSeconds(10), 1024);
+    }
+  }
 
   /** TLS from PEM files (certificate chain + private key) or a PKCS12/JKS keystore. */
   public record Tls(
@@ -49,15 +70,19 @@ public record ServerConfig(
    *
    * @param outboxMessages frames queued for one connection before it counts as a slow consumer
    * @param outboxBytes bytes queued for one connection before it counts as a slow consumer
+   * @param maxSubscriptionsPerSession subscriptions of one session on all its sockets together
+   * @param concurrentReplays resumes ({@code since}) replaying at once on a node; others wait
    */
   public record Socket(
       int maxFrameBytes,
       int maxChannelsPerConnection,
       int maxConnectionsPerSession,
       int outboxMessages,
-      long outboxBytes) {
+      long outboxBytes,
+      int maxSubscriptionsPerSession,
+      int concurrentReplays) {
     public static Socket defaults() {
-      return new Socket(64 * 1024, 256, 64, 10_000, 4L * 1024 * 1024);
+      return new Socket(64 * 1024, 256, 64, 10_000, 4L * 1024 * 1024, 1024, 4);
     }
   }
 
@@ -86,6 +111,10 @@ public record ServerConfig(
     b.tls = tls;
     b.secretHashIterations = secretHashIterations;
     b.socket = socket;
+    b.metricsToken = metricsToken;
+    b.metricsPort = metricsPort;
+    b.metricsHost = metricsHost;
+    b.limits = limits;
     return b;
   }
 
@@ -110,6 +139,10 @@ public record ServerConfig(
     private Optional<Tls> tls = Optional.empty();
     private int secretHashIterations = 600_000;
     private Socket socket = Socket.defaults();
+    private Optional<String> metricsToken = Optional.empty();
+    private int metricsPort = -1;
+    private String metricsHost = "127.0.0.1";
+    private Limits limits = Limits.defaults();
 
     public Builder host(String v) { host = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -130,6 +163,12 @@ public record ServerConfig(
     public Builder tls(Tls v) { tls = Optional.ofNullable(v); return this; }
     public Builder secretHashIterations(int v) { secretHashIterations = v; return this; }
     public Builder socket(Socket v) { socket = v; return this; }
+    /** {@code /metrics} on the main port behind {@code Authorization: Bearer TOKEN}. */
+    public Builder metricsToken(String v) { metricsToken = Optional.ofNullable(v); return this; }
+    /** A port of its own for {@code /metrics} (no token); -1 = none, 0 = any free port. */
+    public Builder metricsPort(int v) { metricsPort = v; return this; }
+    public Builder metricsHost(String v) { metricsHost = v; return this; }
+    public Builder limits(Limits v) { limits = v; return this; }
 
     public ServerConfig build() {
       if (port < 0 || port > 65535) {
@@ -141,6 +180,14 @@ public record ServerConfig(
       if (retentionCount < 1) {
         throw new IllegalArgumentException("retention count must be at least 1");
       }
+      if (metricsPort < -1 || metricsPort > 65535) {
+        throw new IllegalArgumentException("the metrics port must be 0..65535: " + metricsPort);
+      }
+      metricsToken.ifPresent(t -> {
+        if (t.length() < 16) {
+          throw new IllegalArgumentException("the metrics token must have at least 16 characters");
+        }
+      });
       apiKey.ifPresent(k -> {
         if (k.length() < 8) {
           throw new IllegalArgumentException("the API key must have at least 8 characters");
@@ -154,7 +201,7 @@ public record ServerConfig(
       return new ServerConfig(host, port, dataDir, jdbcUrl, dbUser, dbPassword, dbPoolSize, apiKey,
           adminPassword, List.copyOf(advertisedVersions), sessionIdle, sessionAbsolute,
           retentionAge, retentionCount, maxBodyBytes, Set.copyOf(allowedOrigins), tls,
-          secretHashIterations, socket);
+          secretHashIterations, socket, metricsToken, metricsPort, metricsHost, limits);
     }
   }
 }

@@ -141,7 +141,7 @@ class ResumeTest {
   }
 
   private static long slowConsumers(SmcClient smc, TestServer server) throws Exception {
-    for (String line : smc.getUrl(server.url("/metrics")).body().split("\n")) {
+    for (String line : server.metrics().split("\n")) {
       if (line.startsWith("herald_notify_slow_consumers_total ")) {
         return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1));
       }
@@ -152,7 +152,7 @@ class ResumeTest {
   @Test
   void stalledReader_isDisconnectedByPolicy_whileAnotherReaderGetsEverything() throws Exception {
     try (TestServer server = TestServer.start(backend, b -> b.socket(
-        new ServerConfig.Socket(64 * 1024, 256, 64, 2_000, 1024 * 1024)))) {
+        new ServerConfig.Socket(64 * 1024, 256, 64, 2_000, 1024 * 1024, 1024, 4)))) {
       SmcClient smc = SmcClient.loggedIn(server);
       try (RawWebSocket stalled = RawWebSocket.connect(server.server().port(), "/7.2/notification/socket",
               java.util.Map.of("Cookie", smc.sessionCookie()), 4096);

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 public final class TestServer implements AutoCloseable {
   public static final String API_KEY = "test-api-key-0123";
   public static final String ADMIN_PASSWORD = "admin-password-0123";
+  public static final String METRICS_TOKEN = "test-metrics-token-0123";
 
   private final Path dir;
   private final UnaryOperator<ServerConfig.Builder> database;
@@ -60,6 +61,7 @@ public final class TestServer implements AutoCloseable {
         .dataDir(dir)
         .apiKey(API_KEY)
         .adminPassword(ADMIN_PASSWORD)
+        .metricsToken(METRICS_TOKEN)
         // fewer PBKDF2 rounds keep logins fast in tests; the algorithm is the same
         .secretHashIterations(1_000)).build();
   }
@@ -84,6 +86,13 @@ public final class TestServer implements AutoCloseable {
 
   public String url(String path) {
     return url() + path;
+  }
+
+  /** GET /metrics with the token. */
+  public String metrics() throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(url("/metrics"))).header("Authorization", "Bearer " + METRICS_TOKEN).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
   }
 
   @Override

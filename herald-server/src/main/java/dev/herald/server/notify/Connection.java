@@ -69,6 +69,12 @@ final class Connection implements FrameHandler {
   private boolean partialTooBig;
   private byte partialOpCode;
 
+  /** Whether this connection is in the connections gauge; guarded by this. */
+  boolean counted;
+
+  /** The pong being written, if any: a client's next frame is read only once it is out. */
+  private volatile Object pongInFlight;
+
   /** Set by the feed thread while this connection waits for its end-of-batch kick. */
   boolean kickPending;
 
@@ -125,7 +131,12 @@ final class Connection implements FrameHandler {
         case OpCode.CONTINUATION -> append(frame);
         case OpCode.PING -> {
           // Answer the client's pings; the server never pings (smc-python stops on a ping).
-          core.sendFrame(new Frame(OpCode.PONG, true, frame.getPayload()), Callback.NOOP, false);
+          // The next frame is read only once the pong is out: a client that pings without
+          // reading stops being read (TCP pushes back on it) instead of piling up pongs here,
+          // and one whose pong cannot go out for long is a slow consumer.
+          callback.succeeded();
+          pong(frame);
+          return;
         }
         default -> { }
       }
@@ -135,6 +146,26 @@ final class Connection implements FrameHandler {
       return;
     }
     core.demand();
+  }
+
+  private static final long PONG_PATIENCE_MS = 30_000;
+
+  private void pong(Frame ping) {
+    ByteBuffer payload = ByteBuffer.allocate(ping.getPayloadLength());
+    if (ping.hasPayload()) {
+      payload.put(ping.getPayload().slice()).flip();
+    }
+    Object token = new Object();
+    pongInFlight = token;
+    hub.schedule(() -> {
+      if (pongInFlight == token) {
+        slowConsumer();
+      }
+    }, PONG_PATIENCE_MS);
+    core.sendFrame(new Frame(OpCode.PONG, true, payload), Callback.from(() -> {
+      pongInFlight = null;
+      core.demand();
+    }, x -> pongInFlight = null), false);
   }
 
   private void append(Frame frame) {
@@ -157,7 +188,18 @@ final class Connection implements FrameHandler {
     } else if (partialOpCode == OpCode.BINARY) {
       control(Frames.failure("Binary messages are not supported: send JSON text messages."));
     } else {
-      handle(partial.toString(StandardCharsets.UTF_8));
+      String text;
+      try {
+        text = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(partial.toByteArray())).toString();
+      } catch (java.nio.charset.CharacterCodingException e) {
+        partial.reset();
+        close(1007, "invalid UTF-8 in a text message"); // RFC 6455 §8.1
+        return;
+      }
+      handle(text);
     }
     partial.reset();
   }
@@ -174,6 +216,7 @@ final class Connection implements FrameHandler {
     for (Channel ch : channels.values()) {
       ch.close();
       hub.unregister(ch);
+      hub.releaseSubscription(session);
     }
     channels.clear();
     hub.closed(this);
@@ -192,6 +235,7 @@ final class Connection implements FrameHandler {
         } else {
           ch.close();
           hub.unregister(ch);
+          hub.releaseSubscription(session);
           control(Frames.unsubscribed(u.id()));
         }
       }
@@ -205,13 +249,30 @@ final class Connection implements FrameHandler {
           + maxChannels + "."));
       return;
     }
+    if (!hub.takeSubscription(session)) {
+      control(Frames.failure("Too many subscriptions for this session: the limit is "
+          + hub.maxSubscriptionsPerSession() + " on all its sockets together."));
+      return;
+    }
+    boolean registered = false;
+    try {
+      registered = subscribeWithin(s);
+    } finally {
+      if (!registered) {
+        hub.releaseSubscription(session);
+      }
+    }
+  }
+
+  /** @return whether a channel was opened (it then holds the session's subscription) */
+  private boolean subscribeWithin(Command.Subscribe s) {
     Set<String> types = new LinkedHashSet<>();
     for (String item : s.contexts()) {
       Optional<Set<String>> family = Catalogue.context(item);
       if (family.isEmpty()) {
         control(Frames.failure("Unknown element type " + item
             + " in context \"" + s.context() + "\"; GET /{version}/api lists the types."));
-        return;
+        return false;
       }
       types.addAll(family.get());
     }
@@ -222,7 +283,7 @@ final class Connection implements FrameHandler {
       head = hub.changeLog().freshHead();
     } catch (HeraldException e) {
       control(Frames.failure("Cannot subscribe now: " + e.getMessage()));
-      return;
+      return false;
     }
     if (s.since().isPresent()) {
       long since = s.since().get();
@@ -232,15 +293,15 @@ final class Connection implements FrameHandler {
         oldest = hub.inMemory(since) ? since + 1 : hub.changeLog().oldestRetained();
       } catch (HeraldException e) {
         control(Frames.failure("Cannot resume now: " + e.getMessage()));
-        return;
+        return false;
       }
       if (since < oldest - 1) {
         control(Frames.historyExpired(s.context(), since, oldest, head));
-        return;
+        return false;
       }
       if (since > head) {
         control(Frames.sinceBeyondHead(since, head));
-        return;
+        return false;
       }
     }
     s.heartbeatSeconds().ifPresent(h -> hub.heartbeat(this, h * 1000L));
@@ -254,6 +315,7 @@ final class Connection implements FrameHandler {
     if (s.since().isPresent()) {
       Thread.ofVirtual().name("herald-replay-" + id).start(() -> hub.replay(ch, s.since().get(), position));
     }
+    return true;
   }
 
   // ---- outbox ----

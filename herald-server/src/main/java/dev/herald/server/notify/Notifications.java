@@ -68,6 +68,14 @@ public final class Notifications {
   private final SubscriptionIndex index = new SubscriptionIndex();
   private final ReentrantLock publishLock = new ReentrantLock();
   private final Map<String, Set<Connection>> bySession = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> subscriptionsBySession =
+      new ConcurrentHashMap<>();
+  /**
+   * Replays running at once on this node. A replay reads the log as fast as the client takes it;
+   * without a bound, thousands of resumes (or one session's hundreds of {@code since: 0}) take
+   * the CPU the live feed needs. The others wait their turn, acknowledged.
+   */
+  private final java.util.concurrent.Semaphore replays;
   private final List<Channel> progressChannels = new CopyOnWriteArrayList<>();
   private final List<Connection> heartbeatConnections = new CopyOnWriteArrayList<>();
   private final AtomicLong wanted = new AtomicLong();
@@ -93,6 +101,7 @@ public final class Notifications {
       MeterRegistry metrics) {
     this.log = log;
     this.recent = new RecentChanges(RECENT, retentionCount, retentionAge.toMillis(), clock);
+    this.replays = new java.util.concurrent.Semaphore(cfg.concurrentReplays(), true);
     this.sessions = sessions;
     this.elements = elements;
     this.cfg = cfg;
@@ -204,6 +213,7 @@ public final class Notifications {
       return;
     }
     bySession.computeIfAbsent(c.session.idHash(), k -> ConcurrentHashMap.newKeySet()).add(c);
+    c.counted = true;
     connections.incrementAndGet();
     if (!sessions.isLive(c.session.idHash())) {
       c.close(CloseCode.SESSION_ENDED.code(), CloseCode.SESSION_ENDED.reason()); // the session ended while this socket was registering
@@ -212,13 +222,51 @@ public final class Notifications {
 
   void closed(Connection c) {
     Set<Connection> set = bySession.get(c.session.idHash());
-    if (set != null && set.remove(c)) {
-      connections.decrementAndGet();
-      if (set.isEmpty()) {
-        bySession.remove(c.session.idHash(), set);
+    if (set != null && set.remove(c) && set.isEmpty()) {
+      bySession.remove(c.session.idHash(), set);
+    }
+    // counted once, however it closed (a logout removes the session's set before the close)
+    synchronized (c) {
+      if (c.counted) {
+        c.counted = false;
+        connections.decrementAndGet();
       }
     }
     heartbeatConnections.remove(c);
+  }
+
+  /**
+   * Takes one of the session's subscriptions (all its sockets together may hold
+   * {@code maxSubscriptionsPerSession}); false when none is left.
+   */
+  boolean takeSubscription(Session s) {
+    java.util.concurrent.atomic.AtomicInteger n =
+        subscriptionsBySession.computeIfAbsent(s.idHash(), k -> new java.util.concurrent.atomic.AtomicInteger());
+    if (n.incrementAndGet() > cfg.maxSubscriptionsPerSession()) {
+      n.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void releaseSubscription(Session s) {
+    java.util.concurrent.atomic.AtomicInteger n = subscriptionsBySession.get(s.idHash());
+    if (n != null && n.decrementAndGet() <= 0) {
+      subscriptionsBySession.remove(s.idHash(), n);
+    }
+  }
+
+  int maxSubscriptionsPerSession() {
+    return cfg.maxSubscriptionsPerSession();
+  }
+
+  /** Runs {@code task} after {@code delayMs} on the housekeeping scheduler. */
+  void schedule(Runnable task, long delayMs) {
+    try {
+      aborts.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down
+    }
   }
 
   private void sessionEnded(String idHash) {
@@ -300,6 +348,12 @@ public final class Notifications {
     FrameCache cache = new FrameCache();
     long cursor = since;
     try {
+      replays.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
       while (cursor < upTo && ch.open) {
         List<Change> page = recent.readAfter(cursor, upTo, PAGE);
         if (page == null) {
@@ -335,6 +389,8 @@ public final class Notifications {
     } catch (RuntimeException e) {
       LOG.warn("replay for subscription {} failed: {}", ch.id, e.toString());
       conn.close(CloseCode.REPLAY_FAILED.code(), CloseCode.REPLAY_FAILED.reason());
+    } finally {
+      replays.release();
     }
   }
 

@@ -10,8 +10,12 @@ final class StoreException {
 
   /** 08: connection exceptions; 57P: the server shutting down or restarting (57P01-57P03). */
   static boolean isConnectFailure(Throwable t) {
-    if (!(t instanceof SQLException s) || s.getSQLState() == null) {
+    if (!(t instanceof SQLException s)) {
       return false;
+    }
+    if (s.getSQLState() == null) {
+      // the pool's proxy of a connection it evicted under a running statement says only this
+      return "Connection is closed".equals(s.getMessage());
     }
     return s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P");
   }

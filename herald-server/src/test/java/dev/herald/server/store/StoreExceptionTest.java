@@ -38,5 +38,7 @@ class StoreExceptionTest {
       assertThat(e.headers()).containsEntry("Retry-After", "1");
     }
     assertThat(map(new SQLException("syntax", "42601")).status()).isEqualTo(500);
+    // a connection the pool evicted under a statement (seen once in PostgresRestartTest as a 500)
+    assertThat(map(new SQLException("Connection is closed")).getMessage()).isEqualTo("The database is not reachable.");
   }
 }

@@ -1,0 +1,51 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.element.Catalogue;
+import java.util.List;
+import java.util.Set;
+
+/** {@code GET /api} (the versions) and {@code GET /{v}/api} (the entry points). */
+final class ApiResource {
+  private final ApiVersions versions;
+
+  ApiResource(ApiVersions versions) {
+    this.versions = versions;
+  }
+
+  List<Route> routes() {
+    return List.of(
+        new Route("/api", Set.of("GET", "HEAD"), this::versions),
+        new Route("/{v}/api", Set.of("GET", "HEAD"), this::entryPoints));
+  }
+
+  private Reply versions(Call call) {
+    ObjectNode o = Json.object();
+    ArrayNode arr = o.putArray("version");
+    for (String v : versions.advertised()) {
+      arr.addObject().put("rel", v).put("href", Call.base(call.request, v) + "/api");
+    }
+    return Reply.json(200, o);
+  }
+
+  /**
+   * Each entry may hold only {@code rel}, {@code href} (and {@code method}): smc-python builds a
+   * namedtuple of exactly those from each.
+   */
+  private Reply entryPoints(Call call) {
+    String base = call.base();
+    ObjectNode o = Json.object();
+    ArrayNode arr = o.putArray("entry_point");
+    arr.addObject().put("rel", "elements").put("href", base + "/elements");
+    arr.addObject().put("rel", "login").put("href", base + "/login");
+    arr.addObject().put("rel", "lms_login").put("href", base + "/lms_login");
+    arr.addObject().put("rel", "logout").put("href", base + "/logout");
+    arr.addObject().put("rel", "current_user").put("href", base + "/system/current_user");
+    for (String r : Catalogue.relNames()) {
+      arr.addObject().put("rel", r).put("href", base + "/elements/" + r);
+    }
+    return Reply.json(200, o);
+  }
+}

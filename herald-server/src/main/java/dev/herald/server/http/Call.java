@@ -1,0 +1,112 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.server.HeraldException;
+import dev.herald.server.session.Session;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * One request as a route sees it: its variables, query, body and session. The session is
+ * resolved on first use (a route that needs none, such as login, never asks).
+ */
+final class Call {
+  final Request request;
+  final Response response;
+  final Callback callback;
+  final Map<String, String> vars;
+  private final Bodies bodies;
+  private final Sessions sessions;
+  private Fields query;
+  private Session session;
+
+  /** Resolves the session of a request, or fails with 401. */
+  @FunctionalInterface
+  interface Sessions {
+    Session of(Request request);
+  }
+
+  Call(Request request, Response response, Callback callback, Map<String, String> vars,
+      Bodies bodies, Sessions sessions) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.vars = vars;
+    this.bodies = bodies;
+    this.sessions = sessions;
+  }
+
+  String method() {
+    return request.getMethod();
+  }
+
+  String var(String name) {
+    return vars.get(name);
+  }
+
+  /** {@code scheme://host:port/version}: the prefix of every href of the answer. */
+  String base() {
+    return base(request, vars.get("v"));
+  }
+
+  static String base(Request req, String version) {
+    String scheme = req.isSecure() ? "https" : "http";
+    return scheme + "://" + req.getHttpURI().getAuthority() + "/" + version;
+  }
+
+  Session session() {
+    if (session == null) {
+      session = sessions.of(request);
+    }
+    return session;
+  }
+
+  Fields query() {
+    if (query == null) {
+      query = Request.extractQueryParameters(request);
+    }
+    return query;
+  }
+
+  Optional<String> param(String name) {
+    return Optional.ofNullable(query().getValue(name));
+  }
+
+  /** A boolean query parameter: True/False as smc-python sends them, also 1/0 and yes/no. */
+  boolean flag(String name, boolean dflt) {
+    String v = query().getValue(name);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    return switch (v.toLowerCase(Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw HeraldException.badRequest(
+          "Invalid " + name + ".", name + " must be True or False; got " + v + ".");
+    };
+  }
+
+  /** The JSON object body (required). */
+  JsonNode json() throws Exception {
+    return bodies.json(request);
+  }
+
+  /** The JSON body when there is one, else an empty object. */
+  JsonNode optionalJson() throws Exception {
+    return bodies.optionalJson(request);
+  }
+
+  String header(HttpHeader h) {
+    return request.getHeaders().get(h);
+  }
+
+  String header(String name) {
+    return request.getHeaders().get(name);
+  }
+}

@@ -1,0 +1,42 @@
+package dev.herald.server.http;
+
+import dev.herald.server.element.ElementService;
+import dev.herald.server.session.Sessions;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.Handler;
+
+/** Assembles the REST surface from its resources. */
+public final class HttpApi {
+  private HttpApi() {}
+
+  /** What the handlers need from the rest of the server. */
+  public record Parts(ElementService elements, Sessions sessions, ApiVersions versions,
+      MeterRegistry metrics, Supplier<String> prometheus, SocketEndpoint socket, Origins origins,
+      int maxBodyBytes, Supplier<Readiness> ready, Optional<String> metricsToken,
+      Runnable onOutOfMemory) {}
+
+  /** The handler of the main port: every resource. */
+  public static Handler main(Parts p) {
+    SessionResource sessions = new SessionResource(p.sessions(), p.elements());
+    List<Route> routes = new ArrayList<>();
+    routes.addAll(new OpsResource(p.ready(), p.prometheus(), p.metricsToken(), false).routes());
+    routes.addAll(new ApiResource(p.versions()).routes());
+    routes.addAll(sessions.routes());
+    routes.addAll(new SocketResource(p.socket(), p.origins()).routes());
+    routes.addAll(new ElementResource(p.elements()).routes());
+    return new SmcHandler(routes, p.versions(), p.metrics(), new Bodies(p.maxBodyBytes()),
+        sessions::of, p.origins(), p.onOutOfMemory());
+  }
+
+  /** The handler of the metrics port: metrics, health and readiness, without a token. */
+  public static Handler metricsPort(Parts p) {
+    return new SmcHandler(new OpsResource(p.ready(), p.prometheus(), Optional.empty(), true).routes(),
+        p.versions(), p.metrics(), new Bodies(1024), req -> {
+          throw new IllegalStateException("no sessions on the metrics port");
+        }, p.origins(), p.onOutOfMemory());
+  }
+}

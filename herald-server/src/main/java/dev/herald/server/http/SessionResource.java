@@ -1,0 +1,87 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.element.ElementJson;
+import dev.herald.server.element.ElementService;
+import dev.herald.server.session.Session;
+import dev.herald.server.session.Sessions;
+import dev.herald.server.store.ElementRecord;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.server.Request;
+
+/** Login (API key, user and password), logout and the current user. */
+final class SessionResource {
+  static final String COOKIE = "JSESSIONID";
+
+  private final Sessions sessions;
+  private final ElementService elements;
+
+  SessionResource(Sessions sessions, ElementService elements) {
+    this.sessions = sessions;
+    this.elements = elements;
+  }
+
+  List<Route> routes() {
+    return List.of(
+        new Route("/{v}/login", Set.of("POST"), c -> login(c, false)),
+        new Route("/{v}/lms_login", Set.of("POST"), c -> login(c, true)),
+        new Route("/{v}/logout", Set.of("PUT", "POST"), this::logout),
+        new Route("/{v}/system/current_user", Set.of("GET"), this::currentUser));
+  }
+
+  /** The live session of a request's cookie, or 401. */
+  Session of(Request req) {
+    for (HttpCookie c : Request.getCookies(req)) {
+      if (c.getName().equals(COOKIE)) {
+        Optional<Session> s = sessions.resolve(c.getValue());
+        if (s.isPresent()) {
+          return s.get();
+        }
+      }
+    }
+    throw HeraldException.unauthorized("Not logged in, or the session expired. Log in again.");
+  }
+
+  private Reply login(Call call, boolean password) throws Exception {
+    JsonNode body = call.optionalJson();
+    String domain = text(body, "domain").orElseGet(() -> call.param("domain").orElse(""));
+    String remote = Request.getRemoteAddr(call.request);
+    Sessions.Opened opened;
+    if (password) {
+      String login = call.param("login").or(() -> text(body, "login"))
+          .orElseThrow(() -> HeraldException.badRequest("Login failed.", "Give login and pwd."));
+      String pwd = call.param("pwd").or(() -> text(body, "pwd"))
+          .orElseThrow(() -> HeraldException.badRequest("Login failed.", "Give login and pwd."));
+      opened = sessions.loginWithPassword(remote, login, pwd, domain);
+    } else {
+      String key = text(body, "authenticationkey").orElseThrow(() -> HeraldException.badRequest(
+          "Login failed.", "The body must be {\"authenticationkey\": \"...\", \"domain\": \"...\"}."));
+      opened = sessions.loginWithKey(remote, key, domain);
+    }
+    String cookie = COOKIE + "=" + opened.id() + "; Path=/; HttpOnly; SameSite=Lax"
+        + (call.request.isSecure() ? "; Secure" : "");
+    return Reply.json(200, Json.object().put("user", opened.session().caller().userName())
+            .put("domain", domain.isEmpty() ? ElementService.SHARED_DOMAIN : domain))
+        .header("Set-Cookie", cookie);
+  }
+
+  private Reply logout(Call call) {
+    sessions.logout(call.session());
+    return Reply.empty(204).header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+  }
+
+  private Reply currentUser(Call call) {
+    ElementRecord user = elements.user(call.session().caller());
+    return Reply.json(200, Json.object().put("value", ElementJson.href(call.base(), user.type(), user.key())));
+  }
+
+  private static Optional<String> text(JsonNode n, String field) {
+    JsonNode v = n == null ? null : n.get(field);
+    return v != null && v.isTextual() ? Optional.of(v.asText()) : Optional.empty();
+  }
+}

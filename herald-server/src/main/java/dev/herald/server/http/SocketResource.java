@@ -1,0 +1,30 @@
+package dev.herald.server.http;
+
+import dev.herald.server.HeraldException;
+import java.util.List;
+import java.util.Set;
+
+/** {@code /{v}/notification/socket}: the upgrade, after the session (401) and Origin (403). */
+final class SocketResource {
+  private final SocketEndpoint endpoint;
+  private final Origins origins;
+
+  SocketResource(SocketEndpoint endpoint, Origins origins) {
+    this.endpoint = endpoint;
+    this.origins = origins;
+  }
+
+  List<Route> routes() {
+    return List.of(new Route("/{v}/notification/socket", Set.of("GET"), this::upgrade));
+  }
+
+  private Reply upgrade(Call call) throws Exception {
+    var session = call.session();
+    origins.checkSocket(call.request);
+    if (!endpoint.upgrade(call.request, call.response, call.callback, session, call.var("v"), call.base())) {
+      throw HeraldException.badRequest("Not a WebSocket upgrade.",
+          "Connect with a WebSocket client to " + call.request.getHttpURI().getPath() + ".");
+    }
+    return Reply.UPGRADED;
+  }
+}
