@@ -60,13 +60,15 @@ public final class HeraldServer implements AutoCloseable {
   private final ChangeListener listener;
   private final DataDirectoryLock dataLock;
   private final ServerConnector metricsConnector;
+  private final Sessions sessions;
 
   private HeraldServer(ServerConfig config, Database db, Server jetty, ServerConnector connector,
-      ServerConnector metricsConnector, Notifications notifications, ScheduledExecutorService background,
+      ServerConnector metricsConnector, Sessions sessions, Notifications notifications, ScheduledExecutorService background,
       List<String> generatedSecrets, ChangeLog changeLog, InstantSource clock,
       ChangeListener listener, DataDirectoryLock dataLock) {
     this.dataLock = dataLock;
     this.metricsConnector = metricsConnector;
+    this.sessions = sessions;
     this.clock = clock;
     this.listener = listener;
     this.config = config;
@@ -167,12 +169,23 @@ public final class HeraldServer implements AutoCloseable {
     ElementStore store = new ElementStore(db, clock);
     ChangeLog changeLog = new ChangeLog(db);
 
-    Bootstrap boot = new Bootstrap(store, hasher::hash, SecretHash::verify);
+    Bootstrap boot = new Bootstrap(store);
     long shared = boot.sharedDomain();
 
-    ElementService elements = new ElementService(store, hasher::hash, shared);
-    Sessions sessions = new Sessions(new SessionStore(db), store, clock, random,
+    Sessions sessions = new Sessions(new SessionStore(db), store, hasher, shared, clock, random,
         config.sessionIdle(), config.sessionAbsolute());
+    ElementService elements = new ElementService(store, sessions::storedSecret, shared);
+    elements.sessions(new ElementService.SessionControl() {
+      @Override
+      public void endUser(long userKey) {
+        sessions.endUser(userKey);
+      }
+
+      @Override
+      public void endDomain(long domainKey) {
+        sessions.endDomain(domainKey);
+      }
+    });
 
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
@@ -213,12 +226,13 @@ public final class HeraldServer implements AutoCloseable {
     opened.add(notifications::stop);
     ChangeListener listener = ChangeListener.start(db, notifications::wakeUp);
     opened.add(listener);
+    opened.add(sessions::close);
 
     // the server is up: only now the built-in users and any secret generated for them
     List<String> generated = new ArrayList<>();
-    ensureUser(boot, shared, "api_client", "herald", config.apiKey(), "api_key", random,
+    ensureUser(boot, sessions, shared, "api_client", "herald", config.apiKey(), "api_key", random,
         generated, "API key");
-    ensureUser(boot, shared, "admin_user", "admin", config.adminPassword(), "password",
+    ensureUser(boot, sessions, shared, "admin_user", "admin", config.adminPassword(), "password",
         random, generated, "admin password");
 
     ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
@@ -229,7 +243,7 @@ public final class HeraldServer implements AutoCloseable {
         changeLog.prune(clock.millis() - config.retentionAge().toMillis(),
             config.retentionCount())), 10, 60, TimeUnit.SECONDS);
 
-    HeraldServer server = new HeraldServer(config, db, jetty, connector, metricsConnector, notifications,
+    HeraldServer server = new HeraldServer(config, db, jetty, connector, metricsConnector, sessions, notifications,
         background, List.copyOf(generated), changeLog, clock, listener,
         opened.stream().filter(DataDirectoryLock.class::isInstance)
             .map(DataDirectoryLock.class::cast).findFirst().orElse(null));
@@ -238,18 +252,18 @@ public final class HeraldServer implements AutoCloseable {
     return server;
   }
 
-  private static void ensureUser(Bootstrap boot, long shared, String type, String name,
-      Optional<String> given, String kind, SecureRandom random, List<String> generated,
+  private static void ensureUser(Bootstrap boot, Sessions sessions, long shared, String type,
+      String name, Optional<String> given, String kind, SecureRandom random, List<String> generated,
       String label) {
     if (given.isPresent()) {
-      boot.user(shared, type, name, given.get(), kind, true);
+      boot.user(shared, type, name, given.get(), kind, true, sessions::storedSecret, SecretHash::verify);
       return;
     }
     byte[] b = new byte[12];
     random.nextBytes(b);
     String secret = HexFormat.of().formatHex(b);
     // kept only if the user has no credential yet (a first start; or another node's was first)
-    if (boot.user(shared, type, name, secret, kind, false)) {
+    if (boot.user(shared, type, name, secret, kind, false, sessions::storedSecret, SecretHash::verify)) {
       generated.add(label + " for " + type + " " + name + ": " + secret);
     }
   }
@@ -299,6 +313,7 @@ public final class HeraldServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     background.shutdownNow();
+    sessions.close();
     listener.close();
     notifications.stop();
     try {

@@ -189,8 +189,9 @@ public record ServerConfig(
         }
       });
       apiKey.ifPresent(k -> {
-        if (k.length() < 8) {
-          throw new IllegalArgumentException("the API key must have at least 8 characters");
+        if (k.length() < 16) {
+          throw new IllegalArgumentException("the API key must have at least 16 characters (a login"
+              + " finds its credential by the key alone, so a short key is a guessable one)");
         }
       });
       adminPassword.ifPresent(k -> {

@@ -245,12 +245,25 @@ class StorageContractTest {
       tx.insert(b, "b");
       tx.insert(group, "g");
       tx.setReferences(group.key(), List.of(a.key(), b.key(), a.key()));
-      tx.saveCredential(a.key(), "api_key", "hash-1");
-      tx.saveCredential(a.key(), "api_key", "hash-2");
+      tx.saveCredential(a.key(), "api_key", "hash-1", "lookup-1");
+      tx.saveCredential(a.key(), "api_key", "hash-2", "lookup-2");
+      tx.saveCredential(b.key(), "password", "hash-3", null);
       return null;
     });
     assertThat(store.referrers(a.key())).containsExactly(group.key());
     assertThat(store.credential(a.key())).contains("hash-2");
+    // an API key is found by its lookup; the replaced one no longer
+    assertThat(store.credentialByLookup("lookup-2")).map(ElementStore.Credential::elementKey).contains(a.key());
+    assertThat(store.credentialByLookup("lookup-1")).isEmpty();
+    assertThat(store.credentialOf(b.key()).orElseThrow().lookup()).isEmpty();
+    store.write(tx -> {
+      assertThat(tx.lookupTaken("lookup-2", b.key())).isTrue();
+      assertThat(tx.lookupTaken("lookup-2", a.key())).isFalse();
+      return null;
+    });
+    // installation settings: the first value stays
+    assertThat(store.setting("probe", () -> "first")).isEqualTo("first");
+    assertThat(store.setting("probe", () -> "second")).isEqualTo("first");
     store.write(tx -> {
       tx.setReferences(group.key(), List.of(b.key()));
       return null;

@@ -9,7 +9,6 @@ import dev.herald.server.store.Change;
 import dev.herald.server.store.ElementRecord;
 import dev.herald.server.store.ElementStore;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /**
  * Creates what a fresh data directory needs: the {@code Shared Domain}, an {@code api_client}
@@ -18,18 +17,15 @@ import java.util.function.UnaryOperator;
  */
 public final class Bootstrap {
   private final ElementStore store;
-  private final UnaryOperator<String> hasher;
-  private final java.util.function.BiPredicate<String, String> verifier;
 
-  /**
-   * @param hasher makes the stored hash of a secret
-   * @param verifier whether a secret matches a stored hash
-   */
-  public Bootstrap(ElementStore store, UnaryOperator<String> hasher,
-      java.util.function.BiPredicate<String, String> verifier) {
+  public Bootstrap(ElementStore store) {
     this.store = store;
-    this.hasher = hasher;
-    this.verifier = verifier;
+  }
+
+  /** Makes the stored form of a secret: {hash, lookup or null} (the session package's). */
+  @FunctionalInterface
+  public interface SecretStorer {
+    String[] store(String kind, String secret);
   }
 
   /**
@@ -71,6 +67,26 @@ public final class Bootstrap {
     }
   }
 
+  /** A built-in user of a data directory from before the permission model becomes superuser. */
+  private void ensureSuperuser(ElementRecord user) {
+    ObjectNode body = (ObjectNode) ElementService.parse(user.body());
+    if (body.path("superuser").asBoolean(false)) {
+      return;
+    }
+    body.put("superuser", true);
+    try {
+      store.write(tx -> {
+        ElementRecord cur = tx.lock(user.key()).orElseThrow();
+        ElementRecord next = cur.withBody(cur.name(), Json.write(body));
+        tx.update(next, ElementService.searchText(body));
+        tx.record(new Change.Pending(cur.domainKey(), cur.type(), cur.key(), cur.name(), EventType.UPDATE, "system"));
+        return null;
+      });
+    } catch (HeraldException e) {
+      // another node did it meanwhile
+    }
+  }
+
   private Optional<Long> findSharedDomain() {
     for (ElementRecord r : store.listByType("admin_domain")) {
       if (r.name().equals(ElementService.SHARED_DOMAIN) && r.system()) {
@@ -90,22 +106,20 @@ public final class Bootstrap {
    * @return whether {@code secret} is now the user's credential
    */
   public boolean user(long sharedDomain, String type, String name, String secret, String kind,
-      boolean replace) {
+      boolean replace, SecretStorer storer, java.util.function.BiPredicate<String, String> verifier) {
     Optional<ElementRecord> existing = store.findByName(sharedDomain, type, name);
     if (existing.isEmpty()) {
       long key = store.newKey();
-      ObjectNode body = Json.object().put("name", name).put("enabled", true)
+      // the built-in users administer the server: superusers (the security model's root)
+      ObjectNode body = Json.object().put("name", name).put("enabled", true).put("superuser", true)
           .put("comment", "Created by herald serve.");
-      if (type.equals("admin_user")) {
-        body.put("superuser", true);
-      }
       ElementRecord rec = new ElementRecord(key, sharedDomain, type, name, Json.write(body), 1,
           false, false);
-      String hash = hasher.apply(secret);
+      String[] stored = storer.store(kind, secret);
       try {
         store.write(tx -> {
           tx.insert(rec, ElementService.searchText(body));
-          tx.saveCredential(key, kind, hash);
+          tx.saveCredential(key, kind, stored[0], stored[1]);
           tx.record(new Change.Pending(sharedDomain, type, key, name, EventType.CREATE, "system"));
           return null;
         });
@@ -123,21 +137,25 @@ public final class Bootstrap {
       }
     }
     long key = existing.get().key();
-    Optional<String> stored = store.credential(key);
-    if (stored.isPresent() && (!replace || verifier.test(secret, stored.get()))) {
+    ensureSuperuser(existing.get());
+    Optional<ElementStore.Credential> stored = store.credentialOf(key);
+    if (stored.isPresent() && (!replace || verifier.test(secret, stored.get().secretHash()))) {
       // kept, or already this secret: nodes restarted with the same flags write nothing
+      if (stored.get().lookup().isEmpty() && replace && kind.equals("api_key")) {
+        store.setLookup(key, storer.store(kind, secret)[1]); // stored before lookups existed
+      }
       return replace;
     }
-    String hash = hasher.apply(secret);
+    String[] fresh = storer.store(kind, secret);
     try {
       store.write(tx -> {
-        tx.saveCredential(key, kind, hash);
+        tx.saveCredential(key, kind, fresh[0], fresh[1]);
         return null;
       });
     } catch (HeraldException e) {
       // another node stored a credential at the same moment: fine if it is this secret
-      Optional<String> now = store.credential(key);
-      if (now.isEmpty() || !verifier.test(secret, now.get())) {
+      Optional<ElementStore.Credential> now = store.credentialOf(key);
+      if (now.isEmpty() || !verifier.test(secret, now.get().secretHash())) {
         throw e;
       }
     }

@@ -37,19 +37,39 @@ public final class ElementService {
 
   public static final String SHARED_DOMAIN = "Shared Domain";
 
-  private final ElementStore store;
-  private final SecretHasher hasher;
-  private final long sharedDomain;
+  /** Types only a superuser may create, change or delete: who may do what, and where. */
+  static final Set<String> ADMINISTRATION =
+      Set.of("admin_user", "api_client", "web_portal_user", "role", "access_control_list", "admin_domain");
+  /** Types whose elements log in: a change to one ends its sessions. */
+  private static final Set<String> USERS = Set.of("admin_user", "api_client", "web_portal_user");
 
-  public ElementService(ElementStore store, SecretHasher hasher, long sharedDomain) {
+  private final ElementStore store;
+  private final Bootstrap.SecretStorer secrets;
+  private final long sharedDomain;
+  private volatile SessionControl sessions = SessionControl.NONE;
+
+  public ElementService(ElementStore store, Bootstrap.SecretStorer secrets, long sharedDomain) {
     this.store = store;
-    this.hasher = hasher;
+    this.secrets = secrets;
     this.sharedDomain = sharedDomain;
   }
 
-  /** Hashes secrets; implemented by the session package. */
-  public interface SecretHasher {
-    String hash(String secret);
+  /** What a change to a user or domain does to sessions (the session package's). */
+  public interface SessionControl {
+    SessionControl NONE = new SessionControl() {
+      @Override public void endUser(long userKey) {}
+      @Override public void endDomain(long domainKey) {}
+    };
+
+    /** The user's credential, rights or state changed: its sessions end, on every node. */
+    void endUser(long userKey);
+
+    /** The domain is deleted: the sessions working in it end. */
+    void endDomain(long domainKey);
+  }
+
+  public void sessions(SessionControl control) {
+    this.sessions = control;
   }
 
   public long sharedDomain() {
@@ -65,11 +85,13 @@ public final class ElementService {
   public ElementRecord create(Caller caller, String type, JsonNode json) {
     requireType(type);
     ObjectNode body = requireObject(json);
-    if (type.equals("admin_domain") && caller.domainKey() != sharedDomain) {
-      throw HeraldException.forbidden(
-          "Impossible to store the element.", "Domains can only be created from Shared Domain.");
+    requireEdit(caller, type, "store", body.path("name").asText(""));
+    if (ADMINISTRATION.contains(type) && caller.domainKey() != sharedDomain) {
+      throw HeraldException.forbidden("Impossible to store the element.",
+          "Administrators, API clients, roles, access control lists and domains belong to Shared"
+              + " Domain: log in to Shared Domain to create them.");
     }
-    Map<String, String> secrets = extractSecrets(type, body);
+    Map<String, String[]> stored = storeSecrets(type, body);
     Validation.Result v = validate(caller, type, body, "Impossible to store the element");
     String name = body.get("name").asText();
     long key = store.newKey();
@@ -81,17 +103,28 @@ public final class ElementService {
           if (!v.references().isEmpty()) {
             tx.setReferences(key, v.references());
           }
-          for (var s : secrets.entrySet()) {
-            tx.saveCredential(key, s.getKey(), hasher.hash(s.getValue()));
-          }
+          saveSecrets(tx, key, stored, name);
           tx.record(pending(rec, EventType.CREATE, caller));
           return null;
         });
     return rec;
   }
 
+  private void saveSecrets(ElementStore.WriteTx tx, long key, Map<String, String[]> stored, String name)
+      throws java.sql.SQLException {
+    for (var s : stored.entrySet()) {
+      String lookup = s.getValue()[1];
+      if (lookup != null && tx.lookupTaken(lookup, key)) {
+        throw HeraldException.badRequest("Impossible to store the element " + name + ".",
+            "This authentication key is already another API client's: give each its own.");
+      }
+      tx.saveCredential(key, s.getKey(), s.getValue()[0], lookup);
+    }
+  }
+
   public ElementRecord get(Caller caller, String type, long key) {
     requireType(type);
+    requireView(caller);
     return store
         .find(key)
         .filter(r -> r.type().equals(type))
@@ -107,6 +140,13 @@ public final class ElementService {
 
   public ElementRecord update(
       Caller caller, String type, long key, JsonNode json, Optional<String> ifMatch) {
+    ElementRecord r = update0(caller, type, key, json, ifMatch);
+    afterWrite(type, key, false);
+    return r;
+  }
+
+  private ElementRecord update0(
+      Caller caller, String type, long key, JsonNode json, Optional<String> ifMatch) {
     ObjectNode body = requireObject(json);
     if (ifMatch.isEmpty()) {
       throw new HeraldException(
@@ -114,8 +154,8 @@ public final class ElementService {
           "Impossible to update the element.",
           "Send the element's ETag in an If-Match (or Etag) header; GET the element to obtain it.");
     }
-    Map<String, String> secrets = extractSecrets(type, body);
     ElementRecord probe = writable(caller, type, key, "update");
+    Map<String, String[]> stored = storeSecrets(type, body);
     Validation.Result v = validate(caller, type, body, "Impossible to update the element");
     return store
         .write(
@@ -125,13 +165,20 @@ public final class ElementService {
               ElementRecord next = cur.withBody(body.get("name").asText(), Json.write(body));
               tx.update(next, searchText(body));
               tx.setReferences(key, v.references());
-              for (var s : secrets.entrySet()) {
-                tx.saveCredential(key, s.getKey(), hasher.hash(s.getValue()));
-              }
+              saveSecrets(tx, key, stored, next.name());
               tx.record(pending(next, EventType.UPDATE, caller));
               return next;
             })
         .value();
+  }
+
+  /** After a committed write: a changed user or a deleted domain ends sessions. */
+  private void afterWrite(String type, long key, boolean deleted) {
+    if (USERS.contains(type)) {
+      sessions.endUser(key);
+    } else if (type.equals("admin_domain") && deleted) {
+      sessions.endDomain(key);
+    }
   }
 
   public void delete(Caller caller, String type, long key, Optional<String> ifMatch) {
@@ -144,22 +191,55 @@ public final class ElementService {
           }
           List<Long> referrers = tx.referrers(key);
           if (!referrers.isEmpty()) {
-            List<String> names = new ArrayList<>();
-            for (ElementRecord r : store.findAll(referrers)) {
-              names.add(r.type() + " " + r.name());
-            }
             throw HeraldException.badRequest(
                 "Impossible to delete the element " + cur.name() + ".",
-                "It is referenced by " + String.join(", ", names) + ".");
+                "It is referenced by " + describe(caller, referrers) + ".");
+          }
+          if (type.equals("admin_domain")) {
+            long held = tx.countInDomain(key);
+            if (held > 0) {
+              throw HeraldException.badRequest(
+                  "Impossible to delete the element " + cur.name() + ".",
+                  "The domain still holds " + held + " element" + (held == 1 ? "" : "s")
+                      + ": delete them first (log in to " + cur.name() + ").");
+            }
           }
           tx.delete(key);
           tx.record(pending(cur, EventType.DELETE, caller));
           return null;
         });
+    afterWrite(type, key, true);
+  }
+
+  /**
+   * The referrers of an element as the caller may see them: names of its own domain's and Shared
+   * Domain's elements, only a count of others (another domain's names are not for this caller).
+   */
+  private String describe(Caller caller, List<Long> referrers) {
+    List<String> names = new ArrayList<>();
+    int hidden = 0;
+    Set<Long> visible = visibleDomains(caller);
+    for (ElementRecord r : store.findAll(referrers)) {
+      if (visible.contains(r.domainKey())) {
+        names.add(r.type() + " " + r.name());
+      } else {
+        hidden++;
+      }
+    }
+    if (hidden > 0) {
+      names.add(hidden + " element" + (hidden == 1 ? "" : "s") + " in another domain");
+    }
+    return String.join(", ", names);
   }
 
   /** The action links every element offers: trash/untrash, and validate for policies. */
   public ElementRecord act(Caller caller, String type, long key, String action) {
+    ElementRecord r = act0(caller, type, key, action);
+    afterWrite(type, key, false);
+    return r;
+  }
+
+  private ElementRecord act0(Caller caller, String type, long key, String action) {
     writable(caller, type, key, action);
     return store
         .write(
@@ -203,6 +283,7 @@ public final class ElementService {
       boolean exact,
       boolean caseSensitive,
       int limit) {
+    requireView(caller);
     return store.search(
         new SearchQuery(visibleDomains(caller), types, filter, exact, caseSensitive, limit));
   }
@@ -230,6 +311,7 @@ public final class ElementService {
 
   private ElementRecord writable(Caller caller, String type, long key, String what) {
     ElementRecord cur = get(caller, type, key);
+    requireEdit(caller, type, what, cur.name());
     if (cur.system()) {
       throw HeraldException.forbidden(
           "Impossible to " + what + " the element " + cur.name() + ".", "Cannot modify system element.");
@@ -260,19 +342,43 @@ public final class ElementService {
     return v;
   }
 
-  private static Map<String, String> extractSecrets(String type, ObjectNode body) {
-    Map<String, String> out = new java.util.HashMap<>();
+  /**
+   * Takes the secrets out of a body and makes their stored form: kind → {hash, lookup}. API keys
+   * need 16 characters (they are found by their own hash: a short one is a guessable one),
+   * passwords 8.
+   */
+  private Map<String, String[]> storeSecrets(String type, ObjectNode body) {
+    Map<String, String[]> out = new java.util.HashMap<>();
     for (String f : SECRETS.getOrDefault(type, Set.of())) {
       JsonNode n = body.remove(f);
       if (n != null && !n.isNull()) {
-        if (!n.isTextual() || n.asText().length() < 8) {
+        String kind = type.equals("api_client") ? "api_key" : "password";
+        int min = kind.equals("api_key") ? 16 : 8;
+        if (!n.isTextual() || n.asText().length() < min) {
           throw HeraldException.badRequest(
-              "Impossible to store the element.", "Field " + f + " must be a string of 8 or more characters.");
+              "Impossible to store the element.", "Field " + f + " must be a string of " + min + " or more characters.");
         }
-        out.put(type.equals("api_client") ? "api_key" : "password", n.asText());
+        out.put(kind, secrets.store(kind, n.asText()));
       }
     }
     return out;
+  }
+
+  private static void requireView(Caller caller) {
+    if (!caller.rights().can(Rights.Capability.VIEW, caller.domainKey())) {
+      throw HeraldException.forbidden("Not allowed.", caller.userName()
+          + " has no role that grants viewing elements in this domain.");
+    }
+  }
+
+  private static void requireEdit(Caller caller, String type, String what, String name) {
+    if (ADMINISTRATION.contains(type) ? !caller.rights().superuser()
+        : !caller.rights().can(Rights.Capability.EDIT, caller.domainKey())) {
+      throw HeraldException.forbidden("Impossible to " + what + " the element " + name + ".",
+          ADMINISTRATION.contains(type)
+              ? "Only a superuser may manage administrators, API clients, roles, access control lists and domains."
+              : caller.userName() + " has no role that grants editing elements in this domain.");
+    }
   }
 
   private static void checkETag(String header, ElementRecord cur, String what) {

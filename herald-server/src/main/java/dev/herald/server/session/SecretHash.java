@@ -10,6 +10,12 @@ import javax.crypto.spec.PBEKeySpec;
 /**
  * Salted slow hashes for API keys and passwords (PBKDF2-HMAC-SHA256, from the JDK), stored as
  * {@code pbkdf2-sha256$ITERATIONS$SALT$HASH}. Verification compares in constant time.
+ *
+ * <p>An API key is also stored as its <em>lookup</em>: the same PBKDF2 with the installation's
+ * lookup salt instead of a salt of its own, so a login finds the key's credential with one hash
+ * (instead of trying every api_client) and that one hash is the proof. It costs an attacker
+ * who holds the database the same per guess; what the shared salt gives up is only that one
+ * guess is tried against every key at once.
  */
 public final class SecretHash {
   /** OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256. */
@@ -23,12 +29,24 @@ public final class SecretHash {
     this.random = random;
   }
 
+  public int iterations() {
+    return iterations;
+  }
+
   public String hash(String secret) {
     byte[] salt = new byte[16];
     random.nextBytes(salt);
-    byte[] h = derive(secret, salt, iterations);
+    return format(iterations, salt, derive(secret, salt, iterations));
+  }
+
+  /** The lookup of an API key: deterministic for the installation's {@code salt}. */
+  public String lookup(String secret, byte[] salt) {
+    return format(iterations, salt, derive(secret, salt, iterations));
+  }
+
+  private static String format(int iterations, byte[] salt, byte[] hash) {
     Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-    return "pbkdf2-sha256$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(h);
+    return "pbkdf2-sha256$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
   }
 
   public static boolean verify(String secret, String stored) {

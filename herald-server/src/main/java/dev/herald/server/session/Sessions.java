@@ -2,6 +2,7 @@ package dev.herald.server.session;
 
 import dev.herald.server.HeraldException;
 import dev.herald.server.element.Caller;
+import dev.herald.server.element.Rights;
 import dev.herald.server.element.ElementService;
 import dev.herald.server.store.ElementRecord;
 import dev.herald.server.store.ElementStore;
@@ -44,7 +45,9 @@ public final class Sessions {
   /** Sessions ended here whose row could not be deleted yet (database away): retried by sweep. */
   private final java.util.Set<String> pendingDelete = ConcurrentHashMap.newKeySet();
   private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
-  private final LoginThrottle throttle;
+  private final Logins logins;
+  private final RightsOf rightsOf;
+  private final long sharedDomain;
 
   private static final class Cached {
     final Session session;
@@ -63,6 +66,8 @@ public final class Sessions {
   public Sessions(
       SessionStore store,
       ElementStore elements,
+      SecretHash hasher,
+      long sharedDomain,
       InstantSource clock,
       SecureRandom random,
       Duration idleTimeout,
@@ -73,7 +78,17 @@ public final class Sessions {
     this.random = random;
     this.idleTimeout = idleTimeout;
     this.absoluteTimeout = absoluteTimeout;
-    this.throttle = new LoginThrottle(clock, 10, Duration.ofMinutes(1));
+    this.sharedDomain = sharedDomain;
+    this.logins = new Logins(elements, hasher, Hashing.forThisMachine(), clock, random, sharedDomain);
+    this.rightsOf = new RightsOf(elements);
+  }
+
+  /**
+   * The stored form of a secret given to a user element ({@code kind} api_key or password):
+   * {hash, lookup (null for a password)}. Runs on the hashing pool.
+   */
+  public String[] storedSecret(String kind, String secret) {
+    return logins.store(kind, secret);
   }
 
   public void onEnd(Consumer<String> listener) {
@@ -83,45 +98,33 @@ public final class Sessions {
   /** A new session id (the cookie value) and the session it opens. */
   public record Opened(String id, Session session) {}
 
-  /**
-   * API-key login: the key is checked against every {@code api_client}'s salted hash (there are
-   * few; each check is deliberately slow).
-   */
+  /** API-key login (see {@link Logins}: one slow hash at most, none for a key seen before). */
   public Opened loginWithKey(String remote, String apiKey, String domain) {
-    throttle.check(remote);
-    for (ElementRecord c : elements.listByType("api_client")) {
-      Optional<String> hash = elements.credential(c.key());
-      if (hash.isPresent() && SecretHash.verify(apiKey, hash.get())) {
-        return open(c, domain);
-      }
-    }
-    throttle.failed(remote);
-    throw HeraldException.unauthorized("Login failed: invalid authentication key.");
+    return open(logins.byKey(remote, apiKey), domain);
   }
 
   public Opened loginWithPassword(String remote, String login, String password, String domain) {
-    throttle.check(remote);
-    for (ElementRecord u : elements.listByType("admin_user")) {
-      if (u.name().equals(login)) {
-        Optional<String> hash = elements.credential(u.key());
-        if (hash.isPresent() && SecretHash.verify(password, hash.get())) {
-          return open(u, domain);
-        }
-      }
-    }
-    throttle.failed(remote);
-    throw HeraldException.unauthorized("Login failed: invalid user name or password.");
+    return open(logins.byPassword(remote, login, password), domain);
   }
 
   private Opened open(ElementRecord user, String domainName) {
+    if (user.trashed() || !ElementJsonFields.enabled(user)) {
+      throw HeraldException.unauthorized("Login failed: the account " + user.name() + " is disabled.");
+    }
     long domain = resolveDomain(domainName);
+    Rights rights = rightsOf.user(user);
+    if (!rights.mayLogInto(domain, sharedDomain)) {
+      // 403, not 401: smc-python answers 401 with a re-login loop
+      throw HeraldException.forbidden("Login failed: " + user.name() + " may not log in to the domain "
+          + (domainName == null || domainName.isBlank() ? ElementService.SHARED_DOMAIN : domainName) + ".");
+    }
     byte[] raw = new byte[16];
     random.nextBytes(raw);
     String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     String hash = sha256(id);
     long now = clock.millis();
     store.insert(new SessionStore.Row(hash, user.key(), domain, now, now));
-    Session s = new Session(hash, new Caller(user.key(), user.name(), domain), now);
+    Session s = new Session(hash, new Caller(user.key(), user.name(), domain, rights), now);
     cache.put(hash, new Cached(s, now, now));
     return new Opened(id, s);
   }
@@ -154,9 +157,12 @@ public final class Sessions {
         return Optional.empty();
       }
       SessionStore.Row r = row.get();
-      String userName = elements.find(r.userKey()).map(ElementRecord::name).orElse("unknown");
-      c = new Cached(new Session(hash, new Caller(r.userKey(), userName, r.domainKey()), r.createdMs()),
-          r.lastSeenMs(), now);
+      Optional<ElementRecord> user = elements.find(r.userKey());
+      if (user.isEmpty()) {
+        return Optional.empty();
+      }
+      c = new Cached(new Session(hash, new Caller(r.userKey(), user.get().name(), r.domainKey(),
+          rightsOf.user(user.get())), r.createdMs()), r.lastSeenMs(), now);
       cache.put(hash, c);
     }
     if (expired(c, now)) {
@@ -244,6 +250,34 @@ public final class Sessions {
   }
 
   /**
+   * Ends every session of a user, on every node (its credential changed, or it was disabled,
+   * trashed or deleted): here at once, elsewhere within a second (their sessions' rows are gone).
+   */
+  public void endUser(long userKey) {
+    for (var e : cache.entrySet()) {
+      if (e.getValue().session.caller().userKey() == userKey) {
+        endHere(e.getKey());
+      }
+    }
+    store.deleteByUser(userKey).forEach(this::endHere);
+  }
+
+  /** Ends every session working in a domain (the domain is being deleted). */
+  public void endDomain(long domainKey) {
+    for (var e : cache.entrySet()) {
+      if (e.getValue().session.caller().domainKey() == domainKey) {
+        endHere(e.getKey());
+      }
+    }
+    store.deleteByDomain(domainKey).forEach(this::endHere);
+  }
+
+  /** Whether a session is live that works in {@code domainKey} (on this node). */
+  public boolean domainInUse(long domainKey) {
+    return cache.values().stream().anyMatch(c -> c.session.caller().domainKey() == domainKey);
+  }
+
+  /**
    * Ends a session here at once (its sockets close even while the database is unreachable),
    * then deletes its row. If the database is away the caller gets the 503, and the delete is
    * retried by every sweep until it lands; until then other nodes still accept the session.
@@ -298,6 +332,11 @@ public final class Sessions {
     });
     store.deleteExpired(now - idleTimeout.toMillis(), now - absoluteTimeout.toMillis());
     return n;
+  }
+
+  /** Stops the hashing pool. */
+  public void close() {
+    logins.close();
   }
 
   public int liveCount() {

@@ -340,18 +340,46 @@ public final class ElementStore {
       return ElementStore.referrers(c, key);
     }
 
-    public void saveCredential(long key, String kind, String hash) throws SQLException {
+    /**
+     * Stores a user's secret (replacing any): its salted hash, and for an API key its lookup
+     * (null for a password).
+     */
+    public void saveCredential(long key, String kind, String hash, String lookup) throws SQLException {
       try (PreparedStatement del = c.prepareStatement("DELETE FROM credential WHERE element_key = ?")) {
         del.setLong(1, key);
         del.executeUpdate();
       }
       try (PreparedStatement ins =
           c.prepareStatement(
-              "INSERT INTO credential (element_key, kind, secret_hash) VALUES (?, ?, ?)")) {
+              "INSERT INTO credential (element_key, kind, secret_hash, lookup) VALUES (?, ?, ?, ?)")) {
         ins.setLong(1, key);
         ins.setString(2, kind);
         ins.setString(3, hash);
+        ins.setString(4, lookup);
         ins.executeUpdate();
+      }
+    }
+
+    /** Whether another credential has this lookup (the same API key). */
+    public boolean lookupTaken(String lookup, long except) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT element_key FROM credential WHERE lookup = ? AND element_key <> ?")) {
+        q.setString(1, lookup);
+        q.setLong(2, except);
+        try (ResultSet rs = q.executeQuery()) {
+          return rs.next();
+        }
+      }
+    }
+
+    /** Elements of a domain (to refuse deleting a domain that still holds some). */
+    public long countInDomain(long domainKey) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM element WHERE domain_key = ?")) {
+        q.setLong(1, domainKey);
+        try (ResultSet rs = q.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
       }
     }
 
@@ -507,6 +535,86 @@ public final class ElementStore {
         rs.getLong(6),
         rs.getBoolean(7),
         rs.getBoolean(8));
+  }
+
+  /** A user's stored credential: its salted hash and, for an API key, its lookup. */
+  public record Credential(long elementKey, String kind, String secretHash, Optional<String> lookup) {}
+
+  /** The credential whose API-key lookup is {@code lookup}. */
+  public Optional<Credential> credentialByLookup(String lookup) {
+    return credentials("WHERE lookup = ?", ps -> ps.setString(1, lookup)).stream().findFirst();
+  }
+
+  public Optional<Credential> credentialOf(long key) {
+    return credentials("WHERE element_key = ?", ps -> ps.setLong(1, key)).stream().findFirst();
+  }
+
+  /** API keys stored before lookups existed (found by trying each, once). */
+  public List<Credential> keysWithoutLookup() {
+    return credentials("WHERE kind = 'api_key' AND lookup IS NULL", ps -> { });
+  }
+
+  /** Gives a key stored before lookups its lookup. */
+  public void setLookup(long key, String lookup) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(
+            "UPDATE credential SET lookup = ? WHERE element_key = ? AND lookup IS NULL")) {
+      ps.setString(1, lookup);
+      ps.setLong(2, key);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+  }
+
+  private List<Credential> credentials(String where, Binder b) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT element_key, kind, secret_hash, lookup FROM credential " + where)) {
+      b.bind(ps);
+      List<Credential> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Credential(rs.getLong(1), rs.getString(2), rs.getString(3),
+              Optional.ofNullable(rs.getString(4))));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+  }
+
+  /**
+   * A setting of the installation, created with {@code initial} by whichever node asks first
+   * (nodes starting together all get the first one's value).
+   */
+  public String setting(String name, java.util.function.Supplier<String> initial) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try (Connection c = db.connection()) {
+        try (PreparedStatement q = c.prepareStatement("SELECT setting_value FROM server_setting WHERE name = ?")) {
+          q.setString(1, name);
+          try (ResultSet rs = q.executeQuery()) {
+            if (rs.next()) {
+              return rs.getString(1);
+            }
+          }
+        }
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO server_setting (name, setting_value) VALUES (?, ?)")) {
+          ins.setString(1, name);
+          ins.setString(2, initial.get());
+          ins.executeUpdate();
+        } catch (SQLException e) {
+          if (!StoreException.isUniqueViolation(e)) {
+            throw e;
+          }
+          // another node stored it first: read theirs
+        }
+      } catch (SQLException e) {
+        throw db.failure(e);
+      }
+    }
+    throw new IllegalStateException("server setting " + name + " could not be stored");
   }
 
   /** The stored secret hash of a user element, if it has one. */

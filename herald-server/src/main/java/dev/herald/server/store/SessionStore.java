@@ -107,6 +107,37 @@ public final class SessionStore {
         });
   }
 
+  /** Deletes the sessions of a user; returns their id hashes. */
+  public java.util.Set<String> deleteByUser(long userKey) {
+    return deleteWhere("user_key", userKey);
+  }
+
+  /** Deletes the sessions working in a domain; returns their id hashes. */
+  public java.util.Set<String> deleteByDomain(long domainKey) {
+    return deleteWhere("domain_key", domainKey);
+  }
+
+  private java.util.Set<String> deleteWhere(String column, long value) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    try (Connection c = db.connection()) {
+      try (PreparedStatement q = c.prepareStatement("SELECT id_hash FROM web_session WHERE " + column + " = ?")) {
+        q.setLong(1, value);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+      try (PreparedStatement d = c.prepareStatement("DELETE FROM web_session WHERE " + column + " = ?")) {
+        d.setLong(1, value);
+        d.executeUpdate();
+      }
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+    return out;
+  }
+
   public void delete(String idHash) {
     exec("DELETE FROM web_session WHERE id_hash = ?", ps -> ps.setString(1, idHash));
   }

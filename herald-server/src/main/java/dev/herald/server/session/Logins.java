@@ -1,0 +1,185 @@
+package dev.herald.server.session;
+
+import dev.herald.server.HeraldException;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.ElementStore;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Who a login is: an API key or a user name and password checked against the stored
+ * credentials, at the cost of at most one slow hash, on the hashing pool.
+ *
+ * <ul>
+ *   <li>An API key is found by its lookup (one PBKDF2 with the installation's salt), not by
+ *       trying every api_client; a password by its user's name, then one PBKDF2. An unknown user
+ *       costs the same hash, so the answer's time does not tell whether the user exists.
+ *   <li>A login this process already verified, with the same secret and an unchanged stored
+ *       credential, costs no hash: the process remembers an HMAC of the secret under a key that
+ *       exists only in its memory (never stored, so it helps no one who reads the database).
+ *   <li>Failures are throttled per address and credential tried (a password), or per address
+ *       (an API key matches no credential, so there is none to name). A throttled address may
+ *       still try once every two seconds — slowed, not locked out.
+ * </ul>
+ */
+final class Logins implements AutoCloseable {
+  static final String LOOKUP_SALT_SETTING = "credential_lookup_salt";
+  private static final int REMEMBERED = 10_000;
+
+  private final ElementStore elements;
+  private final SecretHash hasher;
+  private final Hashing pool;
+  private final LoginThrottle throttle;
+  private final long sharedDomain;
+  private final byte[] lookupSalt;
+  private final Mac processMac;
+  /** HMAC of a verified secret → the credential it matched (its stored hash then); LRU. */
+  private final Map<String, Remembered> remembered = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Remembered> e) {
+      return size() > REMEMBERED;
+    }
+  };
+  /** A hash to check an unknown user's password against, so it costs what a known one does. */
+  private final String decoy;
+
+  private record Remembered(long elementKey, String storedHash) {}
+
+  Logins(ElementStore elements, SecretHash hasher, Hashing pool, InstantSource clock,
+      SecureRandom random, long sharedDomain) {
+    this.elements = elements;
+    this.hasher = hasher;
+    this.pool = pool;
+    this.throttle = new LoginThrottle(clock, 10, Duration.ofMinutes(1));
+    this.sharedDomain = sharedDomain;
+    this.lookupSalt = Base64.getDecoder().decode(elements.setting(LOOKUP_SALT_SETTING, () -> {
+      byte[] b = new byte[16];
+      random.nextBytes(b);
+      return Base64.getEncoder().encodeToString(b);
+    }));
+    byte[] k = new byte[32];
+    random.nextBytes(k);
+    try {
+      this.processMac = Mac.getInstance("HmacSHA256");
+      processMac.init(new SecretKeySpec(k, "HmacSHA256"));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+    this.decoy = hasher.hash(HexFormat.of().formatHex(k));
+  }
+
+  /** The stored form of a new secret: {hash, lookup}; an API key's hash is its lookup. */
+  String[] store(String kind, String secret) {
+    return pool.run(() -> {
+      if (kind.equals("api_key")) {
+        String lookup = hasher.lookup(secret, lookupSalt);
+        return new String[] {lookup, lookup};
+      }
+      return new String[] {hasher.hash(secret), null};
+    });
+  }
+
+  /** The api_client whose key this is; 401 when none (429 when the address is throttled). */
+  ElementRecord byKey(String remote, String key) {
+    String mark = mark("key", key);
+    Optional<ElementRecord> fast = rememberedUser(mark);
+    if (fast.isPresent()) {
+      return fast.get();
+    }
+    String gate = "address " + remote;
+    throttle.check(gate);
+    String lookup = pool.run(() -> hasher.lookup(key, lookupSalt));
+    Optional<ElementStore.Credential> c = elements.credentialByLookup(lookup);
+    if (c.isEmpty()) {
+      c = legacy(key, lookup);
+    }
+    Optional<ElementRecord> user = c.flatMap(cr -> elements.find(cr.elementKey()))
+        .filter(u -> u.type().equals("api_client"));
+    if (user.isEmpty()) {
+      throttle.failed(gate);
+      throw HeraldException.unauthorized("Login failed: invalid authentication key.");
+    }
+    throttle.succeeded(gate);
+    remember(mark, c.get());
+    return user.get();
+  }
+
+  /** The admin_user with this name and password; 401 when none. */
+  ElementRecord byPassword(String remote, String login, String password) {
+    String mark = mark("password " + login, password);
+    Optional<ElementRecord> fast = rememberedUser(mark);
+    if (fast.isPresent()) {
+      return fast.get();
+    }
+    String gate = "address " + remote + " user " + login;
+    throttle.check(gate);
+    Optional<ElementRecord> user = elements.findByName(sharedDomain, "admin_user", login);
+    Optional<ElementStore.Credential> c = user.flatMap(u -> elements.credentialOf(u.key()));
+    String stored = c.map(ElementStore.Credential::secretHash).orElse(decoy);
+    boolean ok = pool.run(() -> SecretHash.verify(password, stored)) && c.isPresent();
+    if (!ok) {
+      throttle.failed(gate);
+      throw HeraldException.unauthorized("Login failed: invalid user name or password.");
+    }
+    throttle.succeeded(gate);
+    remember(mark, c.get());
+    return user.get();
+  }
+
+  /** Keys stored before lookups: tried one by one (there are few, and fewer each login). */
+  private Optional<ElementStore.Credential> legacy(String key, String lookup) {
+    for (ElementStore.Credential old : elements.keysWithoutLookup()) {
+      if (pool.run(() -> SecretHash.verify(key, old.secretHash()))) {
+        elements.setLookup(old.elementKey(), lookup);
+        return Optional.of(old);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<ElementRecord> rememberedUser(String mark) {
+    Remembered r;
+    synchronized (remembered) {
+      r = remembered.get(mark);
+    }
+    if (r == null) {
+      return Optional.empty();
+    }
+    // the stored credential must be the one verified (re-keyed or deleted since: not valid)
+    Optional<ElementStore.Credential> now = elements.credentialOf(r.elementKey());
+    if (now.isEmpty() || !now.get().secretHash().equals(r.storedHash())) {
+      synchronized (remembered) {
+        remembered.remove(mark);
+      }
+      return Optional.empty();
+    }
+    return elements.find(r.elementKey());
+  }
+
+  private void remember(String mark, ElementStore.Credential c) {
+    synchronized (remembered) {
+      remembered.put(mark, new Remembered(c.elementKey(), c.secretHash()));
+    }
+  }
+
+  private String mark(String what, String secret) {
+    synchronized (processMac) {
+      return HexFormat.of().formatHex(processMac.doFinal((what + "\0" + secret).getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}
