@@ -29,7 +29,7 @@ final class ServeCommand implements Callable<Integer> {
       "db", "HERALD_DB_URL", "db-user", "HERALD_DB_USER", "db-password", "HERALD_DB_PASSWORD",
       "api-key", "HERALD_API_KEY", "admin-password", "HERALD_ADMIN_PASSWORD",
       "tls-keystore-password", "HERALD_TLS_PASSWORD", "port", "HERALD_PORT", "host", "HERALD_HOST",
-      "data", "HERALD_DATA");
+      "data", "HERALD_DATA", "metrics-token", "HERALD_METRICS_TOKEN");
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -109,6 +109,42 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--tls-keystore-password", paramLabel = "PASSWORD", description = "Keystore password (env HERALD_TLS_PASSWORD).")
   String tlsPassword = env("HERALD_TLS_PASSWORD");
 
+  @Option(names = "--metrics-token", paramLabel = "TOKEN",
+      description = "Serve /metrics on the main port to requests with Authorization: Bearer TOKEN (env HERALD_METRICS_TOKEN; 16+ characters). Without it or --metrics-port, /metrics is off.")
+  String metricsToken = env("HERALD_METRICS_TOKEN");
+
+  @Option(names = "--metrics-port", defaultValue = "-1", paramLabel = "PORT",
+      description = "Serve /metrics (and /health, /ready) on a port of their own, without a token; 0 = any free port.")
+  int metricsPort;
+
+  @Option(names = "--metrics-host", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
+      description = "Address of the metrics port (default ${DEFAULT-VALUE}).")
+  String metricsHost;
+
+  @Option(names = "--max-connections-per-address", defaultValue = "4096", paramLabel = "N",
+      description = "Open connections from one IP address (default ${DEFAULT-VALUE}; 0 = no limit, e.g. behind a load balancer).")
+  int maxPerAddress;
+
+  @Option(names = "--max-connections", defaultValue = "0", paramLabel = "N",
+      description = "Open connections in all (default 0: the process's descriptor limit less 512 kept for the database and files).")
+  int maxConnections;
+
+  @Option(names = "--header-timeout", defaultValue = "PT10S", paramLabel = "DURATION",
+      description = "A request's line and headers must arrive within this time (default ${DEFAULT-VALUE}).")
+  Duration headerTimeout;
+
+  @Option(names = "--min-request-rate", defaultValue = "1024", paramLabel = "BYTES",
+      description = "A request body slower than this many bytes per second is cut off (default ${DEFAULT-VALUE}).")
+  long minRequestRate;
+
+  @Option(names = "--max-subscriptions-per-session", defaultValue = "1024", paramLabel = "N",
+      description = "Subscriptions of one session on all its sockets together (default ${DEFAULT-VALUE}).")
+  int maxSubscriptionsPerSession;
+
+  @Option(names = "--concurrent-replays", defaultValue = "4", paramLabel = "N",
+      description = "Resumes (since) replaying at once; the others wait, acknowledged (default ${DEFAULT-VALUE}).")
+  int concurrentReplays;
+
   @Override
   public Integer call() throws Exception {
     if (config == null || merged) {
@@ -165,7 +201,13 @@ final class ServeCommand implements Callable<Integer> {
         .host(host).port(port).dataDir(data).jdbcUrl(db).dbUser(dbUser).dbPassword(dbPassword).dbPoolSize(dbPool)
         .apiKey(apiKey).adminPassword(adminPassword).advertisedVersions(versions)
         .sessionIdle(sessionIdle).sessionAbsolute(sessionMax).retentionAge(retentionAge)
-        .retentionCount(retentionCount).allowedOrigins(origins);
+        .retentionCount(retentionCount).allowedOrigins(origins)
+        .metricsToken(metricsToken).metricsPort(metricsPort).metricsHost(metricsHost)
+        .limits(new ServerConfig.Limits(maxPerAddress, maxConnections, headerTimeout, minRequestRate));
+    ServerConfig.Socket d = ServerConfig.Socket.defaults();
+    b.socket(new ServerConfig.Socket(d.maxFrameBytes(), d.maxChannelsPerConnection(),
+        d.maxConnectionsPerSession(), d.outboxMessages(), d.outboxBytes(), maxSubscriptionsPerSession,
+        concurrentReplays));
     if (tlsCert != null || tlsKey != null || tlsKeystore != null) {
       b.tls(new ServerConfig.Tls(java.util.Optional.ofNullable(tlsCert),
           java.util.Optional.ofNullable(tlsKey), java.util.Optional.ofNullable(tlsKeystore),
@@ -204,6 +246,7 @@ final class ServeCommand implements Callable<Integer> {
         ? "this machine only; --host 0.0.0.0 accepts others" : "on " + config.host();
     System.out.println("Herald is serving " + scheme + "://" + shown + ":" + server.port() + "/ (" + where
         + "; data: " + (config.jdbcUrl().isPresent() ? config.jdbcUrl().get() : config.dataDir().toAbsolutePath()) + ")");
+    server.metricsPort().ifPresent(mp -> System.out.println("Metrics: http://" + config.metricsHost() + ":" + mp + "/metrics"));
     for (String s : server.generatedSecrets()) {
       System.out.println("Generated " + s + "  (shown once; stored hashed)");
     }

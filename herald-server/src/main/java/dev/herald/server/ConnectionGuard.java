@@ -43,6 +43,7 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
   private final ServerConnector connector;
   private final ServerConfig.Limits limits;
   private final Map<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+  private final Map<Connection, InetAddress> addressOf = new ConcurrentHashMap<>();
   /** Connections seen mid-headers: since when, and at which request count. */
   private final Map<EndPoint, long[]> partial = new ConcurrentHashMap<>();
   private ScheduledExecutorService sweeper;
@@ -90,6 +91,7 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
     if (a == null || limits.maxConnectionsPerAddress() <= 0) {
       return;
     }
+    addressOf.put(connection, a);
     int n = perAddress.computeIfAbsent(a, k -> new AtomicInteger()).incrementAndGet();
     if (n > limits.maxConnectionsPerAddress()) {
       LOG.debug("connection from {} closed: {} open, the limit is {}", a, n, limits.maxConnectionsPerAddress());
@@ -100,8 +102,8 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
   @Override
   public void onClosed(Connection connection) {
     partial.remove(connection.getEndPoint());
-    InetAddress a = address(connection.getEndPoint());
-    if (a == null || limits.maxConnectionsPerAddress() <= 0) {
+    InetAddress a = addressOf.remove(connection); // a closed socket no longer tells its peer
+    if (a == null) {
       return;
     }
     AtomicInteger n = perAddress.get(a);

@@ -171,6 +171,7 @@ public final class HeraldServer implements AutoCloseable {
 
     Bootstrap boot = new Bootstrap(store);
     long shared = boot.sharedDomain();
+    dev.herald.server.element.BuiltIns.ensure(store, shared);
 
     Sessions sessions = new Sessions(new SessionStore(db), store, hasher, shared, clock, random,
         config.sessionIdle(), config.sessionAbsolute());
@@ -191,6 +192,9 @@ public final class HeraldServer implements AutoCloseable {
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
     Gauge.builder("herald.sessions", sessions, Sessions::liveCount).register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("herald.login.hashes", sessions, Sessions::loginHashes)
+        .description("slow password hashes run (one per login at most; none for a repeated one)")
+        .register(metrics);
     Gauge.builder("herald.db.reachable", db, d -> d.isReachable() ? 1 : 0)
         .description("1 while the database answers, 0 while requests get 503").register(metrics);
     db.bindMetrics(metrics);

@@ -180,6 +180,15 @@ public record ServerConfig(
       if (retentionCount < 1) {
         throw new IllegalArgumentException("retention count must be at least 1");
       }
+      if (limits.maxConnectionsPerAddress() < 0 || limits.maxConnections() < 0
+          || limits.headerTimeout().isNegative() || limits.headerTimeout().isZero()
+          || limits.minRequestDataRate() < 0) {
+        throw new IllegalArgumentException("connection limits must be 0 or more and the header timeout"
+            + " positive: " + limits);
+      }
+      if (socket.maxSubscriptionsPerSession() < 1 || socket.concurrentReplays() < 1) {
+        throw new IllegalArgumentException("subscriptions per session and concurrent replays must be 1 or more");
+      }
       if (metricsPort < -1 || metricsPort > 65535) {
         throw new IllegalArgumentException("the metrics port must be 0..65535: " + metricsPort);
       }

@@ -48,4 +48,25 @@ class TwoNodesTest {
       }
     }
   }
+
+  @Test
+  void aCredentialChangedOnOneNode_endsItsSessionsOnTheOther() throws Exception {
+    try (TwoNodes nodes = TwoNodes.start(backend.newDatabase())) {
+      String key = "two-node-key-0123456";
+      String href = nodes.onA.create("api_client",
+          "{\"name\":\"other\",\"authentication_key\":\"" + key + "\",\"superuser\":true}");
+      SmcClient otherOnB = new SmcClient("http://127.0.0.1:" + nodes.b.port(), "7.2");
+      assertThat(otherOnB.post("/login", "{\"authenticationkey\":\"" + key + "\"}").status()).isEqualTo(200);
+      try (WsClient ws = WsClient.open(otherOnB)) {
+        ws.subscribe("{\"context\":\"*\"}");
+        SmcClient.Response cur = nodes.onA.getUrl(href);
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) cur.json();
+        assertThat(nodes.onA.put(href, body.put("enabled", false).toString(), cur.header("ETag")).status())
+            .isEqualTo(200);
+        // node B learns it from the database: the session's row is gone
+        assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1000 session ended");
+        assertThat(otherOnB.get("/elements/host").status()).isEqualTo(401);
+      }
+    }
+  }
 }

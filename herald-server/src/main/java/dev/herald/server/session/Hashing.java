@@ -28,10 +28,20 @@ final class Hashing implements AutoCloseable {
     return new Hashing(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 256);
   }
 
+  private final java.util.concurrent.atomic.LongAdder runs = new java.util.concurrent.atomic.LongAdder();
+
+  /** Slow hashes run so far (each login costs at most one). */
+  long runs() {
+    return runs.sum();
+  }
+
   <T> T run(Supplier<T> work) {
     Future<T> f;
     try {
-      f = pool.submit(work::get);
+      f = pool.submit(() -> {
+        runs.increment();
+        return work.get();
+      });
     } catch (RejectedExecutionException e) {
       throw new HeraldException(503, "Too many logins at once.", List.of("Retry in a moment."), e)
           .header("Retry-After", "1");

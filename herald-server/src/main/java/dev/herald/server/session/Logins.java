@@ -178,6 +178,10 @@ final class Logins implements AutoCloseable {
     }
   }
 
+  long hashes() {
+    return pool.runs();
+  }
+
   @Override
   public void close() {
     pool.close();

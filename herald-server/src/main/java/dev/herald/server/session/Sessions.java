@@ -334,6 +334,11 @@ public final class Sessions {
     return n;
   }
 
+  /** Slow hashes run for logins and stored secrets (a login costs one at most, a repeated one none). */
+  public long loginHashes() {
+    return logins.hashes();
+  }
+
   /** Stops the hashing pool. */
   public void close() {
     logins.close();

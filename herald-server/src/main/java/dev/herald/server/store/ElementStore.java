@@ -433,6 +433,14 @@ public final class ElementStore {
         1).stream().findFirst();
   }
 
+  /** The system (built-in) elements of a domain. */
+  public List<ElementRecord> systemElements(long domain) {
+    return query(
+        "SELECT " + COLUMNS + " FROM element WHERE domain_key = ? AND system_elem = TRUE",
+        ps -> ps.setLong(1, domain),
+        Integer.MAX_VALUE);
+  }
+
   public List<ElementRecord> listByType(String type) {
     return query(
         "SELECT " + COLUMNS + " FROM element WHERE type = ? ORDER BY element_key",
