@@ -35,6 +35,9 @@ public final class Json {
 
   /** Parses text that must be one JSON object; empty when it is not valid JSON or not an object. */
   public static Optional<ObjectNode> parseObject(String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
     try {
       JsonNode n = MAPPER.readTree(text);
       return n instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
