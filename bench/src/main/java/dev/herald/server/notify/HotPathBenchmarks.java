@@ -45,7 +45,7 @@ public class HotPathBenchmarks {
   @Setup
   public void setup() {
     index = new SubscriptionIndex();
-    Session session = new Session("hash", new Caller(1, "bench", 1), 0);
+    Session session = new Session("hash", new Caller(1, "bench", 1, dev.herald.server.element.Rights.SUPERUSER), 0);
     Connection conn = new Connection(null, session, BASE, false, 65536, 256, 10_000, 1 << 22);
     sameStyle = new Channel[1000];
     for (int i = 0; i < 1000; i++) {
