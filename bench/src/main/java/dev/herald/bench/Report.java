@@ -46,6 +46,27 @@ final class Report implements Callable<Integer> {
     LABELS.put("catch_up_s", "time until every subscriber has replayed what it missed (s)");
     LABELS.put("replayed_per_s", "replayed deliveries/s during the catch-up");
     LABELS.put("repeated", "events delivered twice");
+    // a soak's figures: first and last minute, and the worst minute, of a long run at a steady load
+    LABELS.put("soak.minutes", "minutes at a steady load");
+    LABELS.put("soak.subscribers", "sockets open throughout (idle, probes, reconnecting)");
+    LABELS.put("soak.creates_per_s", "REST creates/s, paced");
+    LABELS.put("soak.logins_per_s", "logins/s, paced");
+    LABELS.put("soak.reconnects_per_s", "socket reconnects/s (close, reopen, resubscribe)");
+    LABELS.put("soak.rss_first_mib", "server RSS, first minute (MiB; the 2 GiB heap is pre-touched)");
+    LABELS.put("soak.rss_last_mib", "server RSS, last minute (MiB)");
+    LABELS.put("soak.rss_max_mib", "server RSS, highest minute (MiB)");
+    LABELS.put("soak.live_heap_first_mib", "live heap after a full GC, first minute (MiB)");
+    LABELS.put("soak.live_heap_last_mib", "live heap after a full GC, last minute (MiB)");
+    LABELS.put("soak.live_heap_max_mib", "live heap after a full GC, highest minute (MiB)");
+    LABELS.put("soak.fds_first", "server file descriptors, first minute");
+    LABELS.put("soak.fds_last", "server file descriptors, last minute");
+    LABELS.put("soak.fds_max", "server file descriptors, highest minute");
+    LABELS.put("soak.threads_first", "server threads, first minute");
+    LABELS.put("soak.threads_last", "server threads, last minute");
+    LABELS.put("soak.p99_first_ms", "write-to-probe latency p99, first minute (ms)");
+    LABELS.put("soak.p99_last_ms", "write-to-probe latency p99, last minute (ms)");
+    LABELS.put("soak.p99_max_ms", "write-to-probe latency p99, worst minute (ms)");
+    LABELS.put("soak.failures", "failed writes and logins");
     LABELS.put("out_of_order", "events out of seq order");
     LABELS.put("one_delivered_per_s", "one node on PostgreSQL: delivered messages/s in the burst");
     LABELS.put("one_paced_p50_ms", "one node: latency p50, paced (ms)");
@@ -145,7 +166,7 @@ final class Report implements Callable<Integer> {
         if (k.equals("scenario")) {
           continue;
         }
-        md.append("| ").append(LABELS.getOrDefault(k, "`" + k + "`")).append(" |");
+        md.append("| ").append(LABELS.getOrDefault(first.scenario() + "." + k, LABELS.getOrDefault(k, "`" + k + "`"))).append(" |");
         for (Row r : shown) {
           md.append(' ').append(r.values().getOrDefault(k, "")).append(" |");
         }
