@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "herald-bench", mixinStandardHelpOptions = true,
     description = "End-to-end benchmarks of Herald (loopback only).",
     subcommands = {Bench.Writes.class, Bench.Fanout.class, Bench.Idle.class, Bench.Resume.class,
-        Bench.Quick.class, Bench.Jmh.class, Nodes.class, Soak.class,
+        Bench.Quick.class, Bench.Jmh.class, Nodes.class, Soak.class, Bench.Startup.class,
         Report.class,
         CommandLine.HelpCommand.class})
 public final class Bench implements Runnable {
@@ -107,6 +107,54 @@ public final class Bench implements Runnable {
       }
     }
     return done.get();
+  }
+
+  @Command(name = "startup", mixinStandardHelpOptions = true,
+      description = "Time from launching a server process to serving: Herald's first start (migrations, "
+          + "SMC's built-in elements), its restart on that data, and the raw baseline server's start.")
+  static final class Startup implements Callable<Integer> {
+    @Option(names = "--runs", defaultValue = "7", description = "starts of each kind (the median is reported)")
+    int runs;
+
+    @Override
+    public Integer call() throws Exception {
+      double[] first = new double[runs];
+      double[] restart = new double[runs];
+      double[] baseline = new double[runs];
+      for (int i = 0; i < runs; i++) {
+        Path data = tempData();
+        try {
+          first[i] = timeToReady("herald", data);
+          restart[i] = timeToReady("herald", data);
+          baseline[i] = timeToReady("baseline", null);
+        } finally {
+          deleteTree(data);
+        }
+        System.out.printf(java.util.Locale.ROOT, "run %d: first start %.0f ms, restart %.0f ms, baseline %.0f ms%n",
+            i + 1, first[i], restart[i], baseline[i]);
+      }
+      new Results("startup")
+          .put("runs", runs)
+          .put("first_start_ms", median(first))
+          .put("restart_ms", median(restart))
+          .put("baseline_start_ms", median(baseline))
+          .put("first_minus_restart_ms", median(first) - median(restart))
+          .emit(commandLine);
+      return 0;
+    }
+
+    private static double timeToReady(String kind, Path data) throws Exception {
+      long t0 = System.nanoTime();
+      try (ServerProcess p = ServerProcess.start(kind, data, "256m")) {
+        return (System.nanoTime() - t0) / 1e6;
+      }
+    }
+
+    private static double median(double[] v) {
+      double[] s = v.clone();
+      java.util.Arrays.sort(s);
+      return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
   }
 
   @Command(name = "writes", mixinStandardHelpOptions = true,

@@ -46,6 +46,10 @@ final class Report implements Callable<Integer> {
     LABELS.put("catch_up_s", "time until every subscriber has replayed what it missed (s)");
     LABELS.put("replayed_per_s", "replayed deliveries/s during the catch-up");
     LABELS.put("repeated", "events delivered twice");
+    LABELS.put("startup.first_start_ms", "first start on an empty data directory: launch to serving (ms, median)");
+    LABELS.put("startup.restart_ms", "restart on that data directory (ms, median)");
+    LABELS.put("startup.baseline_start_ms", "raw baseline: a bare Jetty WebSocket server's launch to serving (ms, median)");
+    LABELS.put("startup.first_minus_restart_ms", "first-start cost: migrations and creating the built-in elements (ms)");
     // a soak's figures: first and last minute, and the worst minute, of a long run at a steady load
     LABELS.put("soak.minutes", "minutes at a steady load");
     LABELS.put("soak.subscribers", "sockets open throughout (idle, probes, reconnecting)");

@@ -140,8 +140,23 @@ final class RealSubscription implements Subscription {
       throw new java.io.UncheckedIOException(describe(cause), cause instanceof java.io.IOException io
           ? io : new java.io.IOException(describe(cause), cause));
     }
-    socket = ws;
-    ws.sendText(subscribeMessage(), true).join();
+    synchronized (this) {
+      socket = ws;
+      sends = java.util.concurrent.CompletableFuture.completedFuture(null); // a new socket: nothing pending
+    }
+    send(ws, subscribeMessage()).join();
+  }
+
+  /** Sends are chained: the JDK refuses a send while the previous one has not completed. */
+  private java.util.concurrent.CompletableFuture<?> sends = java.util.concurrent.CompletableFuture.completedFuture(null);
+
+  /**
+   * Sends one text frame after those already sent. The listener may answer a frame (a
+   * history_expired, say) before the send that caused it has completed on the caller's thread.
+   */
+  private synchronized java.util.concurrent.CompletableFuture<?> send(WebSocket ws, String text) {
+    sends = sends.handle((r, e) -> null).thenCompose(x -> ws.sendText(text, true));
+    return sends;
   }
 
   private String subscribeMessage() {
@@ -259,7 +274,7 @@ final class RealSubscription implements Subscription {
         case ServerMessage.HistoryExpired h -> {
           listener.onHistoryExpired(h.since(), h.oldestSeq(), h.headSeq());
           lastSeq = h.headSeq(); // continue live from the head, explicitly
-          ws.sendText(subscribeMessage(), true);
+          send(ws, subscribeMessage());
         }
         case ServerMessage.Failure f when !acked -> refused(ws, f);
         case ServerMessage.Failure f ->
@@ -284,7 +299,7 @@ final class RealSubscription implements Subscription {
         long head = f.headSeq().getAsLong();
         listener.onHistoryExpired(lastSeq, head + 1, head);
         lastSeq = head;
-        ws.sendText(subscribeMessage(), true);
+        send(ws, subscribeMessage());
         return;
       }
       SubscriptionRefusedException e = new SubscriptionRefusedException(f.reason());

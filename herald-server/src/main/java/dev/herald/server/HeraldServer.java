@@ -166,16 +166,16 @@ public final class HeraldServer implements AutoCloseable {
       Server jetty, ServerConnector connector, List<AutoCloseable> opened) throws Exception {
     SecureRandom random = new SecureRandom();
     SecretHash hasher = new SecretHash(config.secretHashIterations(), random);
-    ElementStore store = new ElementStore(db, clock);
     ChangeLog changeLog = new ChangeLog(db);
+    ElementStore store = new ElementStore(db, clock, changeLog);
 
     Bootstrap boot = new Bootstrap(store);
     long shared = boot.sharedDomain();
-    dev.herald.server.element.BuiltIns.ensure(store, shared);
+    dev.herald.server.element.BuiltIns.ensure(store, shared, clock.millis());
 
     Sessions sessions = new Sessions(new SessionStore(db), store, hasher, shared, clock, random,
         config.sessionIdle(), config.sessionAbsolute());
-    ElementService elements = new ElementService(store, sessions::storedSecret, shared);
+    ElementService elements = new ElementService(store, sessions::storedSecret, shared, clock);
     elements.sessions(new ElementService.SessionControl() {
       @Override
       public void endUser(long userKey) {

@@ -73,7 +73,7 @@ class CrashRecoveryTest {
       }
       // every stored host has exactly one create row, and every create row has its host
       Set<String> stored = new HashSet<>();
-      for (var item : c.get("/elements/host").json().get("result")) {
+      for (var item : c.get("/elements/host?filter=c-").json().get("result")) { // not SMC's built-in hosts
         stored.add(item.get("href").asText().replaceAll(".*/elements/", ""));
       }
       ChangeLog log = new ChangeLog(again.database());

@@ -56,8 +56,8 @@ class StorageContractTest {
     dir = Files.createTempDirectory("herald-contract");
     node = backend.newStore(dir);
     Database db = openNode();
-    store = new ElementStore(db, InstantSource.system());
     log = new ChangeLog(db);
+    store = new ElementStore(db, InstantSource.system(), log);
   }
 
   private Database openNode() {
@@ -366,7 +366,8 @@ class StorageContractTest {
    */
   @Test
   void concurrentWritersOnTwoNodes_neverCommitASmallerSeqAfterALargerOneIsVisible() throws Exception {
-    List<ElementStore> nodes = List.of(store, new ElementStore(openNode(), InstantSource.system()));
+    Database second = openNode();
+    List<ElementStore> nodes = List.of(store, new ElementStore(second, InstantSource.system(), new ChangeLog(second)));
     ChangeLog tail = new ChangeLog(openNode());
     int writers = 16;
     int perWriter = 100;

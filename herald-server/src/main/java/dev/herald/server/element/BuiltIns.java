@@ -1,6 +1,7 @@
 package dev.herald.server.element;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.protocol.Json;
 import dev.herald.server.HeraldException;
@@ -9,8 +10,11 @@ import dev.herald.server.store.ElementStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,13 +22,27 @@ import java.util.Set;
  * in Shared Domain as system elements (read-only) on the first start, and on any later start for
  * the ones a newer Herald added. They are there from the start, as on a freshly installed SMC: no
  * change rows, no events.
+ *
+ * <p>Each file lists elements as {@code {"type", "name", "attributes", "refs", "members"}}:
+ * {@code refs} maps an attribute to another built-in ({@code [type, name]}), {@code members} lists
+ * a container's built-in members. A built-in gets its type's defaults and must pass its type's
+ * validation, as a client's element would. References between built-ins are stored as
+ * {@link #PREFIX}{@code /elements/TYPE/KEY} and rendered with the caller's base.
  */
 public final class BuiltIns {
-  /** The data files, in the order they are loaded. */
-  static final List<String> FILES = List.of("administration.json");
+  /** The data files, in the order they are loaded (a file may refer to an earlier one's elements). */
+  static final List<String> FILES = List.of("administration.json", "servers.json", "network.json",
+      "services.json", "policies.json", "profiles.json", "monitoring.json");
 
-  /** One built-in element. */
-  public record Element(String type, String name, ObjectNode attributes) {}
+  /** How a stored reference between built-ins starts; {@link ElementJson} puts the base there. */
+  public static final String PREFIX = "herald:";
+
+  /** One built-in element: its attributes, and its references to other built-ins by name. */
+  public record Element(String type, String name, ObjectNode attributes, Map<String, Named> refs,
+      List<Named> members) {}
+
+  /** A built-in by type and name. */
+  public record Named(String type, String name) {}
 
   private BuiltIns() {}
 
@@ -35,7 +53,11 @@ public final class BuiltIns {
         JsonNode root = Json.mapper().readTree(in);
         for (JsonNode e : root.path("elements")) {
           ObjectNode attrs = e.path("attributes").isObject() ? (ObjectNode) e.get("attributes").deepCopy() : Json.object();
-          out.add(new Element(e.path("type").asText(), e.path("name").asText(), attrs));
+          Map<String, Named> refs = new LinkedHashMap<>();
+          e.path("refs").properties().forEach(r -> refs.put(r.getKey(), named(r.getValue())));
+          List<Named> members = new ArrayList<>();
+          e.path("members").forEach(m -> members.add(named(m)));
+          out.add(new Element(e.path("type").asText(), e.path("name").asText(), attrs, refs, members));
         }
       } catch (IOException | NullPointerException e) {
         throw new IllegalStateException("built-in elements file " + f + " is missing from the server jar", e);
@@ -44,39 +66,89 @@ public final class BuiltIns {
     return out;
   }
 
-  /** Creates the built-ins that are missing; returns how many were created. */
-  public static int ensure(ElementStore store, long sharedDomain) {
-    Set<String> present = new HashSet<>();
+  private static Named named(JsonNode pair) {
+    return new Named(pair.get(0).asText(), pair.get(1).asText());
+  }
+
+  /**
+   * Creates the built-ins that are missing; returns how many were created.
+   *
+   * @throws IllegalStateException a built-in does not pass its type's validation (a data bug)
+   */
+  public static int ensure(ElementStore store, long sharedDomain, long nowMs) {
+    Map<Named, Long> keys = new HashMap<>();
     for (ElementRecord r : store.systemElements(sharedDomain)) {
-      present.add(r.type() + "\0" + r.name());
+      keys.put(new Named(r.type(), r.name()), r.key());
     }
-    List<ElementRecord> missing = new ArrayList<>();
-    List<String> texts = new ArrayList<>();
+    List<Element> missing = new ArrayList<>();
     for (Element e : all()) {
-      if (present.add(e.type() + "\0" + e.name())) {
-        ObjectNode body = e.attributes().deepCopy();
-        body.put("name", e.name());
-        missing.add(new ElementRecord(store.newKey(), sharedDomain, e.type(), e.name(), Json.write(body), 1, false, true));
-        texts.add(ElementService.searchText(body));
+      Named n = new Named(e.type(), e.name());
+      if (!keys.containsKey(n)) {
+        keys.put(n, store.newKey());
+        missing.add(e);
       }
     }
     if (missing.isEmpty()) {
       return 0;
     }
+    List<ElementRecord> records = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    List<Set<Long>> references = new ArrayList<>();
+    for (Element e : missing) {
+      ObjectNode body = e.attributes().deepCopy();
+      body.put("name", e.name());
+      e.refs().forEach((attr, target) -> body.put(attr, href(keys, target, e)));
+      if (!e.members().isEmpty()) {
+        String attr = Catalogue.type(e.type()).container().map(Catalogue.Container::attribute).orElse("element");
+        ArrayNode list = body.putArray(attr);
+        e.members().forEach(m -> list.add(href(keys, m, e)));
+      }
+      ElementService.fillDefaults(e.type(), body);
+      Validation.Result v = Validation.validate(e.type(), body, href -> resolve(keys, href));
+      if (!v.errors().isEmpty()) {
+        throw new IllegalStateException("built-in " + e.type() + " \"" + e.name() + "\" is not valid: " + v.errors());
+      }
+      long key = keys.get(new Named(e.type(), e.name()));
+      records.add(new ElementRecord(key, sharedDomain, e.type(), e.name(), Json.write(body), 1, false, true));
+      texts.add(ElementService.searchText(body));
+      references.add(v.references());
+    }
     try {
       store.write(tx -> {
-        for (int i = 0; i < missing.size(); i++) {
-          tx.insert(missing.get(i), texts.get(i));
+        for (int i = 0; i < records.size(); i++) {
+          tx.insert(records.get(i), texts.get(i));
+          if (!references.get(i).isEmpty()) {
+            tx.setReferences(records.get(i).key(), references.get(i));
+          }
+          tx.stamp(records.get(i).key(), true, 0, nowMs);
         }
         return null;
       });
     } catch (HeraldException e) {
       // another node created them at the same moment (the names are unique): theirs stand
-      if (store.systemElements(sharedDomain).size() < missing.size()) {
+      if (store.systemElements(sharedDomain).size() < records.size()) {
         throw e;
       }
       return 0;
     }
-    return missing.size();
+    return records.size();
+  }
+
+  private static String href(Map<Named, Long> keys, Named target, Element from) {
+    Long key = keys.get(target);
+    if (key == null) {
+      throw new IllegalStateException("built-in " + from.type() + " \"" + from.name() + "\" refers to "
+          + target.type() + " \"" + target.name() + "\", which is not a built-in");
+    }
+    return PREFIX + "/elements/" + target.type() + "/" + key;
+  }
+
+  private static Optional<Validation.Member> resolve(Map<Named, Long> keys, String href) {
+    for (Map.Entry<Named, Long> k : keys.entrySet()) {
+      if (href.equals(PREFIX + "/elements/" + k.getKey().type() + "/" + k.getValue())) {
+        return Optional.of(new Validation.Member(k.getValue(), k.getKey().type(), true));
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -1,120 +1,215 @@
 package dev.herald.server.element;
 
-import java.io.BufferedReader;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The element types (RelNames) Herald serves, and smc-python's {@code filter_context}
- * pseudo-types that stand for a family of them.
+ * SMC's element model as data: every element type (RelName) Herald serves, with its attributes
+ * (JSON type, format, enum values, range, which types a reference may point to), the defaults a
+ * fresh element shows, the links an element carries, its families (smc-python's
+ * {@code filter_context} pseudo types) and what it may contain. Read once from
+ * {@code catalogue.json}, which {@code tools/catalogue/build.py} generates from the facts of
+ * Forcepoint's published clients; no code per type.
  */
 public final class Catalogue {
-  private static final Set<String> REL_NAMES = load();
+  /** One attribute: its JSON type and what else a value must satisfy. */
+  public record Attribute(String type, Optional<Attribute> items, Optional<String> model,
+      Optional<Set<String>> ref, List<String> enumValues, Optional<long[]> range, Optional<String> format,
+      boolean computed) {
 
-  static final Set<String> NETWORK_ELEMENTS =
-      Set.of(
-          "host", "address_range", "router", "network", "domain_name", "expression",
-          "url_list_application", "ip_list", "interface_zone", "country", "ip_country_group",
-          "alias", "group");
-  static final Set<String> SERVICES =
-      Set.of(
-          "tcp_service", "udp_service", "ip_service", "ethernet_service", "rpc_service",
-          "icmp_service", "icmp_ipv6_service", "protocol", "service_group", "tcp_service_group",
-          "udp_service_group", "ip_service_group", "icmp_service_group", "rpc_service_group",
-          "ethernet_service_group");
-  private static final Set<String> FW_CLUSTERS =
-      Set.of("single_fw", "cloud_single_fw", "fw_cluster", "virtual_fw", "master_engine");
-  private static final Set<String> IPS_CLUSTERS = Set.of("single_ips", "virtual_ips");
-  private static final Set<String> LAYER2_CLUSTERS =
-      Set.of("single_layer2", "layer2_cluster", "virtual_firewall_layer2");
+    /** Whether a reference may point to elements of {@code t} ("*" = any type). */
+    public boolean refAccepts(String t) {
+      return ref.map(r -> r.contains("*") || r.contains(t)).orElse(false);
+    }
+  }
 
-  /** smc-python's pseudo contexts ({@code CONTEXTS} in smc/base/collection.py). */
-  private static final Map<String, Set<String>> PSEUDO =
-      Map.of(
-          "network_elements", NETWORK_ELEMENTS,
-          "services", SERVICES,
-          "services_and_applications",
-              union(SERVICES, Set.of("application_situation", "url_category", "url_category_group")),
-          "engine_clusters", union(FW_CLUSTERS, union(IPS_CLUSTERS, LAYER2_CLUSTERS)),
-          "fw_clusters", FW_CLUSTERS,
-          "ips_clusters", IPS_CLUSTERS,
-          "layer2_clusters", LAYER2_CLUSTERS,
-          "alias", Set.of("alias"),
-          "tags", tagTypes(),
-          "situations", situationTypes());
+  /**
+   * A link of an element: {@code rel}, how it is called, and whether Herald answers it for real
+   * (else a 501 in SMC's error shape).
+   *
+   * @param kind action, resource, collection or task
+   */
+  public record Link(String rel, String method, String kind, boolean implemented) {}
 
-  private Catalogue() {}
+  /** What a container (a group) may hold, in which attribute. */
+  public record Container(String attribute, Set<String> types) {}
 
-  /** Every RelName served under {@code /{v}/elements/{relname}}, sorted. */
+  /**
+   * One element type.
+   *
+   * @param subResource created under a parent element (a rule under its policy, a node under its
+   *     engine) in SMC; Herald still serves it at {@code /elements/{type}} until the parent's
+   *     behaviour creates it
+   */
+  public record Type(String name, Map<String, Attribute> attributes, ObjectNode defaults,
+      List<List<String>> oneOfRequired, List<List<String>> ordered, Set<String> families,
+      Optional<Container> container, List<Link> links, boolean validated, List<String> sources,
+      Optional<String> model, boolean subResource) {
+
+    public Optional<Link> link(String rel) {
+      return links.stream().filter(l -> l.rel().equals(rel)).findFirst();
+    }
+  }
+
+  private static final Catalogue INSTANCE = load();
+
+  private final Map<String, Type> types;
+  private final Map<String, Map<String, Attribute>> models;
+  private final Map<String, String> aliases;
+  private final Map<String, Set<String>> families;
+  private final Set<String> relNames;
+
+  private Catalogue(Map<String, Type> types, Map<String, Map<String, Attribute>> models,
+      Map<String, String> aliases, Map<String, Set<String>> families) {
+    this.types = types;
+    this.models = models;
+    this.aliases = aliases;
+    this.families = families;
+    Set<String> names = new TreeSet<>(types.keySet());
+    names.addAll(aliases.keySet());
+    this.relNames = Collections.unmodifiableSet(names);
+  }
+
+  public static Catalogue get() {
+    return INSTANCE;
+  }
+
+  /** Every RelName served under {@code /{v}/elements/{relname}} (aliases included), sorted. */
   public static Set<String> relNames() {
-    return REL_NAMES;
+    return INSTANCE.relNames;
   }
 
   public static boolean isRelName(String s) {
-    return REL_NAMES.contains(s);
+    return INSTANCE.relNames.contains(s);
   }
 
-  /** The types a {@code filter_context} item stands for: itself, or a pseudo context's family. */
+  /** The type a RelName stands for (an alias stands for the type it names). */
+  public static String canonical(String relName) {
+    return INSTANCE.aliases.getOrDefault(relName, relName);
+  }
+
+  public static Type type(String relName) {
+    Type t = INSTANCE.types.get(canonical(relName));
+    if (t == null) {
+      throw new IllegalArgumentException("not a RelName: " + relName);
+    }
+    return t;
+  }
+
+  public static Map<String, Type> types() {
+    return INSTANCE.types;
+  }
+
+  public static Optional<Map<String, Attribute>> model(String name) {
+    return Optional.ofNullable(INSTANCE.models.get(name));
+  }
+
+  /** The types a {@code filter_context} item stands for: a family, or itself. */
   public static Optional<Set<String>> context(String item) {
-    Set<String> pseudo = PSEUDO.get(item);
-    if (pseudo != null) {
-      return Optional.of(pseudo);
+    Set<String> f = INSTANCE.families.get(item);
+    if (f != null) {
+      return Optional.of(f);
     }
-    return isRelName(item) ? Optional.of(Set.of(item)) : Optional.empty();
+    return isRelName(item) ? Optional.of(Set.of(canonical(item))) : Optional.empty();
   }
 
-  /** Policies can be validated (the {@code validate} action link). */
-  public static boolean isPolicy(String type) {
-    return type.endsWith("_policy") && isRelName(type);
+  public static Map<String, Set<String>> families() {
+    return INSTANCE.families;
   }
 
-  private static Set<String> tagTypes() {
-    Set<String> s = new TreeSet<>();
-    for (String r : REL_NAMES) {
-      if (r.endsWith("_tag")) {
-        s.add(r);
+  // ---- loading ----
+
+  private static Catalogue load() {
+    try (InputStream in = Catalogue.class.getResourceAsStream("/dev/herald/server/catalogue.json")) {
+      if (in == null) {
+        throw new IllegalStateException("catalogue.json is missing from the server jar");
       }
+      JsonNode root = Json.mapper().readTree(in);
+      Map<String, Map<String, Attribute>> models = new TreeMap<>();
+      root.path("models").properties().forEach(e -> models.put(e.getKey(), attributes(e.getValue().path("attributes"))));
+      Map<String, Type> types = new TreeMap<>();
+      root.path("types").properties().forEach(e -> types.put(e.getKey(), type(e.getKey(), e.getValue())));
+      Map<String, String> aliases = new TreeMap<>();
+      root.path("aliases").properties().forEach(e -> aliases.put(e.getKey(), e.getValue().asText()));
+      Map<String, Set<String>> families = new TreeMap<>();
+      root.path("families").properties().forEach(e -> families.put(e.getKey(), strings(e.getValue())));
+      return new Catalogue(Collections.unmodifiableMap(types), Collections.unmodifiableMap(models),
+          Collections.unmodifiableMap(aliases), Collections.unmodifiableMap(families));
+    } catch (IOException e) {
+      throw new IllegalStateException("catalogue.json cannot be read", e);
     }
-    return Collections.unmodifiableSet(s);
   }
 
-  private static Set<String> situationTypes() {
-    Set<String> s = new TreeSet<>();
-    for (String r : REL_NAMES) {
-      if (r.contains("situation")) {
-        s.add(r);
-      }
+  private static Type type(String name, JsonNode t) {
+    Optional<Container> container = Optional.empty();
+    if (t.has("container")) {
+      container = Optional.of(new Container(t.path("container").path("attribute").asText(),
+          strings(t.path("container").path("types"))));
     }
-    return Collections.unmodifiableSet(s);
+    List<Link> links = new ArrayList<>();
+    for (JsonNode l : t.path("links")) {
+      links.add(new Link(l.path("rel").asText(), l.path("method").asText("GET"), l.path("kind").asText("resource"),
+          l.path("implemented").asBoolean(false)));
+    }
+    List<String> sources = new ArrayList<>();
+    t.path("sources").forEach(s -> sources.add(s.asText()));
+    return new Type(name, attributes(t.path("attributes")),
+        t.path("defaults").isObject() ? (ObjectNode) t.get("defaults") : Json.object(),
+        lists(t.path("one_of_required")), lists(t.path("ordered")), strings(t.path("families")), container,
+        List.copyOf(links), "validated".equals(t.path("status").asText()), List.copyOf(sources),
+        t.path("model").isTextual() ? Optional.of(t.get("model").asText()) : Optional.empty(),
+        t.path("sub_resource").asBoolean(false));
   }
 
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    Set<String> s = new TreeSet<>(a);
-    s.addAll(b);
-    return Collections.unmodifiableSet(s);
+  private static Map<String, Attribute> attributes(JsonNode attrs) {
+    Map<String, Attribute> out = new LinkedHashMap<>();
+    attrs.properties().forEach(e -> out.put(e.getKey(), attribute(e.getValue())));
+    return Collections.unmodifiableMap(out);
   }
 
-  private static Set<String> load() {
-    Set<String> out = new LinkedHashSet<>();
-    try (var in = Catalogue.class.getResourceAsStream("relnames.txt");
-        var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        line = line.strip();
-        if (!line.isEmpty() && !line.startsWith("#")) {
-          out.add(line);
-        }
-      }
-    } catch (IOException | NullPointerException e) {
-      throw new IllegalStateException("relnames.txt is missing from the server jar", e);
+  private static Attribute attribute(JsonNode a) {
+    List<String> enums = new ArrayList<>();
+    a.path("enum").forEach(v -> enums.add(v.asText()));
+    Optional<long[]> range = Optional.empty();
+    if (a.path("range").isArray() && a.get("range").size() == 2) {
+      JsonNode r = a.get("range");
+      range = Optional.of(new long[] {r.get(0).isNumber() ? r.get(0).asLong() : Long.MIN_VALUE,
+          r.get(1).isNumber() ? r.get(1).asLong() : Long.MAX_VALUE});
     }
-    return Collections.unmodifiableSet(new TreeSet<>(out));
+    return new Attribute(a.path("type").asText("any"),
+        a.has("items") ? Optional.of(attribute(a.get("items"))) : Optional.empty(),
+        a.path("model").isTextual() ? Optional.of(a.get("model").asText()) : Optional.empty(),
+        a.has("ref") ? Optional.of(strings(a.get("ref"))) : Optional.empty(),
+        List.copyOf(enums), range,
+        a.path("format").isTextual() ? Optional.of(a.get("format").asText()) : Optional.empty(),
+        a.path("computed").asBoolean(false));
+  }
+
+  private static Set<String> strings(JsonNode arr) {
+    Set<String> out = new TreeSet<>();
+    arr.forEach(v -> out.add(v.asText()));
+    return Collections.unmodifiableSet(out);
+  }
+
+  private static List<List<String>> lists(JsonNode arr) {
+    List<List<String>> out = new ArrayList<>();
+    for (JsonNode inner : arr) {
+      List<String> l = new ArrayList<>();
+      inner.forEach(v -> l.add(v.asText()));
+      out.add(List.copyOf(l));
+    }
+    return List.copyOf(out);
   }
 }

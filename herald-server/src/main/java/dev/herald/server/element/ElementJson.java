@@ -20,23 +20,58 @@ public final class ElementJson {
   /**
    * Renders with {@code body}, the element's stored fields already parsed (the request body of
    * the write that stored them), saving a parse; {@code body} is modified.
+   *
+   * <p>The {@code link} list is SMC's for the type (the catalogue's), every one of them answered
+   * (for real, or with a 501 where Herald does not do it yet); {@code self} carries the type
+   * (smc-python picks the class from it). {@code admin_domain} is the element's domain's href.
    */
   public static ObjectNode render(ElementRecord r, ObjectNode body, String base) {
     ObjectNode o = body;
+    if (r.system()) {
+      withBase(o, base);
+    }
     String self = href(base, r.type(), r.key());
     o.put("key", r.key());
     ArrayNode link = o.putArray("link");
     link.addObject().put("rel", "self").put("href", self).put("type", r.type());
     link.addObject().put("rel", r.trashed() ? "untrash" : "trash").put("href", self + "/" + (r.trashed() ? "untrash" : "trash"));
-    if (Catalogue.isPolicy(r.type())) {
-      link.addObject().put("rel", "validate").put("href", self + "/validate");
+    for (Catalogue.Link l : Catalogue.type(r.type()).links()) {
+      link.addObject().put("rel", l.rel()).put("href", self + "/" + l.rel());
     }
     o.put("system", r.system());
     o.put("read_only", r.system());
+    if (!o.has("locked")) {
+      o.put("locked", false);
+    }
+    o.put("admin_domain", href(base, "admin_domain", r.domainKey()));
     if (r.trashed()) {
       o.put("trashed", true);
     }
     return o;
+  }
+
+  /**
+   * Puts {@code base} into the references between built-ins ({@link BuiltIns#PREFIX}), which are
+   * stored without one: the built-ins exist before any client, and every client has its own base.
+   */
+  public static void withBase(com.fasterxml.jackson.databind.JsonNode node, String base) {
+    if (node instanceof ObjectNode o) {
+      o.properties().forEach(e -> {
+        if (e.getValue().isTextual() && e.getValue().asText().startsWith(BuiltIns.PREFIX)) {
+          e.setValue(o.textNode(base + e.getValue().asText().substring(BuiltIns.PREFIX.length())));
+        } else {
+          withBase(e.getValue(), base);
+        }
+      });
+    } else if (node instanceof ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        if (a.get(i).isTextual() && a.get(i).asText().startsWith(BuiltIns.PREFIX)) {
+          a.set(i, a.textNode(base + a.get(i).asText().substring(BuiltIns.PREFIX.length())));
+        } else {
+          withBase(a.get(i), base);
+        }
+      }
+    }
   }
 
   /** One item of a search result: exactly {@code name}, {@code href}, {@code type}. */

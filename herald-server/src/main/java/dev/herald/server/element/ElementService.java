@@ -27,7 +27,8 @@ import java.util.Set;
  */
 public final class ElementService {
   /** Fields derived when rendering; never stored from a request body. */
-  private static final Set<String> DERIVED = Set.of("key", "link", "system", "read_only", "trashed");
+  private static final Set<String> DERIVED = Set.of("key", "link", "system", "read_only", "trashed",
+      "admin_domain", "etag", "system_key", "locked");
   /** Secret fields moved to the credential table: type → field names. */
   private static final Map<String, Set<String>> SECRETS =
       Map.of(
@@ -46,12 +47,19 @@ public final class ElementService {
   private final ElementStore store;
   private final Bootstrap.SecretStorer secrets;
   private final long sharedDomain;
+  private final java.time.InstantSource clock;
   private volatile SessionControl sessions = SessionControl.NONE;
 
-  public ElementService(ElementStore store, Bootstrap.SecretStorer secrets, long sharedDomain) {
+  public ElementService(ElementStore store, Bootstrap.SecretStorer secrets, long sharedDomain,
+      java.time.InstantSource clock) {
     this.store = store;
     this.secrets = secrets;
     this.sharedDomain = sharedDomain;
+    this.clock = clock;
+  }
+
+  public ElementStore store() {
+    return store;
   }
 
   /** What a change to a user or domain does to sessions (the session package's). */
@@ -82,8 +90,8 @@ public final class ElementService {
         : Set.of(caller.domainKey(), sharedDomain);
   }
 
-  public ElementRecord create(Caller caller, String type, JsonNode json) {
-    requireType(type);
+  public ElementRecord create(Caller caller, String relName, JsonNode json) {
+    String type = requireType(relName);
     ObjectNode body = requireObject(json);
     requireEdit(caller, type, "store", body.path("name").asText(""));
     if (ADMINISTRATION.contains(type) && caller.domainKey() != sharedDomain) {
@@ -92,11 +100,18 @@ public final class ElementService {
               + " Domain: log in to Shared Domain to create them.");
     }
     Map<String, String[]> stored = storeSecrets(type, body);
+    fillDefaults(type, body);
     Validation.Result v = validate(caller, type, body, "Impossible to store the element");
+    return insert(caller, type, body, v, stored);
+  }
+
+  private ElementRecord insert(Caller caller, String type, ObjectNode body, Validation.Result v,
+      Map<String, String[]> stored) {
     String name = body.get("name").asText();
     long key = store.newKey();
     ElementRecord rec =
         new ElementRecord(key, caller.domainKey(), type, name, Json.write(body), 1, false, false);
+    long now = clock.millis();
     store.write(
         tx -> {
           tx.insert(rec, searchText(body));
@@ -104,10 +119,23 @@ public final class ElementService {
             tx.setReferences(key, v.references());
           }
           saveSecrets(tx, key, stored, name);
+          tx.stamp(key, true, caller.userKey(), now);
           tx.record(pending(rec, EventType.CREATE, caller));
           return null;
         });
     return rec;
+  }
+
+  /**
+   * What a fresh element of the type shows on GET that the request did not give (SMC's
+   * defaults, as the catalogue has them): clients read these attributes without a default.
+   */
+  static void fillDefaults(String type, ObjectNode body) {
+    Catalogue.type(type).defaults().properties().forEach(e -> {
+      if (!body.has(e.getKey())) {
+        body.set(e.getKey(), e.getValue().deepCopy());
+      }
+    });
   }
 
   private void saveSecrets(ElementStore.WriteTx tx, long key, Map<String, String[]> stored, String name)
@@ -122,8 +150,8 @@ public final class ElementService {
     }
   }
 
-  public ElementRecord get(Caller caller, String type, long key) {
-    requireType(type);
+  public ElementRecord get(Caller caller, String relName, long key) {
+    String type = requireType(relName);
     requireView(caller);
     return store
         .find(key)
@@ -139,7 +167,8 @@ public final class ElementService {
   }
 
   public ElementRecord update(
-      Caller caller, String type, long key, JsonNode json, Optional<String> ifMatch) {
+      Caller caller, String relName, long key, JsonNode json, Optional<String> ifMatch) {
+    String type = requireType(relName);
     ElementRecord r = update0(caller, type, key, json, ifMatch);
     afterWrite(type, key, false);
     return r;
@@ -155,21 +184,37 @@ public final class ElementService {
           "Send the element's ETag in an If-Match (or Etag) header; GET the element to obtain it.");
     }
     ElementRecord probe = writable(caller, type, key, "update");
+    refuseLocked(probe, "update");
     Map<String, String[]> stored = storeSecrets(type, body);
     Validation.Result v = validate(caller, type, body, "Impossible to update the element");
+    long now = clock.millis();
     return store
         .write(
             tx -> {
               ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
               checkETag(ifMatch.get(), cur, "update");
+              refuseLocked(cur, "update");
               ElementRecord next = cur.withBody(body.get("name").asText(), Json.write(body));
               tx.update(next, searchText(body));
               tx.setReferences(key, v.references());
               saveSecrets(tx, key, stored, next.name());
+              tx.stamp(key, false, caller.userKey(), now);
               tx.record(pending(next, EventType.UPDATE, caller));
               return next;
             })
         .value();
+  }
+
+  /** A locked element refuses changes until it is unlocked (its lock/unlock links). */
+  private static void refuseLocked(ElementRecord r, String what) {
+    if (isLocked(r)) {
+      throw HeraldException.badRequest("Impossible to " + what + " the element " + r.name() + ".",
+          "The element is locked: unlock it first.");
+    }
+  }
+
+  static boolean isLocked(ElementRecord r) {
+    return r.body().contains("\"locked\"") && parse(r.body()).path("locked").asBoolean(false);
   }
 
   /** After a committed write: a changed user or a deleted domain ends sessions. */
@@ -181,8 +226,9 @@ public final class ElementService {
     }
   }
 
-  public void delete(Caller caller, String type, long key, Optional<String> ifMatch) {
-    writable(caller, type, key, "delete");
+  public void delete(Caller caller, String relName, long key, Optional<String> ifMatch) {
+    String type = requireType(relName);
+    refuseLocked(writable(caller, type, key, "delete"), "delete");
     store.write(
         tx -> {
           ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
@@ -233,7 +279,8 @@ public final class ElementService {
   }
 
   /** The action links every element offers: trash/untrash, and validate for policies. */
-  public ElementRecord act(Caller caller, String type, long key, String action) {
+  public ElementRecord act(Caller caller, String relName, long key, String action) {
+    String type = requireType(relName);
     ElementRecord r = act0(caller, type, key, action);
     afterWrite(type, key, false);
     return r;
@@ -259,7 +306,7 @@ public final class ElementService {
                   return next;
                 }
                 case "validate" -> {
-                  if (!Catalogue.isPolicy(type)) {
+                  if (Catalogue.type(type).link("validate").isEmpty()) {
                     throw HeraldException.notFound(
                         "No action validate on " + type + ".", "Only policies can be validated.");
                   }
@@ -290,23 +337,31 @@ public final class ElementService {
 
   /** Resolves an element href (as rendered by this server, any host and version) to a key. */
   public Optional<ElementRecord> resolveHref(Caller caller, String href) {
+    return resolveAnywhere(href).filter(r -> visibleDomains(caller).contains(r.domainKey()));
+  }
+
+  /** The element an href names, whatever its domain (the caller may not see it). */
+  private Optional<ElementRecord> resolveAnywhere(String href) {
     int i = href.indexOf("/elements/");
     if (i < 0) {
       return Optional.empty();
     }
     String[] parts = href.substring(i + "/elements/".length()).split("/");
-    if (parts.length != 2) {
+    if (parts.length != 2 || !Catalogue.isRelName(parts[0])) {
       return Optional.empty();
     }
     try {
       long key = Long.parseLong(parts[1]);
-      return store
-          .find(key)
-          .filter(r -> r.type().equals(parts[0]))
-          .filter(r -> visibleDomains(caller).contains(r.domainKey()));
+      String type = Catalogue.canonical(parts[0]);
+      return store.find(key).filter(r -> r.type().equals(type));
     } catch (NumberFormatException e) {
       return Optional.empty();
     }
+  }
+
+  /** An element the caller may change through one of its links (not a system one, its own domain). */
+  public ElementRecord writableForLink(Caller caller, String relName, long key, String what) {
+    return writable(caller, requireType(relName), key, what);
   }
 
   private ElementRecord writable(Caller caller, String type, long key, String what) {
@@ -328,12 +383,13 @@ public final class ElementService {
     for (String d : DERIVED) {
       body.remove(d);
     }
+    Set<Long> visible = visibleDomains(caller);
     Validation.Result v =
         Validation.validate(
             type,
             body,
-            href ->
-                resolveHref(caller, href).map(r -> new Validation.Member(r.key(), r.type())));
+            href -> resolveAnywhere(href).map(r -> new Validation.Member(r.key(), r.type(),
+                visible.contains(r.domainKey()))));
     if (!v.errors().isEmpty()) {
       JsonNode n = body.get("name");
       String suffix = n != null && n.isTextual() ? " " + n.asText() + "." : ".";
@@ -390,11 +446,13 @@ public final class ElementService {
     }
   }
 
-  private static void requireType(String type) {
+  /** The type a RelName stands for (an alias names another); 404 for an unknown one. */
+  private static String requireType(String type) {
     if (!Catalogue.isRelName(type)) {
       throw HeraldException.notFound(
           "Unknown element type " + type + ".", "GET /{version}/api lists the element types.");
     }
+    return Catalogue.canonical(type);
   }
 
   private static ObjectNode requireObject(JsonNode json) {

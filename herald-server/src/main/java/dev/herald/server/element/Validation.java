@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,95 +13,47 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Field validation for the element types people use most. Every type requires a non-blank
- * string {@code name}; the types listed in {@link #RULES} also check their fields. Unknown
- * fields are kept as they are (SMC clients send the whole cached element back on update).
+ * Checks an element body against its type in the {@link Catalogue}: JSON types, enum values,
+ * ranges, formats, references (they must exist, be visible, and be of a type the attribute may
+ * point to), nested models, the attributes a type requires, and ordered pairs. Null is always
+ * accepted (clients send null for "unset"); attributes the catalogue does not know are kept as
+ * they are (SMC clients send the whole cached element back on update); computed attributes are
+ * the server's and not checked.
+ *
+ * <p>Errors name the attribute by its path ({@code third_party_monitoring.netflow},
+ * {@code secondary[2]}); the keys of every reference found are collected (references are tracked
+ * both ways).
  */
 final class Validation {
   private static final Pattern DNS_NAME =
       Pattern.compile("(?=.{1,253}$)(\\*\\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*"
           + "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?");
+  private static final Pattern INTEGER = Pattern.compile("-?\\d{1,18}");
+  private static final Pattern NUMBER = Pattern.compile("-?\\d{1,18}(\\.\\d+)?([eE][-+]?\\d{1,3})?");
+  /** Longer strings than this are refused (a name has its own limit of 1024). */
+  static final int MAX_STRING = 65_536;
+  private static final int MAX_DEPTH = 12;
 
-  /** Resolves a member reference (an element href) to a visible element's key and type. */
+  /** Resolves a reference (an element href): the element, if it exists anywhere. */
   interface References {
     Optional<Member> resolve(String href);
   }
 
-  record Member(long key, String type) {}
+  /**
+   * An element a reference points to.
+   *
+   * @param visible whether the caller may see it (its own domain or Shared Domain)
+   */
+  record Member(long key, String type, boolean visible) {}
 
   /** The outcome: error texts (empty when valid) and the keys this element references. */
   record Result(List<String> errors, Set<Long> references) {}
-
-  private interface Rule {
-    void check(ObjectNode body, References refs, List<String> errors, Set<Long> out);
-  }
-
-  private static final Rule HOST_LIKE =
-      (b, r, e, out) -> {
-        boolean v4 = optionalIp(b, "address", false, e);
-        boolean v6 = optionalIp(b, "ipv6_address", true, e);
-        if (!v4 && !v6 && e.isEmpty()) {
-          e.add("Field address or ipv6_address is required.");
-        }
-        JsonNode sec = b.get("secondary");
-        if (sec != null && !sec.isNull()) {
-          if (!sec.isArray()) {
-            e.add("Field secondary must be a list of IP addresses.");
-          } else {
-            for (JsonNode s : sec) {
-              if (!s.isTextual() || Addresses.any(s.asText()).isEmpty()) {
-                e.add("Field secondary contains an invalid IP address: " + s + ".");
-              }
-            }
-          }
-        }
-      };
-
-  private static final Map<String, Rule> RULES =
-      Map.ofEntries(
-          Map.entry("host", HOST_LIKE),
-          Map.entry("router", HOST_LIKE),
-          Map.entry(
-              "network",
-              (b, r, e, out) -> {
-                boolean v4 = optionalNetwork(b, "ipv4_network", false, e);
-                boolean v6 = optionalNetwork(b, "ipv6_network", true, e);
-                if (!v4 && !v6 && e.isEmpty()) {
-                  e.add("Field ipv4_network or ipv6_network is required (CIDR, e.g. 10.0.0.0/24).");
-                }
-              }),
-          Map.entry("address_range", (b, r, e, out) -> checkRange(b, e)),
-          Map.entry(
-              "domain_name",
-              (b, r, e, out) -> {
-                String name = b.path("name").asText();
-                if (!DNS_NAME.matcher(name).matches()) {
-                  e.add("Field name must be a DNS domain name, e.g. example.com; got " + quote(name) + ".");
-                }
-              }),
-          Map.entry("tcp_service", Validation::checkPorts),
-          Map.entry("udp_service", Validation::checkPorts),
-          Map.entry(
-              "ip_service",
-              (b, r, e, out) -> intField(b, "protocol_number", 0, 255, true, e)),
-          Map.entry(
-              "icmp_service",
-              (b, r, e, out) -> {
-                intField(b, "icmp_type", 0, 255, true, e);
-                intField(b, "icmp_code", 0, 255, false, e);
-              }),
-          Map.entry("group", members(Catalogue.NETWORK_ELEMENTS)),
-          Map.entry("service_group", members(Catalogue.SERVICES)),
-          Map.entry("tcp_service_group", members(Set.of("tcp_service", "tcp_service_group"))),
-          Map.entry("udp_service_group", members(Set.of("udp_service", "udp_service_group"))),
-          Map.entry("icmp_service_group", members(Set.of("icmp_service", "icmp_service_group"))),
-          Map.entry("ip_service_group", members(Set.of("ip_service", "ip_service_group"))));
 
   private Validation() {}
 
   static Result validate(String type, ObjectNode body, References refs) {
     List<String> errors = new ArrayList<>();
-    Set<Long> out = new java.util.LinkedHashSet<>();
+    Set<Long> out = new LinkedHashSet<>();
     JsonNode name = body.get("name");
     if (name == null || name.isNull()) {
       errors.add("Field name is required.");
@@ -109,149 +62,235 @@ final class Validation {
     } else if (name.asText().length() > 1024) {
       errors.add("Field name is longer than 1024 characters.");
     }
-    JsonNode comment = body.get("comment");
-    if (comment != null && !comment.isNull() && !comment.isTextual()) {
-      errors.add("Field comment must be a string.");
+    Catalogue.Type t = Catalogue.type(type);
+    Ctx ctx = new Ctx(refs, errors, out, t);
+    body.properties().forEach(e -> {
+      Catalogue.Attribute a = t.attributes().get(e.getKey());
+      if (a != null && !a.computed() && !e.getKey().equals("name")) {
+        ctx.value(e.getKey(), e.getValue(), a, 0);
+      } else if (a == null && e.getValue().isTextual() && e.getValue().asText().length() > MAX_STRING) {
+        errors.add("Field " + e.getKey() + " is longer than " + MAX_STRING + " characters.");
+      }
+    });
+    if (t.attributes().containsKey("name") && name != null && name.isTextual()) {
+      t.attributes().get("name").format().ifPresent(f -> ctx.format("name", name, f));
     }
-    Rule rule = RULES.get(type);
-    if (rule != null && errors.isEmpty()) {
-      rule.check(body, refs, errors, out);
+    if (errors.isEmpty()) {
+      for (List<String> anyOf : t.oneOfRequired()) {
+        if (anyOf.stream().noneMatch(f -> present(body.get(f)))) {
+          errors.add(anyOf.size() == 1 ? "Field " + anyOf.get(0) + " is required."
+              : "Field " + String.join(" or ", anyOf) + " is required.");
+        }
+      }
+      for (List<String> pair : t.ordered()) {
+        Optional<Long> lo = number(body.get(pair.get(0)));
+        Optional<Long> hi = number(body.get(pair.get(1)));
+        if (lo.isPresent() && hi.isPresent() && hi.get() < lo.get()) {
+          errors.add("Field " + pair.get(1) + " (" + hi.get() + ") is below " + pair.get(0) + " (" + lo.get() + ").");
+        }
+      }
     }
     return new Result(errors, out);
   }
 
-  /** Whether a field is validated beyond {@code name} for this type. */
-  static boolean hasRules(String type) {
-    return RULES.containsKey(type);
+  private static boolean present(JsonNode n) {
+    return n != null && !n.isNull() && !(n.isTextual() && n.asText().isEmpty())
+        && !(n.isArray() && n.isEmpty());
   }
 
-  private static boolean optionalIp(ObjectNode b, String field, boolean v6, List<String> e) {
-    JsonNode n = b.get(field);
-    if (n == null || n.isNull() || (n.isTextual() && n.asText().isEmpty())) {
-      return false;
+  private static Optional<Long> number(JsonNode n) {
+    if (n == null || n.isNull()) {
+      return Optional.empty();
     }
-    if (!n.isTextual()
-        || (v6 ? Addresses.ipv6(n.asText()).isEmpty() : Addresses.ipv4(n.asText()).isEmpty())) {
-      e.add("Field " + field + " is not a valid " + (v6 ? "IPv6" : "IPv4") + " address: " + n + ".");
-      return false;
+    if (n.isIntegralNumber()) {
+      return Optional.of(n.asLong());
     }
-    return true;
+    if (n.isTextual() && INTEGER.matcher(n.asText()).matches()) {
+      return Optional.of(Long.parseLong(n.asText()));
+    }
+    return Optional.empty();
   }
 
-  private static boolean optionalNetwork(ObjectNode b, String field, boolean v6, List<String> e) {
-    JsonNode n = b.get(field);
-    if (n == null || n.isNull() || (n.isTextual() && n.asText().isEmpty())) {
-      return false;
-    }
-    if (!n.isTextual() || !Addresses.isNetwork(n.asText(), v6)) {
-      e.add(
-          "Field "
-              + field
-              + " is not a valid "
-              + (v6 ? "IPv6" : "IPv4")
-              + " network in CIDR form with zero host bits: "
-              + n
-              + ".");
-      return false;
-    }
-    return true;
-  }
+  /** The walk over one body. */
+  private record Ctx(References refs, List<String> errors, Set<Long> out, Catalogue.Type type) {
 
-  private static void checkRange(ObjectNode b, List<String> e) {
-    JsonNode n = b.get("ip_range");
-    if (n == null || !n.isTextual()) {
-      e.add("Field ip_range is required, e.g. \"10.0.0.1-10.0.0.100\".");
-      return;
+    void value(String path, JsonNode v, Catalogue.Attribute a, int depth) {
+      if (v == null || v.isNull()) {
+        return;
+      }
+      if (depth > MAX_DEPTH) {
+        errors.add("Field " + path + " is nested too deeply.");
+        return;
+      }
+      switch (a.type()) {
+        case "string" -> {
+          if (!v.isTextual()) {
+            errors.add("Field " + path + " must be a string; got " + show(v) + ".");
+            return;
+          }
+          if (v.asText().length() > MAX_STRING) {
+            errors.add("Field " + path + " is longer than " + MAX_STRING + " characters.");
+            return;
+          }
+          if (v.asText().isEmpty() && a.ref().isEmpty() && a.format().isEmpty()) {
+            return;
+          }
+          enumCheck(path, v.asText(), a);
+          a.format().ifPresent(f -> format(path, v, f));
+          if (a.ref().isPresent() && !v.asText().isEmpty()) {
+            reference(path, v.asText(), a);
+          }
+        }
+        case "integer" -> {
+          if (!(v.isIntegralNumber() && v.canConvertToLong()) && !(v.isTextual() && INTEGER.matcher(v.asText()).matches())) {
+            if (v.isTextual() && v.asText().isEmpty()) {
+              return;
+            }
+            errors.add("Field " + path + " must be an integer; got " + show(v) + ".");
+            return;
+          }
+          long n = v.isTextual() ? Long.parseLong(v.asText()) : v.asLong();
+          enumCheck(path, Long.toString(n), a);
+          a.range().ifPresent(r -> {
+            if (n < r[0] || n > r[1]) {
+              errors.add("Field " + path + " must be an integer from " + bound(r[0]) + " to " + bound(r[1])
+                  + "; got " + show(v) + ".");
+            }
+          });
+          a.format().ifPresent(f -> format(path, v, f));
+        }
+        case "number" -> {
+          if (!v.isNumber() && !(v.isTextual() && NUMBER.matcher(v.asText()).matches())) {
+            errors.add("Field " + path + " must be a number; got " + show(v) + ".");
+          }
+        }
+        case "boolean" -> {
+          if (!v.isBoolean()) {
+            errors.add("Field " + path + " must be true or false; got " + show(v) + ".");
+          }
+        }
+        case "array" -> {
+          if (!v.isArray()) {
+            errors.add("Field " + path + " must be a list; got " + show(v) + ".");
+            return;
+          }
+          Catalogue.Attribute items = a.items().orElse(null);
+          if (items == null && a.ref().isPresent()) {
+            items = new Catalogue.Attribute("string", Optional.empty(), Optional.empty(), a.ref(), List.of(),
+                Optional.empty(), Optional.empty(), false);
+          }
+          if (items != null) {
+            if (a.ref().isPresent() && items.ref().isEmpty()) {
+              items = new Catalogue.Attribute(items.type(), items.items(), items.model(), a.ref(),
+                  items.enumValues(), items.range(), items.format(), false);
+            }
+            int i = 0;
+            for (JsonNode item : v) {
+              value(path + "[" + i++ + "]", item, items, depth + 1);
+            }
+          }
+        }
+        case "object" -> {
+          if (!v.isObject()) {
+            errors.add("Field " + path + " must be an object; got " + show(v) + ".");
+            return;
+          }
+          Optional<Map<String, Catalogue.Attribute>> model = a.model().flatMap(Catalogue::model);
+          if (model.isPresent()) {
+            v.properties().forEach(e -> {
+              Catalogue.Attribute sub = model.get().get(e.getKey());
+              if (sub != null && !sub.computed()) {
+                value(path + "." + e.getKey(), e.getValue(), sub, depth + 1);
+              }
+            });
+          }
+        }
+        default -> { }
+      }
     }
-    String[] parts = n.asText().split("-", -1);
-    if (parts.length != 2) {
-      e.add("Field ip_range must be START-END, e.g. \"10.0.0.1-10.0.0.100\"; got " + n + ".");
-      return;
+
+    private void enumCheck(String path, String value, Catalogue.Attribute a) {
+      if (!a.enumValues().isEmpty() && !a.enumValues().contains(value)) {
+        errors.add("Field " + path + " must be one of " + String.join(", ", a.enumValues()) + "; got \""
+            + value + "\".");
+      }
     }
-    Optional<InetAddress> lo = Addresses.any(parts[0].strip());
-    Optional<InetAddress> hi = Addresses.any(parts[1].strip());
-    if (lo.isEmpty() || hi.isEmpty()) {
-      e.add("Field ip_range contains an invalid IP address: " + n + ".");
-    } else if (lo.get().getClass() != hi.get().getClass()) {
-      e.add("Field ip_range mixes IPv4 and IPv6: " + n + ".");
-    } else {
+
+    private void reference(String path, String href, Catalogue.Attribute a) {
+      Optional<Member> m = refs.resolve(href);
+      if (m.isEmpty()) {
+        errors.add(containerMember(path) ? "Member " + href + " does not exist."
+            : "Field " + path + ": " + href + " does not exist.");
+        return;
+      }
+      if (!m.get().visible()) {
+        // SMC's words (smc-python's examples expect them)
+        errors.add("Field " + path + ": Element reference breaks domain boundary restriction.");
+        return;
+      }
+      if (!a.refAccepts(m.get().type())) {
+        errors.add(containerMember(path)
+            ? "Member " + href + " is a " + m.get().type() + ", which this " + type.name() + " cannot contain."
+            : "Field " + path + ": " + href + " is a " + m.get().type() + ", which " + path + " cannot refer to.");
+        return;
+      }
+      out.add(m.get().key());
+    }
+
+    private boolean containerMember(String path) {
+      return type.container().map(c -> path.startsWith(c.attribute() + "[")).orElse(false);
+    }
+
+    void format(String path, JsonNode v, String format) {
+      String s = v.asText();
+      boolean ok = switch (format) {
+        case "ipv4" -> Addresses.ipv4(s).isPresent();
+        case "ipv6" -> Addresses.ipv6(s).isPresent();
+        case "ip" -> Addresses.any(s).isPresent();
+        case "cidr4" -> Addresses.isNetwork(s, false);
+        case "cidr6" -> Addresses.isNetwork(s, true);
+        case "dns_name" -> DNS_NAME.matcher(s).matches();
+        case "port" -> INTEGER.matcher(s).matches() && Long.parseLong(s) >= 0 && Long.parseLong(s) <= 65535;
+        case "ip_range" -> ipRange(s);
+        default -> true;
+      };
+      if (!ok) {
+        errors.add("Field " + path + " " + switch (format) {
+          case "ipv4" -> "is not a valid IPv4 address: " + show(v) + ".";
+          case "ipv6" -> "is not a valid IPv6 address: " + show(v) + ".";
+          case "ip" -> "contains an invalid IP address: " + show(v) + ".";
+          case "cidr4" -> "is not a valid IPv4 network in CIDR form with zero host bits: " + show(v) + ".";
+          case "cidr6" -> "is not a valid IPv6 network in CIDR form with zero host bits: " + show(v) + ".";
+          case "dns_name" -> "must be a DNS domain name, e.g. example.com; got " + show(v) + ".";
+          case "port" -> "must be an integer from 0 to 65535; got " + show(v) + ".";
+          case "ip_range" -> "must be START-END with START not after END, e.g. \"10.0.0.1-10.0.0.100\"; got " + show(v) + ".";
+          default -> "is not valid: " + show(v) + ".";
+        });
+      }
+    }
+
+    private static boolean ipRange(String s) {
+      String[] parts = s.split("-", -1);
+      if (parts.length != 2) {
+        return false;
+      }
+      Optional<InetAddress> lo = Addresses.any(parts[0].strip());
+      Optional<InetAddress> hi = Addresses.any(parts[1].strip());
+      if (lo.isEmpty() || hi.isEmpty() || lo.get().getClass() != hi.get().getClass()) {
+        return false;
+      }
       BigInteger a = Addresses.toNumber(lo.get());
       BigInteger z = Addresses.toNumber(hi.get());
-      if (a.compareTo(z) > 0) {
-        e.add("Field ip_range starts after it ends: " + n + ".");
-      }
+      return a.compareTo(z) <= 0;
+    }
+
+    private static String bound(long b) {
+      return b == Long.MIN_VALUE ? "any" : b == Long.MAX_VALUE ? "any" : Long.toString(b);
     }
   }
 
-  private static void checkPorts(ObjectNode b, References r, List<String> e, Set<Long> out) {
-    Optional<Integer> min = intField(b, "min_dst_port", 0, 65535, true, e);
-    Optional<Integer> max = intField(b, "max_dst_port", 0, 65535, false, e);
-    if (min.isPresent() && max.isPresent() && max.get() < min.get()) {
-      e.add("Field max_dst_port (" + max.get() + ") is below min_dst_port (" + min.get() + ").");
-    }
-    Optional<Integer> smin = intField(b, "min_src_port", 0, 65535, false, e);
-    Optional<Integer> smax = intField(b, "max_src_port", 0, 65535, false, e);
-    if (smin.isPresent() && smax.isPresent() && smax.get() < smin.get()) {
-      e.add("Field max_src_port (" + smax.get() + ") is below min_src_port (" + smin.get() + ").");
-    }
-  }
-
-  private static Optional<Integer> intField(
-      ObjectNode b, String field, int lo, int hi, boolean required, List<String> e) {
-    JsonNode n = b.get(field);
-    if (n == null || n.isNull() || (n.isTextual() && n.asText().isEmpty())) {
-      if (required) {
-        e.add("Field " + field + " is required (an integer from " + lo + " to " + hi + ").");
-      }
-      return Optional.empty();
-    }
-    // SMC accepts numbers and numeric strings for ports.
-    Integer v = null;
-    if (n.isIntegralNumber() && n.canConvertToInt()) {
-      v = n.asInt();
-    } else if (n.isTextual() && n.asText().matches("\\d{1,6}")) {
-      v = Integer.parseInt(n.asText());
-    }
-    if (v == null || v < lo || v > hi) {
-      e.add("Field " + field + " must be an integer from " + lo + " to " + hi + "; got " + n + ".");
-      return Optional.empty();
-    }
-    return Optional.of(v);
-  }
-
-  private static Rule members(Set<String> allowed) {
-    return (b, r, e, out) -> {
-      JsonNode el = b.get("element");
-      if (el == null || el.isNull()) {
-        return;
-      }
-      if (!el.isArray()) {
-        e.add("Field element must be a list of element hrefs.");
-        return;
-      }
-      for (JsonNode m : el) {
-        if (!m.isTextual()) {
-          e.add("Field element must contain element hrefs (strings); got " + m + ".");
-          continue;
-        }
-        Optional<Member> member = r.resolve(m.asText());
-        if (member.isEmpty()) {
-          e.add("Member " + m.asText() + " does not exist.");
-        } else if (!allowed.contains(member.get().type())) {
-          e.add(
-              "Member "
-                  + m.asText()
-                  + " is a "
-                  + member.get().type()
-                  + ", which this group cannot contain.");
-        } else {
-          out.add(member.get().key());
-        }
-      }
-    };
-  }
-
-  private static String quote(String s) {
-    return "\"" + s + "\"";
+  private static String show(JsonNode v) {
+    String s = v.toString();
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
   }
 }

@@ -27,7 +27,7 @@ public final class HttpApi {
     routes.addAll(new ApiResource(p.versions()).routes());
     routes.addAll(sessions.routes());
     routes.addAll(new SocketResource(p.socket(), p.origins()).routes());
-    routes.addAll(new ElementResource(p.elements()).routes());
+    routes.addAll(new ElementResource(p.elements(), new dev.herald.server.element.ElementLinks(p.elements())).routes());
     return new SmcHandler(routes, p.versions(), p.metrics(), new Bodies(p.maxBodyBytes()),
         sessions::of, p.origins(), p.onOutOfMemory());
   }

@@ -9,12 +9,56 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads and prunes the durable change log. Thread-safe; every call uses its own connection. */
+/**
+ * The durable change log: appended inside element write transactions, read in seq order by the
+ * change feed and resumes, pruned by retention. Thread-safe; reads use connections of their own.
+ */
 public final class ChangeLog {
   private final Database db;
 
   public ChangeLog(Database db) {
     this.db = db;
+  }
+
+  /**
+   * Appends a committing transaction's changes (called by the element store inside its write
+   * transaction). Returns the highest seq written.
+   *
+   * <p>Seq order equals commit order: the rows are numbered while holding the {@code change_head}
+   * row lock (taken by an UPDATE as the last statement of the transaction) and the lock is held
+   * until commit, so once a reader sees seq N, every seq below N is committed.
+   */
+  long append(Connection c, List<Change.Pending> changes, long now) throws SQLException {
+    long head;
+    try (PreparedStatement up =
+        c.prepareStatement("UPDATE change_head SET seq = seq + ? WHERE id = 1")) {
+      up.setLong(1, changes.size());
+      up.executeUpdate();
+    }
+    try (PreparedStatement q = c.prepareStatement("SELECT seq FROM change_head WHERE id = 1");
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      head = rs.getLong(1);
+    }
+    long seq = head - changes.size();
+    try (PreparedStatement ins =
+        c.prepareStatement(
+            "INSERT INTO change_log (seq, domain_key, type, element_key, name, action, at_millis,"
+                + " actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (Change.Pending p : changes) {
+        ins.setLong(1, ++seq);
+        ins.setLong(2, p.domainKey());
+        ins.setString(3, p.type());
+        ins.setLong(4, p.elementKey());
+        ins.setString(5, p.name());
+        ins.setString(6, p.action().wire());
+        ins.setLong(7, now);
+        ins.setString(8, p.actor());
+        ins.addBatch();
+      }
+      ins.executeBatch();
+    }
+    return head;
   }
 
   /** Committed changes with seq &gt; {@code after}, in seq order, at most {@code limit}. */

@@ -18,11 +18,9 @@ import java.util.function.LongConsumer;
  * Elements and the change log, over JDBC. Every write runs in one transaction that also appends
  * its change rows; a change exists iff its transaction committed.
  *
- * <p>Seq order equals commit order: the change rows are numbered while holding the
- * {@code change_head} row lock (taken by an UPDATE as the last statement of the transaction) and
- * the lock is held until commit, so once a reader sees seq N, every seq below N is committed.
- * Within one process writes are grouped (see {@link #write}), so one transaction at a time
- * writes.
+ * <p>The change rows are appended by the {@link ChangeLog} inside the same transaction (see its
+ * {@code append} for why seq order equals commit order). Within one process writes are grouped
+ * (see {@link #write}), so one transaction at a time writes.
  */
 public final class ElementStore {
   private static final String COLUMNS =
@@ -30,13 +28,15 @@ public final class ElementStore {
 
   private final Database db;
   private final InstantSource clock;
+  private final ChangeLog changeLog;
   private final ReentrantLock commitLock = new ReentrantLock();
   private final KeyAllocator keys;
   private volatile LongConsumer onCommit = seq -> {};
 
-  public ElementStore(Database db, InstantSource clock) {
+  public ElementStore(Database db, InstantSource clock, ChangeLog changeLog) {
     this.db = db;
     this.clock = clock;
+    this.changeLog = changeLog;
     this.keys = new KeyAllocator(db);
   }
 
@@ -150,7 +150,7 @@ public final class ElementStore {
         List<Change.Pending> all = new ArrayList<>();
         changes.forEach(all::addAll);
         if (!all.isEmpty()) {
-          last = appendChanges(c, all);
+          last = changeLog.append(c, all, clock.millis());
           if (db.isPostgres()) {
             // delivered at commit to every node's LISTEN connection: it only wakes their feeds
             try (java.sql.Statement st = c.createStatement()) {
@@ -189,40 +189,6 @@ public final class ElementStore {
     if (last > 0) {
       onCommit.accept(last);
     }
-  }
-
-  private long appendChanges(Connection c, List<Change.Pending> changes) throws SQLException {
-    long head;
-    try (PreparedStatement up =
-        c.prepareStatement("UPDATE change_head SET seq = seq + ? WHERE id = 1")) {
-      up.setLong(1, changes.size());
-      up.executeUpdate();
-    }
-    try (PreparedStatement q = c.prepareStatement("SELECT seq FROM change_head WHERE id = 1");
-        ResultSet rs = q.executeQuery()) {
-      rs.next();
-      head = rs.getLong(1);
-    }
-    long seq = head - changes.size();
-    long now = clock.millis();
-    try (PreparedStatement ins =
-        c.prepareStatement(
-            "INSERT INTO change_log (seq, domain_key, type, element_key, name, action, at_millis,"
-                + " actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-      for (Change.Pending p : changes) {
-        ins.setLong(1, ++seq);
-        ins.setLong(2, p.domainKey());
-        ins.setString(3, p.type());
-        ins.setLong(4, p.elementKey());
-        ins.setString(5, p.name());
-        ins.setString(6, p.action().wire());
-        ins.setLong(7, now);
-        ins.setString(8, p.actor());
-        ins.addBatch();
-      }
-      ins.executeBatch();
-    }
-    return head;
   }
 
   private static void rollbackQuietly(Connection c) {
@@ -306,12 +272,17 @@ public final class ElementStore {
     }
 
     public void delete(long key) throws SQLException {
-      try (PreparedStatement del = c.prepareStatement("DELETE FROM element WHERE element_key = ?");
-          PreparedStatement refs = c.prepareStatement("DELETE FROM element_ref WHERE from_key = ?")) {
-        del.setLong(1, key);
-        del.executeUpdate();
-        refs.setLong(1, key);
-        refs.executeUpdate();
+      for (String sql : List.of("DELETE FROM element WHERE element_key = ?",
+          "DELETE FROM element_ref WHERE from_key = ?",
+          "DELETE FROM element_category WHERE element_key = ? OR category_key = ?",
+          "DELETE FROM element_resource WHERE element_key = ?")) {
+        try (PreparedStatement del = c.prepareStatement(sql)) {
+          del.setLong(1, key);
+          if (sql.contains("OR")) {
+            del.setLong(2, key);
+          }
+          del.executeUpdate();
+        }
       }
     }
 
@@ -357,6 +328,58 @@ public final class ElementStore {
         ins.setString(3, hash);
         ins.setString(4, lookup);
         ins.executeUpdate();
+      }
+    }
+
+    /** Records who created or last changed an element, and when (its history link). */
+    public void stamp(long key, boolean created, long userKey, long ms) throws SQLException {
+      String sql = created
+          ? "UPDATE element SET created_ms = ?, created_by = ?, modified_ms = ?, modified_by = ? WHERE element_key = ?"
+          : "UPDATE element SET modified_ms = ?, modified_by = ? WHERE element_key = ?";
+      try (PreparedStatement up = c.prepareStatement(sql)) {
+        int i = 1;
+        if (created) {
+          up.setLong(i++, ms);
+          up.setLong(i++, userKey);
+        }
+        up.setLong(i++, ms);
+        up.setLong(i++, userKey);
+        up.setLong(i, key);
+        up.executeUpdate();
+      }
+    }
+
+    /** Puts an element in a category tag (or takes it out). */
+    public void categorize(long categoryKey, long elementKey, boolean add) throws SQLException {
+      try (PreparedStatement d = c.prepareStatement(
+          "DELETE FROM element_category WHERE category_key = ? AND element_key = ?")) {
+        d.setLong(1, categoryKey);
+        d.setLong(2, elementKey);
+        d.executeUpdate();
+      }
+      if (add) {
+        try (PreparedStatement i = c.prepareStatement(
+            "INSERT INTO element_category (category_key, element_key) VALUES (?, ?)")) {
+          i.setLong(1, categoryKey);
+          i.setLong(2, elementKey);
+          i.executeUpdate();
+        }
+      }
+    }
+
+    /** Stores the content behind one of an element's links. */
+    public void putResource(long key, String rel, String content) throws SQLException {
+      try (PreparedStatement d = c.prepareStatement("DELETE FROM element_resource WHERE element_key = ? AND rel = ?")) {
+        d.setLong(1, key);
+        d.setString(2, rel);
+        d.executeUpdate();
+      }
+      try (PreparedStatement i = c.prepareStatement(
+          "INSERT INTO element_resource (element_key, rel, content) VALUES (?, ?, ?)")) {
+        i.setLong(1, key);
+        i.setString(2, rel);
+        i.setString(3, content);
+        i.executeUpdate();
       }
     }
 
@@ -543,6 +566,81 @@ public final class ElementStore {
         rs.getLong(6),
         rs.getBoolean(7),
         rs.getBoolean(8));
+  }
+
+  /** Who created and last changed an element, and when; empty fields when unknown. */
+  public record Stamps(Optional<Long> createdMs, Optional<Long> createdBy, Optional<Long> modifiedMs,
+      Optional<Long> modifiedBy) {}
+
+  public Stamps stamps(long key) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT created_ms, created_by, modified_ms, modified_by FROM element WHERE element_key = ?")) {
+      ps.setLong(1, key);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return new Stamps(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        }
+        return new Stamps(opt(rs, 1), opt(rs, 2), opt(rs, 3), opt(rs, 4));
+      }
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+  }
+
+  private static Optional<Long> opt(ResultSet rs, int col) throws SQLException {
+    long v = rs.getLong(col);
+    return rs.wasNull() ? Optional.empty() : Optional.of(v);
+  }
+
+  /** The category tags an element is in, or the elements of a category tag. */
+  public List<Long> categories(long key, boolean ofElement) {
+    String sql = ofElement ? "SELECT category_key FROM element_category WHERE element_key = ? ORDER BY category_key"
+        : "SELECT element_key FROM element_category WHERE category_key = ? ORDER BY element_key";
+    try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, key);
+      List<Long> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+  }
+
+  /** The content behind one of an element's links, if it was ever stored. */
+  public Optional<String> resource(long key, String rel) {
+    try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+        "SELECT content FROM element_resource WHERE element_key = ? AND rel = ?")) {
+      ps.setLong(1, key);
+      ps.setString(2, rel);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+  }
+
+  /** Keys of elements of the given domains that nothing references (system elements excluded). */
+  public List<ElementRecord> unreferenced(java.util.Set<Long> domains, java.util.Set<String> types) {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM element e WHERE e.trashed = FALSE"
+        + " AND e.system_elem = FALSE AND e.domain_key IN (" + placeholders(domains.size()) + ")");
+    List<Object> args = new ArrayList<>(domains);
+    if (!types.isEmpty()) {
+      sql.append(" AND e.type IN (").append(placeholders(types.size())).append(')');
+      args.addAll(types);
+    }
+    sql.append(" AND NOT EXISTS (SELECT 1 FROM element_ref r WHERE r.to_key = e.element_key)");
+    sql.append(db.isPostgres() ? " ORDER BY e.type COLLATE \"C\", e.name COLLATE \"C\"" : " ORDER BY e.type, e.name");
+    return query(sql.toString(), ps -> {
+      for (int i = 0; i < args.size(); i++) {
+        ps.setObject(i + 1, args.get(i));
+      }
+    }, Integer.MAX_VALUE);
   }
 
   /** A user's stored credential: its salted hash and, for an API key, its lookup. */
