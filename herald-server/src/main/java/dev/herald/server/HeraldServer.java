@@ -211,7 +211,8 @@ public final class HeraldServer implements AutoCloseable {
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
         notifications::upgrade, new Origins(config.allowedOrigins()), config.maxBodyBytes(),
         () -> new Readiness(db.isReachable(), notifications.isCaughtUp(), memory.ok()),
-        config.metricsToken(), memory::outOfMemory);
+        config.metricsToken(), memory::outOfMemory,
+        new dev.herald.server.task.Tasks(new dev.herald.server.store.TaskStore(db), store::newKey, clock, 4), clock);
     jetty.setErrorHandler(new JsonErrors());
     ServerConnector metricsConnector = null;
     if (config.metricsPort() >= 0) {

@@ -19,7 +19,7 @@ public final class ETags {
    * Whether an {@code If-Match} (or smc-python's {@code Etag}) header value matches. Accepts
    * {@code *}, a comma list, weak prefixes and values whose quotes a client dropped.
    */
-  static boolean matches(String header, long key, long version) {
+  public static boolean matches(String header, long key, long version) {
     String current = of(key, version);
     for (String part : header.split(",")) {
       String p = part.strip();

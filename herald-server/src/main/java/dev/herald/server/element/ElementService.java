@@ -11,6 +11,7 @@ import dev.herald.server.store.ElementRecord;
 import dev.herald.server.store.ElementStore;
 import dev.herald.server.store.SearchQuery;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -357,6 +358,347 @@ public final class ElementService {
     } catch (NumberFormatException e) {
       return Optional.empty();
     }
+  }
+
+  /** Whether elements of a type go into export files (administration ones never do). */
+  public static boolean exportable(String type) {
+    return !ADMINISTRATION.contains(Catalogue.canonical(type));
+  }
+
+  /** One element of an import: its type, name and attributes, references as {@link #REF} strings. */
+  public record Imported(String type, String name, ObjectNode body) {}
+
+  /** What an import did. */
+  public record ImportCounts(int created, int updated, int unchanged) {}
+
+  /**
+   * How a file names a reference: {@code herald-ref:TYPE:NAME}, resolved on import against the
+   * file's own elements first, then the caller's visible ones (SMC's built-ins are on every
+   * Herald).
+   */
+  public static final String REF = "herald-ref:";
+
+  /**
+   * Imports elements into the caller's domain, all or nothing, in one transaction: one that does
+   * not exist is created, one that exists (same type and name) is replaced unless
+   * {@code onlyNew}; built-in ones are left as they are. Every element is validated as on a
+   * create; every change is evented.
+   *
+   * @param checkAbort called between steps (it throws to stop)
+   */
+  public ImportCounts importBatch(Caller caller, List<Imported> items, boolean onlyNew, String base,
+      Runnable checkAbort) {
+    record Plan(Imported item, long key, Optional<ElementRecord> existing) {}
+    Map<String, Plan> byName = new java.util.LinkedHashMap<>();
+    for (Imported it : items) {
+      String type = requireType(it.type());
+      requireEdit(caller, type, "import", it.name());
+      if (ADMINISTRATION.contains(type)) {
+        throw HeraldException.badRequest("Impossible to import the element " + it.name() + ".",
+            "Administrators, API clients, roles, access control lists and domains are not imported.");
+      }
+      String id = type + "\0" + it.name();
+      if (byName.containsKey(id)) {
+        throw HeraldException.badRequest("Impossible to import the file.", "It holds " + type + " " + it.name() + " twice.");
+      }
+      Optional<ElementRecord> existing = store.findByName(caller.domainKey(), type, it.name());
+      byName.put(id, new Plan(new Imported(type, it.name(), it.body()), existing.map(ElementRecord::key)
+          .orElseGet(store::newKey), existing));
+    }
+    checkAbort.run();
+    Set<Long> visible = visibleDomains(caller);
+    Map<Long, String> pendingTypes = new HashMap<>();
+    byName.values().forEach(p -> pendingTypes.put(p.key(), p.item().type()));
+    java.util.function.Function<String, String> refs = ref -> {
+      String[] parts = ref.substring(REF.length()).split(":", 2);
+      if (parts.length != 2 || !Catalogue.isRelName(parts[0])) {
+        throw HeraldException.badRequest("Impossible to import the file.", "Unreadable reference " + ref + ".");
+      }
+      String type = Catalogue.canonical(parts[0]);
+      Plan inFile = byName.get(type + "\0" + parts[1]);
+      if (inFile != null) {
+        return ElementJson.href(base, type, inFile.key());
+      }
+      for (long d : visible) {
+        Optional<ElementRecord> r = store.findByName(d, type, parts[1]);
+        if (r.isPresent()) {
+          return ElementJson.href(base, type, r.get().key());
+        }
+      }
+      throw HeraldException.badRequest("Impossible to import the file.", "It refers to " + type + " " + parts[1]
+          + ", which is neither in the file nor on this server.");
+    };
+    List<Plan> writes = new ArrayList<>();
+    List<Validation.Result> results = new ArrayList<>();
+    int unchanged = 0;
+    for (Plan p : byName.values()) {
+      if (p.existing().isPresent() && (onlyNew || p.existing().get().system())) {
+        unchanged++;
+        continue;
+      }
+      ObjectNode body = p.item().body();
+      resolveRefs(body, refs);
+      body.put("name", p.item().name());
+      if (p.existing().isEmpty()) {
+        fillDefaults(p.item().type(), body);
+      }
+      for (String d : DERIVED) {
+        body.remove(d);
+      }
+      Validation.Result v = Validation.validate(p.item().type(), body, href -> {
+        Optional<ElementRecord> r = resolveAnywhere(href);
+        if (r.isPresent()) {
+          return r.map(x -> new Validation.Member(x.key(), x.type(), visible.contains(x.domainKey())));
+        }
+        long key = keyOf(href);
+        return Optional.ofNullable(pendingTypes.get(key)).map(t -> new Validation.Member(key, t, true));
+      });
+      if (!v.errors().isEmpty()) {
+        throw new HeraldException(400, "Impossible to import the element " + p.item().name() + ".", v.errors(), null);
+      }
+      writes.add(p);
+      results.add(v);
+    }
+    checkAbort.run();
+    long now = clock.millis();
+    int[] counts = new int[2];
+    store.write(tx -> {
+      for (int i = 0; i < writes.size(); i++) {
+        Plan p = writes.get(i);
+        ObjectNode body = p.item().body();
+        if (p.existing().isEmpty()) {
+          ElementRecord rec = new ElementRecord(p.key(), caller.domainKey(), p.item().type(), p.item().name(),
+              Json.write(body), 1, false, false);
+          tx.insert(rec, searchText(body));
+          tx.stamp(p.key(), true, caller.userKey(), now);
+          tx.record(pending(rec, EventType.CREATE, caller));
+          counts[0]++;
+        } else {
+          ElementRecord cur = tx.lock(p.key()).orElseThrow(() -> notFound(p.item().type(), p.key()));
+          refuseLocked(cur, "import");
+          ElementRecord next = cur.withBody(p.item().name(), Json.write(body));
+          tx.update(next, searchText(body));
+          tx.stamp(p.key(), false, caller.userKey(), now);
+          tx.record(pending(next, EventType.UPDATE, caller));
+          counts[1]++;
+        }
+        tx.setReferences(p.key(), results.get(i).references());
+      }
+      return null;
+    });
+    return new ImportCounts(counts[0], counts[1], unchanged);
+  }
+
+  private static long keyOf(String href) {
+    try {
+      return Long.parseLong(href.substring(href.lastIndexOf('/') + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static void resolveRefs(JsonNode node, java.util.function.Function<String, String> refs) {
+    if (node instanceof ObjectNode o) {
+      o.properties().forEach(e -> {
+        if (e.getValue().isTextual() && e.getValue().asText().startsWith(REF)) {
+          e.setValue(o.textNode(refs.apply(e.getValue().asText())));
+        } else {
+          resolveRefs(e.getValue(), refs);
+        }
+      });
+    } else if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        if (a.get(i).isTextual() && a.get(i).asText().startsWith(REF)) {
+          a.set(i, a.textNode(refs.apply(a.get(i).asText())));
+        } else {
+          resolveRefs(a.get(i), refs);
+        }
+      }
+    }
+  }
+
+  /**
+   * The elements of the caller's domain to export ({@code types} empty: every type), with the
+   * ones they refer to when {@code recursive}; built-in and administration elements are left
+   * out (built-ins are on every Herald, credentials are never exported).
+   */
+  public List<ElementRecord> exportSet(Caller caller, Set<String> types, boolean recursive, boolean excludeTrashed,
+      List<Long> only) {
+    requireView(caller);
+    List<ElementRecord> start = new ArrayList<>();
+    if (only.isEmpty()) {
+      for (ElementRecord r : store.listInDomain(caller.domainKey())) {
+        if ((types.isEmpty() || types.contains(r.type())) && !(excludeTrashed && r.trashed())) {
+          start.add(r);
+        }
+      }
+    } else {
+      for (long k : only) {
+        store.find(k).filter(r -> visibleDomains(caller).contains(r.domainKey())).ifPresent(start::add);
+      }
+    }
+    Map<Long, ElementRecord> out = new java.util.LinkedHashMap<>();
+    java.util.ArrayDeque<ElementRecord> todo = new java.util.ArrayDeque<>(start);
+    Set<Long> visible = visibleDomains(caller);
+    while (!todo.isEmpty()) {
+      ElementRecord r = todo.poll();
+      if (r.system() || ADMINISTRATION.contains(r.type()) || out.containsKey(r.key())) {
+        continue;
+      }
+      out.put(r.key(), r);
+      if (recursive) {
+        for (String href : hrefsIn(parse(r.body()))) {
+          resolveAnywhere(href).filter(x -> visible.contains(x.domainKey())).ifPresent(todo::add);
+        }
+      }
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  /**
+   * An element's body for a file: its attributes, with each reference to an element as
+   * {@link #REF}{@code TYPE:NAME}.
+   */
+  public ObjectNode forExport(ElementRecord r) {
+    ObjectNode body = (ObjectNode) parse(r.body());
+    for (String d : DERIVED) {
+      body.remove(d);
+    }
+    body.remove("name");
+    replaceHrefs(body);
+    return body;
+  }
+
+  private void replaceHrefs(JsonNode node) {
+    if (node instanceof ObjectNode o) {
+      o.properties().forEach(e -> {
+        Optional<String> ref = e.getValue().isTextual() ? asRef(e.getValue().asText()) : Optional.empty();
+        if (ref.isPresent()) {
+          e.setValue(o.textNode(ref.get()));
+        } else {
+          replaceHrefs(e.getValue());
+        }
+      });
+    } else if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        Optional<String> ref = a.get(i).isTextual() ? asRef(a.get(i).asText()) : Optional.empty();
+        if (ref.isPresent()) {
+          a.set(i, a.textNode(ref.get()));
+        } else {
+          replaceHrefs(a.get(i));
+        }
+      }
+    }
+  }
+
+  private Optional<String> asRef(String s) {
+    if (!s.contains("/elements/")) {
+      return Optional.empty();
+    }
+    return resolveAnywhere(s).map(r -> REF + r.type() + ":" + r.name());
+  }
+
+  private static List<String> hrefsIn(JsonNode node) {
+    List<String> out = new ArrayList<>();
+    if (node.isTextual() && node.asText().contains("/elements/")) {
+      out.add(node.asText());
+    } else if (node.isContainerNode()) {
+      node.forEach(c -> out.addAll(hrefsIn(c)));
+    }
+    return out;
+  }
+
+  /**
+   * Deletes the caller's domain's trashed elements that nothing refers to (SMC's empty trash
+   * bin); returns how many. Each delete is evented.
+   */
+  public int emptyTrash(Caller caller) {
+    requireEdit(caller, "host", "delete", "in the trash");
+    int n = 0;
+    for (ElementRecord r : store.listInDomain(caller.domainKey())) {
+      if (r.trashed() && !r.system() && !ADMINISTRATION.contains(r.type())) {
+        boolean deleted = store.write(tx -> {
+          ElementRecord cur = tx.lock(r.key()).orElse(null);
+          if (cur == null || !cur.trashed() || isLocked(cur) || !tx.referrers(cur.key()).isEmpty()) {
+            return false; // restored, locked or still used meanwhile: it stays
+          }
+          tx.delete(cur.key());
+          tx.record(pending(cur, EventType.DELETE, caller));
+          return true;
+        }).value();
+        n += deleted ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * A user's enabled flag toggled (smc-python's enable_disable): an update, evented; disabling
+   * ends the user's sessions on every node.
+   */
+  public ElementRecord enableDisable(Caller caller, String relName, long key) {
+    String type = requireUserType(relName);
+    ElementRecord probe = writable(caller, type, key, "update");
+    refuseLocked(probe, "update");
+    long now = clock.millis();
+    ElementRecord r = store.write(tx -> {
+      ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
+      ObjectNode body = (ObjectNode) parse(cur.body());
+      body.put("enabled", !body.path("enabled").asBoolean(true));
+      ElementRecord next = cur.withBody(cur.name(), Json.write(body));
+      tx.update(next, searchText(body));
+      tx.stamp(key, false, caller.userKey(), now);
+      tx.record(pending(next, EventType.UPDATE, caller));
+      return next;
+    }).value();
+    afterWrite(type, key, false);
+    return r;
+  }
+
+  /**
+   * A user's password (an API client's authentication key) replaced; a superuser may change
+   * anyone's, a user its own. Evented as an update; the user's sessions end.
+   */
+  public ElementRecord changePassword(Caller caller, String relName, long key, String password) {
+    String type = requireUserType(relName);
+    ElementRecord cur0 = get(caller, type, key);
+    if (!(caller.rights().superuser() || caller.userKey() == key)) {
+      throw HeraldException.forbidden("Impossible to change the password of " + cur0.name() + ".",
+          "Only a superuser may change another user's password.");
+    }
+    if (cur0.system()) {
+      throw HeraldException.forbidden("Impossible to change the password of " + cur0.name() + ".", "Cannot modify system element.");
+    }
+    ObjectNode secret = Json.object().put(type.equals("api_client") ? "authentication_key" : "password", password);
+    Map<String, String[]> stored = storeSecrets(type, secret);
+    long now = clock.millis();
+    ElementRecord r = store.write(tx -> {
+      ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
+      saveSecrets(tx, key, stored, cur.name());
+      tx.putResource(key, "pwd_meta_data", Json.write(Json.object().put("creation_date", now)));
+      ElementRecord next = cur.withBody(cur.name(), cur.body());
+      tx.update(next, searchText((ObjectNode) parse(cur.body())));
+      tx.stamp(key, false, caller.userKey(), now);
+      tx.record(pending(next, EventType.UPDATE, caller));
+      return next;
+    }).value();
+    afterWrite(type, key, false);
+    return r;
+  }
+
+  /** When a user's password was last set ({@code creation_date}, epoch ms), if it ever was by a change. */
+  public Optional<JsonNode> passwordMetaData(Caller caller, String relName, long key) {
+    String type = requireUserType(relName);
+    get(caller, type, key);
+    return store.resource(key, "pwd_meta_data").map(ElementService::parse);
+  }
+
+  private static String requireUserType(String relName) {
+    String type = requireType(relName);
+    if (!USERS.contains(type)) {
+      throw HeraldException.badRequest("Not a user.", type + " elements have no password.");
+    }
+    return type;
   }
 
   /** An element the caller may change through one of its links (not a system one, its own domain). */

@@ -102,6 +102,50 @@ final class Call {
     return bodies.optionalJson(request);
   }
 
+  /**
+   * The file of one part of a multipart/form-data upload (smc-python's import_file,
+   * package_file, …), read in memory up to {@code maxBytes}: 413 beyond, 400 when the body is
+   * not multipart or has no such part.
+   */
+  byte[] file(String part, long maxBytes) throws Exception {
+    String ct = header(HttpHeader.CONTENT_TYPE);
+    if (!SmcHandler.isMultipart(ct)) {
+      throw HeraldException.badRequest("Invalid upload.",
+          "Send the file as multipart/form-data, in a part named " + part + ".");
+    }
+    String boundary = org.eclipse.jetty.http.MultiPart.extractBoundary(ct);
+    if (boundary == null || boundary.isEmpty()) {
+      throw HeraldException.badRequest("Invalid upload.", "The multipart/form-data Content-Type has no boundary.");
+    }
+    var parser = new org.eclipse.jetty.http.MultiPartFormData.Parser(boundary);
+    parser.setMaxParts(16);
+    parser.setMaxLength(maxBytes);
+    parser.setMaxFileSize(maxBytes);
+    parser.setMaxMemoryFileSize(maxBytes); // in memory only: never a temporary file
+    parser.setUseFilesForPartsWithoutFileName(false);
+    org.eclipse.jetty.http.MultiPartFormData.Parts parts;
+    try {
+      parts = parser.parse(request).get(120, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      String why = String.valueOf(e.getCause() == null ? e : e.getCause().getMessage());
+      if (why.toLowerCase(Locale.ROOT).contains("max")) {
+        throw new HeraldException(413, "Upload too large.", java.util.List.of("The limit is " + maxBytes + " bytes."), null);
+      }
+      throw HeraldException.badRequest("Invalid upload.", "The multipart/form-data body cannot be read: " + why);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw HeraldException.badRequest("Invalid upload.", "The upload did not arrive within 120 s.");
+    }
+    try (parts) {
+      org.eclipse.jetty.http.MultiPart.Part p = parts.getFirst(part);
+      if (p == null) {
+        throw HeraldException.badRequest("Invalid upload.", "The body has no part named " + part + ".");
+      }
+      try (java.io.InputStream in = org.eclipse.jetty.io.Content.Source.asInputStream(p.getContentSource())) {
+        return in.readAllBytes();
+      }
+    }
+  }
+
   String header(HttpHeader h) {
     return request.getHeaders().get(h);
   }

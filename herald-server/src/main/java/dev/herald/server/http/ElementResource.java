@@ -53,6 +53,16 @@ final class ElementResource {
     handlers.put("ip_address_list", this::ipAddressList);
   }
 
+  /**
+   * Adds the handler of a link, for the families of elements and the resources that give links a
+   * behaviour (the system resource answers every element's export).
+   */
+  void register(String rel, LinkHandler handler) {
+    if (handlers.putIfAbsent(rel, handler) != null) {
+      throw new IllegalStateException("two handlers for the link " + rel);
+    }
+  }
+
   /** The rels with a handler (docs/coverage.md and a test hold them against the catalogue). */
   Set<String> handledRels() {
     return java.util.Collections.unmodifiableSet(handlers.keySet());
@@ -161,7 +171,7 @@ final class ElementResource {
   }
 
   /** POST {"value": href}: the elements referencing it, as a meta list. */
-  private Reply referencesByElement(Call call) throws Exception {
+  Reply referencesByElement(Call call) throws Exception {
     JsonNode v = call.json().get("value");
     if (v == null || !v.isTextual()) {
       throw HeraldException.badRequest("Invalid request.", "Send {\"value\": \"<element href>\"}.");
@@ -182,7 +192,7 @@ final class ElementResource {
     return types;
   }
 
-  private static Reply metas(Call call, List<ElementRecord> rows) {
+  static Reply metas(Call call, List<ElementRecord> rows) {
     ArrayNode result = Json.mapper().createArrayNode();
     for (ElementRecord r : rows) {
       result.add(ElementJson.meta(r, call.base()));
@@ -296,7 +306,7 @@ final class ElementResource {
     return Reply.json(200, Json.object().set("result", result));
   }
 
-  private static Optional<String> ifMatch(Call call) {
+  static Optional<String> ifMatch(Call call) {
     String v = call.header(HttpHeader.IF_MATCH);
     if (v == null) {
       v = call.header("Etag"); // smc-python sends its cached ETag under this name

@@ -17,7 +17,7 @@ public final class HttpApi {
   public record Parts(ElementService elements, Sessions sessions, ApiVersions versions,
       MeterRegistry metrics, Supplier<String> prometheus, SocketEndpoint socket, Origins origins,
       int maxBodyBytes, Supplier<Readiness> ready, Optional<String> metricsToken,
-      Runnable onOutOfMemory) {}
+      Runnable onOutOfMemory, dev.herald.server.task.Tasks tasks, java.time.InstantSource clock) {}
 
   /** The handler of the main port: every resource. */
   public static Handler main(Parts p) {
@@ -27,7 +27,11 @@ public final class HttpApi {
     routes.addAll(new ApiResource(p.versions()).routes());
     routes.addAll(sessions.routes());
     routes.addAll(new SocketResource(p.socket(), p.origins()).routes());
-    routes.addAll(new ElementResource(p.elements(), new dev.herald.server.element.ElementLinks(p.elements())).routes());
+    ElementResource elements = new ElementResource(p.elements(), new dev.herald.server.element.ElementLinks(p.elements()));
+    // before the element routes: task_progress is served by the system resource, not as elements
+    routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock()).routes());
+    new AdminResource(p.elements(), elements);
+    routes.addAll(elements.routes());
     return new SmcHandler(routes, p.versions(), p.metrics(), new Bodies(p.maxBodyBytes()),
         sessions::of, p.origins(), p.onOutOfMemory());
   }

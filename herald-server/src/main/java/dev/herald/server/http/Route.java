@@ -13,9 +13,18 @@ import java.util.Set;
  * {@code /metrics}: labels come from this fixed set, never from the request.
  *
  * <p>A segment {@code {name}} matches any one segment; {@code {v}} must be an API version the
- * server accepts.
+ * server accepts. Bodies are JSON, or for an upload route multipart/form-data too.
  */
-record Route(String template, Set<String> methods, Handler handler) {
+record Route(String template, Set<String> methods, Handler handler, boolean uploads) {
+  Route(String template, Set<String> methods, Handler handler) {
+    this(template, methods, handler, false);
+  }
+
+  /** A route that takes a file upload (multipart/form-data) as well as JSON. */
+  static Route upload(String template, Set<String> methods, Handler handler) {
+    return new Route(template, methods, handler, true);
+  }
+
   /** Answers a matched request. */
   @FunctionalInterface
   interface Handler {

@@ -103,7 +103,8 @@ public final class SmcHandler extends Handler.Abstract {
       }
       if (!SAFE.contains(method)) {
         origins.checkStateChanging(request);
-        if (Bodies.hasBody(request) && !isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
+        if (Bodies.hasBody(request) && !isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE))
+            && !(hit.route().uploads() && isMultipart(request.getHeaders().get(HttpHeader.CONTENT_TYPE)))) {
           throw new HeraldException(415, "Unsupported content type.",
               List.of("Send the body as JSON with Content-Type: application/json."), null);
         }
@@ -136,6 +137,12 @@ public final class SmcHandler extends Handler.Abstract {
     }
     record(request.getMethod(), label, status, start);
     return true;
+  }
+
+  /** A file upload (smc-python sends them as multipart/form-data). */
+  static boolean isMultipart(String contentType) {
+    return contentType != null
+        && contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT).equals("multipart/form-data");
   }
 
   static boolean isJson(String contentType) {
@@ -184,6 +191,13 @@ public final class SmcHandler extends Handler.Abstract {
       text = Json.write(reply.body().get());
     } else if (reply.text().isPresent()) {
       text = reply.text().get();
+    } else if (reply.bytes().isPresent()) {
+      if (req.getMethod().equals("HEAD")) {
+        cb.succeeded();
+        return;
+      }
+      res.write(true, java.nio.ByteBuffer.wrap(reply.bytes().get()), cb);
+      return;
     } else {
       cb.succeeded();
       return;

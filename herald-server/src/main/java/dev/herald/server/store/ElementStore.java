@@ -456,6 +456,14 @@ public final class ElementStore {
         1).stream().findFirst();
   }
 
+  /** Every element of a domain, trashed ones too, in key order. */
+  public List<ElementRecord> listInDomain(long domain) {
+    return query(
+        "SELECT " + COLUMNS + " FROM element WHERE domain_key = ? ORDER BY element_key",
+        ps -> ps.setLong(1, domain),
+        Integer.MAX_VALUE);
+  }
+
   /** The system (built-in) elements of a domain. */
   public List<ElementRecord> systemElements(long domain) {
     return query(
@@ -721,6 +729,50 @@ public final class ElementStore {
       }
     }
     throw new IllegalStateException("server setting " + name + " could not be stored");
+  }
+
+  /** A setting's value, if it was ever stored. */
+  public Optional<String> settingValue(String name) {
+    try (Connection c = db.connection();
+        PreparedStatement q = c.prepareStatement("SELECT setting_value FROM server_setting WHERE name = ?")) {
+      q.setString(1, name);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+  }
+
+  /**
+   * Replaces a setting when it still has {@code expected} (empty: it was never stored).
+   *
+   * @return whether it was replaced (false: another writer changed it first)
+   */
+  public boolean replaceSetting(String name, Optional<String> expected, String value) {
+    try (Connection c = db.connection()) {
+      if (expected.isEmpty()) {
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO server_setting (name, setting_value) VALUES (?, ?)")) {
+          ins.setString(1, name);
+          ins.setString(2, value);
+          return ins.executeUpdate() == 1;
+        } catch (SQLException e) {
+          if (StoreException.isUniqueViolation(e)) {
+            return false;
+          }
+          throw e;
+        }
+      }
+      try (PreparedStatement up = c.prepareStatement(
+          "UPDATE server_setting SET setting_value = ? WHERE name = ? AND setting_value = ?")) {
+        up.setString(1, value);
+        up.setString(2, name);
+        up.setString(3, expected.get());
+        return up.executeUpdate() == 1;
+      }
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
   }
 
   /** The stored secret hash of a user element, if it has one. */

@@ -9,7 +9,15 @@ import org.junit.jupiter.api.Test;
 
 /** The catalogue's "implemented" marks and the link handlers agree, both ways. */
 class LinkHandlersTest {
-  private final Set<String> handled = new ElementResource(null, null).handledRels();
+  private final Set<String> handled = handlers();
+
+  /** The handlers as the server assembles them: the element resource's, and what others register. */
+  private static Set<String> handlers() {
+    ElementResource elements = new ElementResource(null, null);
+    new SystemResource(null, elements, null, null);
+    new AdminResource(null, elements);
+    return elements.handledRels();
+  }
 
   @Test
   void everyLinkTheCatalogueCallsImplemented_hasAHandler() {

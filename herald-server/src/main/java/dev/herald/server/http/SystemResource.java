@@ -1,0 +1,329 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.element.Caller;
+import dev.herald.server.element.ETags;
+import dev.herald.server.element.ElementService;
+import dev.herald.server.element.Transfer;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.TaskStore.TaskRow;
+import dev.herald.server.task.Tasks;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+
+/**
+ * SMC's {@code system} entry point as smc-python's {@code System} drives it (its links, the
+ * version and time, system properties, the trash bin, export and import of elements through
+ * tasks), and the tasks themselves under {@code task_progress}. The links and properties are
+ * data ({@code dev/herald/server/system.json}); a link Herald does not do answers 501.
+ */
+final class SystemResource {
+  /** An import file's limit (a zip of Herald's export format). */
+  static final long MAX_UPLOAD_BYTES = 64L * 1024 * 1024;
+  private static final String PROPERTY = "system_property.";
+
+  private record SystemLink(String rel, String method, boolean implemented) {}
+
+  private record Property(long key, String name, String defaultValue) {}
+
+  private final ElementService elements;
+  private final Tasks tasks;
+  private final Transfer transfer;
+  private final InstantSource clock;
+  private final String smcVersion;
+  private final Map<String, SystemLink> links = new LinkedHashMap<>();
+  private final Map<Long, Property> properties = new LinkedHashMap<>();
+  /** Uploads are read into memory: two at once at most. */
+  private final Semaphore uploads = new Semaphore(2);
+
+  private final ElementResource elementResource;
+
+  SystemResource(ElementService elements, ElementResource elementResource, Tasks tasks, InstantSource clock) {
+    this.elements = elements;
+    this.elementResource = elementResource;
+    elementResource.register("export", this::exportOne);
+    this.tasks = tasks;
+    this.transfer = new Transfer(elements);
+    this.clock = clock;
+    try (InputStream in = SystemResource.class.getResourceAsStream("/dev/herald/server/system.json")) {
+      JsonNode root = Json.mapper().readTree(in);
+      this.smcVersion = root.get("smc_version").asText();
+      for (JsonNode l : root.get("links")) {
+        links.put(l.get("rel").asText(), new SystemLink(l.get("rel").asText(), l.get("method").asText(),
+            l.path("implemented").asBoolean(false)));
+      }
+      for (JsonNode p : root.get("system_properties")) {
+        properties.put(p.get("system_key").asLong(), new Property(p.get("system_key").asLong(),
+            p.get("name").asText(), p.get("default_value").asText()));
+      }
+    } catch (IOException | NullPointerException e) {
+      throw new IllegalStateException("system.json is missing from the server jar or unreadable", e);
+    }
+  }
+
+  List<Route> routes() {
+    return List.of(
+        new Route("/{v}/system", Set.of("GET", "HEAD"), this::system),
+        new Route("/{v}/system/smc_version", Set.of("GET"), c -> value(c, smcVersion + " [Herald]")),
+        new Route("/{v}/system/smc_time", Set.of("GET"), c -> value(c, clock.millis())),
+        new Route("/{v}/system/last_activated_package", Set.of("GET"), c -> value(c, "0")),
+        new Route("/{v}/system/system_properties", Set.of("GET"), this::propertyList),
+        new Route("/{v}/system/system_properties/{key}", Set.of("GET", "PUT"), this::property),
+        new Route("/{v}/system/references_by_element", Set.of("POST"), elementResource::referencesByElement),
+        new Route("/{v}/system/empty_trash_bin", Set.of("DELETE"), this::emptyTrash),
+        new Route("/{v}/system/export_elements", Set.of("POST"), this::exportElements),
+        Route.upload("/{v}/system/import_elements", Set.of("POST"), this::importElements),
+        new Route("/{v}/system/licenses", Set.of("GET"), c -> list(c, Json.object().set("license", Json.mapper().createArrayNode()))),
+        new Route("/{v}/system/unlicensed_components", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
+        new Route("/{v}/system/update_package", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
+        new Route("/{v}/system/engine_upgrade", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
+        new Route("/{v}/system/uncommitted", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
+        new Route("/{v}/system/visible_virtual_engine_mapping", Set.of("GET"),
+            c -> list(c, Json.object().set("mapping", Json.mapper().createArrayNode()))),
+        new Route("/{v}/system/temporary_banned_ip_statuses", Set.of("GET"),
+            c -> list(c, Json.object().set("statuses", Json.mapper().createArrayNode()))),
+        new Route("/{v}/system/{rel}", Set.of("GET", "POST", "PUT", "DELETE"), this::notYet),
+        new Route("/{v}/elements/task_progress", Set.of("GET", "HEAD"), this::taskList),
+        new Route("/{v}/elements/task_progress/{id}", Set.of("GET", "HEAD"), c -> task(c, tasks.get(caller(c), id(c)))),
+        new Route("/{v}/elements/task_progress/{id}/abort", Set.of("DELETE", "POST", "PUT"), this::abort),
+        new Route("/{v}/elements/task_progress/{id}/result", Set.of("GET"), this::result));
+  }
+
+  private static Caller caller(Call c) {
+    return c.session().caller();
+  }
+
+  /** GET system: an element-like document whose links smc-python follows by rel. */
+  private Reply system(Call call) {
+    caller(call);
+    String self = call.base() + "/system";
+    ObjectNode o = Json.object();
+    ArrayNode link = o.putArray("link");
+    link.addObject().put("rel", "self").put("href", self).put("type", "system");
+    for (SystemLink l : links.values()) {
+      link.addObject().put("rel", l.rel()).put("href", self + "/" + l.rel());
+    }
+    return Reply.json(200, o);
+  }
+
+  private Reply value(Call call, Object v) {
+    caller(call);
+    ObjectNode o = Json.object();
+    if (v instanceof Long n) {
+      o.put("value", n);
+    } else {
+      o.put("value", v.toString());
+    }
+    return Reply.json(200, o);
+  }
+
+  private Reply list(Call call, JsonNode body) {
+    caller(call);
+    return Reply.json(200, body);
+  }
+
+  private Reply notYet(Call call) {
+    caller(call);
+    String rel = call.var("rel");
+    if (!links.containsKey(rel)) {
+      throw HeraldException.notFound("No link " + rel + " on system.", "GET system: its link list names what it offers.");
+    }
+    throw new HeraldException(501, "Herald does not implement " + rel + " on system yet.",
+        List.of("docs/rest-api.md lists what Herald's system entry point does."), null);
+  }
+
+  // ---- system properties ----
+
+  private Reply propertyList(Call call) {
+    caller(call);
+    ArrayNode result = Json.mapper().createArrayNode();
+    for (Property p : properties.values()) {
+      result.addObject().put("name", p.name()).put("href", propertyHref(call, p)).put("type", "system_property");
+    }
+    return Reply.json(200, Json.object().set("result", result));
+  }
+
+  private static String propertyHref(Call call, Property p) {
+    return call.base() + "/system/system_properties/" + p.key();
+  }
+
+  private Reply property(Call call) throws Exception {
+    Caller caller = caller(call);
+    Property p = Optional.ofNullable(properties.get(parseKey(call.var("key"))))
+        .orElseThrow(() -> HeraldException.notFound("System property " + call.var("key") + " not found.",
+            "GET system_properties lists them."));
+    Optional<String> stored = elements.store().settingValue(PROPERTY + p.key());
+    String value = stored.orElse(p.defaultValue());
+    if (call.method().equals("PUT")) {
+      if (!caller.rights().superuser()) {
+        throw HeraldException.forbidden("Impossible to update the element " + p.name() + ".",
+            "Only a superuser may change system properties.");
+      }
+      Optional<String> etag = ElementResource.ifMatch(call);
+      if (etag.isEmpty()) {
+        throw new HeraldException(428, "Impossible to update the element " + p.name() + ".",
+            List.of("Send the property's ETag in an If-Match (or Etag) header; GET it to obtain it."), null);
+      }
+      if (!ETags.matches(etag.get(), p.key(), version(value))) {
+        throw new HeraldException(412, "Impossible to update the element " + p.name() + ".",
+            List.of("The property was changed since you read it (ETag mismatch); GET it again and retry."), null);
+      }
+      JsonNode v = call.json().get("value");
+      if (v == null || !(v.isTextual() || v.isNumber() || v.isBoolean()) || v.asText().length() > 1024) {
+        throw HeraldException.badRequest("Impossible to update the element " + p.name() + ".",
+            "Field value must be a string of at most 1024 characters.");
+      }
+      if (!elements.store().replaceSetting(PROPERTY + p.key(), stored, v.asText())) {
+        throw new HeraldException(412, "Impossible to update the element " + p.name() + ".",
+            List.of("The property was changed meanwhile; GET it again and retry."), null);
+      }
+      value = v.asText();
+    }
+    ObjectNode o = Json.object();
+    o.put("name", p.name());
+    o.put("system_key", p.key());
+    o.put("value", value);
+    o.put("default_value", p.defaultValue());
+    o.putArray("link").addObject().put("rel", "self").put("href", propertyHref(call, p)).put("type", "system_property");
+    return Reply.json(200, o).header("ETag", ETags.of(p.key(), version(value)));
+  }
+
+  private static long version(String value) {
+    return value.hashCode() & 0x7fffffffL;
+  }
+
+  private static long parseKey(String s) {
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  // ---- trash, export, import ----
+
+  private Reply emptyTrash(Call call) {
+    elements.emptyTrash(caller(call));
+    return Reply.empty(204);
+  }
+
+  /**
+   * POST export_elements?recursive=…&type=all|nw|sv|…&exclude_trashed=…: a task whose result is
+   * the zip.
+   */
+  private Reply exportElements(Call call) {
+    Caller caller = caller(call);
+    boolean recursive = call.flag("recursive", true);
+    boolean excludeTrashed = call.flag("exclude_trashed", false);
+    Set<String> types = exportTypes(call.param("type").orElse("all"));
+    List<ElementRecord> set = elements.exportSet(caller, types, recursive, excludeTrashed, List.of());
+    return export(call, caller, "export_elements", set, List.of());
+  }
+
+  /** POST an element's export link: that element and what it refers to. */
+  private Reply exportOne(Call call, String type, long key) {
+    Caller caller = caller(call);
+    ElementRecord r = elements.get(caller, type, key);
+    if (r.system() || !ElementService.exportable(type)) {
+      throw HeraldException.badRequest("Impossible to export the element " + r.name() + ".", r.system()
+          ? "System elements are not exported: every SMC has them."
+          : "Administrators, API clients, roles, access control lists and domains are not exported.");
+    }
+    List<ElementRecord> set = elements.exportSet(caller, Set.of(), true, false, List.of(key));
+    return export(call, caller, "export", set, List.of("/elements/" + type + "/" + key));
+  }
+
+  private Reply export(Call call, Caller caller, String kind, List<ElementRecord> set, List<String> resources) {
+    TaskRow t = tasks.start(caller, kind, resources, ctx -> {
+      byte[] zip = transfer.export(set, ctx);
+      return new Tasks.Outcome("Exported " + set.size() + " element" + (set.size() == 1 ? "" : "s") + ".",
+          "application/zip", zip);
+    });
+    return Reply.json(200, Tasks.json(t, call.base()));
+  }
+
+  /** smc-python's export types: all, nw (network elements), sv (services); the others: all. */
+  private static Set<String> exportTypes(String type) {
+    return switch (type) {
+      case "nw" -> dev.herald.server.element.Catalogue.context("network_elements").orElseThrow();
+      case "sv" -> dev.herald.server.element.Catalogue.context("services").orElseThrow();
+      default -> Set.of();
+    };
+  }
+
+  /**
+   * POST import_elements (multipart, part import_file) ?import_only_new=…: a task; the first
+   * answer is in progress (smc-python requires it), a bad file ends it failed, nothing changed.
+   */
+  private Reply importElements(Call call) throws Exception {
+    Caller caller = caller(call);
+    boolean onlyNew = call.flag("import_only_new", false);
+    call.flag("restoration", true);
+    if (!uploads.tryAcquire()) {
+      throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
+          .header("Retry-After", "5");
+    }
+    byte[] file;
+    try {
+      file = call.file("import_file", MAX_UPLOAD_BYTES);
+    } finally {
+      uploads.release();
+    }
+    String base = call.base();
+    TaskRow t = tasks.start(caller, "import_elements", List.of(), ctx -> {
+      List<ElementService.Imported> items = Transfer.read(file);
+      ctx.checkAbort();
+      ctx.progress(30, "Read " + items.size() + " elements.");
+      ElementService.ImportCounts n = elements.importBatch(caller, items, onlyNew, base, ctx::checkAbort);
+      return Tasks.Outcome.of("Imported " + items.size() + " elements: " + n.created() + " created, "
+          + n.updated() + " updated, " + n.unchanged() + " unchanged.");
+    });
+    return Reply.json(200, Tasks.json(t, base));
+  }
+
+  // ---- tasks ----
+
+  private static long id(Call call) {
+    try {
+      return Long.parseLong(call.var("id"));
+    } catch (NumberFormatException e) {
+      throw HeraldException.notFound("Task " + call.var("id") + " not found.");
+    }
+  }
+
+  private Reply task(Call call, TaskRow t) {
+    return Reply.json(200, Tasks.json(t, call.base()));
+  }
+
+  private Reply taskList(Call call) {
+    ArrayNode result = Json.mapper().createArrayNode();
+    for (TaskRow t : tasks.list(caller(call))) {
+      result.add(Tasks.meta(t, call.base()));
+    }
+    return Reply.json(200, Json.object().set("result", result));
+  }
+
+  private Reply abort(Call call) {
+    long id = id(call);
+    tasks.abort(caller(call), id);
+    return Reply.json(200, Tasks.json(tasks.get(caller(call), id), call.base()));
+  }
+
+  private Reply result(Call call) {
+    long id = id(call);
+    byte[] bytes = tasks.result(caller(call), id);
+    return Reply.bytes(200, "application/zip", bytes)
+        .header("Content-Disposition", "attachment; filename=\"export_" + id + ".zip\"");
+  }
+}
