@@ -319,6 +319,40 @@ class SystemTest {
     assertThat(py.getUrl(kept).status()).isEqualTo(200);
   }
 
+  @Test
+  void monitoringStatus_ofTheServers_andHa() throws Exception {
+    String mgt = py.get("/elements/mgt_server").json().get("result").get(0).get("href").asText();
+    String log = py.get("/elements/log_server").json().get("result").get(0).get("href").asText();
+    String monitoring = null;
+    String ha = null;
+    for (JsonNode e : py.get("/api").json().get("entry_point")) {
+      switch (e.get("rel").asText()) {
+        case "monitoring_status" -> monitoring = e.get("href").asText();
+        case "ha" -> ha = e.get("href").asText();
+        default -> { }
+      }
+    }
+    // MonitoringStatus.get_status(href): POST {"value": href}; every key becomes an attribute
+    for (String server : List.of(mgt, log)) {
+      JsonNode st = py.postUrl(monitoring, "{\"value\":\"" + server + "\"}").json();
+      assertThat(st.get("monitoring_state").asText()).isEqualTo("READY");
+      assertThat(st.get("monitoring_status").asText()).isEqualTo("OK");
+      assertThat(st.has("history")).as("a read-only property in smc-python").isFalse();
+      assertThat(st.has("memory_used")).isTrue();
+    }
+    // anything else is not monitored: 400, smc-python's NotMonitored
+    String h = py.create("host", "{\"name\":\"" + unique("mon") + "\",\"address\":\"10.48.0.1\"}");
+    assertThat(py.postUrl(monitoring, "{\"value\":\"" + h + "\"}").status()).isEqualTo(400);
+    // HAManagement().get_ha()
+    JsonNode info = py.getUrl(ha).json();
+    assertThat(info.get("active_server").asText()).isEqualTo(mgt);
+    assertThat(info.get("standby_servers")).isEmpty();
+    JsonNode diag = py.getUrl(ha + "/diagnostic?deep=False").json();
+    assertThat(diag.get("errors_warnings").get("title").asText()).contains("No issues were detected");
+    assertThat(py.postUrl(ha + "/set_active", "{}").status()).isEqualTo(200);
+    assertThat(py.postUrl(ha + "/set_standby", "{}").status()).isEqualTo(400);
+  }
+
   static {
     Json.mapper(); // the shared mapper is configured before any test parses
   }

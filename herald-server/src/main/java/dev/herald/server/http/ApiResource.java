@@ -44,6 +44,8 @@ final class ApiResource {
     arr.addObject().put("rel", "logout").put("href", base + "/logout");
     arr.addObject().put("rel", "current_user").put("href", base + "/system/current_user");
     arr.addObject().put("rel", "system").put("href", base + "/system");
+    arr.addObject().put("rel", "monitoring_status").put("href", base + "/monitoring_status");
+    arr.addObject().put("rel", "ha").put("href", base + "/ha");
     arr.addObject().put("rel", "references_by_element").put("href", base + "/references_by_element");
     arr.addObject().put("rel", "search_unused").put("href", base + "/search_unused");
     arr.addObject().put("rel", "search_duplicate").put("href", base + "/search_duplicate");

@@ -31,6 +31,7 @@ public final class HttpApi {
     // before the element routes: task_progress is served by the system resource, not as elements
     routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock()).routes());
     new AdminResource(p.elements(), elements);
+    routes.addAll(new MonitoringResource(p.elements()).routes());
     routes.addAll(elements.routes());
     return new SmcHandler(routes, p.versions(), p.metrics(), new Bodies(p.maxBodyBytes()),
         sessions::of, p.origins(), p.onOutOfMemory());
