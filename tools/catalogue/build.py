@@ -144,7 +144,9 @@ def main():
     for name, entry in tf["types"].items():
         tf_of[aliases.get(name, name)] = (name, entry)
 
-    names = set(relnames) | set(tf_of) | set(sp["types"])
+    rule_collections = strip_meta(ov.get("rule_collections", {}))
+    rule_types = sorted({r for cols in rule_collections.values() for r in cols.values()})
+    names = set(relnames) | set(tf_of) | set(sp["types"]) | set(rule_types)
     families = strip_meta(ov["families"])
     computed = set(ov["computed"])
 
@@ -180,7 +182,8 @@ def main():
                     if v is None or (isinstance(v, str) and v.startswith("<")):
                         attrs[a] = {"type": "any"}
         if not t["sources"]:
-            t["sources"].append("SMC-API.md section 2.1 (a RelName smc-python knows)")
+            t["sources"].append("overlay.json rule_collections (a rule type smc-python follows)" if name in rule_types
+                                and name not in relnames else "SMC-API.md section 2.1 (a RelName smc-python knows)")
         for a in list(attrs):
             if a in computed:
                 attrs[a]["computed"] = True
@@ -239,6 +242,19 @@ def main():
                     links[l["rel"]] = dict(l)
         for l in ov["links"]["by_type"].get(name, []):
             links[l["rel"]] = dict(l)
+        if name in rule_collections:
+            # the collections: their href ends in the rule type (singular), not the rel
+            t["rules"] = dict(rule_collections[name])
+            for rel, rule_type in rule_collections[name].items():
+                links[rel] = {"rel": rel, "method": "GET", "kind": "rules", "implemented": True, "path": rule_type}
+            if name not in ("alert_chain",):
+                for l in ov["policy_links"]["links"]:
+                    links[l["rel"]] = dict(l)
+        if name in rule_types:
+            t["rule"] = True
+            t["sub_resource"] = True
+            for l in ov["rule_links"]["links"]:
+                links[l["rel"]] = dict(l)
         t["links"] = [links[r] for r in sorted(links)]
         t["status"] = "validated" if name in tf_of or name in ov["formats"] else "stored"
         for spec in attrs.values():

@@ -167,7 +167,9 @@ public final class HeraldServer implements AutoCloseable {
     SecureRandom random = new SecureRandom();
     SecretHash hasher = new SecretHash(config.secretHashIterations(), random);
     ChangeLog changeLog = new ChangeLog(db);
-    ElementStore store = new ElementStore(db, clock, changeLog);
+    // rules' names are not unique: they are unique by key
+    ElementStore store = new ElementStore(db, clock, changeLog,
+        type -> !dev.herald.server.element.Catalogue.isRelName(type) || !dev.herald.server.element.Catalogue.type(type).rule());
 
     Bootstrap boot = new Bootstrap(store);
     long shared = boot.sharedDomain();

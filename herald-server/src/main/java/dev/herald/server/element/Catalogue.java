@@ -41,7 +41,12 @@ public final class Catalogue {
    *
    * @param kind action, resource, collection or task
    */
-  public record Link(String rel, String method, String kind, boolean implemented) {}
+  public record Link(String rel, String method, String kind, boolean implemented, String path) {
+    /** A link whose href ends in its rel. */
+    public Link(String rel, String method, String kind, boolean implemented) {
+      this(rel, method, kind, implemented, rel);
+    }
+  }
 
   /** What a container (a group) may hold, in which attribute. */
   public record Container(String attribute, Set<String> types) {}
@@ -52,14 +57,28 @@ public final class Catalogue {
    * @param subResource created under a parent element (a rule under its policy, a node under its
    *     engine) in SMC; Herald still serves it at {@code /elements/{type}} until the parent's
    *     behaviour creates it
+   * @param rules a policy's rule collections: rel → the rule type each holds
+   * @param rule a rule type: created in a policy's collection, at a position, names not unique
    */
   public record Type(String name, Map<String, Attribute> attributes, ObjectNode defaults,
       List<List<String>> oneOfRequired, List<List<String>> ordered, Set<String> families,
       Optional<Container> container, List<Link> links, boolean validated, List<String> sources,
-      Optional<String> model, boolean subResource) {
+      Optional<String> model, boolean subResource, Map<String, String> rules, boolean rule) {
 
     public Optional<Link> link(String rel) {
       return links.stream().filter(l -> l.rel().equals(rel)).findFirst();
+    }
+
+    /**
+     * The rule type of one of this policy's rule collections, named by its rel
+     * ({@code fw_ipv4_access_rules}) or by the last segment of its href ({@code fw_ipv4_access_rule}).
+     */
+    public Optional<String> ruleCollection(String relOrPath) {
+      String byRel = rules.get(relOrPath);
+      if (byRel != null) {
+        return Optional.of(byRel);
+      }
+      return rules.values().contains(relOrPath) ? Optional.of(relOrPath) : Optional.empty();
     }
   }
 
@@ -161,7 +180,7 @@ public final class Catalogue {
     List<Link> links = new ArrayList<>();
     for (JsonNode l : t.path("links")) {
       links.add(new Link(l.path("rel").asText(), l.path("method").asText("GET"), l.path("kind").asText("resource"),
-          l.path("implemented").asBoolean(false)));
+          l.path("implemented").asBoolean(false), l.path("path").asText(l.path("rel").asText())));
     }
     List<String> sources = new ArrayList<>();
     t.path("sources").forEach(s -> sources.add(s.asText()));
@@ -170,7 +189,13 @@ public final class Catalogue {
         lists(t.path("one_of_required")), lists(t.path("ordered")), strings(t.path("families")), container,
         List.copyOf(links), "validated".equals(t.path("status").asText()), List.copyOf(sources),
         t.path("model").isTextual() ? Optional.of(t.get("model").asText()) : Optional.empty(),
-        t.path("sub_resource").asBoolean(false));
+        t.path("sub_resource").asBoolean(false), stringMap(t.path("rules")), t.path("rule").asBoolean(false));
+  }
+
+  private static Map<String, String> stringMap(JsonNode obj) {
+    Map<String, String> out = new TreeMap<>();
+    obj.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+    return Collections.unmodifiableMap(out);
   }
 
   private static Map<String, Attribute> attributes(JsonNode attrs) {

@@ -13,6 +13,14 @@ public final class ElementJson {
     return base + "/elements/" + type + "/" + key;
   }
 
+  /**
+   * The href of an element that may live under another: {@code parent} ({@code fw_policy/12},
+   * or null) starts it, as a rule's href starts with its policy's.
+   */
+  public static String href(String base, String parent, String type, long key) {
+    return parent == null ? href(base, type, key) : base + "/elements/" + parent + "/" + type + "/" + key;
+  }
+
   public static ObjectNode render(ElementRecord r, String base) {
     return render(r, (ObjectNode) ElementService.parse(r.body()), base);
   }
@@ -27,16 +35,20 @@ public final class ElementJson {
    */
   public static ObjectNode render(ElementRecord r, ObjectNode body, String base) {
     ObjectNode o = body;
-    if (r.system()) {
+    boolean rule = Catalogue.isRelName(r.type()) && Catalogue.type(r.type()).rule();
+    if (r.system() || rule) {
       withBase(o, base);
     }
-    String self = href(base, r.type(), r.key());
+    String self = rule ? href(base, parentOf(o), r.type(), r.key()) : href(base, r.type(), r.key());
+    if (rule) {
+      o.put("tag", Rules.tag(r));
+    }
     o.put("key", r.key());
     ArrayNode link = o.putArray("link");
     link.addObject().put("rel", "self").put("href", self).put("type", r.type());
     link.addObject().put("rel", r.trashed() ? "untrash" : "trash").put("href", self + "/" + (r.trashed() ? "untrash" : "trash"));
     for (Catalogue.Link l : Catalogue.type(r.type()).links()) {
-      link.addObject().put("rel", l.rel()).put("href", self + "/" + l.rel());
+      link.addObject().put("rel", l.rel()).put("href", self + "/" + l.path());
     }
     o.put("system", r.system());
     o.put("read_only", r.system());
@@ -78,7 +90,19 @@ public final class ElementJson {
   public static ObjectNode meta(ElementRecord r, String base) {
     return Json.object()
         .put("name", r.name())
-        .put("href", href(base, r.type(), r.key()))
+        .put("href", selfHref(r, base))
         .put("type", r.type());
+  }
+
+  /** An element's own href: a rule's starts with its policy's. */
+  public static String selfHref(ElementRecord r, String base) {
+    return href(base, ElementService.parentOf(r), r.type(), r.key());
+  }
+
+  /** The parent path of a rendered rule body ({@code fw_policy/12}), from its parent_policy. */
+  private static String parentOf(ObjectNode body) {
+    String p = body.path("parent_policy").asText("");
+    int i = p.indexOf("/elements/");
+    return i < 0 ? null : p.substring(i + "/elements/".length());
   }
 }

@@ -94,6 +94,10 @@ public final class ElementService {
   public ElementRecord create(Caller caller, String relName, JsonNode json) {
     String type = requireType(relName);
     ObjectNode body = requireObject(json);
+    if (Catalogue.type(type).rule()) {
+      throw HeraldException.badRequest("Impossible to store the element.",
+          "A " + type + " is created in a policy: POST it to the policy's rule collection link.");
+    }
     requireEdit(caller, type, "store", body.path("name").asText(""));
     if (ADMINISTRATION.contains(type) && caller.domainKey() != sharedDomain) {
       throw HeraldException.forbidden("Impossible to store the element.",
@@ -186,6 +190,7 @@ public final class ElementService {
     }
     ElementRecord probe = writable(caller, type, key, "update");
     refuseLocked(probe, "update");
+    keepComputed(type, (ObjectNode) parse(probe.body()), body);
     Map<String, String[]> stored = storeSecrets(type, body);
     Validation.Result v = validate(caller, type, body, "Impossible to update the element");
     long now = clock.millis();
@@ -200,14 +205,49 @@ public final class ElementService {
               tx.setReferences(key, v.references());
               saveSecrets(tx, key, stored, next.name());
               tx.stamp(key, false, caller.userKey(), now);
+              for (UpdateHook h : updateHooks) {
+                h.updated(tx, next, body);
+              }
               tx.record(pending(next, EventType.UPDATE, caller));
               return next;
             })
         .value();
   }
 
+  /**
+   * What the server keeps of a rule on an update, whatever the request says: its computed
+   * attributes (the catalogue's: tag, parent_policy, parent_insert_point), as stored.
+   */
+  private static void keepComputed(String type, ObjectNode stored, ObjectNode body) {
+    if (!Catalogue.type(type).rule()) {
+      return; // others' computed attributes include ones SMC lets a PUT set (a user's enabled)
+    }
+    Catalogue.type(type).attributes().forEach((name, a) -> {
+      if (a.computed() && !DERIVED.contains(name)) {
+        JsonNode was = stored.get(name);
+        if (was == null) {
+          body.remove(name);
+        } else {
+          body.set(name, was);
+        }
+      }
+    });
+  }
+
+  /** Behaviour of a kind of element on an update, inside its transaction (a rule's rank moves it). */
+  @FunctionalInterface
+  public interface UpdateHook {
+    void updated(ElementStore.WriteTx tx, ElementRecord next, ObjectNode body) throws java.sql.SQLException;
+  }
+
+  private final List<UpdateHook> updateHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  public void onUpdate(UpdateHook hook) {
+    updateHooks.add(hook);
+  }
+
   /** A locked element refuses changes until it is unlocked (its lock/unlock links). */
-  private static void refuseLocked(ElementRecord r, String what) {
+  static void refuseLocked(ElementRecord r, String what) {
     if (isLocked(r)) {
       throw HeraldException.badRequest("Impossible to " + what + " the element " + r.name() + ".",
           "The element is locked: unlock it first.");
@@ -249,6 +289,16 @@ public final class ElementService {
                   "Impossible to delete the element " + cur.name() + ".",
                   "The domain still holds " + held + " element" + (held == 1 ? "" : "s")
                       + ": delete them first (log in to " + cur.name() + ").");
+            }
+          }
+          if (!Catalogue.type(type).rules().isEmpty()) {
+            // a policy's rules go with it, each with its delete event
+            for (long rule : tx.rulesOf(key)) {
+              Optional<ElementRecord> r = tx.lock(rule);
+              if (r.isPresent()) {
+                tx.delete(rule);
+                tx.record(pending(r.get(), EventType.DELETE, caller));
+              }
             }
           }
           tx.delete(key);
@@ -348,6 +398,9 @@ public final class ElementService {
       return Optional.empty();
     }
     String[] parts = href.substring(i + "/elements/".length()).split("/");
+    if (parts.length == 4) {
+      parts = new String[] {parts[2], parts[3]}; // a rule under its policy
+    }
     if (parts.length != 2 || !Catalogue.isRelName(parts[0])) {
       return Optional.empty();
     }
@@ -706,7 +759,7 @@ public final class ElementService {
     return writable(caller, requireType(relName), key, what);
   }
 
-  private ElementRecord writable(Caller caller, String type, long key, String what) {
+  ElementRecord writable(Caller caller, String type, long key, String what) {
     ElementRecord cur = get(caller, type, key);
     requireEdit(caller, type, what, cur.name());
     if (cur.system()) {
@@ -721,7 +774,7 @@ public final class ElementService {
     return cur;
   }
 
-  private Validation.Result validate(Caller caller, String type, ObjectNode body, String message) {
+  Validation.Result validate(Caller caller, String type, ObjectNode body, String message) {
     for (String d : DERIVED) {
       body.remove(d);
     }
@@ -769,7 +822,7 @@ public final class ElementService {
     }
   }
 
-  private static void requireEdit(Caller caller, String type, String what, String name) {
+  static void requireEdit(Caller caller, String type, String what, String name) {
     if (ADMINISTRATION.contains(type) ? !caller.rights().superuser()
         : !caller.rights().can(Rights.Capability.EDIT, caller.domainKey())) {
       throw HeraldException.forbidden("Impossible to " + what + " the element " + name + ".",
@@ -810,8 +863,21 @@ public final class ElementService {
         "Element not found.", "No " + type + " element with key " + key + ".");
   }
 
-  private static Change.Pending pending(ElementRecord r, EventType a, Caller caller) {
-    return new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), a, caller.userName());
+  static Change.Pending pending(ElementRecord r, EventType a, Caller caller) {
+    return new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), a, caller.userName(), parentOf(r));
+  }
+
+  /**
+   * The start of the href of an element that lives under another (a rule: {@code fw_policy/12},
+   * from its parent_policy), else null.
+   */
+  static String parentOf(ElementRecord r) {
+    if (!Catalogue.isRelName(r.type()) || !Catalogue.type(r.type()).rule()) {
+      return null;
+    }
+    String p = parse(r.body()).path("parent_policy").asText("");
+    int i = p.indexOf("/elements/");
+    return i < 0 ? null : p.substring(i + "/elements/".length());
   }
 
   static JsonNode parse(String body) {

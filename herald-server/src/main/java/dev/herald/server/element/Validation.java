@@ -55,14 +55,19 @@ final class Validation {
     List<String> errors = new ArrayList<>();
     Set<Long> out = new LinkedHashSet<>();
     JsonNode name = body.get("name");
-    if (name == null || name.isNull()) {
+    Catalogue.Type t = Catalogue.type(type);
+    if (t.rule()) {
+      // rules and sections may have no name (SMC shows "Rule @tag")
+      if (name != null && !name.isNull() && (!name.isTextual() || name.asText().length() > 1024)) {
+        errors.add("Field name must be a string of at most 1024 characters.");
+      }
+    } else if (name == null || name.isNull()) {
       errors.add("Field name is required.");
     } else if (!name.isTextual() || name.asText().isBlank()) {
       errors.add("Field name must be a non-blank string.");
     } else if (name.asText().length() > 1024) {
       errors.add("Field name is longer than 1024 characters.");
     }
-    Catalogue.Type t = Catalogue.type(type);
     Ctx ctx = new Ctx(refs, errors, out, t);
     body.properties().forEach(e -> {
       Catalogue.Attribute a = t.attributes().get(e.getKey());

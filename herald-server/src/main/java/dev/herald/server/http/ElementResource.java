@@ -63,6 +63,17 @@ final class ElementResource {
     }
   }
 
+  /** Answers every policy's rule collections (they are links of kind "rules"). */
+  private LinkHandler rules;
+
+  void registerRules(LinkHandler handler) {
+    this.rules = handler;
+  }
+
+  boolean handlesRules() {
+    return rules != null;
+  }
+
   /** The rels with a handler (docs/coverage.md and a test hold them against the catalogue). */
   Set<String> handledRels() {
     return java.util.Collections.unmodifiableSet(handlers.keySet());
@@ -83,12 +94,17 @@ final class ElementResource {
    * A link of an element: answered by its handler, or 501 in SMC's error shape when Herald does
    * not do it yet; a rel the element's type does not have is a 404 (Herald never gave it).
    */
-  private Reply link(Call call) throws Exception {
+  Reply link(Call call) throws Exception {
     String type = type(call);
     long key = key(call);
     String rel = call.var("rel");
     Catalogue.Type t = Catalogue.type(type);
     boolean own = rel.equals("trash") || rel.equals("untrash");
+    if (rules != null && t.ruleCollection(rel).isPresent()) {
+      // a rule collection, by its rel or by its href's last segment (the rule type, as the
+      // Terraform provider builds it)
+      return rules.handle(call, type, key);
+    }
     if (!own && t.link(rel).isEmpty()) {
       throw HeraldException.notFound("No link " + rel + " on " + type + ".",
           "GET the element: its link list names what it offers.");
@@ -233,7 +249,7 @@ final class ElementResource {
         .header("ETag", ETags.of(r.key(), r.version()));
   }
 
-  private Reply element(Call call) throws Exception {
+  Reply element(Call call) throws Exception {
     String type = type(call);
     Session s = call.session();
     long key = key(call);
@@ -242,7 +258,7 @@ final class ElementResource {
         JsonNode body = call.json();
         ElementRecord r = elements.update(s.caller(), type, key, body, ifMatch(call));
         return Reply.json(200, ElementJson.render(r, (ObjectNode) body, call.base()))
-            .header("Location", ElementJson.href(call.base(), type, key))
+            .header("Location", ElementJson.selfHref(r, call.base()))
             .header("ETag", ETags.of(r.key(), r.version()));
       }
       case "DELETE" -> {

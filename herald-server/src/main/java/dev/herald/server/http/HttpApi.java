@@ -31,6 +31,8 @@ public final class HttpApi {
     // before the element routes: task_progress is served by the system resource, not as elements
     routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock()).routes());
     new AdminResource(p.elements(), elements);
+    routes.addAll(new RuleResource(p.elements(), elements, new dev.herald.server.element.Rules(p.elements(), p.clock()),
+        p.tasks()).routes());
     routes.addAll(new MonitoringResource(p.elements()).routes());
     routes.addAll(elements.routes());
     return new SmcHandler(routes, p.versions(), p.metrics(), new Bodies(p.maxBodyBytes()),

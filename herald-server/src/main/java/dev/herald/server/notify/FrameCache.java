@@ -43,7 +43,7 @@ final class FrameCache {
 
   private byte[] encode(Change c, Key k) {
     String obj = eventObjects.computeIfAbsent(k.base(), b ->
-        Frames.eventObject(c.action().wire(), ElementJson.href(b, c.type(), c.elementKey())));
+        Frames.eventObject(c.action().wire(), ElementJson.href(b, c.parent(), c.type(), c.elementKey())));
     FrameStyle s = k.style();
     String text;
     if (s.legacy()) {

@@ -44,7 +44,7 @@ public final class ChangeLog {
     try (PreparedStatement ins =
         c.prepareStatement(
             "INSERT INTO change_log (seq, domain_key, type, element_key, name, action, at_millis,"
-                + " actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " actor, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (Change.Pending p : changes) {
         ins.setLong(1, ++seq);
         ins.setLong(2, p.domainKey());
@@ -54,6 +54,7 @@ public final class ChangeLog {
         ins.setString(6, p.action().wire());
         ins.setLong(7, now);
         ins.setString(8, p.actor());
+        ins.setString(9, p.parent());
         ins.addBatch();
       }
       ins.executeBatch();
@@ -66,7 +67,7 @@ public final class ChangeLog {
     try (Connection c = db.connection();
         PreparedStatement ps =
             c.prepareStatement(
-                "SELECT seq, domain_key, type, element_key, name, action, at_millis, actor"
+                "SELECT seq, domain_key, type, element_key, name, action, at_millis, actor, parent"
                     + " FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
       ps.setLong(1, after);
       ps.setInt(2, limit);
@@ -82,7 +83,8 @@ public final class ChangeLog {
                   rs.getString(5),
                   EventType.fromWire(rs.getString(6)).orElseThrow(),
                   rs.getLong(7),
-                  rs.getString(8)));
+                  rs.getString(8),
+                  rs.getString(9)));
         }
       }
       return out;

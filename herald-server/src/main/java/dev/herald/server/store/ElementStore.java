@@ -32,12 +32,28 @@ public final class ElementStore {
   private final ReentrantLock commitLock = new ReentrantLock();
   private final KeyAllocator keys;
   private volatile LongConsumer onCommit = seq -> {};
+  private final java.util.function.Predicate<String> namesUnique;
 
   public ElementStore(Database db, InstantSource clock, ChangeLog changeLog) {
+    this(db, clock, changeLog, type -> true);
+  }
+
+  /**
+   * @param namesUnique whether elements of a type have unique names in their domain (rules do
+   *     not: theirs are unique by key)
+   */
+  public ElementStore(Database db, InstantSource clock, ChangeLog changeLog,
+      java.util.function.Predicate<String> namesUnique) {
     this.db = db;
     this.clock = clock;
     this.changeLog = changeLog;
     this.keys = new KeyAllocator(db);
+    this.namesUnique = namesUnique;
+  }
+
+  /** The value the (domain, type, name) uniqueness holds: the name, or "@key" for a rule. */
+  private String nameKey(ElementRecord e) {
+    return namesUnique.test(e.type()) ? e.name() : "@" + e.key();
   }
 
   /** Called after every commit with the highest seq it wrote (on the committing thread). */
@@ -134,7 +150,7 @@ public final class ElementStore {
       try {
         for (Pending<?> p : batch) {
           java.sql.Savepoint sp = batch.size() > 1 ? c.setSavepoint() : null;
-          WriteTx tx = new WriteTx(c);
+          WriteTx tx = new WriteTx(c, this::nameKey);
           try {
             p.run(tx);
             ok.add(p);
@@ -203,9 +219,15 @@ public final class ElementStore {
   public static final class WriteTx {
     private final Connection c;
     private final List<Change.Pending> changes = new ArrayList<>();
+    private final java.util.function.Function<ElementRecord, String> nameKeys;
 
-    private WriteTx(Connection c) {
+    private WriteTx(Connection c, java.util.function.Function<ElementRecord, String> nameKeys) {
       this.c = c;
+      this.nameKeys = nameKeys;
+    }
+
+    private String nameKey(ElementRecord e) {
+      return nameKeys.apply(e);
     }
 
     public void record(Change.Pending change) {
@@ -227,7 +249,7 @@ public final class ElementStore {
     public void insert(ElementRecord e, String searchText) throws SQLException {
       try (PreparedStatement ins =
           c.prepareStatement(
-              "INSERT INTO element (" + COLUMNS + ", search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+              "INSERT INTO element (" + COLUMNS + ", search_text, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         ins.setLong(1, e.key());
         ins.setLong(2, e.domainKey());
         ins.setString(3, e.type());
@@ -237,6 +259,7 @@ public final class ElementStore {
         ins.setBoolean(7, e.trashed());
         ins.setBoolean(8, e.system());
         ins.setString(9, searchText);
+        ins.setString(10, nameKey(e));
         ins.executeUpdate();
       } catch (SQLException ex) {
         throw duplicateOr(ex, e.name());
@@ -246,14 +269,15 @@ public final class ElementStore {
     public void update(ElementRecord e, String searchText) throws SQLException {
       try (PreparedStatement up =
           c.prepareStatement(
-              "UPDATE element SET name = ?, body = ?, version = ?, trashed = ?, search_text = ?"
+              "UPDATE element SET name = ?, body = ?, version = ?, trashed = ?, search_text = ?, name_key = ?"
                   + " WHERE element_key = ?")) {
         up.setString(1, e.name());
         up.setString(2, e.body());
         up.setLong(3, e.version());
         up.setBoolean(4, e.trashed());
         up.setString(5, searchText);
-        up.setLong(6, e.key());
+        up.setString(6, nameKey(e));
+        up.setLong(7, e.key());
         up.executeUpdate();
       } catch (SQLException ex) {
         throw duplicateOr(ex, e.name());
@@ -275,7 +299,8 @@ public final class ElementStore {
       for (String sql : List.of("DELETE FROM element WHERE element_key = ?",
           "DELETE FROM element_ref WHERE from_key = ?",
           "DELETE FROM element_category WHERE element_key = ? OR category_key = ?",
-          "DELETE FROM element_resource WHERE element_key = ?")) {
+          "DELETE FROM element_resource WHERE element_key = ?",
+          "DELETE FROM rule_order WHERE rule_key = ?")) {
         try (PreparedStatement del = c.prepareStatement(sql)) {
           del.setLong(1, key);
           if (sql.contains("OR")) {
@@ -283,6 +308,90 @@ public final class ElementStore {
           }
           del.executeUpdate();
         }
+      }
+    }
+
+    /** Puts a rule at {@code rank} in its policy's collection (or moves it there). */
+    public void placeRule(long ruleKey, long policyKey, String collection, double rank) throws SQLException {
+      try (PreparedStatement up = c.prepareStatement("UPDATE rule_order SET rank_value = ? WHERE rule_key = ?")) {
+        up.setDouble(1, rank);
+        up.setLong(2, ruleKey);
+        if (up.executeUpdate() == 1) {
+          return;
+        }
+      }
+      try (PreparedStatement ins = c.prepareStatement(
+          "INSERT INTO rule_order (rule_key, policy_key, collection, rank_value) VALUES (?, ?, ?, ?)")) {
+        ins.setLong(1, ruleKey);
+        ins.setLong(2, policyKey);
+        ins.setString(3, collection);
+        ins.setDouble(4, rank);
+        ins.executeUpdate();
+      }
+    }
+
+    /**
+     * The ranks around a place in a collection, read under this transaction: the greatest below
+     * {@code rank} (or -infinity) and the least above it (or +infinity), other than {@code except}.
+     */
+    public double[] ranksAround(long policyKey, String collection, double rank, boolean below, long except)
+        throws SQLException {
+      String sql = below
+          ? "SELECT MAX(rank_value) FROM rule_order WHERE policy_key = ? AND collection = ? AND rank_value < ? AND rule_key <> ?"
+          : "SELECT MIN(rank_value) FROM rule_order WHERE policy_key = ? AND collection = ? AND rank_value > ? AND rule_key <> ?";
+      try (PreparedStatement q = c.prepareStatement(sql)) {
+        q.setLong(1, policyKey);
+        q.setString(2, collection);
+        q.setDouble(3, rank);
+        q.setLong(4, except);
+        try (ResultSet rs = q.executeQuery()) {
+          rs.next();
+          double v = rs.getDouble(1);
+          return new double[] {rs.wasNull() ? (below ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY) : v};
+        }
+      }
+    }
+
+    /** A rule's place as this transaction sees it. */
+    public Optional<RulePlace> rulePlace(long ruleKey) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT policy_key, collection, rank_value FROM rule_order WHERE rule_key = ?")) {
+        q.setLong(1, ruleKey);
+        try (ResultSet rs = q.executeQuery()) {
+          return rs.next() ? Optional.of(new RulePlace(ruleKey, rs.getLong(1), rs.getString(2), rs.getDouble(3)))
+              : Optional.empty();
+        }
+      }
+    }
+
+    /** The lowest and highest rank of a collection (NaN when it is empty). */
+    public double[] rankBounds(long policyKey, String collection) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT MIN(rank_value), MAX(rank_value) FROM rule_order WHERE policy_key = ? AND collection = ?")) {
+        q.setLong(1, policyKey);
+        q.setString(2, collection);
+        try (ResultSet rs = q.executeQuery()) {
+          rs.next();
+          double lo = rs.getDouble(1);
+          if (rs.wasNull()) {
+            return new double[] {Double.NaN, Double.NaN};
+          }
+          return new double[] {lo, rs.getDouble(2)};
+        }
+      }
+    }
+
+    /** Every rule of a policy (all its collections). */
+    public List<Long> rulesOf(long policyKey) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement("SELECT rule_key FROM rule_order WHERE policy_key = ?")) {
+        q.setLong(1, policyKey);
+        List<Long> out = new ArrayList<>();
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getLong(1));
+          }
+        }
+        return out;
       }
     }
 
@@ -430,6 +539,57 @@ public final class ElementStore {
     }
   }
 
+  /** A rule's place: its policy, collection and rank. */
+  public record RulePlace(long ruleKey, long policyKey, String collection, double rank) {}
+
+  public Optional<RulePlace> rulePlace(long ruleKey) {
+    try (Connection c = db.connection();
+        PreparedStatement q = c.prepareStatement(
+            "SELECT policy_key, collection, rank_value FROM rule_order WHERE rule_key = ?")) {
+      q.setLong(1, ruleKey);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? Optional.of(new RulePlace(ruleKey, rs.getLong(1), rs.getString(2), rs.getDouble(3)))
+            : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
+  }
+
+  /** A collection's rules in order (rank, then key), with their elements. */
+  public List<ElementRecord> rules(long policyKey, String collection) {
+    return query("SELECT " + prefixed("e") + " FROM rule_order r JOIN element e ON e.element_key = r.rule_key"
+        + " WHERE r.policy_key = ? AND r.collection = ? ORDER BY r.rank_value, r.rule_key", ps -> {
+          ps.setLong(1, policyKey);
+          ps.setString(2, collection);
+        }, Integer.MAX_VALUE);
+  }
+
+  /** At most {@code limit} rules of a collection ranked above {@code rank}, in order. */
+  public List<ElementRecord> rulesAfter(long policyKey, String collection, double rank, int limit) {
+    return query("SELECT " + prefixed("e") + " FROM rule_order r JOIN element e ON e.element_key = r.rule_key"
+        + " WHERE r.policy_key = ? AND r.collection = ? AND r.rank_value > ? ORDER BY r.rank_value, r.rule_key", ps -> {
+          ps.setLong(1, policyKey);
+          ps.setString(2, collection);
+          ps.setDouble(3, rank);
+        }, limit);
+  }
+
+  /** A policy's rules of every collection, for search_rule. */
+  public List<ElementRecord> rulesOfPolicy(long policyKey) {
+    return query("SELECT " + prefixed("e") + " FROM rule_order r JOIN element e ON e.element_key = r.rule_key"
+        + " WHERE r.policy_key = ? ORDER BY r.collection, r.rank_value, r.rule_key", ps -> ps.setLong(1, policyKey),
+        Integer.MAX_VALUE);
+  }
+
+  private static String prefixed(String alias) {
+    StringBuilder sb = new StringBuilder();
+    for (String col : COLUMNS.split(",")) {
+      sb.append(sb.isEmpty() ? "" : ", ").append(alias).append('.').append(col.strip());
+    }
+    return sb.toString();
+  }
+
   public Optional<ElementRecord> find(long key) {
     return query(
         "SELECT " + COLUMNS + " FROM element WHERE element_key = ?",
@@ -552,6 +712,9 @@ public final class ElementStore {
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       binder.bind(ps);
+      if (max < Integer.MAX_VALUE) {
+        ps.setMaxRows(max);
+      }
       List<ElementRecord> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next() && out.size() < max) {

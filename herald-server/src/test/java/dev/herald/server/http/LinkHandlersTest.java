@@ -16,7 +16,14 @@ class LinkHandlersTest {
     ElementResource elements = new ElementResource(null, null);
     new SystemResource(null, elements, null, null);
     new AdminResource(null, elements);
-    return elements.handledRels();
+    new RuleResource(null, elements, null, null);
+    java.util.Set<String> out = new java.util.TreeSet<>(elements.handledRels());
+    if (elements.handlesRules()) {
+      for (Catalogue.Type t : Catalogue.types().values()) {
+        out.addAll(t.rules().keySet()); // rule collections: one handler answers them all
+      }
+    }
+    return out;
   }
 
   @Test

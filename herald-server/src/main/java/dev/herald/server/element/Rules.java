@@ -1,0 +1,281 @@
+package dev.herald.server.element;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.EventType;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.ElementStore;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Policies' rules, as SMC keeps them: each rule is an element of its rule type (validated by the
+ * catalogue, its references tracked, its changes evented with its policy in its href) with a
+ * place in one of its policy's collections. The place is a rank (a number): a rule added between
+ * two others takes a rank between theirs, so adding a rule writes that rule only; the ranks are
+ * renumbered only when two neighbours' ranks leave no room between them.
+ *
+ * <p>Positions as the clients give them: none (the top, as SMC does), {@code after} / {@code before}
+ * a rule (its tag, {@code 2097166.0}, or its key), the {@code add_after} / {@code add_before}
+ * link of a rule, or a {@code rank} in the body (the Terraform provider's).
+ */
+public final class Rules {
+  /** Attributes the server sets on a rule; a body's (a moved rule's whole JSON) are ignored. */
+  private static final Set<String> SERVER_SET = Set.of("key", "link", "tag", "parent_policy", "parent_insert_point",
+      "read_only", "system", "system_key", "admin_domain", "etag", "locked", "trashed");
+  /** The match cells a rule that is not a section has; missing ones are {"none": true}. */
+  private static final List<String> CELLS = List.of("sources", "destinations", "services");
+
+  /** Where a new rule goes. */
+  public sealed interface Position {
+    /** The top of the collection (no position given). */
+    record Top() implements Position {}
+
+    /** Right after or before another rule of the collection. */
+    record Next(long ruleKey, boolean after) implements Position {}
+
+    /** At a rank (ties go after the rules already there). */
+    record Rank(double rank) implements Position {}
+  }
+
+  private final ElementService elements;
+  private final ElementStore store;
+  private final InstantSource clock;
+
+  public Rules(ElementService elements, InstantSource clock) {
+    this.elements = elements;
+    this.store = elements.store();
+    this.clock = clock;
+    // a rank in a PUT moves the rule
+    elements.onUpdate((tx, next, body) -> {
+      if (Catalogue.type(next.type()).rule() && body.path("rank").isNumber()) {
+        store.rulePlace(next.key()).ifPresent(p -> {
+          try {
+            tx.placeRule(next.key(), p.policyKey(), p.collection(), body.get("rank").asDouble());
+          } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+      }
+    });
+  }
+
+  /** The rule type of a policy's collection, by the collection's rel or href segment; 404 otherwise. */
+  public static String collection(String policyType, String relOrPath) {
+    return Catalogue.type(policyType).ruleCollection(relOrPath).orElseThrow(() -> HeraldException.notFound(
+        "No rule collection " + relOrPath + " on " + policyType + ".", "GET the policy: its link list names its collections."));
+  }
+
+  /** A collection's rules, in order. */
+  public List<ElementRecord> list(Caller caller, String policyType, long policyKey, String ruleType) {
+    elements.get(caller, policyType, policyKey);
+    return store.rules(policyKey, ruleType);
+  }
+
+  /** A rule, checked to be one of this policy's. */
+  public ElementRecord rule(Caller caller, String policyType, long policyKey, String ruleType, long ruleKey) {
+    ElementRecord r = elements.get(caller, ruleType, ruleKey);
+    ElementStore.RulePlace p = store.rulePlace(ruleKey).orElse(null);
+    if (p == null || p.policyKey() != policyKey) {
+      throw HeraldException.notFound("Element not found.", "No " + ruleType + " " + ruleKey + " in " + policyType + " " + policyKey + ".");
+    }
+    return r;
+  }
+
+  /** A position from the query parameters a client sends: after / before a tag or key; none: the top. */
+  public Position position(Optional<String> after, Optional<String> before, ObjectNode body) {
+    if (after.isPresent() || before.isPresent()) {
+      String tag = after.orElseGet(before::orElseThrow);
+      return new Position.Next(keyOfTag(tag), after.isPresent());
+    }
+    if (body.path("rank").isNumber()) {
+      return new Position.Rank(body.get("rank").asDouble());
+    }
+    return new Position.Top();
+  }
+
+  private static long keyOfTag(String tag) {
+    String t = tag.startsWith("@") ? tag.substring(1) : tag;
+    int dot = t.indexOf('.');
+    try {
+      return Long.parseLong(dot < 0 ? t : t.substring(0, dot));
+    } catch (NumberFormatException e) {
+      throw HeraldException.badRequest("Invalid position.", "after and before take a rule's tag, such as 2097166.0; got " + tag + ".");
+    }
+  }
+
+  /** A rule's tag: its key, and after a dot how many times it changed. */
+  public static String tag(ElementRecord r) {
+    return r.key() + "." + (r.version() - 1);
+  }
+
+  /**
+   * Creates a rule in a policy's collection at a position; the rule's body is validated as its
+   * type says. Returns the stored rule.
+   */
+  public ElementRecord create(Caller caller, String policyType, long policyKey, String ruleType, ObjectNode body,
+      Position position) {
+    ElementRecord policy = elements.writable(caller, policyType, policyKey, "add a rule to");
+    ElementService.refuseLocked(policy, "add a rule to");
+    collection(policyType, ruleType);
+    prepare(ruleType, body);
+    body.put("parent_policy", BuiltIns.PREFIX + "/elements/" + policyType + "/" + policyKey);
+    ElementService.fillDefaults(ruleType, body);
+    Validation.Result v = elements.validate(caller, ruleType, body, "Impossible to store the element");
+    body.put("parent_policy", BuiltIns.PREFIX + "/elements/" + policyType + "/" + policyKey);
+    long key = store.newKey();
+    long now = clock.millis();
+    return store.write(tx -> {
+      tx.lock(policyKey).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      double rank = rankFor(tx, policyKey, ruleType, position, key);
+      body.put("rank", rank);
+      String name = body.path("name").asText("");
+      ElementRecord rec = new ElementRecord(key, policy.domainKey(), ruleType, name, Json.write(body), 1, false, false);
+      tx.insert(rec, ElementService.searchText(body));
+      if (!v.references().isEmpty()) {
+        tx.setReferences(key, v.references());
+      }
+      tx.placeRule(key, policyKey, ruleType, rank);
+      tx.stamp(key, true, caller.userKey(), now);
+      tx.record(ElementService.pending(rec, EventType.CREATE, caller));
+      return rec;
+    }).value();
+  }
+
+  /**
+   * Creates a rule next to another (its add_after / add_before link): in the same policy and
+   * collection. A moved rule arrives as its whole old JSON; what the server sets is ignored.
+   */
+  public ElementRecord createNextTo(Caller caller, String ruleType, long ruleKey, boolean after, ObjectNode body) {
+    elements.get(caller, ruleType, ruleKey);
+    ElementStore.RulePlace p = store.rulePlace(ruleKey).orElseThrow(() -> HeraldException.notFound(
+        "Element not found.", "Rule " + ruleKey + " is in no policy."));
+    ElementRecord policy = store.find(p.policyKey()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+    body.remove("rank");
+    return create(caller, policy.type(), policy.key(), p.collection(), body, new Position.Next(ruleKey, after));
+  }
+
+  /** Takes out what the server sets, and gives a rule (not a section or insert point) its cells. */
+  private static void prepare(String ruleType, ObjectNode body) {
+    SERVER_SET.forEach(body::remove);
+    Catalogue.Type t = Catalogue.type(ruleType);
+    boolean section = CELLS.stream().noneMatch(body::has) && !body.has("action") && !body.has("options")
+        && !body.has("used_on");
+    if (!section) {
+      for (String cell : CELLS) {
+        if (t.attributes().containsKey(cell) && (!body.has(cell) || body.get(cell).isNull())) {
+          body.putObject(cell).put("none", true);
+        }
+      }
+    }
+    // smc-python sends a NAT rule's engine as a bare href; SMC's shape is {"firewall_ref": href}
+    JsonNode usedOn = body.get("used_on");
+    if (usedOn != null && usedOn.isTextual()) {
+      body.putObject("used_on").put("firewall_ref", usedOn.asText());
+    }
+    if (!body.has("name") || body.get("name").isNull()) {
+      body.put("name", "");
+    }
+  }
+
+  private double rankFor(ElementStore.WriteTx tx, long policyKey, String collection, Position position, long except)
+      throws java.sql.SQLException {
+    return switch (position) {
+      case Position.Rank r -> r.rank();
+      case Position.Top t -> {
+        double[] b = tx.rankBounds(policyKey, collection);
+        yield Double.isNaN(b[0]) ? 1.0 : b[0] - 1.0;
+      }
+      case Position.Next n -> {
+        ElementStore.RulePlace p = tx.rulePlace(n.ruleKey()).filter(x -> x.policyKey() == policyKey
+            && x.collection().equals(collection)).orElseThrow(() -> HeraldException.badRequest(
+                "Invalid position.", "Rule " + n.ruleKey() + " is not in this " + collection + " collection."));
+        double other = tx.ranksAround(policyKey, collection, p.rank(), !n.after(), except)[0];
+        if (Double.isInfinite(other)) {
+          yield n.after() ? p.rank() + 1.0 : p.rank() - 1.0;
+        }
+        double mid = (p.rank() + other) / 2;
+        if (!roomBetween(p.rank(), other)) {
+          // no room left between them: spread out the rules after the lower one, then place
+          respace(tx, policyKey, collection, Math.min(p.rank(), other));
+          yield rankFor(tx, policyKey, collection, position, except);
+        }
+        yield mid;
+      }
+    };
+  }
+
+  /** Whether a rank fits strictly between two, with room for more after it. */
+  private static boolean roomBetween(double a, double b) {
+    double lo = Math.min(a, b);
+    double hi = Math.max(a, b);
+    return hi - lo > 64 * Math.ulp(Math.max(Math.abs(lo), Math.abs(hi)));
+  }
+
+  /**
+   * Spreads out the rules right after {@code from}: the fewest (32, 64, … of them) whose span up
+   * to the next rule leaves even gaps with room, so a run of adds at one place rewrites a few
+   * neighbours now and then, never the whole policy. Each moved rule is an update (evented).
+   */
+  private void respace(ElementStore.WriteTx tx, long policyKey, String collection, double from)
+      throws java.sql.SQLException {
+    for (int w = 32; ; w *= 2) {
+      List<ElementRecord> window = store.rulesAfter(policyKey, collection, from, w + 1);
+      boolean last = window.size() <= w;
+      List<ElementRecord> moved = last ? window : window.subList(0, w);
+      double hi = last ? from + 2.0 * (moved.size() + 2) : rankOf(window.get(w));
+      double gap = (hi - from) / (moved.size() + 2);
+      if (!roomBetween(from, from + gap) && !last) {
+        continue;
+      }
+      double rank = from + gap;
+      for (ElementRecord r : moved) {
+        rank += gap;
+        ObjectNode b = (ObjectNode) ElementService.parse(r.body());
+        b.put("rank", rank);
+        ElementRecord next = r.withBody(r.name(), Json.write(b));
+        tx.update(next, ElementService.searchText(b));
+        tx.placeRule(r.key(), policyKey, collection, rank);
+        tx.record(ElementService.pending(next, EventType.UPDATE, SYSTEM));
+      }
+      return;
+    }
+  }
+
+  private static double rankOf(ElementRecord r) {
+    return ElementService.parse(r.body()).path("rank").asDouble();
+  }
+
+  /** Who moves rules when ranks are spread out (the actor of those update events). */
+  private static final Caller SYSTEM = new Caller(0, "herald", 0, null);
+
+  /**
+   * search_rule: a policy's rules whose name or comment contains {@code filter}, or, for
+   * {@code @KEY}, the rule with that tag.
+   */
+  public List<ElementRecord> search(Caller caller, String policyType, long policyKey, String filter) {
+    elements.get(caller, policyType, policyKey);
+    List<ElementRecord> out = new ArrayList<>();
+    String f = filter.toLowerCase(Locale.ROOT);
+    for (ElementRecord r : store.rulesOfPolicy(policyKey)) {
+      if (f.startsWith("@")) {
+        if (f.substring(1).equals(Long.toString(r.key())) || f.substring(1).equals(tag(r))) {
+          out.add(r);
+        }
+        continue;
+      }
+      JsonNode b = ElementService.parse(r.body());
+      if (f.isEmpty() || r.name().toLowerCase(Locale.ROOT).contains(f)
+          || b.path("comment").asText("").toLowerCase(Locale.ROOT).contains(f)) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+}
