@@ -20,7 +20,9 @@ import picocli.CommandLine.Command;
         + " 4 login refused, 5 a listener lost changes (history expired)."},
     subcommands = {ServeCommand.class, ListenCommand.class, ElementCommands.Get.class,
         ElementCommands.Create.class, ElementCommands.Update.class, ElementCommands.Delete.class,
-        ElementCommands.SearchCommand.class, ImportCommand.class, CommandLine.HelpCommand.class,
+        ElementCommands.SearchCommand.class, ImportCommand.class, AdminCommands.Reset.class,
+        AdminCommands.Snapshot.class, AdminCommands.Fault.class, AdminCommands.JournalCommand.class,
+        CommandLine.HelpCommand.class,
         picocli.AutoComplete.GenerateCompletion.class})
 public final class Herald implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

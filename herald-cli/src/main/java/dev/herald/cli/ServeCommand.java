@@ -54,8 +54,19 @@ final class ServeCommand implements Callable<Integer> {
   String host;
 
   @Option(names = "--data", defaultValue = "${env:HERALD_DATA:-herald-data}", paramLabel = "DIR",
-      description = "Data directory of the embedded database, created if missing (env HERALD_DATA). Default: herald-data in the current directory.")
+      description = "Data directory of the embedded database, created if missing (env HERALD_DATA). Default: herald-data in the current directory. 'mem': a database in memory only, gone when the server stops (for tests and CI).")
   Path data;
+
+  @Option(names = "--admin-api", description = "Serve Herald's admin API under /herald/admin/ to superusers: reset, snapshots, fault injection, the journal (for tests; env HERALD_ADMIN_API=true).")
+  boolean adminApi = "true".equalsIgnoreCase(env("HERALD_ADMIN_API"));
+
+  @Option(names = "--journal", defaultValue = "0", paramLabel = "N",
+      description = "Keep the last N REST exchanges and socket commands, secrets masked, for GET /herald/admin/journal (default 0: off).")
+  int journalSize;
+
+  @Option(names = "--from-snapshot", paramLabel = "FILE",
+      description = "Start from a snapshot file (made by herald snapshot save): it replaces the data's state before the first request.")
+  Path fromSnapshot;
 
   @Option(names = "--log-level", defaultValue = "warn", paramLabel = "LEVEL",
       description = "Log level: error, warn (default), info, debug or trace. Logs go to stderr.")
@@ -203,7 +214,12 @@ final class ServeCommand implements Callable<Integer> {
         .sessionIdle(sessionIdle).sessionAbsolute(sessionMax).retentionAge(retentionAge)
         .retentionCount(retentionCount).allowedOrigins(origins)
         .metricsToken(metricsToken).metricsPort(metricsPort).metricsHost(metricsHost)
-        .limits(new ServerConfig.Limits(maxPerAddress, maxConnections, headerTimeout, minRequestRate));
+        .limits(new ServerConfig.Limits(maxPerAddress, maxConnections, headerTimeout, minRequestRate))
+        .adminApi(adminApi).journalSize(journalSize);
+    boolean inMemory = data.toString().equals("mem");
+    if (inMemory) {
+      b.inMemory("serve-" + ProcessHandle.current().pid());
+    }
     ServerConfig.Socket d = ServerConfig.Socket.defaults();
     b.socket(new ServerConfig.Socket(d.maxFrameBytes(), d.maxChannelsPerConnection(),
         d.maxConnectionsPerSession(), d.outboxMessages(), d.outboxBytes(), maxSubscriptionsPerSession,
@@ -230,6 +246,18 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("herald serve: " + e.getMessage() + " " + String.join(" ", e.details()));
       return 1;
     }
+    if (fromSnapshot != null) {
+      try {
+        var loaded = server.loadSnapshot(fromSnapshot);
+        System.out.println("Loaded the snapshot " + fromSnapshot + ": " + loaded.elements() + " elements");
+      } catch (java.io.IOException | dev.herald.server.HeraldException e) {
+        server.close();
+        String why = e instanceof dev.herald.server.HeraldException h
+            ? h.getMessage() + " " + String.join(" ", h.details()) : "cannot read " + fromSnapshot + ": " + e.getMessage();
+        System.err.println("herald serve: " + why);
+        return 1;
+      }
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -245,13 +273,19 @@ final class ServeCommand implements Callable<Integer> {
     String where = config.host().equals("127.0.0.1") || config.host().equals("::1") || config.host().equals("localhost")
         ? "this machine only; --host 0.0.0.0 accepts others" : "on " + config.host();
     System.out.println("Herald is serving " + scheme + "://" + shown + ":" + server.port() + "/ (" + where
-        + "; data: " + (config.jdbcUrl().isPresent() ? config.jdbcUrl().get() : config.dataDir().toAbsolutePath()) + ")");
+        + "; data: " + (config.jdbcUrl().isPresent() ? config.jdbcUrl().get()
+            : inMemory ? "in memory, gone when it stops" : config.dataDir().toAbsolutePath()) + ")");
+    if (adminApi) {
+      System.out.println("Admin API: " + scheme + "://" + shown + ":" + server.port() + "/herald/admin/ (superusers; herald reset, herald snapshot, herald fault)");
+    }
     server.metricsPort().ifPresent(mp -> System.out.println("Metrics: http://" + config.metricsHost() + ":" + mp + "/metrics"));
-    for (String s : server.generatedSecrets()) {
+    for (String s : fromSnapshot != null ? List.<String>of() : server.generatedSecrets()) {
       System.out.println("Generated " + s + "  (shown once; stored hashed)");
     }
     String key;
-    if (server.generatedSecrets().stream().anyMatch(s -> s.startsWith("API key"))) {
+    if (fromSnapshot != null && config.apiKey().isEmpty()) {
+      key = "an API key of the snapshot's";
+    } else if (server.generatedSecrets().stream().anyMatch(s -> s.startsWith("API key"))) {
       key = "the API key above";
     } else if (config.apiKey().isPresent()) {
       key = "the key given with --api-key / HERALD_API_KEY";

@@ -313,6 +313,55 @@ public final class HeraldClient implements AutoCloseable {
   /** One search result. */
   public record Meta(String name, String href, String type) {}
 
+  // ---- Herald's admin API (servers started with --admin-api; superusers only) ----
+
+  /**
+   * A call of Herald's admin API: {@code method} on {@code /herald/admin/PATH} with an optional
+   * JSON body; returns the JSON answer.
+   *
+   * @throws HeraldApiException any answer but 200, 201 or 204 (404: the server runs without
+   *     {@code --admin-api}; 403: the user is not a superuser)
+   */
+  public JsonNode admin(String method, String path, Optional<String> jsonBody) {
+    HttpResponse<String> r = call(() -> HttpRequest.newBuilder(URI.create(config.url + "/herald/admin/" + path))
+        .header("Content-Type", "application/json")
+        .method(method, jsonBody.map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody())));
+    int status = r.statusCode();
+    return expect(r, status == 201 || status == 204 ? status : 200);
+  }
+
+  /** Brings the server back to its fresh state ({@code keepUsers}: users and keys stay). */
+  public JsonNode reset(boolean keepUsers) {
+    return admin("POST", "reset" + (keepUsers ? "" : "?keep_users=False"), Optional.empty());
+  }
+
+  /** Saves the server's state to a snapshot file; returns its size in bytes. */
+  public long saveSnapshot(java.nio.file.Path file) {
+    HttpResponse<String> r = call(() -> HttpRequest.newBuilder(URI.create(config.url + "/herald/admin/snapshot")).GET());
+    if (r.statusCode() != 200) {
+      expect(r, 200);
+    }
+    try {
+      java.nio.file.Files.writeString(file, r.body(), StandardCharsets.UTF_8);
+      return java.nio.file.Files.size(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Replaces the server's state by a snapshot file's (the session ends: this client logs in again). */
+  public JsonNode loadSnapshot(java.nio.file.Path file) {
+    HttpResponse<String> r = call(() -> {
+      try {
+        return HttpRequest.newBuilder(URI.create(config.url + "/herald/admin/snapshot"))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofFile(file));
+      } catch (java.io.FileNotFoundException e) {
+        throw new UncheckedIOException("No file " + file, e);
+      }
+    });
+    return expect(r, 200);
+  }
+
   // ---- notifications ----
 
   /**

@@ -16,6 +16,7 @@ import dev.herald.server.store.DataDirectoryLock;
 import dev.herald.server.store.Database;
 import dev.herald.server.store.ElementStore;
 import dev.herald.server.store.SessionStore;
+import dev.herald.server.store.StateStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -61,11 +62,18 @@ public final class HeraldServer implements AutoCloseable {
   private final DataDirectoryLock dataLock;
   private final ServerConnector metricsConnector;
   private final Sessions sessions;
+  private final Whole whole;
+  private final dev.herald.server.http.Journal journal;
+  private final dev.herald.server.http.Faults faults;
 
   private HeraldServer(ServerConfig config, Database db, Server jetty, ServerConnector connector,
       ServerConnector metricsConnector, Sessions sessions, Notifications notifications, ScheduledExecutorService background,
       List<String> generatedSecrets, ChangeLog changeLog, InstantSource clock,
-      ChangeListener listener, DataDirectoryLock dataLock) {
+      ChangeListener listener, Whole whole, dev.herald.server.http.Journal journal,
+      dev.herald.server.http.Faults faults, DataDirectoryLock dataLock) {
+    this.whole = whole;
+    this.journal = journal;
+    this.faults = faults;
     this.dataLock = dataLock;
     this.metricsConnector = metricsConnector;
     this.sessions = sessions;
@@ -120,6 +128,8 @@ public final class HeraldServer implements AutoCloseable {
       if (config.jdbcUrl().isPresent()) {
         db = Database.open(config.jdbcUrl().get(), config.dbUser().orElse(""),
             config.dbPassword().orElse(""), config.dbPoolSize());
+      } else if (config.memoryDatabase().isPresent()) {
+        db = Database.inMemory(config.memoryDatabase().get());
       } else {
         opened.add(DataDirectoryLock.acquire(config.dataDir()));
         db = Database.embedded(config.dataDir());
@@ -209,12 +219,21 @@ public final class HeraldServer implements AutoCloseable {
         .register(metrics);
 
     MemoryGuard memory = new MemoryGuard(clock);
+    dev.herald.server.http.Journal journal = new dev.herald.server.http.Journal(config.journalSize());
+    dev.herald.server.http.Faults faults = new dev.herald.server.http.Faults(clock, metrics);
+    if (journal.enabled()) {
+      notifications.onCommand((session, text) -> journal.socketCommand(clock.millis(),
+          session.caller().userName(), "notification socket", text));
+    }
+    Whole whole = new Whole(config, store, new StateStore(store, db), boot, shared, sessions, notifications,
+        db, clock, random);
     HttpApi.Parts parts = new HttpApi.Parts(elements, sessions,
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
         notifications::upgrade, new Origins(config.allowedOrigins()), config.maxBodyBytes(),
         () -> new Readiness(db.isReachable(), notifications.isCaughtUp(), memory.ok()),
         config.metricsToken(), memory::outOfMemory,
-        new dev.herald.server.task.Tasks(new dev.herald.server.store.TaskStore(db), store::newKey, clock, 4), clock);
+        new dev.herald.server.task.Tasks(new dev.herald.server.store.TaskStore(db), store::newKey, clock, 4), clock,
+        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults);
     jetty.setErrorHandler(new JsonErrors());
     ServerConnector metricsConnector = null;
     if (config.metricsPort() >= 0) {
@@ -251,7 +270,7 @@ public final class HeraldServer implements AutoCloseable {
             config.retentionCount())), 10, 60, TimeUnit.SECONDS);
 
     HeraldServer server = new HeraldServer(config, db, jetty, connector, metricsConnector, sessions, notifications,
-        background, List.copyOf(generated), changeLog, clock, listener,
+        background, List.copyOf(generated), changeLog, clock, listener, whole, journal, faults,
         opened.stream().filter(DataDirectoryLock.class::isInstance)
             .map(DataDirectoryLock.class::cast).findFirst().orElse(null));
     LOG.info("Herald listening on {}://{}:{}/", config.tls().isPresent() ? "https" : "http",
@@ -315,6 +334,44 @@ public final class HeraldServer implements AutoCloseable {
 
   public Database database() {
     return db;
+  }
+
+  /**
+   * Brings the server back to its fresh state (the admin API's reset): built-in elements stay,
+   * and with {@code keepUsers} so do users, API clients, roles, access control lists and
+   * domains with their keys and sessions; everything else goes, with the change log and the
+   * tasks. Every notification socket is closed with 4002 "server reset"; a client resuming from
+   * a position before the reset gets {@code history_expired}.
+   */
+  public Whole.ResetResult reset(boolean keepUsers) {
+    return whole.resetState(keepUsers);
+  }
+
+  /** Writes the state as a snapshot (see {@code docs/testing.md} for the format). */
+  public void saveSnapshot(java.io.OutputStream out) {
+    whole.saveSnapshot(out);
+  }
+
+  /**
+   * Replaces the state by a snapshot file's; a file that is not a valid snapshot fails with a
+   * 400 {@link HeraldException} and changes nothing.
+   */
+  public Whole.LoadResult loadSnapshot(java.nio.file.Path file) throws java.io.IOException {
+    com.fasterxml.jackson.databind.JsonNode root;
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      root = dev.herald.protocol.Json.mapper().readTree(in);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw HeraldException.badRequest("Invalid snapshot.", file + " is not JSON: " + e.getOriginalMessage());
+    }
+    if (root == null) {
+      throw HeraldException.badRequest("Invalid snapshot.", file + " is empty.");
+    }
+    return whole.load(root);
+  }
+
+  /** The journal of REST exchanges and socket commands (empty unless its size is above 0). */
+  public dev.herald.server.http.Journal journal() {
+    return journal;
   }
 
   @Override

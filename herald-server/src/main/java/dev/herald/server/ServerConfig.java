@@ -18,6 +18,10 @@ import java.util.Set;
  * @param adminPassword the password of the {@code admin} admin_user; generated if empty
  * @param retentionAge changes older than this are pruned
  * @param retentionCount at most this many newest changes are kept
+ * @param memoryDatabase an in-memory database of this name instead of the data directory
+ * @param adminApi serve the admin API under {@code /herald/admin/} (reset, snapshots, faults,
+ *     journal) to superusers
+ * @param journalSize REST exchanges and socket commands kept in the journal (0 = off)
  */
 public record ServerConfig(
     String host,
@@ -42,7 +46,10 @@ public record ServerConfig(
     Optional<String> metricsToken,
     int metricsPort,
     String metricsHost,
-    Limits limits) {
+    Limits limits,
+    Optional<String> memoryDatabase,
+    boolean adminApi,
+    int journalSize) {
 
   /**
    * What one client may take of the server.
@@ -115,6 +122,9 @@ public record ServerConfig(
     b.metricsPort = metricsPort;
     b.metricsHost = metricsHost;
     b.limits = limits;
+    b.memoryDatabase = memoryDatabase;
+    b.adminApi = adminApi;
+    b.journalSize = journalSize;
     return b;
   }
 
@@ -143,6 +153,9 @@ public record ServerConfig(
     private int metricsPort = -1;
     private String metricsHost = "127.0.0.1";
     private Limits limits = Limits.defaults();
+    private Optional<String> memoryDatabase = Optional.empty();
+    private boolean adminApi;
+    private int journalSize;
 
     public Builder host(String v) { host = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -169,6 +182,12 @@ public record ServerConfig(
     public Builder metricsPort(int v) { metricsPort = v; return this; }
     public Builder metricsHost(String v) { metricsHost = v; return this; }
     public Builder limits(Limits v) { limits = v; return this; }
+    /** An in-memory database of this name (letters, digits, - and _); null = the data directory. */
+    public Builder inMemory(String name) { memoryDatabase = Optional.ofNullable(name); return this; }
+    /** The admin API under {@code /herald/admin/}, for superusers. */
+    public Builder adminApi(boolean v) { adminApi = v; return this; }
+    /** The journal's size (0 = off). */
+    public Builder journalSize(int v) { journalSize = v; return this; }
 
     public ServerConfig build() {
       if (port < 0 || port > 65535) {
@@ -208,10 +227,22 @@ public record ServerConfig(
           throw new IllegalArgumentException("the admin password must have at least 8 characters");
         }
       });
+      if (journalSize < 0 || journalSize > 1_000_000) {
+        throw new IllegalArgumentException("the journal size must be 0..1000000: " + journalSize);
+      }
+      memoryDatabase.ifPresent(n -> {
+        if (!n.matches("[A-Za-z0-9_-]{1,100}")) {
+          throw new IllegalArgumentException("an in-memory database name is letters, digits, - and _: " + n);
+        }
+        if (jdbcUrl.isPresent()) {
+          throw new IllegalArgumentException("an in-memory database and --db exclude each other");
+        }
+      });
       return new ServerConfig(host, port, dataDir, jdbcUrl, dbUser, dbPassword, dbPoolSize, apiKey,
           adminPassword, List.copyOf(advertisedVersions), sessionIdle, sessionAbsolute,
           retentionAge, retentionCount, maxBodyBytes, Set.copyOf(allowedOrigins), tls,
-          secretHashIterations, socket, metricsToken, metricsPort, metricsHost, limits);
+          secretHashIterations, socket, metricsToken, metricsPort, metricsHost, limits,
+          memoryDatabase, adminApi, journalSize);
     }
   }
 }

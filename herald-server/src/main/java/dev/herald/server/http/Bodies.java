@@ -33,6 +33,8 @@ final class Bodies {
   private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(3);
 
   private final int maxBodyBytes;
+  /** The request attribute holding the body text a route read. */
+  static final String READ_BODY = "herald.body";
 
   Bodies(int maxBodyBytes) {
     this.maxBodyBytes = maxBodyBytes;
@@ -93,8 +95,10 @@ final class Bodies {
       throw HeraldException.badRequest("Could not read the request body.", String.valueOf(e));
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+      String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      req.setAttribute(READ_BODY, text); // for the journal
+      return text;
     } catch (CharacterCodingException e) {
       throw HeraldException.badRequest("Invalid request body.", "The body is not valid UTF-8.");
     }

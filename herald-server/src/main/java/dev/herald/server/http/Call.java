@@ -60,6 +60,11 @@ final class Call {
     return scheme + "://" + req.getHttpURI().getAuthority() + "/" + version;
   }
 
+  /** Whether the route resolved a session (the journal names its user). */
+  boolean hasSession() {
+    return session != null;
+  }
+
   Session session() {
     if (session == null) {
       session = sessions.of(request);

@@ -17,7 +17,8 @@ public final class HttpApi {
   public record Parts(ElementService elements, Sessions sessions, ApiVersions versions,
       MeterRegistry metrics, Supplier<String> prometheus, SocketEndpoint socket, Origins origins,
       int maxBodyBytes, Supplier<Readiness> ready, Optional<String> metricsToken,
-      Runnable onOutOfMemory, dev.herald.server.task.Tasks tasks, java.time.InstantSource clock) {}
+      Runnable onOutOfMemory, dev.herald.server.task.Tasks tasks, java.time.InstantSource clock,
+      Optional<AdminControl> admin, Journal journal, Faults faults) {}
 
   /** The handler of the main port: every resource. */
   public static Handler main(Parts p) {
@@ -26,6 +27,7 @@ public final class HttpApi {
     routes.addAll(new OpsResource(p.ready(), p.prometheus(), p.metricsToken(), false).routes());
     routes.addAll(new ApiResource(p.versions()).routes());
     routes.addAll(sessions.routes());
+    p.admin().ifPresent(a -> routes.addAll(new AdminApiResource(a, p.faults(), p.journal()).routes()));
     routes.addAll(new SocketResource(p.socket(), p.origins()).routes());
     ElementResource elements = new ElementResource(p.elements(), new dev.herald.server.element.ElementLinks(p.elements()));
     // before the element routes: task_progress is served by the system resource, not as elements
@@ -36,7 +38,7 @@ public final class HttpApi {
     routes.addAll(new MonitoringResource(p.elements()).routes());
     routes.addAll(elements.routes());
     return new SmcHandler(routes, p.versions(), p.metrics(), new Bodies(p.maxBodyBytes()),
-        sessions::of, p.origins(), p.onOutOfMemory());
+        sessions::of, p.origins(), p.onOutOfMemory(), p.journal(), p.admin().isPresent() ? p.faults() : null);
   }
 
   /** The handler of the metrics port: metrics, health and readiness, without a token. */

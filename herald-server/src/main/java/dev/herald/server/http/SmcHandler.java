@@ -57,12 +57,23 @@ public final class SmcHandler extends Handler.Abstract {
   private final Call.Sessions sessions;
   private final Origins origins;
   private final Runnable onOutOfMemory;
+  private final Journal journal;
+  private final Faults faults;
+
+  public SmcHandler(List<Route> routes, ApiVersions versions, MeterRegistry metrics, Bodies bodies,
+      Call.Sessions sessions, Origins origins, Runnable onOutOfMemory) {
+    this(routes, versions, metrics, bodies, sessions, origins, onOutOfMemory, new Journal(0), null);
+  }
 
   /**
    * @param onOutOfMemory called when a request failed for lack of memory (readiness fails)
+   * @param journal where exchanges are recorded (capacity 0: nowhere)
+   * @param faults injected faults, or null for none (the metrics port)
    */
   public SmcHandler(List<Route> routes, ApiVersions versions, MeterRegistry metrics, Bodies bodies,
-      Call.Sessions sessions, Origins origins, Runnable onOutOfMemory) {
+      Call.Sessions sessions, Origins origins, Runnable onOutOfMemory, Journal journal, Faults faults) {
+    this.journal = journal;
+    this.faults = faults;
     for (Route r : routes) {
       this.routes.add(new Compiled(r, r.parts()));
     }
@@ -79,7 +90,32 @@ public final class SmcHandler extends Handler.Abstract {
     long start = System.nanoTime();
     String label = "other";
     int status;
+    String[] sent = new String[1];
+    Call[] made = new Call[1];
+    Optional<Faults.Rule> fault = faults == null ? Optional.empty()
+        : faults.match(request.getMethod(), request.getHttpURI().getPath());
     try {
+      if (fault.isPresent()) {
+        Faults.Rule f = fault.get();
+        if (f.delayMs() > 0) {
+          Thread.sleep(f.delayMs());
+        }
+        if (f.action() == Faults.Action.DROP) {
+          // the connection ends without an answer, as when a proxy or the network fails
+          request.getConnectionMetaData().getConnection().getEndPoint().close();
+          callback.failed(new java.io.IOException("connection dropped by an injected fault"));
+          record(request.getMethod(), label, 0, start);
+          journal(request, 0, start, made[0], null, fault);
+          return true;
+        }
+        if (f.action() == Faults.Action.STATUS) {
+          HeraldException e = new HeraldException(f.status(), "Fault injected by Herald.",
+              List.of("Fault " + f.id() + " of the admin API answers " + f.method() + " " + f.pathGlob()
+                  + " with " + f.status() + "."), null);
+          f.retryAfter().ifPresent(r -> e.header("Retry-After", Integer.toString(r)));
+          throw e;
+        }
+      }
       List<String> seg = segments(request.getHttpURI().getPath());
       Compiled hit = null;
       Map<String, String> vars = null;
@@ -109,10 +145,11 @@ public final class SmcHandler extends Handler.Abstract {
               List.of("Send the body as JSON with Content-Type: application/json."), null);
         }
       }
-      Reply reply = hit.route().handler().handle(new Call(request, response, callback, vars, bodies, sessions));
+      made[0] = new Call(request, response, callback, vars, bodies, sessions);
+      Reply reply = hit.route().handler().handle(made[0]);
       status = reply.status();
       if (reply != Reply.UPGRADED) {
-        send(request, response, callback, reply);
+        sent[0] = send(request, response, callback, reply);
       }
     } catch (HeraldException e) {
       status = e.status();
@@ -123,20 +160,37 @@ public final class SmcHandler extends Handler.Abstract {
       } else if (status >= 500) {
         LOG.warn("{} {} failed: {}", request.getMethod(), request.getHttpURI().getPath(), e.getMessage(), e);
       }
-      send(request, response, callback, error(e));
+      sent[0] = send(request, response, callback, error(e));
     } catch (OutOfMemoryError e) {
       status = 503;
       onOutOfMemory.run();
-      send(request, response, callback, error(new HeraldException(503, "The server is out of memory.",
+      sent[0] = send(request, response, callback, error(new HeraldException(503, "The server is out of memory.",
           List.of("Retry the request in a moment."), null).header("Retry-After", "5")));
     } catch (Exception e) {
       status = 500;
       LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
-      send(request, response, callback, error(new HeraldException(500, "Internal server error.",
+      sent[0] = send(request, response, callback, error(new HeraldException(500, "Internal server error.",
           List.of(e.getClass().getSimpleName() + "; the server log has the details."), e)));
     }
     record(request.getMethod(), label, status, start);
+    journal(request, status, start, made[0], sent[0], fault);
     return true;
+  }
+
+  private void journal(Request request, int status, long start, Call call, String responseText,
+      Optional<Faults.Rule> fault) {
+    if (!journal.enabled() || request.getHttpURI().getPath().startsWith("/herald/admin/")) {
+      return;
+    }
+    String user = "";
+    if (call != null && call.hasSession()) {
+      user = call.session().caller().userName();
+    }
+    Object body = request.getAttribute(Bodies.READ_BODY);
+    journal.record(System.currentTimeMillis(), "http", request.getMethod(), request.getHttpURI().getPath(),
+        Optional.ofNullable(request.getHttpURI().getQuery()).orElse(""), status,
+        (System.nanoTime() - start) / 1e6, user, body == null ? null : body.toString(), responseText,
+        fault.map(Faults.Rule::describe).orElse(null));
   }
 
   /** A file upload (smc-python sends them as multipart/form-data). */
@@ -181,7 +235,8 @@ public final class SmcHandler extends Handler.Abstract {
     return r;
   }
 
-  private void send(Request req, Response res, Callback cb, Reply reply) {
+  /** Sends the reply; returns its text (JSON or text), or null for none or bytes. */
+  private String send(Request req, Response res, Callback cb, Reply reply) {
     bodies.drain(req, res);
     res.setStatus(reply.status());
     reply.headers().forEach((k, v) -> res.getHeaders().add(k, v));
@@ -194,18 +249,19 @@ public final class SmcHandler extends Handler.Abstract {
     } else if (reply.bytes().isPresent()) {
       if (req.getMethod().equals("HEAD")) {
         cb.succeeded();
-        return;
+        return null;
       }
       res.write(true, java.nio.ByteBuffer.wrap(reply.bytes().get()), cb);
-      return;
+      return null;
     } else {
       cb.succeeded();
-      return;
+      return null;
     }
     if (req.getMethod().equals("HEAD")) {
       cb.succeeded();
-      return;
+      return text;
     }
     Content.Sink.write(res, true, text, cb);
+    return text;
   }
 }

@@ -226,6 +226,7 @@ final class Connection implements FrameHandler {
   // ---- commands ----
 
   private void handle(String text) {
+    hub.commandReceived(session, text);
     switch (Command.parse(text)) {
       case Command.Invalid inv -> control(Frames.failure(inv.reason()));
       case Command.Unsubscribe u -> {

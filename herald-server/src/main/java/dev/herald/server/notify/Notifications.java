@@ -84,6 +84,7 @@ public final class Notifications {
       Thread.ofPlatform().name("herald-socket-abort").daemon(true).factory());
   private final Counter published;
   private final Counter slowConsumers;
+  private final Counter resets;
   private final FrameCache liveCache = new FrameCache(); // feed thread only
   private final List<Connection> touched = new java.util.ArrayList<>(); // feed thread only
 
@@ -91,6 +92,8 @@ public final class Notifications {
   private volatile long position;
   private volatile boolean running;
   private volatile boolean caughtUp;
+  /** Changes up to this seq were replaced by a reset: never published (under publishLock). */
+  private long floor;
   private Thread feed;
   private long touchDueMs;
   private long verifyDueMs;
@@ -113,6 +116,8 @@ public final class Notifications {
         .register(metrics);
     this.slowConsumers = Counter.builder("herald.notify.slow_consumers")
         .description("connections closed by the slow-consumer policy").register(metrics);
+    this.resets = Counter.builder("herald.resets")
+        .description("resets and snapshot loads (each closed every socket)").register(metrics);
     Gauge.builder("herald.notify.connections", connections, AtomicLong::get).register(metrics);
     Gauge.builder("herald.notify.channels", index, SubscriptionIndex::size).register(metrics);
   }
@@ -137,6 +142,78 @@ public final class Notifications {
       }
     }
     aborts.shutdownNow();
+  }
+
+  /**
+   * The state was replaced (a reset or a snapshot load) and the log now starts after
+   * {@code head}: changes read before are not published, the changes held in memory are
+   * forgotten, and every socket is closed with {@link CloseCode#RESET} (a client that resumes
+   * from its old position gets {@code history_expired}).
+   *
+   * @return the number of sockets closed
+   */
+  public int reset(long head) {
+    int closed = 0;
+    publishLock.lock();
+    try {
+      floor = Math.max(floor, head);
+      recent.clear();
+      position = Math.max(position, head);
+      for (Set<Connection> set : bySession.values()) {
+        for (Connection c : set) {
+          c.close(CloseCode.RESET.code(), CloseCode.RESET.reason());
+          closed++;
+        }
+      }
+    } finally {
+      publishLock.unlock();
+    }
+    resets.increment();
+    return closed;
+  }
+
+  /**
+   * Closes the sockets whose session {@code which} accepts with a code and reason (fault
+   * injection).
+   *
+   * @return the number closed
+   */
+  public int closeSockets(java.util.function.Predicate<dev.herald.server.session.Session> which, int code,
+      String reason) {
+    int closed = 0;
+    for (Set<Connection> set : bySession.values()) {
+      for (Connection c : set) {
+        if (which.test(c.session)) {
+          c.close(code, reason);
+          closed++;
+        }
+      }
+    }
+    return closed;
+  }
+
+  private volatile java.util.function.BiConsumer<dev.herald.server.session.Session, String> commands = (s, t) -> {};
+
+  /** Told every command a client sends on a socket (the journal). */
+  public void onCommand(java.util.function.BiConsumer<dev.herald.server.session.Session, String> observer) {
+    commands = observer;
+  }
+
+  void commandReceived(dev.herald.server.session.Session s, String text) {
+    commands.accept(s, text);
+  }
+
+  private volatile long stallUntilMs;
+
+  /** Holds the feed until {@code untilMs} (fault injection): nothing is lost, only late. */
+  public void stallFeed(long untilMs) {
+    stallUntilMs = untilMs;
+    LockSupport.unpark(feed);
+  }
+
+  /** Open notification sockets on this node. */
+  public long openSockets() {
+    return connections.get();
   }
 
   /** Wakes the feed to read the log now (a commit on another node). */
@@ -399,6 +476,13 @@ public final class Notifications {
   private void runFeed() {
     long backoffMs = 100;
     while (running) {
+      long stalled = stallUntilMs - clock.millis();
+      if (stalled > 0) {
+        // an injected stall: changes wait in the log and arrive, in order, once it ends
+        housekeeping();
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(stalled, 50)));
+        continue;
+      }
       try {
         List<Change> batch = log.readAfter(position, PAGE);
         if (!batch.isEmpty()) {
@@ -430,6 +514,9 @@ public final class Notifications {
     publishLock.lock();
     try {
       for (Change c : batch) {
+        if (c.seq() <= floor) {
+          continue; // read before a reset replaced them
+        }
         dispatch(c, index.all(c.domainKey()));
         dispatch(c, index.byType(c.domainKey(), c.type()));
         recent.add(c);

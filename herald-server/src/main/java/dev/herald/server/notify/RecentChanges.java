@@ -39,6 +39,16 @@ final class RecentChanges {
     this.clock = clock;
   }
 
+  /**
+   * Forgets every change held (after a reset): a resume is then answered from the log. Under
+   * the fan-out's publish lock, so never while the feed thread adds.
+   */
+  void clear() {
+    newest = 0;
+    oldest = Long.MAX_VALUE;
+    java.util.Arrays.fill(ring, null);
+  }
+
   /** Feed thread only: the next published change. */
   void add(Change c) {
     long s = c.seq();

@@ -262,6 +262,13 @@ public final class Sessions {
     store.deleteByUser(userKey).forEach(this::endHere);
   }
 
+  /** Ends every session on this node (their rows were removed with the state they belonged to). */
+  public void endAllHere() {
+    for (String hash : List.copyOf(cache.keySet())) {
+      endHere(hash);
+    }
+  }
+
   /** Ends every session working in a domain (the domain is being deleted). */
   public void endDomain(long domainKey) {
     for (var e : cache.entrySet()) {

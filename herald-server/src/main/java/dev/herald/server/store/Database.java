@@ -54,6 +54,32 @@ public final class Database implements AutoCloseable {
     return open(url, "sa", "", 10);
   }
 
+  /**
+   * An H2 database in this process's memory, named so that a restart in the same process finds
+   * it again; it lives until {@link #dropInMemory(String)} or the process ends. Nothing is
+   * written to disk.
+   */
+  public static Database inMemory(String name) {
+    return open(memoryUrl(name), "sa", "", 10);
+  }
+
+  private static String memoryUrl(String name) {
+    if (!name.matches("[A-Za-z0-9_-]{1,100}")) {
+      throw new IllegalArgumentException("an in-memory database name is letters, digits, - and _: " + name);
+    }
+    return "jdbc:h2:mem:herald-" + name + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+  }
+
+  /** Frees an in-memory database (no server may be using it). */
+  public static void dropInMemory(String name) {
+    try (Connection c = java.sql.DriverManager.getConnection(memoryUrl(name), "sa", "");
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("SHUTDOWN");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot drop the in-memory database " + name + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Opens a database by JDBC URL (H2 or PostgreSQL). */
   public static Database open(String jdbcUrl, String user, String password, int poolSize) {
     HikariConfig config = new HikariConfig();
@@ -140,7 +166,7 @@ public final class Database implements AutoCloseable {
    * re-checks every {@value #PROBE_EVERY_MS} ms and lifts the gate when the database answers.
    */
   Connection connection() throws SQLException {
-    if (!reachable) {
+    if (!reachable || outageUntilMs > System.currentTimeMillis()) {
       throw new Unreachable();
     }
     try {
@@ -175,7 +201,18 @@ public final class Database implements AutoCloseable {
 
   /** Whether the database answered at the last attempt (readiness). */
   public boolean isReachable() {
-    return reachable;
+    return reachable && outageUntilMs <= System.currentTimeMillis();
+  }
+
+  private volatile long outageUntilMs;
+
+  /**
+   * Makes the database look unreachable until {@code untilMs} (epoch ms; fault injection): every
+   * request that needs it gets 503, the change feed pauses, readiness fails; then all resumes
+   * as after a real outage.
+   */
+  public void simulateOutage(long untilMs) {
+    outageUntilMs = untilMs;
   }
 
   private boolean probing; // guarded by probeLock

@@ -74,6 +74,11 @@ public final class ElementStore {
     return keys.next();
   }
 
+  /** Drops the block of keys reserved from the counter (after a snapshot load moved it). */
+  void forgetKeyBlock() {
+    keys.forget();
+  }
+
   /**
    * Runs {@code work} in a write transaction and returns once it is committed.
    *
@@ -83,7 +88,19 @@ public final class ElementStore {
    * once. Durability costs one file write per batch instead of one per write.
    */
   public <T> Committed<T> write(Work<T> work) {
-    Pending<T> p = new Pending<>(work, Thread.currentThread());
+    return write(work, false);
+  }
+
+  /**
+   * A write that runs in a transaction of its own, never batched with others (a reset or a
+   * snapshot load replaces the whole state: no other write may share its transaction).
+   */
+  public <T> Committed<T> writeAlone(Work<T> work) {
+    return write(work, true);
+  }
+
+  private <T> Committed<T> write(Work<T> work, boolean alone) {
+    Pending<T> p = new Pending<>(work, Thread.currentThread(), alone);
     queue.add(p);
     while (!p.done) {
       if (commitLock.tryLock()) {
@@ -117,14 +134,16 @@ public final class ElementStore {
   private static final class Pending<T> {
     final Work<T> work;
     final Thread thread;
+    final boolean alone;
     T value;
     RuntimeException error;
     long lastSeq;
     volatile boolean done;
 
-    Pending(Work<T> work, Thread thread) {
+    Pending(Work<T> work, Thread thread, boolean alone) {
       this.work = work;
       this.thread = thread;
+      this.alone = alone;
     }
 
     void run(WriteTx tx) throws SQLException {
@@ -136,8 +155,15 @@ public final class ElementStore {
   private void runBatch() {
     List<Pending<?>> batch = new ArrayList<>();
     Pending<?> next;
-    while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
-      batch.add(next);
+    // only the leader polls, so what peek() saw is what poll() takes
+    while (batch.size() < MAX_BATCH && (next = queue.peek()) != null) {
+      if (next.alone && !batch.isEmpty()) {
+        break;
+      }
+      batch.add(queue.poll());
+      if (next.alone) {
+        break;
+      }
     }
     if (batch.isEmpty()) {
       return;
@@ -232,6 +258,11 @@ public final class ElementStore {
 
     public void record(Change.Pending change) {
       changes.add(change);
+    }
+
+    /** The transaction's connection, for the whole-state work of {@link StateStore}. */
+    Connection connection() {
+      return c;
     }
 
     /** Reads an element inside the transaction, locking its row until commit. */
@@ -991,6 +1022,10 @@ public final class ElementStore {
         next = limit - BLOCK;
       }
       return next++;
+    }
+
+    synchronized void forget() {
+      next = limit;
     }
   }
 }

@@ -1,0 +1,151 @@
+package dev.herald.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.element.Bootstrap;
+import dev.herald.server.element.BuiltIns;
+import dev.herald.server.element.Catalogue;
+import dev.herald.server.http.AdminControl;
+import dev.herald.server.notify.Notifications;
+import dev.herald.server.session.SecretHash;
+import dev.herald.server.session.Session;
+import dev.herald.server.session.Sessions;
+import dev.herald.server.store.Database;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.ElementStore;
+import dev.herald.server.store.StateStore;
+import java.io.OutputStream;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The server's state as a whole: reset to fresh, snapshots, and the faults that act on the
+ * whole server (sockets, feed, database). Behind the admin API and {@link HeraldServer}'s
+ * methods. A reset and a load each run alone; they are serialised with each other.
+ */
+public final class Whole implements AdminControl {
+  /** Types a reset keeps unless told otherwise: who may log in, and where. */
+  static final Set<String> ADMINISTRATION =
+      Set.of("admin_user", "api_client", "web_portal_user", "role", "access_control_list", "admin_domain");
+  private static final Set<String> USERS = Set.of("admin_user", "api_client", "web_portal_user");
+
+  private final ServerConfig config;
+  private final ElementStore store;
+  private final StateStore state;
+  private final Bootstrap boot;
+  private final long shared;
+  private final Sessions sessions;
+  private final Notifications notifications;
+  private final Database db;
+  private final InstantSource clock;
+  private final SecureRandom random;
+
+  Whole(ServerConfig config, ElementStore store, StateStore state, Bootstrap boot, long shared,
+      Sessions sessions, Notifications notifications, Database db, InstantSource clock, SecureRandom random) {
+    this.config = config;
+    this.store = store;
+    this.state = state;
+    this.boot = boot;
+    this.shared = shared;
+    this.sessions = sessions;
+    this.notifications = notifications;
+    this.db = db;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  /** What a reset did. */
+  public record ResetResult(int elementsRemoved, int socketsClosed, long head, double millis) {
+    ObjectNode json() {
+      return Json.object().put("elements_removed", elementsRemoved).put("sockets_closed", socketsClosed)
+          .put("head_seq", head).put("millis", Math.round(millis * 1000) / 1000.0);
+    }
+  }
+
+  /** What a snapshot load did. */
+  public record LoadResult(int elements, int formatVersion, int socketsClosed, long head, double millis) {
+    ObjectNode json() {
+      return Json.object().put("elements", elements).put("format_version", formatVersion)
+          .put("sockets_closed", socketsClosed).put("head_seq", head)
+          .put("millis", Math.round(millis * 1000) / 1000.0);
+    }
+  }
+
+  synchronized ResetResult resetState(boolean keepUsers) {
+    long start = System.nanoTime();
+    List<Long> usersGone = new ArrayList<>();
+    Predicate<ElementRecord> keep;
+    if (keepUsers) {
+      keep = r -> ADMINISTRATION.contains(r.type());
+    } else {
+      // only the users the server itself creates (their keys are the configured ones)
+      keep = r -> r.domainKey() == shared && r.type().equals("admin_domain")
+          || r.domainKey() == shared && r.type().equals("api_client") && r.name().equals("herald")
+          || r.domainKey() == shared && r.type().equals("admin_user") && r.name().equals("admin");
+      for (String type : USERS) {
+        for (ElementRecord r : store.listByType(type)) {
+          if (!r.system() && !keep.test(r)) {
+            usersGone.add(r.key());
+          }
+        }
+      }
+    }
+    StateStore.Reset r = state.reset(keep);
+    usersGone.forEach(sessions::endUser);
+    int closed = notifications.reset(r.head());
+    return new ResetResult(r.elements(), closed, r.head(), (System.nanoTime() - start) / 1e6);
+  }
+
+  synchronized LoadResult load(JsonNode root) {
+    long start = System.nanoTime();
+    StateStore.Snapshot snap = state.parse(root, Catalogue::isRelName);
+    long head = state.load(snap);
+    sessions.endAllHere();
+    int closed = notifications.reset(head);
+    // a snapshot of an older Herald lacks the built-ins added since; the configured secrets win
+    BuiltIns.ensure(store, shared, clock.millis());
+    config.apiKey().ifPresent(k ->
+        boot.user(shared, "api_client", "herald", k, "api_key", true, sessions::storedSecret, SecretHash::verify));
+    config.adminPassword().ifPresent(p ->
+        boot.user(shared, "admin_user", "admin", p, "password", true, sessions::storedSecret, SecretHash::verify));
+    return new LoadResult(snap.elements(), snap.version(), closed, head, (System.nanoTime() - start) / 1e6);
+  }
+
+  @Override
+  public void saveSnapshot(OutputStream out) {
+    String version = HeraldServer.class.getPackage().getImplementationVersion();
+    state.save(out, version == null ? "development" : version, clock.millis());
+  }
+
+  // ---- the admin API ----
+
+  @Override
+  public ObjectNode reset(boolean keepUsers) {
+    return resetState(keepUsers).json();
+  }
+
+  @Override
+  public ObjectNode loadSnapshot(JsonNode snapshot) {
+    return load(snapshot).json();
+  }
+
+  @Override
+  public int closeSockets(Predicate<Session> which, int code, String reason) {
+    return notifications.closeSockets(which, code, reason);
+  }
+
+  @Override
+  public void stallFeed(long millis) {
+    notifications.stallFeed(clock.millis() + millis);
+  }
+
+  @Override
+  public void databaseOutage(long millis) {
+    db.simulateOutage(System.currentTimeMillis() + millis);
+  }
+}

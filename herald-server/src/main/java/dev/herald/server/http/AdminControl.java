@@ -1,0 +1,28 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.server.session.Session;
+import java.io.OutputStream;
+import java.util.function.Predicate;
+
+/** What Herald's admin API ({@code /herald/admin/}) does to the server as a whole. */
+public interface AdminControl {
+  /** Back to the fresh state; {@code keepUsers}: users, roles, domains and their keys stay. */
+  ObjectNode reset(boolean keepUsers);
+
+  /** Writes the state as a snapshot file. */
+  void saveSnapshot(OutputStream out);
+
+  /** Replaces the state by a snapshot (400 and nothing changed when it is not a valid one). */
+  ObjectNode loadSnapshot(JsonNode snapshot);
+
+  /** Closes the notification sockets whose session {@code which} accepts. */
+  int closeSockets(Predicate<Session> which, int code, String reason);
+
+  /** Holds the change feed for this long: events arrive late, in order, none lost. */
+  void stallFeed(long millis);
+
+  /** Makes the database look unreachable for this long. */
+  void databaseOutage(long millis);
+}
