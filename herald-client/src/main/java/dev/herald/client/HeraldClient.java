@@ -327,7 +327,17 @@ public final class HeraldClient implements AutoCloseable {
         .header("Content-Type", "application/json")
         .method(method, jsonBody.map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody())));
     int status = r.statusCode();
-    return expect(r, status == 201 || status == 204 ? status : 200);
+    return expect(adminOn(r), status == 201 || status == 204 ? status : 200);
+  }
+
+  /** A 404 for the admin API's own paths means the server runs without it: say so. */
+  private static HttpResponse<String> adminOn(HttpResponse<String> r) {
+    if (r.statusCode() == 404 && r.body().contains("No resource at /herald/admin/")) {
+      throw new HeraldApiException(404, "Herald's admin API is off on this server.",
+          List.of("Start the server with --admin-api (herald serve) to reset it, take snapshots, inject faults"
+              + " or read its journal."));
+    }
+    return r;
   }
 
   /** Brings the server back to its fresh state ({@code keepUsers}: users and keys stay). */
@@ -339,7 +349,7 @@ public final class HeraldClient implements AutoCloseable {
   public long saveSnapshot(java.nio.file.Path file) {
     HttpResponse<String> r = call(() -> HttpRequest.newBuilder(URI.create(config.url + "/herald/admin/snapshot")).GET());
     if (r.statusCode() != 200) {
-      expect(r, 200);
+      expect(adminOn(r), 200);
     }
     try {
       java.nio.file.Files.writeString(file, r.body(), StandardCharsets.UTF_8);
@@ -359,7 +369,7 @@ public final class HeraldClient implements AutoCloseable {
         throw new UncheckedIOException("No file " + file, e);
       }
     });
-    return expect(r, 200);
+    return expect(adminOn(r), 200);
   }
 
   // ---- notifications ----

@@ -369,6 +369,36 @@ public final class HeraldServer implements AutoCloseable {
     return whole.load(root);
   }
 
+  /**
+   * Injects a fault into REST answers (the admin API's {@code POST /herald/admin/faults}; see
+   * {@code docs/testing.md} for the fields); returns its id.
+   *
+   * @throws HeraldException 400 for a bad value
+   */
+  public long injectFault(com.fasterxml.jackson.databind.JsonNode spec) {
+    return faults.add(spec).id();
+  }
+
+  /** Ends every injected request fault now; returns how many there were. */
+  public int clearFaults() {
+    return faults.clear();
+  }
+
+  /** Closes every notification socket with this code and reason; returns how many. */
+  public int closeSockets(int code, String reason) {
+    return whole.closeSockets(s -> true, code, reason);
+  }
+
+  /** Holds the change feed for this long: events arrive late, in order, none lost. */
+  public void stallFeed(java.time.Duration d) {
+    whole.stallFeed(d.toMillis());
+  }
+
+  /** Makes the database look unreachable for this long (503s, a paused feed, then recovery). */
+  public void databaseOutage(java.time.Duration d) {
+    whole.databaseOutage(d.toMillis());
+  }
+
   /** The journal of REST exchanges and socket commands (empty unless its size is above 0). */
   public dev.herald.server.http.Journal journal() {
     return journal;

@@ -105,7 +105,7 @@ public final class Whole implements AdminControl {
     long start = System.nanoTime();
     StateStore.Snapshot snap = state.parse(root, Catalogue::isRelName);
     long head = state.load(snap);
-    sessions.endAllHere();
+    sessions.stateReplaced();
     int closed = notifications.reset(head);
     // a snapshot of an older Herald lacks the built-ins added since; the configured secrets win
     BuiltIns.ensure(store, shared, clock.millis());

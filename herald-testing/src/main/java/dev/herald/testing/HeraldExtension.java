@@ -1,11 +1,19 @@
 package dev.herald.testing;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
 import dev.herald.server.HeraldServer;
 import dev.herald.server.ServerConfig;
+import dev.herald.server.http.Journal;
+import dev.herald.server.store.Database;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -15,8 +23,8 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Runs an embedded Herald server on a free loopback port with a fresh database, for tests of
- * SMC automation — the way OkHttp users use MockWebServer:
+ * Runs an embedded Herald server on a free loopback port for tests of SMC automation — the way
+ * OkHttp users use MockWebServer:
  *
  * <pre>{@code
  * @RegisterExtension
@@ -29,8 +37,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }
  * }</pre>
  *
- * <p>As a {@code static} field it starts once for the class; as an instance field, once per
- * test. Every start gets a new, empty data directory, deleted afterwards.
+ * <p>As a {@code static} field the server starts once for the class and, by default, is
+ * {@linkplain #reset() reset} before every test method: each test sees a fresh SMC (see
+ * {@link ResetMode}). As an instance field, every test gets a server of its own. The database is
+ * in memory unless {@link #onDisk()} is asked for; the admin API is on (the built-in
+ * {@code herald} api_client may use it) and the journal keeps the last 1,000 exchanges.
  */
 public final class HeraldExtension
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
@@ -47,11 +58,26 @@ public final class HeraldExtension
   /** The password of the {@code admin} admin_user (for {@code lms_login}). */
   public static final String ADMIN_PASSWORD = "herald-test-admin";
 
+  /** When a server shared by a class's tests (a {@code static} field) is reset. */
+  public enum ResetMode {
+    /** Before every test method but the first: each test starts from a fresh state (default). */
+    PER_METHOD,
+    /** Never between the methods of a class: they share what they create. */
+    PER_CLASS,
+    /** Never (the same as PER_CLASS for a static field; call {@link #reset()} yourself). */
+    NEVER
+  }
+
   private final UnaryOperator<ServerConfig.Builder> customize;
+  private ResetMode resetMode = ResetMode.PER_METHOD;
+  private boolean onDisk;
   private HeraldServer server;
   private Path dataDir;
+  private String memoryName;
   private boolean perClass;
+  private boolean used;
   private int port;
+  private long taken;
 
   private HeraldExtension(UnaryOperator<ServerConfig.Builder> customize) {
     this.customize = customize;
@@ -64,6 +90,18 @@ public final class HeraldExtension
   /** With changes to the server's configuration (timeouts, retention, limits…). */
   public static HeraldExtension create(UnaryOperator<ServerConfig.Builder> customize) {
     return new HeraldExtension(customize);
+  }
+
+  /** When a shared server is reset between tests (default {@link ResetMode#PER_METHOD}). */
+  public HeraldExtension resetMode(ResetMode mode) {
+    this.resetMode = mode;
+    return this;
+  }
+
+  /** Keep the database in a temporary data directory instead of memory (to test files, locks…). */
+  public HeraldExtension onDisk() {
+    this.onDisk = true;
+    return this;
   }
 
   /** {@code http://127.0.0.1:PORT}: the base URL to log in to (smc-python's {@code url}). */
@@ -79,8 +117,153 @@ public final class HeraldExtension
     return running();
   }
 
+  // ---- state ----
+
   /**
-   * Stops and starts the server again on the same data directory and port (state survives;
+   * Back to the fresh state now: elements made since go, built-ins, users and keys stay, the
+   * change log starts after a gap (open sockets close with 4002), faults end and the journal
+   * empties.
+   */
+  public void reset() {
+    running().reset(true);
+    running().clearFaults();
+    running().journal().clear();
+    taken = 0;
+  }
+
+  /** Saves the server's state to a snapshot file. */
+  public void saveSnapshot(Path file) throws IOException {
+    try (var out = Files.newOutputStream(file)) {
+      running().saveSnapshot(out);
+    }
+  }
+
+  /** Replaces the server's state by a snapshot file's (sessions end: clients log in again). */
+  public void loadSnapshot(Path file) throws IOException {
+    running().loadSnapshot(file);
+  }
+
+  // ---- faults ----
+
+  /** A fault for REST answers; finish it with {@link Fault#inject()}. */
+  public Fault fault() {
+    return new Fault();
+  }
+
+  /** Builds a request fault (see {@code docs/testing.md}); it ends after its count or its ttl. */
+  public final class Fault {
+    private final ObjectNode spec = Json.object();
+
+    private Fault() {}
+
+    /** GET, POST, … (default any). */
+    public Fault method(String method) {
+      spec.put("method", method);
+      return this;
+    }
+
+    /** A path pattern: {@code *} within a segment, {@code **} across (default any). */
+    public Fault path(String glob) {
+      spec.put("path", glob);
+      return this;
+    }
+
+    public Fault status(int status) {
+      spec.put("status", status);
+      return this;
+    }
+
+    public Fault retryAfter(int seconds) {
+      spec.put("retry_after", seconds);
+      return this;
+    }
+
+    public Fault delay(Duration d) {
+      spec.put("delay_ms", d.toMillis());
+      return this;
+    }
+
+    /** Drop the connection without an answer. */
+    public Fault drop() {
+      spec.put("drop", true);
+      return this;
+    }
+
+    /** The next {@code n} matching requests (default 1). */
+    public Fault times(long n) {
+      spec.put("times", n);
+      return this;
+    }
+
+    /** Instead of a count: this share of matching requests until the ttl. */
+    public Fault share(double share) {
+      spec.put("share", share);
+      return this;
+    }
+
+    public Fault ttl(Duration d) {
+      spec.put("ttl_ms", d.toMillis());
+      return this;
+    }
+
+    /** Puts it in force; returns its id. */
+    public long inject() {
+      return running().injectFault(spec);
+    }
+  }
+
+  /** Closes every notification socket with this code and reason. */
+  public int closeSockets(int code, String reason) {
+    return running().closeSockets(code, reason);
+  }
+
+  /** Holds the change feed for this long: events arrive late, in order, none lost. */
+  public void stallFeed(Duration d) {
+    running().stallFeed(d);
+  }
+
+  /** Makes the database look unreachable for this long. */
+  public void databaseOutage(Duration d) {
+    running().databaseOutage(d);
+  }
+
+  // ---- journal ----
+
+  /** The journal's entries matching {@code filter}, oldest first. */
+  public List<Journal.Entry> journal(Predicate<Journal.Entry> filter) {
+    return running().journal().query(0, filter, Integer.MAX_VALUE);
+  }
+
+  /** Every REST exchange in the journal, oldest first. */
+  public List<Journal.Entry> requests() {
+    return journal(e -> e.kind().equals("http"));
+  }
+
+  /**
+   * The next REST exchange not taken yet (MockWebServer's {@code takeRequest()}), waiting up to
+   * 10 s for one.
+   *
+   * @throws AssertionError none came
+   */
+  public Journal.Entry takeRequest() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      List<Journal.Entry> next = running().journal().query(taken, e -> e.kind().equals("http"), 1);
+      if (!next.isEmpty()) {
+        taken = next.get(0).id();
+        return next.get(0);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no request reached the Herald server within 10 s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+    }
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Stops and starts the server again on the same database and port (state survives;
    * clients reconnect to the same URL).
    */
   public void restart() throws Exception {
@@ -89,14 +272,14 @@ public final class HeraldExtension
   }
 
   /**
-   * Replaces the server by a new, empty one on the same port: a fresh data directory, so the
-   * change log starts again and positions from before mean nothing (what a client sees when a
-   * server it knew is replaced or its data wiped).
+   * Replaces the server by a new, empty one on the same port: a new database, so the change log
+   * starts again and positions from before mean nothing (what a client sees when a server it
+   * knew is replaced or its data wiped).
    */
   public void restartEmpty() throws Exception {
     stop();
-    deleteTree(dataDir);
-    dataDir = Files.createTempDirectory("herald-junit");
+    dropDatabase();
+    newDatabase();
     start();
   }
 
@@ -110,7 +293,8 @@ public final class HeraldExtension
   /** Starts a stopped server on its previous port. */
   public void start() throws Exception {
     if (server == null) {
-      server = HeraldServer.start(customize.apply(base().port(port)).build());
+      server = HeraldServer.start(config(port));
+      taken = 0;
     }
   }
 
@@ -121,18 +305,41 @@ public final class HeraldExtension
     return server;
   }
 
-  private ServerConfig config() {
-    return customize.apply(base()).build();
+  private ServerConfig config(int onPort) {
+    ServerConfig.Builder b = ServerConfig.builder().host("127.0.0.1").port(onPort)
+        .apiKey(API_KEY).adminPassword(ADMIN_PASSWORD).secretHashIterations(10_000)
+        .adminApi(true).journalSize(1000);
+    if (onDisk) {
+      b.dataDir(dataDir);
+    } else {
+      b.inMemory(memoryName);
+    }
+    return customize.apply(b).build();
   }
 
-  private ServerConfig.Builder base() {
-    return ServerConfig.builder().host("127.0.0.1").port(0).dataDir(dataDir)
-        .apiKey(API_KEY).adminPassword(ADMIN_PASSWORD).secretHashIterations(10_000);
+  private void newDatabase() throws IOException {
+    if (onDisk) {
+      dataDir = Files.createTempDirectory("herald-junit");
+    } else {
+      memoryName = "junit-" + UUID.randomUUID();
+    }
+  }
+
+  private void dropDatabase() throws IOException {
+    if (onDisk) {
+      deleteTree(dataDir);
+      dataDir = null;
+    } else if (memoryName != null) {
+      Database.dropInMemory(memoryName);
+      memoryName = null;
+    }
   }
 
   private void boot() throws Exception {
-    dataDir = Files.createTempDirectory("herald-junit");
-    server = HeraldServer.start(config());
+    newDatabase();
+    server = HeraldServer.start(config(0));
+    used = false;
+    taken = 0;
   }
 
   private void shutdown() throws Exception {
@@ -142,7 +349,7 @@ public final class HeraldExtension
       }
     } finally {
       server = null;
-      deleteTree(dataDir);
+      dropDatabase();
     }
   }
 
@@ -161,11 +368,14 @@ public final class HeraldExtension
   public void beforeEach(ExtensionContext context) throws Exception {
     if (!perClass) {
       boot();
+    } else if (resetMode == ResetMode.PER_METHOD && used && server != null) {
+      reset();
     }
   }
 
   @Override
   public void afterEach(ExtensionContext context) throws Exception {
+    used = true;
     if (!perClass) {
       shutdown();
     }

@@ -32,10 +32,10 @@ public final class Faults {
       502, 503, 504);
 
   /** What a matching request gets. */
-  enum Action { STATUS, DELAY, DROP }
+  public enum Action { STATUS, DELAY, DROP }
 
   /** One rule; {@code remaining} counts down (-1 = no count: {@code share} applies until expiry). */
-  record Rule(long id, String method, String pathGlob, Pattern path, Action action, int status,
+  public record Rule(long id, String method, String pathGlob, Pattern path, Action action, int status,
       Optional<Integer> retryAfter, long delayMs, AtomicLong remaining, double share, long expiresAtMs) {
     ObjectNode json() {
       ObjectNode o = Json.object().put("id", id).put("method", method).put("path", pathGlob)
@@ -84,7 +84,7 @@ public final class Faults {
    *
    * @throws HeraldException 400 for a bad value
    */
-  Rule add(JsonNode spec) {
+  public Rule add(JsonNode spec) {
     if (!spec.isObject()) {
       throw bad("The fault must be a JSON object.");
     }
@@ -226,7 +226,7 @@ public final class Faults {
         .description("requests answered by an injected fault").register(metrics).increment();
   }
 
-  List<Rule> list() {
+  public List<Rule> list() {
     long now = clock.millis();
     rules.removeIf(r -> now >= r.expiresAtMs());
     return new ArrayList<>(rules);
@@ -236,7 +236,7 @@ public final class Faults {
     return rules.removeIf(r -> r.id() == id);
   }
 
-  int clear() {
+  public int clear() {
     int n = rules.size();
     rules.clear();
     return n;

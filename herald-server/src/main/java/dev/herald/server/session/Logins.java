@@ -41,7 +41,8 @@ final class Logins implements AutoCloseable {
   private final Hashing pool;
   private final LoginThrottle throttle;
   private final long sharedDomain;
-  private final byte[] lookupSalt;
+  private volatile byte[] lookupSalt;
+  private final SecureRandom saltRandom;
   private final Mac processMac;
   /** HMAC of a verified secret → the credential it matched (its stored hash then); LRU. */
   private final Map<String, Remembered> remembered = new LinkedHashMap<>(256, 0.75f, true) {
@@ -62,11 +63,8 @@ final class Logins implements AutoCloseable {
     this.pool = pool;
     this.throttle = new LoginThrottle(clock, 10, Duration.ofMinutes(1));
     this.sharedDomain = sharedDomain;
-    this.lookupSalt = Base64.getDecoder().decode(elements.setting(LOOKUP_SALT_SETTING, () -> {
-      byte[] b = new byte[16];
-      random.nextBytes(b);
-      return Base64.getEncoder().encodeToString(b);
-    }));
+    this.saltRandom = random;
+    this.lookupSalt = readSalt();
     byte[] k = new byte[32];
     random.nextBytes(k);
     try {
@@ -87,6 +85,25 @@ final class Logins implements AutoCloseable {
       }
       return new String[] {hasher.hash(secret), null};
     });
+  }
+
+  private byte[] readSalt() {
+    return Base64.getDecoder().decode(elements.setting(LOOKUP_SALT_SETTING, () -> {
+      byte[] b = new byte[16];
+      saltRandom.nextBytes(b);
+      return Base64.getEncoder().encodeToString(b);
+    }));
+  }
+
+  /**
+   * The stored state was replaced (a snapshot load): the installation's lookup salt is read
+   * again, and no login is remembered.
+   */
+  void stateReplaced() {
+    lookupSalt = readSalt();
+    synchronized (remembered) {
+      remembered.clear();
+    }
   }
 
   /** The api_client whose key this is; 401 when none (429 when the address is throttled). */
@@ -136,9 +153,13 @@ final class Logins implements AutoCloseable {
     return user.get();
   }
 
-  /** Keys stored before lookups: tried one by one (there are few, and fewer each login). */
+  /**
+   * Keys stored before lookups, or with a lookup of other parameters: tried one by one (there
+   * are few, and fewer each login: a match gets its lookup).
+   */
   private Optional<ElementStore.Credential> legacy(String key, String lookup) {
-    for (ElementStore.Credential old : elements.keysWithoutLookup()) {
+    // also keys whose lookup was made with another salt or iteration count (a snapshot's)
+    for (ElementStore.Credential old : elements.keysWithoutCurrentLookup(hasher.lookupPrefix(lookupSalt))) {
       if (pool.run(() -> SecretHash.verify(key, old.secretHash()))) {
         elements.setLookup(old.elementKey(), lookup);
         return Optional.of(old);

@@ -49,6 +49,12 @@ public final class SecretHash {
     return "pbkdf2-sha256$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
   }
 
+  /** What every lookup made by this hasher with {@code salt} starts with. */
+  public String lookupPrefix(byte[] salt) {
+    String f = format(iterations, salt, new byte[0]);
+    return f.substring(0, f.lastIndexOf('$') + 1);
+  }
+
   public static boolean verify(String secret, String stored) {
     String[] p = stored.split("\\$");
     if (p.length != 4 || !p[0].equals("pbkdf2-sha256")) {

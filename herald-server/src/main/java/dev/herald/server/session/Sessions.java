@@ -262,6 +262,15 @@ public final class Sessions {
     store.deleteByUser(userKey).forEach(this::endHere);
   }
 
+  /**
+   * The stored state was replaced by a snapshot: every session ends here (their rows went with
+   * the state), and logins forget what they remembered of the old one.
+   */
+  public void stateReplaced() {
+    logins.stateReplaced();
+    endAllHere();
+  }
+
   /** Ends every session on this node (their rows were removed with the state they belonged to). */
   public void endAllHere() {
     for (String hash : List.copyOf(cache.keySet())) {

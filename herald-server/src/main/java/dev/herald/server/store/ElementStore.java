@@ -862,11 +862,20 @@ public final class ElementStore {
     return credentials("WHERE kind = 'api_key' AND lookup IS NULL", ps -> { });
   }
 
+  /**
+   * API keys without a lookup, or with one made with other parameters than {@code prefix} says
+   * (another iteration count or salt: keys loaded from a snapshot of another installation).
+   */
+  public List<Credential> keysWithoutCurrentLookup(String prefix) {
+    return credentials("WHERE kind = 'api_key' AND (lookup IS NULL OR lookup NOT LIKE ?)",
+        ps -> ps.setString(1, prefix + "%"));
+  }
+
   /** Gives a key stored before lookups its lookup. */
   public void setLookup(long key, String lookup) {
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(
-            "UPDATE credential SET lookup = ? WHERE element_key = ? AND lookup IS NULL")) {
+            "UPDATE credential SET lookup = ? WHERE element_key = ?")) {
       ps.setString(1, lookup);
       ps.setLong(2, key);
       ps.executeUpdate();

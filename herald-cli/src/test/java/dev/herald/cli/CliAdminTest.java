@@ -1,0 +1,118 @@
+package dev.herald.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.protocol.Json;
+import dev.herald.testing.HeraldExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** herald reset, snapshot, fault and journal, and serve --data mem --from-snapshot, as processes. */
+class CliAdminTest {
+  @RegisterExtension
+  static HeraldExtension herald = HeraldExtension.create();
+
+  @TempDir
+  Path tmp;
+
+  private CliTest.Run run(String... args) throws Exception {
+    return CliTest.finish(CliTest.startCli(herald.url(), herald.apiKey(), tmp, Map.of(), args));
+  }
+
+  private static JsonNode json(CliTest.Run r) throws Exception {
+    assertThat(r.exit()).as(r.err()).isZero();
+    return Json.mapper().readTree(r.out());
+  }
+
+  @Test
+  void resetAndSnapshots_saveResetLoad() throws Exception {
+    assertThat(run("create", "host", "name=cli-snap", "address=192.0.2.9").exit()).isZero();
+    Path file = tmp.resolve("state.json");
+    CliTest.Run saved = run("snapshot", "save", file.toString());
+    assertThat(saved.exit()).as(saved.err()).isZero();
+    assertThat(saved.out()).startsWith("Saved " + file);
+    assertThat(Json.mapper().readTree(file.toFile()).get("format").asText()).isEqualTo("herald-snapshot");
+
+    assertThat(json(run("reset")).get("elements_removed").asInt()).isEqualTo(1);
+    assertThat(run("get", "host", "cli-snap").exit()).isEqualTo(1);
+
+    assertThat(json(run("snapshot", "load", file.toString())).get("elements").asInt()).isPositive();
+    assertThat(run("get", "host", "cli-snap").exit()).isZero();
+
+    Path bad = tmp.resolve("bad.json");
+    Files.writeString(bad, "{\"format\":\"something-else\"}");
+    CliTest.Run refused = run("snapshot", "load", bad.toString());
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("Invalid snapshot").contains("not a Herald snapshot");
+    assertThat(run("get", "host", "cli-snap").exit()).isZero(); // untouched
+    assertThat(run("snapshot", "load", tmp.resolve("missing.json").toString()).exit()).isEqualTo(2);
+  }
+
+  @Test
+  void faultsAndTheJournal() throws Exception {
+    JsonNode added = json(run("fault", "add", "--method", "GET", "--path", "/7.2/elements/host", "--status", "503",
+        "--retry-after", "1", "--times", "1"));
+    assertThat(added.get("id").asLong()).isPositive();
+    assertThat(json(run("fault", "list")).get("faults")).hasSize(1);
+    CliTest.Run hit = run("get", "host", "x"); // get by name searches GET /7.2/elements/host
+    assertThat(hit.exit()).isEqualTo(1);
+    assertThat(hit.err()).contains("Fault injected");
+    assertThat(json(run("fault", "list")).get("faults")).isEmpty();
+
+    CliTest.Run bad = run("fault", "add", "--status", "200");
+    assertThat(bad.exit()).isEqualTo(1);
+    assertThat(bad.err()).contains("Invalid fault");
+
+    JsonNode journal = json(run("journal", "--status", "503"));
+    assertThat(journal.get("entries")).isNotEmpty();
+    assertThat(journal.get("entries").get(0).get("fault").asText()).contains("503");
+    assertThat(json(run("fault", "close-sockets", "--code", "4000")).get("closed").asInt()).isZero();
+    assertThat(json(run("fault", "stall-feed", "PT0.1S")).get("stalled_ms").asInt()).isEqualTo(100);
+    assertThat(json(run("fault", "db-outage", "PT0.1S")).get("unreachable_ms").asInt()).isEqualTo(100);
+  }
+
+  @Test
+  void serve_inMemory_fromASnapshot_withTheAdminApi() throws Exception {
+    assertThat(run("create", "host", "name=carried-over", "address=192.0.2.4").exit()).isZero();
+    Path file = tmp.resolve("carry.json");
+    assertThat(run("snapshot", "save", file.toString()).exit()).isZero();
+    Process p = CliTest.startCli(herald.url(), herald.apiKey(), tmp, Map.of(), "serve", "--port", "0",
+        "--data", "mem", "--admin-api", "--api-key", herald.apiKey(), "--from-snapshot", file.toString());
+    try {
+      var out = CliTest.lines(p.getInputStream());
+      assertThat(CliTest.awaitLine(out, "Loaded the snapshot")).contains("elements");
+      String banner = CliTest.awaitLine(out, "Herald is serving");
+      assertThat(banner).contains("in memory");
+      assertThat(CliTest.awaitLine(out, "Admin API:")).contains("/herald/admin/");
+      String url = banner.replaceAll(".*(http://127\\.0\\.0\\.1:\\d+)/.*", "$1");
+      CliTest.Run got = CliTest.finish(CliTest.startCli(url, herald.apiKey(), tmp, Map.of(), "get", "host", "carried-over"));
+      assertThat(got.exit()).as(got.err()).isZero();
+      assertThat(Files.list(tmp).filter(f -> f.getFileName().toString().startsWith("herald-data")).count()).isZero();
+    } finally {
+      p.destroy();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void withoutTheAdminApi_theCommandsSaySo() throws Exception {
+    Process p = CliTest.startCli(herald.url(), herald.apiKey(), tmp, Map.of(), "serve", "--port", "0",
+        "--data", "mem", "--api-key", herald.apiKey());
+    try {
+      String banner = CliTest.awaitLine(CliTest.lines(p.getInputStream()), "Herald is serving");
+      String url = banner.replaceAll(".*(http://127\\.0\\.0\\.1:\\d+)/.*", "$1");
+      CliTest.Run r = CliTest.finish(CliTest.startCli(url, herald.apiKey(), tmp, Map.of(), "reset"));
+      assertThat(r.exit()).isEqualTo(1);
+      assertThat(r.err()).contains("admin API is off").contains("--admin-api");
+    } finally {
+      p.destroy();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+}
