@@ -250,6 +250,13 @@ def main():
             if name not in ("alert_chain",):
                 for l in ov["policy_links"]["links"]:
                     links[l["rel"]] = dict(l)
+        engines = ov.get("engines", {})
+        if name in engines.get("types", {}):
+            # an engine: its node type, and the links of engines and of their nodes
+            t["engine"] = dict(engines["types"][name])
+            t["engine"]["node_links"] = [dict(l) for l in engines["node_links"]]
+            for l in engines["links"]:
+                links[l["rel"]] = dict(l)
         if name in rule_types:
             t["rule"] = True
             t["sub_resource"] = True

@@ -63,6 +63,7 @@ public final class HeraldServer implements AutoCloseable {
   private final ServerConnector metricsConnector;
   private final Sessions sessions;
   private final Whole whole;
+  private ScheduledExecutorService engineTimers;
   private final dev.herald.server.http.Journal journal;
   private final dev.herald.server.http.Faults faults;
 
@@ -225,6 +226,11 @@ public final class HeraldServer implements AutoCloseable {
       notifications.onCommand((session, text) -> journal.socketCommand(clock.millis(),
           session.caller().userName(), "notification socket", text));
     }
+    ScheduledExecutorService engineTimers = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("herald-engines").daemon(true).factory());
+    opened.add(engineTimers::shutdownNow);
+    dev.herald.server.element.EngineNodes engineNodes =
+        new dev.herald.server.element.EngineNodes(elements, clock, engineTimers);
     Whole whole = new Whole(config, store, new StateStore(store, db), boot, shared, sessions, notifications,
         db, clock, random);
     HttpApi.Parts parts = new HttpApi.Parts(elements, sessions,
@@ -233,7 +239,7 @@ public final class HeraldServer implements AutoCloseable {
         () -> new Readiness(db.isReachable(), notifications.isCaughtUp(), memory.ok()),
         config.metricsToken(), memory::outOfMemory,
         new dev.herald.server.task.Tasks(new dev.herald.server.store.TaskStore(db), store::newKey, clock, 4), clock,
-        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults);
+        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults, engineNodes);
     jetty.setErrorHandler(new JsonErrors());
     ServerConnector metricsConnector = null;
     if (config.metricsPort() >= 0) {
@@ -273,6 +279,7 @@ public final class HeraldServer implements AutoCloseable {
         background, List.copyOf(generated), changeLog, clock, listener, whole, journal, faults,
         opened.stream().filter(DataDirectoryLock.class::isInstance)
             .map(DataDirectoryLock.class::cast).findFirst().orElse(null));
+    server.engineTimers = engineTimers;
     LOG.info("Herald listening on {}://{}:{}/", config.tls().isPresent() ? "https" : "http",
         config.host(), server.port());
     return server;
@@ -407,6 +414,9 @@ public final class HeraldServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     background.shutdownNow();
+    if (engineTimers != null) {
+      engineTimers.shutdownNow();
+    }
     sessions.close();
     listener.close();
     notifications.stop();

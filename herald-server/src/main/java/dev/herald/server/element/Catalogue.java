@@ -48,6 +48,16 @@ public final class Catalogue {
     }
   }
 
+  /**
+   * An engine type: the type of its nodes (as its create body names them), whether it routes
+   * (layer 3), and the links of its nodes.
+   */
+  public record Engine(String nodeType, boolean layer3, List<Link> nodeLinks) {
+    public Optional<Link> nodeLink(String rel) {
+      return nodeLinks.stream().filter(l -> l.rel().equals(rel)).findFirst();
+    }
+  }
+
   /** What a container (a group) may hold, in which attribute. */
   public record Container(String attribute, Set<String> types) {}
 
@@ -63,7 +73,8 @@ public final class Catalogue {
   public record Type(String name, Map<String, Attribute> attributes, ObjectNode defaults,
       List<List<String>> oneOfRequired, List<List<String>> ordered, Set<String> families,
       Optional<Container> container, List<Link> links, boolean validated, List<String> sources,
-      Optional<String> model, boolean subResource, Map<String, String> rules, boolean rule) {
+      Optional<String> model, boolean subResource, Map<String, String> rules, boolean rule,
+      Optional<Engine> engine) {
 
     public Optional<Link> link(String rel) {
       return links.stream().filter(l -> l.rel().equals(rel)).findFirst();
@@ -177,10 +188,12 @@ public final class Catalogue {
       container = Optional.of(new Container(t.path("container").path("attribute").asText(),
           strings(t.path("container").path("types"))));
     }
-    List<Link> links = new ArrayList<>();
-    for (JsonNode l : t.path("links")) {
-      links.add(new Link(l.path("rel").asText(), l.path("method").asText("GET"), l.path("kind").asText("resource"),
-          l.path("implemented").asBoolean(false), l.path("path").asText(l.path("rel").asText())));
+    List<Link> links = links(t.path("links"));
+    Optional<Engine> engine = Optional.empty();
+    if (t.path("engine").isObject()) {
+      JsonNode e = t.get("engine");
+      engine = Optional.of(new Engine(e.path("node").asText(), e.path("layer3").asBoolean(false),
+          List.copyOf(links(e.path("node_links")))));
     }
     List<String> sources = new ArrayList<>();
     t.path("sources").forEach(s -> sources.add(s.asText()));
@@ -189,7 +202,17 @@ public final class Catalogue {
         lists(t.path("one_of_required")), lists(t.path("ordered")), strings(t.path("families")), container,
         List.copyOf(links), "validated".equals(t.path("status").asText()), List.copyOf(sources),
         t.path("model").isTextual() ? Optional.of(t.get("model").asText()) : Optional.empty(),
-        t.path("sub_resource").asBoolean(false), stringMap(t.path("rules")), t.path("rule").asBoolean(false));
+        t.path("sub_resource").asBoolean(false), stringMap(t.path("rules")), t.path("rule").asBoolean(false),
+        engine);
+  }
+
+  private static List<Link> links(JsonNode list) {
+    List<Link> links = new ArrayList<>();
+    for (JsonNode l : list) {
+      links.add(new Link(l.path("rel").asText(), l.path("method").asText("GET"), l.path("kind").asText("resource"),
+          l.path("implemented").asBoolean(false), l.path("path").asText(l.path("rel").asText())));
+    }
+    return links;
   }
 
   private static Map<String, String> stringMap(JsonNode obj) {

@@ -50,6 +50,7 @@ public final class ElementJson {
     for (Catalogue.Link l : Catalogue.type(r.type()).links()) {
       link.addObject().put("rel", l.rel()).put("href", self + "/" + l.path());
     }
+    Catalogue.type(r.type()).engine().ifPresent(kind -> Engines.decorate(o, self, kind));
     o.put("system", r.system());
     o.put("read_only", r.system());
     if (!o.has("locked")) {

@@ -106,6 +106,7 @@ public final class ElementService {
     }
     Map<String, String[]> stored = storeSecrets(type, body);
     fillDefaults(type, body);
+    Engines.shape(type, body, store::newKey);
     Validation.Result v = validate(caller, type, body, "Impossible to store the element");
     return insert(caller, type, body, v, stored);
   }
@@ -191,6 +192,7 @@ public final class ElementService {
     ElementRecord probe = writable(caller, type, key, "update");
     refuseLocked(probe, "update");
     keepComputed(type, (ObjectNode) parse(probe.body()), body);
+    Engines.shape(type, body, store::newKey);
     Map<String, String[]> stored = storeSecrets(type, body);
     Validation.Result v = validate(caller, type, body, "Impossible to update the element");
     long now = clock.millis();

@@ -72,7 +72,10 @@ final class Validation {
     body.properties().forEach(e -> {
       Catalogue.Attribute a = t.attributes().get(e.getKey());
       if (a != null && !a.computed() && !e.getKey().equals("name")) {
-        ctx.value(e.getKey(), e.getValue(), a, 0);
+        JsonNode normal = ctx.value(e.getKey(), e.getValue(), a, 0);
+        if (normal != null) {
+          e.setValue(normal);
+        }
       } else if (a == null && e.getValue().isTextual() && e.getValue().asText().length() > MAX_STRING) {
         errors.add("Field " + e.getKey() + " is longer than " + MAX_STRING + " characters.");
       }
@@ -119,14 +122,33 @@ final class Validation {
   /** The walk over one body. */
   private record Ctx(References refs, List<String> errors, Set<Long> out, Catalogue.Type type) {
 
-    void value(String path, JsonNode v, Catalogue.Attribute a, int depth) {
-      if (v == null || v.isNull()) {
-        return;
+    /**
+     * Checks one value; returns the value to store instead when SMC would have read it as its
+     * declared type (a number or boolean for a string attribute becomes its text, as
+     * smc-python's integer {@code interface_id}; "true"/"false" for a boolean becomes the
+     * boolean, as its {@code quic_enabled}), else null.
+     */
+    JsonNode value(String path, JsonNode v0, Catalogue.Attribute a, int depth) {
+      if (v0 == null || v0.isNull()) {
+        return null;
       }
       if (depth > MAX_DEPTH) {
         errors.add("Field " + path + " is nested too deeply.");
-        return;
+        return null;
       }
+      JsonNode normal = null;
+      if (a.type().equals("string") && (v0.isNumber() || v0.isBoolean())) {
+        normal = com.fasterxml.jackson.databind.node.TextNode.valueOf(v0.asText());
+      } else if (a.type().equals("boolean") && v0.isTextual()
+          && (v0.asText().equalsIgnoreCase("true") || v0.asText().equalsIgnoreCase("false"))) {
+        normal = com.fasterxml.jackson.databind.node.BooleanNode.valueOf(v0.asText().equalsIgnoreCase("true"));
+      }
+      JsonNode v = normal == null ? v0 : normal;
+      check(path, v, a, depth);
+      return normal;
+    }
+
+    private void check(String path, JsonNode v, Catalogue.Attribute a, int depth) {
       switch (a.type()) {
         case "string" -> {
           if (!v.isTextual()) {
@@ -189,9 +211,11 @@ final class Validation {
               items = new Catalogue.Attribute(items.type(), items.items(), items.model(), a.ref(),
                   items.enumValues(), items.range(), items.format(), false);
             }
-            int i = 0;
-            for (JsonNode item : v) {
-              value(path + "[" + i++ + "]", item, items, depth + 1);
+            for (int i = 0; i < v.size(); i++) {
+              JsonNode normal = value(path + "[" + i + "]", v.get(i), items, depth + 1);
+              if (normal != null) {
+                ((com.fasterxml.jackson.databind.node.ArrayNode) v).set(i, normal);
+              }
             }
           }
         }
@@ -205,7 +229,10 @@ final class Validation {
             v.properties().forEach(e -> {
               Catalogue.Attribute sub = model.get().get(e.getKey());
               if (sub != null && !sub.computed()) {
-                value(path + "." + e.getKey(), e.getValue(), sub, depth + 1);
+                JsonNode normal = value(path + "." + e.getKey(), e.getValue(), sub, depth + 1);
+                if (normal != null) {
+                  e.setValue(normal);
+                }
               }
             });
           }

@@ -18,7 +18,8 @@ public final class HttpApi {
       MeterRegistry metrics, Supplier<String> prometheus, SocketEndpoint socket, Origins origins,
       int maxBodyBytes, Supplier<Readiness> ready, Optional<String> metricsToken,
       Runnable onOutOfMemory, dev.herald.server.task.Tasks tasks, java.time.InstantSource clock,
-      Optional<AdminControl> admin, Journal journal, Faults faults) {}
+      Optional<AdminControl> admin, Journal journal, Faults faults,
+      dev.herald.server.element.EngineNodes engineNodes) {}
 
   /** The handler of the main port: every resource. */
   public static Handler main(Parts p) {
@@ -33,9 +34,10 @@ public final class HttpApi {
     // before the element routes: task_progress is served by the system resource, not as elements
     routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock()).routes());
     new AdminResource(p.elements(), elements);
+    EngineResource engines = new EngineResource(p.elements(), elements, p.engineNodes(), p.tasks());
     routes.addAll(new RuleResource(p.elements(), elements, new dev.herald.server.element.Rules(p.elements(), p.clock()),
-        p.tasks()).routes());
-    routes.addAll(new MonitoringResource(p.elements()).routes());
+        p.tasks(), engines).routes());
+    routes.addAll(new MonitoringResource(p.elements(), p.engineNodes()).routes());
     routes.addAll(elements.routes());
     return new SmcHandler(routes, p.versions(), p.metrics(), new Bodies(p.maxBodyBytes()),
         sessions::of, p.origins(), p.onOutOfMemory(), p.journal(), p.admin().isPresent() ? p.faults() : null);

@@ -21,9 +21,13 @@ import java.util.Set;
 final class MonitoringResource {
   private static final Set<String> SERVERS = Set.of("mgt_server", "log_server");
   private final ElementService elements;
+  private final dev.herald.server.element.EngineNodes engines;
+  private static final java.util.regex.Pattern NODE =
+      java.util.regex.Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
 
-  MonitoringResource(ElementService elements) {
+  MonitoringResource(ElementService elements, dev.herald.server.element.EngineNodes engines) {
     this.elements = elements;
+    this.engines = engines;
   }
 
   List<Route> routes() {
@@ -44,8 +48,18 @@ final class MonitoringResource {
     if (v == null || !v.isTextual()) {
       throw HeraldException.badRequest("Invalid request.", "Send {\"value\": \"<element href>\"}.");
     }
+    java.util.regex.Matcher node = NODE.matcher(v.asText());
+    if (node.matches() && dev.herald.server.element.Engines.kind(node.group(1)).isPresent()) {
+      var e = engines.engine(caller, node.group(1), Long.parseLong(node.group(2)));
+      var n = engines.node(e, node.group(3), Long.parseLong(node.group(4)));
+      return Reply.json(200, engines.status(e, n, call.base()));
+    }
     ElementRecord r = elements.resolveHref(caller, v.asText()).orElseThrow(() ->
         HeraldException.notFound("Element not found.", v.asText() + " does not exist."));
+    if (dev.herald.server.element.Engines.kind(r.type()).isPresent()) {
+      var e = engines.engine(caller, r.type(), r.key());
+      return Reply.json(200, engines.engineStatus(e, call.base(), ElementJson.href(call.base(), r.type(), r.key())));
+    }
     if (!SERVERS.contains(r.type())) {
       throw HeraldException.badRequest("Element " + r.name() + " is not monitored.",
           "Herald monitors its Management Server and Log Server; engines come with their simulation.");

@@ -30,8 +30,11 @@ final class RuleResource {
   private final ElementResource elementResource;
   private final Rules rules;
   private final Tasks tasks;
+  private final EngineResource engines;
 
-  RuleResource(ElementService elements, ElementResource elementResource, Rules rules, Tasks tasks) {
+  RuleResource(ElementService elements, ElementResource elementResource, Rules rules, Tasks tasks,
+      EngineResource engines) {
+    this.engines = engines;
     this.elements = elements;
     this.elementResource = elementResource;
     this.rules = rules;
@@ -79,11 +82,17 @@ final class RuleResource {
   }
 
   private Reply rule(Call call) throws Exception {
+    if (EngineResource.isEngine(call.var("ptype"))) {
+      return engines.sub(call); // a node or an interface of an engine
+    }
     check(call);
     return elementResource.element(call);
   }
 
   private Reply ruleLink(Call call) throws Exception {
+    if (EngineResource.isEngine(call.var("ptype"))) {
+      return engines.subLink(call);
+    }
     check(call);
     return elementResource.link(call);
   }
@@ -135,6 +144,9 @@ final class RuleResource {
    * for a policy without a target, saying why.
    */
   private Reply upload(Call call, String policyType, long policyKey) {
+    if (EngineResource.isEngine(policyType)) {
+      return engines.upload(call, policyType, policyKey); // an engine's upload: the policy is ?filter=
+    }
     requireMethod(call, "POST");
     Caller caller = call.session().caller();
     ElementRecord policy = elements.get(caller, policyType, policyKey);

@@ -16,7 +16,7 @@ class LinkHandlersTest {
     ElementResource elements = new ElementResource(null, null);
     new SystemResource(null, elements, null, null);
     new AdminResource(null, elements);
-    new RuleResource(null, elements, null, null);
+    new RuleResource(null, elements, null, null, new EngineResource(null, elements, null, null));
     java.util.Set<String> out = new java.util.TreeSet<>(elements.handledRels());
     if (elements.handlesRules()) {
       for (Catalogue.Type t : Catalogue.types().values()) {

@@ -1,0 +1,333 @@
+package dev.herald.server.element;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.ElementStore;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The simulated life of engine nodes, like SMC's demo mode: a new node has not made initial
+ * contact (configuration {@code Initial}, no status); {@code initial_contact} has it contact at
+ * once (configured, reporting, no policy); a policy upload installs the policy; the node
+ * commands change its state; a reboot comes back by itself. The state is stored with the engine
+ * (an element resource per node), so every node of a cluster of Herald servers answers the same
+ * and snapshots and resets carry it.
+ *
+ * <p>Herald's choices where SMC's are not documented (docs/engines.md): a node that reports is
+ * {@code OK} (online, standby, locked online, no policy installed); offline and locked offline
+ * are {@code WARNING}; a node that does not report (rebooting, powered off) is
+ * {@code UNKNOWN} with state {@code TIMEOUT}. An engine's status is its nodes' composite, by
+ * the rules smc-python documents.
+ */
+public final class EngineNodes {
+  private static final String STATUS = "node_status/";
+  private static final long REBOOT_MS = 2_000;
+
+  /** The state commands: rel → the engine_node_status it leads to. */
+  private static final Map<String, String> STATE_COMMANDS = Map.of(
+      "go_online", "Online", "go_offline", "Offline", "go_standby", "Standby",
+      "lock_online", "Locked Online", "lock_offline", "Locked Offline");
+  /** Commands that need a contacted node and change nothing Herald simulates. */
+  private static final Set<String> QUIET_COMMANDS = Set.of("bind", "unbind", "cancel_unbind", "fetch",
+      "reset_user_db", "time_sync", "ssh", "change_ssh_pwd");
+
+  private final ElementService elements;
+  private final ElementStore store;
+  private final InstantSource clock;
+  private final ScheduledExecutorService timers;
+  private volatile StatusListener listener = (engine, node, status) -> {};
+
+  /** Told every status change of a node (the status socket). */
+  @FunctionalInterface
+  public interface StatusListener {
+    void changed(ElementRecord engine, Engines.Node node, ObjectNode status);
+  }
+
+  public EngineNodes(ElementService elements, InstantSource clock, ScheduledExecutorService timers) {
+    this.elements = elements;
+    this.store = elements.store();
+    this.clock = clock;
+    this.timers = timers;
+  }
+
+  public void onStatusChange(StatusListener l) {
+    listener = l;
+  }
+
+  /** An engine the caller may see, with its parsed JSON. */
+  public record Engine(ElementRecord record, ObjectNode body, Catalogue.Engine kind) {}
+
+  public Engine engine(Caller caller, String type, long key) {
+    Catalogue.Engine kind = Engines.kind(type).orElseThrow(() ->
+        HeraldException.notFound("Not an engine.", type + " elements have no nodes."));
+    ElementRecord r = elements.get(caller, type, key);
+    return new Engine(r, (ObjectNode) ElementService.parse(r.body()), kind);
+  }
+
+  public Engines.Node node(Engine e, String nodeType, long nodeKey) {
+    return Engines.node(e.body(), nodeType, nodeKey).orElseThrow(() ->
+        HeraldException.notFound("Node not found.", "Engine " + e.record().name() + " has no " + nodeType + " " + nodeKey + "."));
+  }
+
+  /** The stored simulation state of a node (fresh: not contacted). */
+  ObjectNode state(long engineKey, long nodeKey) {
+    return store.resource(engineKey, STATUS + nodeKey).map(s -> (ObjectNode) ElementService.parse(s))
+        .orElseGet(EngineNodes::fresh);
+  }
+
+  private static ObjectNode fresh() {
+    return Json.object().put("configuration_status", "Initial").put("monitoring_state", "NO_STATUS")
+        .put("monitoring_status", "UNKNOWN").put("engine_node_status", "Unknown").put("contacted", false);
+  }
+
+  private void save(Engine e, Engines.Node node, ObjectNode state) {
+    store.write(tx -> {
+      tx.putResource(e.record().key(), STATUS + node.key(), Json.write(state));
+      return null;
+    });
+    listener.changed(e.record(), node, status(e, node, state, ""));
+  }
+
+  /**
+   * A node's status as SMC answers it (the node's {@code status} link and {@code monitoring_status}):
+   * the keys of SMC 6.5+ and the older {@code status} / {@code state} that clients still read.
+   */
+  public ObjectNode status(Engine e, Engines.Node node, String base) {
+    return status(e, node, state(e.record().key(), node.key()), base);
+  }
+
+  private ObjectNode status(Engine e, Engines.Node node, ObjectNode s, String base) {
+    ObjectNode o = Json.object().put("name", node.name())
+        .put("monitoring_state", s.path("monitoring_state").asText())
+        .put("monitoring_status", s.path("monitoring_status").asText())
+        .put("engine_node_status", s.path("engine_node_status").asText())
+        .put("configuration_status", s.path("configuration_status").asText())
+        .put("status", s.path("engine_node_status").asText())
+        .put("state", s.path("monitoring_state").asText());
+    boolean reports = s.path("contacted").asBoolean() && s.path("monitoring_state").asText().equals("READY");
+    if (s.hasNonNull("installed_policy")) {
+      o.put("installed_policy", s.get("installed_policy").asText());
+      o.put("installed_policy_ref", base + s.path("installed_policy_ref").asText());
+      o.put("last_upload_time", s.path("last_upload_time").asLong());
+    } else {
+      o.putNull("installed_policy");
+    }
+    o.put("platform", reports ? "x86-64-small" : "N/A");
+    o.put("version", reports ? "version 7.2.1 #31180" : "unknown");
+    if (reports) {
+      o.put("dyn_up", "1700");
+    } else {
+      o.putNull("dyn_up");
+    }
+    return o;
+  }
+
+  /**
+   * The composite status of an engine from its nodes (smc-python's MonitoringStatus rules):
+   * OK when all are OK, UNKNOWN when all are unknown, PARTIAL_OK for OK and unknown only,
+   * WARNING when one warns, ERROR when one fails.
+   */
+  public ObjectNode engineStatus(Engine e, String base, String engineHref) {
+    List<Engines.Node> nodes = Engines.nodes(e.body());
+    int ok = 0;
+    int unknown = 0;
+    boolean warning = false;
+    boolean error = false;
+    boolean ready = false;
+    ArrayNode children = Json.mapper().createArrayNode();
+    for (Engines.Node n : nodes) {
+      ObjectNode s = state(e.record().key(), n.key());
+      switch (s.path("monitoring_status").asText()) {
+        case "OK" -> ok++;
+        case "WARNING" -> warning = true;
+        case "ERROR" -> error = true;
+        default -> unknown++;
+      }
+      ready |= s.path("monitoring_state").asText().equals("READY");
+      children.addObject().put("href", engineHref + "/" + n.type() + "/" + n.key()).put("name", n.name())
+          .put("type", n.type());
+    }
+    String composite = error ? "ERROR" : warning ? "WARNING" : nodes.isEmpty() || unknown == nodes.size() ? "UNKNOWN"
+        : ok == nodes.size() ? "OK" : "PARTIAL_OK";
+    ObjectNode o = Json.object().put("name", e.record().name())
+        .put("monitoring_state", ready ? "READY" : "INITIAL").put("monitoring_status", composite);
+    o.set("result", children);
+    return o;
+  }
+
+  /**
+   * {@code initial_contact}: the engine's initial configuration as text (what the appliance
+   * imports; base64 when asked). The simulated node contacts at once.
+   */
+  public String initialContact(Engine e, Engines.Node node, boolean base64) {
+    ObjectNode s = state(e.record().key(), node.key());
+    if (!s.path("contacted").asBoolean()) {
+      s.put("contacted", true).put("configuration_status", "Configured").put("monitoring_state", "READY")
+          .put("monitoring_status", "OK").put("engine_node_status", "No Policy Installed");
+      save(e, node, s);
+    }
+    String config = "# Initial configuration of " + node.name() + " (engine " + e.record().name() + ")\n"
+        + "# generated by Herald, a simulated SMC: no appliance reads it\n"
+        + "node.name=" + node.name() + "\nnode.id=" + node.nodeid() + "\n"
+        + "engine.type=" + e.record().type() + "\nmanagement.one_time_password=" + Long.toHexString(
+            (e.record().key() * 31 + node.key()) * 0x9E3779B97F4A7C15L) + "\n";
+    return base64 ? java.util.Base64.getEncoder().encodeToString(config.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        : config;
+  }
+
+  /**
+   * A node command (a PUT or POST link): changes the simulated state, or refuses as SMC does
+   * when the node is in no state to do it (400, nothing changed).
+   */
+  public void command(Engine e, Engines.Node node, String rel, JsonNode body) {
+    ObjectNode s = state(e.record().key(), node.key());
+    boolean contacted = s.path("contacted").asBoolean();
+    String what = rel.replace('_', ' ');
+    if (rel.equals("reset_to_factory")) {
+      save(e, node, fresh());
+      return;
+    }
+    if (!contacted) {
+      throw HeraldException.badRequest("Impossible to " + what + " " + node.name() + ".",
+          "The node has not made initial contact with the Management Server (initial_contact first).");
+    }
+    if (rel.equals("change_ssh_pwd") && !body.path("value").isTextual()) {
+      throw HeraldException.badRequest("Impossible to change the SSH password of " + node.name() + ".",
+          "Send the new password as {\"value\": \"…\"}.");
+    }
+    if (QUIET_COMMANDS.contains(rel)) {
+      return;
+    }
+    String target = STATE_COMMANDS.get(rel);
+    if (target != null) {
+      if (!s.hasNonNull("installed_policy")) {
+        throw HeraldException.badRequest("Impossible to " + what + " " + node.name() + ".",
+            "No policy is installed on the node: upload a policy first.");
+      }
+      if (!s.path("monitoring_state").asText().equals("READY")) {
+        throw HeraldException.badRequest("Impossible to " + what + " " + node.name() + ".",
+            "The node does not answer (" + s.path("engine_node_status").asText() + ").");
+      }
+      s.put("engine_node_status", target)
+          .put("monitoring_status", target.endsWith("Offline") ? "WARNING" : "OK");
+      save(e, node, s);
+      return;
+    }
+    switch (rel) {
+      case "reboot", "power_off" -> {
+        ObjectNode before = s.deepCopy();
+        s.put("engine_node_status", "Unknown").put("monitoring_state", "TIMEOUT").put("monitoring_status", "UNKNOWN");
+        save(e, node, s);
+        if (rel.equals("reboot")) {
+          long engineKey = e.record().key();
+          timers.schedule(() -> back(engineKey, e.record().type(), node, before), REBOOT_MS, TimeUnit.MILLISECONDS);
+        }
+      }
+      default -> throw HeraldException.notFound("No command " + rel + ".");
+    }
+  }
+
+  /** A rebooted node reports again as it was (unless the engine went meanwhile). */
+  private void back(long engineKey, String type, Engines.Node node, ObjectNode before) {
+    try {
+      Optional<ElementRecord> r = store.find(engineKey);
+      if (r.isEmpty()) {
+        return;
+      }
+      ObjectNode body = (ObjectNode) ElementService.parse(r.get().body());
+      Engine e = new Engine(r.get(), body, Engines.kind(type).orElseThrow());
+      if (Engines.node(body, node.type(), node.key()).isPresent()
+          && state(engineKey, node.key()).path("monitoring_state").asText().equals("TIMEOUT")) {
+        save(e, node, before);
+      }
+    } catch (RuntimeException ex) {
+      org.slf4j.LoggerFactory.getLogger(EngineNodes.class).warn("node {} did not come back: {}", node.name(), ex.toString());
+    }
+  }
+
+  /**
+   * A policy upload (the engine's {@code upload} task): installs {@code policy} on every node
+   * that made initial contact. Fails when none did.
+   */
+  public void install(Engine e, ElementRecord policy, String policyPath) {
+    List<Engines.Node> nodes = Engines.nodes(e.body());
+    boolean any = false;
+    for (Engines.Node n : nodes) {
+      ObjectNode s = state(e.record().key(), n.key());
+      if (!s.path("contacted").asBoolean()) {
+        continue;
+      }
+      any = true;
+      s.put("installed_policy", policy.name()).put("installed_policy_ref", policyPath)
+          .put("last_upload_time", clock.millis()).put("configuration_status", "Installed");
+      if (s.path("engine_node_status").asText().equals("No Policy Installed")) {
+        s.put("engine_node_status", "Online").put("monitoring_status", "OK");
+      }
+      save(e, n, s);
+    }
+    if (!any) {
+      throw new dev.herald.server.task.Tasks.Failed("Policy " + policy.name() + " cannot be installed on "
+          + e.record().name() + ": no node has made initial contact.");
+    }
+  }
+
+  /** Whether some node has a policy installed (a refresh needs one). */
+  public Optional<String> installedPolicy(Engine e) {
+    for (Engines.Node n : Engines.nodes(e.body())) {
+      ObjectNode s = state(e.record().key(), n.key());
+      if (s.hasNonNull("installed_policy")) {
+        return Optional.of(s.get("installed_policy").asText());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A node's {@code appliance_status}: its interfaces and hardware, in the nested shape smc-python
+   * reads (SMC 7.4's keys); empty lists until it reports. File system usage moves slowly with time.
+   */
+  public ObjectNode applianceStatus(Engine e, Engines.Node node) {
+    ObjectNode s = state(e.record().key(), node.key());
+    boolean reports = s.path("monitoring_state").asText().equals("READY");
+    ObjectNode o = Json.object();
+    // the inner key is interface_status before SMC 7.4 and interface_statuses from 7.4 (smc-python
+    // picks by the SMC version): both, the same list
+    ObjectNode outer = o.putObject("interface_statuses");
+    ArrayNode itfs = outer.putArray("interface_statuses");
+    ArrayNode hw = o.putObject("hardware_statuses").putArray("hardware_statuses");
+    if (!reports) {
+      outer.set("interface_status", itfs);
+      return o;
+    }
+    for (Engines.Interface i : Engines.interfaces(e.body())) {
+      String id = i.data().path("interface_id").asText();
+      if (!id.matches("\\d+")) {
+        continue;
+      }
+      itfs.addObject().put("interface_id", Integer.parseInt(id)).put("name", "eth" + id + "_0").put("status", "Up")
+          .put("mtu", 1500).put("capability", "Normal Interface").put("flow_control", "AutoNeg: off Rx: off Tx: off")
+          .put("port", "Copper").put("speed_duplex", "1000 Mb/s / Full / Automatic").put("aggregate_is_active", false);
+    }
+    outer.set("interface_status", itfs.deepCopy());
+    double t = clock.millis() / 3_600_000.0 + node.key();
+    double usage = 35 + 10 * Math.sin(t); // a slow daily-ish swing between 25 % and 45 %
+    ObjectNode fs = hw.addObject().put("name", "File Systems").put("status", "OK");
+    ObjectNode root = fs.putArray("items").addObject().put("name", "Root").put("status", "OK");
+    root.putArray("statuses")
+        .add(Json.object().put("label", "Root").put("param", "Usage").put("sub_system", "File Systems")
+            .put("value", String.format(java.util.Locale.ROOT, "%.1f%%", usage)))
+        .add(Json.object().put("label", "Root").put("param", "Size").put("sub_system", "File Systems")
+            .put("value", "7871 MB"));
+    return o;
+  }
+}

@@ -1,0 +1,203 @@
+package dev.herald.server.element;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * Engines' shape, as smc-python creates and reads them: the nodes ({@code nodes: [{firewall_node:
+ * {...}}]}) and interfaces ({@code physicalInterfaces: [{physical_interface: {...}}]}) live inside
+ * the engine's JSON, each with a key of its own and, when rendered, its own {@code link} list
+ * (nodes: their commands and status; interfaces: self). Which node type an engine has and the
+ * links of engines and nodes are catalogue data ({@link Catalogue.Engine}).
+ */
+public final class Engines {
+  /** Where an engine's interfaces are, and the wrapper keys they come in. */
+  static final String INTERFACES = "physicalInterfaces";
+
+  private Engines() {}
+
+  public static Optional<Catalogue.Engine> kind(String type) {
+    return Catalogue.isRelName(type) ? Catalogue.type(type).engine() : Optional.empty();
+  }
+
+  /**
+   * Before an engine is stored: every node and interface gets a key if it has none (a PUT of the
+   * whole engine carries theirs back), a node without a name gets SMC's ("fw1 node 1"), and the
+   * rendered {@code link} lists sent back with a PUT are dropped (they are rendered again).
+   */
+  public static void shape(String type, ObjectNode body, LongSupplier keys) {
+    Optional<Catalogue.Engine> kind = kind(type);
+    if (kind.isEmpty()) {
+      return;
+    }
+    String name = body.path("name").asText("");
+    int n = 0;
+    for (JsonNode wrapped : body.withArray("nodes")) {
+      n++;
+      ObjectNode node = unwrap(wrapped);
+      if (node == null) {
+        continue;
+      }
+      ensureKey(node, keys);
+      node.remove("link");
+      if (!node.hasNonNull("nodeid")) {
+        node.put("nodeid", n);
+      }
+      if (!node.hasNonNull("name")) {
+        node.put("name", name + " node " + node.path("nodeid").asInt(n));
+      }
+    }
+    if (body.has(INTERFACES) && body.get(INTERFACES).isArray()) {
+      for (JsonNode wrapped : body.get(INTERFACES)) {
+        ObjectNode itf = unwrap(wrapped);
+        if (itf != null) {
+          ensureKey(itf, keys);
+          itf.remove("link");
+          if (itf.has("interface_id") && !itf.get("interface_id").isTextual()) {
+            itf.put("interface_id", itf.get("interface_id").asText()); // smc-python compares strings
+          }
+          if (!itf.has("vlanInterfaces") && wrappedType(wrapped).equals("physical_interface")) {
+            itf.putArray("vlanInterfaces");
+          }
+        }
+      }
+    }
+  }
+
+  private static void ensureKey(ObjectNode o, LongSupplier keys) {
+    if (!o.path("key").canConvertToLong() || o.path("key").asLong() <= 0) {
+      o.put("key", keys.getAsLong());
+    }
+  }
+
+  /** {@code {type: data}} → data (null when it is not one such object). */
+  static ObjectNode unwrap(JsonNode wrapped) {
+    if (wrapped instanceof ObjectNode w && w.size() == 1 && w.elements().next() instanceof ObjectNode data) {
+      return data;
+    }
+    return null;
+  }
+
+  static String wrappedType(JsonNode wrapped) {
+    return wrapped.fieldNames().hasNext() ? wrapped.fieldNames().next() : "";
+  }
+
+  /** Adds the links of the nodes and interfaces inside a rendered engine ({@code self}: its href). */
+  static void decorate(ObjectNode body, String self, Catalogue.Engine kind) {
+    for (JsonNode wrapped : body.path("nodes")) {
+      ObjectNode node = unwrap(wrapped);
+      if (node == null) {
+        continue;
+      }
+      String type = wrappedType(wrapped);
+      String href = self + "/" + type + "/" + node.path("key").asLong();
+      ArrayNode link = node.putArray("link");
+      link.addObject().put("rel", "self").put("href", href).put("type", type);
+      for (Catalogue.Link l : kind.nodeLinks()) {
+        link.addObject().put("rel", l.rel()).put("href", href + "/" + l.path());
+      }
+    }
+    for (JsonNode wrapped : body.path(INTERFACES)) {
+      ObjectNode itf = unwrap(wrapped);
+      if (itf != null) {
+        String type = wrappedType(wrapped);
+        itf.putArray("link").addObject().put("rel", "self")
+            .put("href", self + "/" + type + "/" + itf.path("key").asLong()).put("type", type);
+        if (!itf.has("name")) {
+          itf.put("name", "Interface " + itf.path("interface_id").asText());
+        }
+      }
+    }
+  }
+
+  /** One node of an engine, from its stored JSON. */
+  public record Node(long key, String type, String name, int nodeid, ObjectNode data) {}
+
+  public static List<Node> nodes(ObjectNode engine) {
+    List<Node> out = new ArrayList<>();
+    for (JsonNode wrapped : engine.path("nodes")) {
+      ObjectNode d = unwrap(wrapped);
+      if (d != null) {
+        out.add(new Node(d.path("key").asLong(), wrappedType(wrapped), d.path("name").asText(),
+            d.path("nodeid").asInt(), d));
+      }
+    }
+    return out;
+  }
+
+  public static Optional<Node> node(ObjectNode engine, String nodeType, long key) {
+    return nodes(engine).stream().filter(n -> n.key() == key && n.type().equals(nodeType)).findFirst();
+  }
+
+  /** One interface: its wrapper type and data. */
+  public record Interface(long key, String type, ObjectNode data) {}
+
+  public static List<Interface> interfaces(ObjectNode engine) {
+    List<Interface> out = new ArrayList<>();
+    for (JsonNode wrapped : engine.path(INTERFACES)) {
+      ObjectNode d = unwrap(wrapped);
+      if (d != null) {
+        out.add(new Interface(d.path("key").asLong(), wrappedType(wrapped), d));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The routing (or antispoofing) tree SMC generates from the interfaces: the engine, each
+   * interface, each network its addresses are in. {@code child} is {@code routing_node} or
+   * {@code antispoofing_node}.
+   */
+  public static ObjectNode tree(ObjectNode engine, String engineType, String engineHref, String child) {
+    String treeHref = engineHref + "/" + (child.equals("routing_node") ? "routing" : "antispoofing");
+    ObjectNode root = Json.object().put("name", engine.path("name").asText()).put("level", "engine_cluster")
+        .put("href", engineHref).put("related_element_type", engineType);
+    root.putArray("link").addObject().put("rel", "self").put("href", treeHref).put("type", child);
+    ArrayNode interfaces = root.putArray(child);
+    for (Interface itf : interfaces(engine)) {
+      String itfHref = engineHref + "/" + itf.type() + "/" + itf.key();
+      ObjectNode in = interfaces.addObject().put("name", "Interface " + itf.data().path("interface_id").asText())
+          .put("level", "interface").put("nic_id", itf.data().path("interface_id").asText())
+          .put("href", itfHref).put("related_element_type", itf.type());
+      in.putArray("link").addObject().put("rel", "self").put("href", treeHref + "/" + itf.key()).put("type", child);
+      ArrayNode nets = in.putArray(child);
+      java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+      for (JsonNode sub : itf.data().path("interfaces")) {
+        ObjectNode s = unwrap(sub);
+        if (s != null && s.hasNonNull("network_value") && seen.add(s.get("network_value").asText())) {
+          String net = s.get("network_value").asText();
+          ObjectNode nn = nets.addObject().put("name", "network-" + net).put("level", "network").put("ip", net)
+              .put("related_element_type", "network");
+          if (child.equals("antispoofing_node")) {
+            nn.put("validity", "enable").put("auto_generated", "true");
+          }
+          nn.putArray("link").addObject().put("rel", "self")
+              .put("href", treeHref + "/" + itf.key() + "-" + seen.size()).put("type", child);
+          nn.putArray(child);
+        }
+      }
+      if (child.equals("antispoofing_node")) {
+        in.put("validity", "enable").put("auto_generated", "true");
+      }
+    }
+    return root;
+  }
+
+  /** The engine types, for the status socket's contexts and the docs. */
+  public static Map<String, Catalogue.Type> types() {
+    Map<String, Catalogue.Type> out = new java.util.TreeMap<>();
+    Catalogue.types().forEach((name, t) -> {
+      if (t.engine().isPresent()) {
+        out.put(name, t);
+      }
+    });
+    return out;
+  }
+}

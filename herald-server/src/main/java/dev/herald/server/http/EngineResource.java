@@ -1,0 +1,355 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.element.Caller;
+import dev.herald.server.element.Catalogue;
+import dev.herald.server.element.ETags;
+import dev.herald.server.element.ElementJson;
+import dev.herald.server.element.ElementService;
+import dev.herald.server.element.EngineNodes;
+import dev.herald.server.element.Engines;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.TaskStore.TaskRow;
+import dev.herald.server.task.Tasks;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Engines over HTTP, as smc-python drives them: the engine's links (nodes, interfaces and their
+ * collections, the routing and antispoofing trees, pending changes, upload and refresh tasks),
+ * a node ({@code <engine>/firewall_node/KEY}: GET, PUT) and its commands and status, an
+ * interface ({@code <engine>/physical_interface/KEY}: GET, PUT, DELETE). Nodes and interfaces
+ * live in the engine's JSON: changing one is an update of the engine (its ETag, its event).
+ */
+final class EngineResource {
+  private final ElementService elements;
+  private final ElementResource elementResource;
+  private final EngineNodes nodes;
+  private final Tasks tasks;
+
+  EngineResource(ElementService elements, ElementResource elementResource, EngineNodes nodes, Tasks tasks) {
+    this.elements = elements;
+    this.elementResource = elementResource;
+    this.nodes = nodes;
+    this.tasks = tasks;
+    elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
+    elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
+    for (String itf : List.of("physical_interface", "tunnel_interface", "virtual_physical_interface")) {
+      elementResource.register(itf, (c, t, k) -> interfaceCollection(c, t, k, itf));
+    }
+    elementResource.register("routing", (c, t, k) -> tree(c, t, k, "routing_node"));
+    elementResource.register("antispoofing", (c, t, k) -> tree(c, t, k, "antispoofing_node"));
+    elementResource.register("pending_changes", (c, t, k) -> {
+      engine(c, t, k);
+      return Reply.json(200, Json.mapper().createArrayNode()); // every change is committed at once
+    });
+    elementResource.register("approve_all_changes", this::noChanges);
+    elementResource.register("disapprove_all_changes", this::noChanges);
+    elementResource.register("refresh", this::refresh);
+    elementResource.register("snapshots", (c, t, k) -> {
+      engine(c, t, k);
+      return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));
+    });
+  }
+
+  /** The nested routes of RuleResource lead here when the parent is an engine. */
+  static boolean isEngine(String type) {
+    return Engines.kind(type).isPresent();
+  }
+
+  private EngineNodes.Engine engine(Call c, String type, long key) {
+    return nodes.engine(c.session().caller(), Catalogue.canonical(type), key);
+  }
+
+  private static String engineHref(Call c, EngineNodes.Engine e) {
+    return ElementJson.href(c.base(), e.record().type(), e.record().key());
+  }
+
+  /** Meta of the engine's nodes or interfaces. */
+  private Reply list(Call c, String type, long key, boolean ofNodes, Optional<String> only) {
+    EngineNodes.Engine e = engine(c, type, key);
+    String self = engineHref(c, e);
+    ArrayNode result = Json.mapper().createArrayNode();
+    if (ofNodes) {
+      for (Engines.Node n : Engines.nodes(e.body())) {
+        result.addObject().put("name", n.name()).put("href", self + "/" + n.type() + "/" + n.key()).put("type", n.type());
+      }
+    } else {
+      for (Engines.Interface i : Engines.interfaces(e.body())) {
+        if (only.isEmpty() || only.get().equals(i.type())) {
+          result.addObject().put("name", "Interface " + i.data().path("interface_id").asText())
+              .put("href", self + "/" + i.type() + "/" + i.key()).put("type", i.type());
+        }
+      }
+    }
+    return Reply.json(200, Json.object().set("result", result));
+  }
+
+  /** GET: the interfaces of this kind; POST: a new one (an update of the engine). */
+  private Reply interfaceCollection(Call c, String type, long key, String itfType) throws Exception {
+    if (c.method().equals("GET") || c.method().equals("HEAD")) {
+      return list(c, type, key, false, Optional.of(itfType));
+    }
+    requireMethod(c, "POST");
+    JsonNode given = c.json();
+    if (!(given instanceof ObjectNode data)) {
+      throw HeraldException.badRequest("Impossible to add the interface.", "The body must be the interface's JSON object.");
+    }
+    EngineNodes.Engine e = engine(c, type, key);
+    String id = data.path("interface_id").asText("");
+    if (id.isEmpty()) {
+      throw HeraldException.badRequest("Impossible to add the interface.", "Give its interface_id.");
+    }
+    for (Engines.Interface i : Engines.interfaces(e.body())) {
+      if (i.data().path("interface_id").asText().equals(id)) {
+        throw HeraldException.badRequest("Impossible to add the interface.",
+            "Interface " + id + " already exists on " + e.record().name() + ".");
+      }
+    }
+    data.remove("key");
+    ObjectNode body = e.body().deepCopy();
+    body.withArray("physicalInterfaces").addObject().set(itfType, data);
+    ElementRecord next = update(c, e, body, etag(e));
+    ObjectNode rendered = ElementJson.render(next, c.base());
+    String href = null;
+    for (Engines.Interface i : Engines.interfaces(rendered)) {
+      if (i.data().path("interface_id").asText().equals(id)) {
+        href = engineHref(c, e) + "/" + i.type() + "/" + i.key();
+      }
+    }
+    return Reply.json(201, rendered).header("Location", href).header("ETag", ETags.of(next.key(), next.version()));
+  }
+
+  private static String etag(EngineNodes.Engine e) {
+    return ETags.of(e.record().key(), e.record().version());
+  }
+
+  private ElementRecord update(Call c, EngineNodes.Engine e, ObjectNode body, String ifMatch) {
+    return elements.update(c.session().caller(), e.record().type(), e.record().key(), body, Optional.of(ifMatch));
+  }
+
+  private Reply tree(Call c, String type, long key, String child) {
+    EngineNodes.Engine e = engine(c, type, key);
+    return Reply.json(200, Engines.tree(e.body(), e.record().type(), engineHref(c, e), child));
+  }
+
+  private Reply noChanges(Call c, String type, long key) {
+    requireMethod(c, "POST");
+    engine(c, type, key);
+    return Reply.json(200, Json.object());
+  }
+
+  /** POST upload?filter=POLICY: a task that installs the policy on the nodes that made contact. */
+  Reply upload(Call c, String type, long key) {
+    requireMethod(c, "POST");
+    Caller caller = c.session().caller();
+    EngineNodes.Engine e = engine(c, type, key);
+    String name = c.param("filter").orElse("");
+    TaskRow t = tasks.start(caller, "upload", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
+      if (name.isEmpty()) {
+        throw new Tasks.Failed("No policy to upload: give its name with ?filter=.");
+      }
+      ElementRecord policy = elements.search(caller, policyTypes(), Optional.of(name), true, true, 2).stream()
+          .findFirst().orElseThrow(() -> new Tasks.Failed("There is no policy " + name + "."));
+      ctx.progress(50, "Uploading " + policy.name() + " to " + e.record().name());
+      nodes.install(e, policy, "/elements/" + policy.type() + "/" + policy.key());
+      return Tasks.Outcome.of("Policy " + policy.name() + " was installed on " + e.record().name() + ".");
+    });
+    return Reply.json(200, Tasks.json(t, c.base()));
+  }
+
+  private static Set<String> policyTypes() {
+    Set<String> out = new java.util.TreeSet<>();
+    Catalogue.types().forEach((n, t) -> {
+      if (!t.rules().isEmpty()) {
+        out.add(n);
+      }
+    });
+    return out;
+  }
+
+  private Reply refresh(Call c, String type, long key) {
+    requireMethod(c, "POST");
+    EngineNodes.Engine e = engine(c, type, key);
+    TaskRow t = tasks.start(c.session().caller(), "refresh", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
+      String p = nodes.installedPolicy(e).orElseThrow(() ->
+          new Tasks.Failed("Engine " + e.record().name() + " has no policy installed to refresh."));
+      return Tasks.Outcome.of("Policy " + p + " was refreshed on " + e.record().name() + ".");
+    });
+    return Reply.json(200, Tasks.json(t, c.base()));
+  }
+
+  // ---- nodes and interfaces: <engine>/<type>/<key>[/<rel>] ----
+
+  private static long number(Call call, String var) {
+    try {
+      return Long.parseLong(call.var(var));
+    } catch (NumberFormatException ex) {
+      throw HeraldException.notFound("Not found.", "Keys are integers; got " + call.var(var) + ".");
+    }
+  }
+
+  /** GET / PUT a node, GET / PUT / DELETE an interface. */
+  Reply sub(Call c) throws Exception {
+    EngineNodes.Engine e = engine(c, c.var("ptype"), number(c, "pkey"));
+    String sub = c.var("type");
+    long subKey = number(c, "key");
+    if (sub.equals(e.kind().nodeType())) {
+      return node(c, e, nodes.node(e, sub, subKey));
+    }
+    return iface(c, e, sub, subKey);
+  }
+
+  private Reply node(Call c, EngineNodes.Engine e, Engines.Node n) throws Exception {
+    switch (c.method()) {
+      case "GET", "HEAD" -> {
+        ObjectNode rendered = ElementJson.render(e.record(), c.base());
+        ObjectNode data = Engines.node(rendered, n.type(), n.key()).orElseThrow().data();
+        ObjectNode status = nodes.status(e, n, c.base());
+        if (status.path("monitoring_state").asText().equals("READY")) {
+          data.putObject("appliance_info").put("product_name", "Herald simulated engine")
+              .put("software_version", "7.2.1").put("hardware_version", "N/A")
+              .put("proof_of_serial", "HERALD-" + n.key());
+          data.put("engine_version", "version 7.2.1 #31180");
+        }
+        return Reply.json(200, data).header("ETag", etag(e));
+      }
+      case "PUT" -> {
+        ObjectNode given = object(c.json());
+        ObjectNode body = e.body().deepCopy();
+        replace(body, "nodes", n.type(), n.key(), given);
+        ElementRecord next = update(c, e, body, ifMatch(c));
+        ObjectNode data = Engines.node(ElementJson.render(next, c.base()), n.type(), n.key()).orElseThrow().data();
+        return Reply.json(200, data).header("ETag", ETags.of(next.key(), next.version()));
+      }
+      default -> throw notAllowed(c, "GET, PUT");
+    }
+  }
+
+  private Reply iface(Call c, EngineNodes.Engine e, String itfType, long itfKey) throws Exception {
+    Engines.Interface itf = Engines.interfaces(e.body()).stream()
+        .filter(i -> i.key() == itfKey && i.type().equals(itfType)).findFirst()
+        .orElseThrow(() -> HeraldException.notFound("Interface not found.",
+            "Engine " + e.record().name() + " has no " + itfType + " " + itfKey + "."));
+    switch (c.method()) {
+      case "GET", "HEAD" -> {
+        ObjectNode rendered = ElementJson.render(e.record(), c.base());
+        return Reply.json(200, find(rendered, itfType, itfKey)).header("ETag", etag(e));
+      }
+      case "PUT" -> {
+        ObjectNode body = e.body().deepCopy();
+        replace(body, "physicalInterfaces", itfType, itf.key(), object(c.json()));
+        ElementRecord next = update(c, e, body, ifMatch(c));
+        return Reply.json(200, find(ElementJson.render(next, c.base()), itfType, itfKey))
+            .header("ETag", ETags.of(next.key(), next.version()));
+      }
+      case "DELETE" -> {
+        ObjectNode body = e.body().deepCopy();
+        ArrayNode list = body.withArray("physicalInterfaces");
+        for (int i = 0; i < list.size(); i++) {
+          if (list.get(i).path(itfType).path("key").asLong() == itfKey) {
+            list.remove(i);
+            break;
+          }
+        }
+        update(c, e, body, c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH) != null ? ifMatch(c) : etag(e));
+        return Reply.empty(204);
+      }
+      default -> throw notAllowed(c, "GET, PUT, DELETE");
+    }
+  }
+
+  private static ObjectNode find(ObjectNode engine, String type, long key) {
+    for (JsonNode w : engine.path("physicalInterfaces")) {
+      if (w.path(type).path("key").asLong() == key) {
+        return (ObjectNode) w.get(type);
+      }
+    }
+    throw HeraldException.notFound("Interface not found.");
+  }
+
+  /** Puts {@code given} in place of the {@code type} entry with {@code key} (it keeps that key). */
+  private static void replace(ObjectNode body, String list, String type, long key, ObjectNode given) {
+    ArrayNode a = body.withArray(list);
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i).path(type).path("key").asLong() == key) {
+        given.put("key", key);
+        ObjectNode w = Json.object();
+        w.set(type, given);
+        a.set(i, w);
+        return;
+      }
+    }
+    throw HeraldException.notFound("Not found.");
+  }
+
+  private static String ifMatch(Call c) {
+    String v = c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH);
+    if (v == null) {
+      v = c.request.getHeaders().get("Etag");
+    }
+    if (v == null) {
+      throw new HeraldException(428, "Impossible to update the element.",
+          List.of("Send the ETag of the last GET in an If-Match (or Etag) header."), null);
+    }
+    return v;
+  }
+
+  /** A node's command or status link. */
+  Reply subLink(Call c) throws Exception {
+    EngineNodes.Engine e = engine(c, c.var("ptype"), number(c, "pkey"));
+    String sub = c.var("type");
+    String rel = c.var("rel");
+    if (!sub.equals(e.kind().nodeType())) {
+      throw HeraldException.notFound("No link " + rel + " on " + sub + ".");
+    }
+    Engines.Node n = nodes.node(e, sub, number(c, "key"));
+    Catalogue.Link link = e.kind().nodeLink(rel).orElseThrow(() -> HeraldException.notFound(
+        "No link " + rel + " on " + sub + ".", "GET the node: its link list names what it offers."));
+    if (!link.implemented()) {
+      throw new HeraldException(501, "Herald does not implement " + rel + " on " + sub + " yet.",
+          List.of("docs/coverage.md lists what Herald implements."), null);
+    }
+    switch (rel) {
+      case "status" -> {
+        return Reply.json(200, nodes.status(e, n, c.base()));
+      }
+      case "appliance_status" -> {
+        return Reply.json(200, nodes.applianceStatus(e, n));
+      }
+      case "initial_contact" -> {
+        requireMethod(c, "POST");
+        String text = nodes.initialContact(e, n, c.flag("export_to_base64", false));
+        return Reply.text(200, "text/plain; charset=utf-8", text);
+      }
+      default -> {
+        requireMethod(c, link.method());
+        nodes.command(e, n, rel, c.optionalJson());
+        return Reply.json(200, Json.object());
+      }
+    }
+  }
+
+  private static ObjectNode object(JsonNode json) {
+    if (!(json instanceof ObjectNode o)) {
+      throw HeraldException.badRequest("Invalid element.", "The request body must be a JSON object.");
+    }
+    return o;
+  }
+
+  private static HeraldException notAllowed(Call c, String allow) {
+    return new HeraldException(405, "Method " + c.method() + " not allowed.", List.of("Allowed: " + allow + "."), null)
+        .header("Allow", allow);
+  }
+
+  private static void requireMethod(Call call, String method) {
+    if (!call.method().equals(method)) {
+      throw notAllowed(call, method);
+    }
+  }
+}

@@ -1,0 +1,312 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.SmcClient.Response;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Engines as smc-python drives them: the requests it sends (recorded from a run of the real
+ * smc-python 1.0.31 against Herald: Layer3Firewall.create, nodes, status, initial_contact, a
+ * policy upload, node commands, MonitoringStatus, add_layer3_interface), checked the way it
+ * reads the answers; the simulated life of a node; bad input.
+ */
+class EnginesTest {
+  static TestServer server;
+  static SmcClient py;
+  private static int n;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start(b -> b.adminApi(true));
+    py = SmcClient.loggedIn(server);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  private static String unique(String p) {
+    return p + "-" + (++n);
+  }
+
+  /** Layer3Firewall.create(name, mgmt_ip="192.168.10.1", mgmt_network="192.168.10.0/24"), as sent. */
+  static String createSingleFw(String name) throws Exception {
+    String logServer = py.get("/elements/log_server").json().get("result").get(0).get("href").asText();
+    String body = "{\"name\": \"" + name + "\", \"nodes\": [{\"firewall_node\": {\"activate_test\": true,"
+        + " \"disabled\": false, \"comment\": null, \"loopback_node_dedicated_interface\": [], \"name\": \"" + name
+        + " node 1\", \"nodeid\": 1}}], \"domain_server_address\": [], \"log_server_ref\": \"" + logServer + "\","
+        + " \"physicalInterfaces\": [{\"physical_interface\": {\"interface_id\": 0, \"interfaces\": [{\"single_node_interface\":"
+        + " {\"address\": \"192.168.10.1\", \"network_value\": \"192.168.10.0/24\", \"nicid\": \"0\", \"nodeid\": 1,"
+        + " \"auth_request\": true, \"auth_request_source\": false, \"primary_heartbeat\": false, \"backup_heartbeat\": false,"
+        + " \"backup_mgt\": false, \"dynamic\": false, \"outgoing\": true, \"primary_mgt\": true, \"reverse_connection\": false}}],"
+        + " \"vlanInterfaces\": []}}], \"default_nat\": \"automatic\", \"discard_quic_if_cant_inspect\": \"true\","
+        + " \"comment\": null, \"quic_enabled\": \"true\"}";
+    Response r = py.post("/elements/single_fw", body);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return r.header("Location"); // smc-python reads nothing else of the answer
+  }
+
+  private static String rel(JsonNode o, String rel) {
+    for (JsonNode l : o.get("link")) {
+      if (l.get("rel").asText().equals(rel)) {
+        return l.get("href").asText();
+      }
+    }
+    throw new AssertionError("no link " + rel + " in " + o.get("link"));
+  }
+
+  private static JsonNode firstNode(String engine) throws Exception {
+    return py.getUrl(engine).json().get("nodes").get(0).get("firewall_node");
+  }
+
+  private static JsonNode status(JsonNode node) throws Exception {
+    return py.getUrl(rel(node, "status")).json();
+  }
+
+  private static Response put(String url) throws Exception {
+    return py.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{}")));
+  }
+
+  private static JsonNode awaitTask(Response started) throws Exception {
+    assertThat(started.status()).as(started.body()).isEqualTo(200);
+    String follower = started.json().get("follower").asText();
+    JsonNode[] t = new JsonNode[1];
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+      t[0] = py.getUrl(follower).json();
+      return !t[0].get("in_progress").asBoolean();
+    });
+    return t[0];
+  }
+
+  private static String policy(String name) throws Exception {
+    String template = py.get("/elements?filter=Firewall+Inspection+Template&filter_context=fw_template_policy&exact_match=True")
+        .json().get("result").get(0).get("href").asText();
+    return py.create("fw_policy", "{\"name\":\"" + name + "\",\"template\":\"" + template + "\"}");
+  }
+
+  @Test
+  void layer3Firewall_createdAsSmcPythonSendsIt_readsBackAsItExpects() throws Exception {
+    String name = unique("fw");
+    String engine = createSingleFw(name);
+    Response got = py.getUrl(engine);
+    JsonNode e = got.json();
+    assertThat(got.header("ETag")).isNotBlank();
+    for (String r : List.of("nodes", "interfaces", "physical_interface", "routing", "antispoofing",
+        "pending_changes", "upload", "refresh")) {
+      assertThat(rel(e, r)).startsWith(engine + "/");
+    }
+    // string booleans read as booleans, the interface id as a string (smc-python compares strings)
+    assertThat(e.get("quic_enabled").isBoolean()).isTrue();
+    JsonNode itf = e.get("physicalInterfaces").get(0).get("physical_interface");
+    assertThat(itf.get("interface_id").asText()).isEqualTo("0");
+    assertThat(itf.get("interface_id").isTextual()).isTrue();
+    assertThat(itf.get("link").get(0).get("type").asText()).isEqualTo("physical_interface");
+    JsonNode node = e.get("nodes").get(0).get("firewall_node");
+    assertThat(node.get("name").asText()).isEqualTo(name + " node 1");
+    JsonNode self = node.get("link").get(0);
+    assertThat(self.get("rel").asText()).isEqualTo("self");
+    assertThat(self.get("type").asText()).isEqualTo("firewall_node");
+    assertThat(self.get("href").asText()).matches(java.util.regex.Pattern.quote(engine) + "/firewall_node/\\d+");
+    for (String r : List.of("initial_contact", "go_online", "go_offline", "reboot", "status", "appliance_status", "bind")) {
+      assertThat(rel(node, r)).isEqualTo(self.get("href").asText() + "/" + r);
+    }
+    assertThat(py.getUrl(rel(e, "nodes")).json().get("result").get(0).get("type").asText()).isEqualTo("firewall_node");
+    assertThat(py.getUrl(rel(e, "pending_changes")).json().isArray()).isTrue();
+
+    // the routing tree: every node has routing_node, a self link and related_element_type
+    JsonNode routing = py.getUrl(rel(e, "routing")).json();
+    assertThat(routing.get("related_element_type").asText()).isEqualTo("single_fw");
+    JsonNode i0 = routing.get("routing_node").get(0);
+    assertThat(i0.get("level").asText()).isEqualTo("interface");
+    assertThat(i0.get("nic_id").asText()).isEqualTo("0");
+    JsonNode net = i0.get("routing_node").get(0);
+    assertThat(net.get("ip").asText()).isEqualTo("192.168.10.0/24");
+    assertThat(net.get("routing_node").isArray()).isTrue();
+    assertThat(net.get("link").get(0).get("rel").asText()).isEqualTo("self");
+
+    // smc-python's update() PUTs the whole engine back, links and all: nodes keep their keys
+    Response saved = py.put(engine, e.toString(), got.header("ETag"));
+    assertThat(saved.status()).as(saved.body()).isEqualTo(200);
+    assertThat(firstNode(engine).get("link").get(0).get("href").asText()).isEqualTo(self.get("href").asText());
+  }
+
+  @Test
+  void aNode_livesAsInSmcsDemoMode_contactUploadCommandsReboot() throws Exception {
+    String name = unique("life");
+    String engine = createSingleFw(name);
+    JsonNode node = firstNode(engine);
+    JsonNode fresh = status(node);
+    assertThat(fresh.get("monitoring_state").asText()).isEqualTo("NO_STATUS");
+    assertThat(fresh.get("monitoring_status").asText()).isEqualTo("UNKNOWN");
+    assertThat(fresh.get("engine_node_status").asText()).isEqualTo("Unknown");
+    assertThat(fresh.get("configuration_status").asText()).isEqualTo("Initial");
+
+    // a command before initial contact: SMC's refusal, nothing changed
+    Response early = put(rel(node, "go_online"));
+    assertThat(early.status()).isEqualTo(400);
+    assertThat(early.json().get("details").get(0).asText()).contains("initial contact");
+    assertThat(status(node).get("configuration_status").asText()).isEqualTo("Initial");
+
+    Response contact = py.postUrl(rel(node, "initial_contact") + "?enable_ssh=True&export_to_base64=False", "{}");
+    assertThat(contact.status()).isEqualTo(200);
+    assertThat(contact.header("Content-Type")).startsWith("text/plain");
+    assertThat(contact.body()).contains(name + " node 1");
+    JsonNode contacted = status(node);
+    assertThat(contacted.get("monitoring_state").asText()).isEqualTo("READY");
+    assertThat(contacted.get("engine_node_status").asText()).isEqualTo("No Policy Installed");
+    assertThat(contacted.get("configuration_status").asText()).isEqualTo("Configured");
+    assertThat(put(rel(node, "go_offline")).status()).isEqualTo(400); // no policy yet
+
+    String policy = policy(name + "-policy");
+    JsonNode task = awaitTask(py.postUrl(rel(py.getUrl(engine).json(), "upload")
+        + "?filter=" + name + "-policy&preserve_connections=True&generate_snapshot=True", "{}"));
+    assertThat(task.get("success").asBoolean()).as(task.toString()).isTrue();
+    JsonNode installed = status(node);
+    assertThat(installed.get("installed_policy").asText()).isEqualTo(name + "-policy");
+    assertThat(installed.get("installed_policy_ref").asText()).isEqualTo(policy);
+    assertThat(installed.get("engine_node_status").asText()).isEqualTo("Online");
+    assertThat(installed.get("configuration_status").asText()).isEqualTo("Installed");
+
+    assertThat(put(rel(node, "go_offline") + "?comment=maintenance").status()).isEqualTo(200);
+    assertThat(status(node).get("engine_node_status").asText()).isEqualTo("Offline");
+    JsonNode composite = py.post("/monitoring_status", "{\"value\":\"" + engine + "\"}").json();
+    assertThat(composite.get("monitoring_status").asText()).isEqualTo("WARNING");
+    assertThat(composite.get("result").get(0).get("href").asText()).isEqualTo(node.get("link").get(0).get("href").asText());
+    assertThat(composite.has("history")).isFalse(); // smc-python's MonitoringStatus cannot take one
+    assertThat(put(rel(node, "go_online")).status()).isEqualTo(200);
+    JsonNode viaEntryPoint = py.post("/monitoring_status",
+        "{\"value\":\"" + node.get("link").get(0).get("href").asText() + "\"}").json();
+    assertThat(viaEntryPoint.get("engine_node_status").asText()).isEqualTo("Online");
+    assertThat(py.post("/monitoring_status", "{\"value\":\"" + engine + "\"}").json()
+        .get("monitoring_status").asText()).isEqualTo("OK");
+
+    // a reboot: it stops answering, then comes back as it was
+    assertThat(put(rel(node, "reboot")).status()).isEqualTo(200);
+    assertThat(status(node).get("monitoring_state").asText()).isEqualTo("TIMEOUT");
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> status(node).get("engine_node_status").asText().equals("Online"));
+
+    // interfaces and hardware, in the nested shapes smc-python reads
+    JsonNode appliance = py.getUrl(rel(node, "appliance_status")).json();
+    assertThat(appliance.get("interface_statuses").get("interface_statuses").get(0).get("name").asText()).isEqualTo("eth0_0");
+    JsonNode fs = appliance.get("hardware_statuses").get("hardware_statuses").get(0);
+    assertThat(fs.get("items").get(0).get("statuses").get(0).fieldNames()).toIterable()
+        .containsExactlyInAnyOrder("label", "param", "sub_system", "value");
+    JsonNode nodeJson = py.getUrl(node.get("link").get(0).get("href").asText()).json();
+    assertThat(nodeJson.get("appliance_info").get("product_name").asText()).isNotEmpty();
+  }
+
+  @Test
+  void interfaces_addedUpdatedDeleted_asUpdatesOfTheEngine() throws Exception {
+    String engine = createSingleFw(unique("itf"));
+    String collection = rel(py.getUrl(engine).json(), "physical_interface");
+    String body = "{\"interface_id\": 1, \"interfaces\": [{\"single_node_interface\": {\"address\": \"10.0.0.1\","
+        + " \"network_value\": \"10.0.0.0/24\", \"nicid\": \"1\", \"nodeid\": 1, \"outgoing\": false, \"primary_mgt\": false}}],"
+        + " \"vlanInterfaces\": []}";
+    Response added = py.postUrl(collection, body);
+    assertThat(added.status()).as(added.body()).isEqualTo(201);
+    String itf = added.header("Location");
+    assertThat(itf).matches(java.util.regex.Pattern.quote(engine) + "/physical_interface/\\d+");
+    Response dup = py.postUrl(collection, body);
+    assertThat(dup.status()).isEqualTo(400);
+    assertThat(dup.json().get("details").get(0).asText()).contains("Interface 1 already exists");
+
+    JsonNode routing = py.getUrl(engine + "/routing").json();
+    assertThat(routing.get("routing_node")).extracting(r -> r.get("nic_id").asText()).containsExactly("0", "1");
+
+    // Interface.update(): GET for the ETag, PUT the whole interface
+    Response current = py.getUrl(itf);
+    ObjectNode changed = (ObjectNode) current.json();
+    changed.put("comment", "uplink");
+    Response updated = py.put(itf, changed.toString(), current.header("ETag"));
+    assertThat(updated.status()).as(updated.body()).isEqualTo(200);
+    assertThat(py.getUrl(itf).json().get("comment").asText()).isEqualTo("uplink");
+    // a stale ETag is refused
+    assertThat(py.put(itf, changed.toString(), current.header("ETag")).status()).isEqualTo(412);
+
+    assertThat(py.delete(itf, py.getUrl(itf).header("ETag")).status()).isEqualTo(204);
+    assertThat(py.getUrl(itf).status()).isEqualTo(404);
+    assertThat(py.getUrl(engine).json().get("physicalInterfaces")).hasSize(1);
+  }
+
+  @Test
+  void aCluster_hasANodeEach_andAStatusComposedOfThem() throws Exception {
+    String name = unique("c");
+    String logServer = py.get("/elements/log_server").json().get("result").get(0).get("href").asText();
+    String node = "{\"firewall_node\": {\"activate_test\": true, \"disabled\": false, \"comment\": null,"
+        + " \"loopback_node_dedicated_interface\": [], \"name\": \"" + name + " node %d\", \"nodeid\": %d}}";
+    String body = "{\"name\": \"" + name + "\", \"nodes\": [" + node.formatted(1, 1) + ", " + node.formatted(2, 2) + "],"
+        + " \"domain_server_address\": [], \"log_server_ref\": \"" + logServer + "\", \"physicalInterfaces\": [{\"physical_interface\": {"
+        + " \"interface_id\": 0, \"interfaces\": [{\"cluster_virtual_interface\": {\"address\": \"1.1.1.1\", \"network_value\": \"1.1.1.0/24\","
+        + " \"nicid\": \"0\", \"auth_request\": true}}, {\"node_interface\": {\"address\": \"1.1.1.2\", \"network_value\": \"1.1.1.0/24\","
+        + " \"nicid\": \"0\", \"nodeid\": 1, \"primary_mgt\": true}}, {\"node_interface\": {\"address\": \"1.1.1.3\","
+        + " \"network_value\": \"1.1.1.0/24\", \"nicid\": \"0\", \"nodeid\": 2, \"primary_mgt\": true}}], \"vlanInterfaces\": [],"
+        + " \"macaddress\": \"02:02:02:02:02:02\", \"cvi_mode\": \"packetdispatch\", \"zone_ref\": null}}],"
+        + " \"default_nat\": \"automatic\", \"comment\": null, \"cluster_mode\": \"balancing\"}";
+    String engine = py.create("fw_cluster", body);
+    JsonNode nodes = py.getUrl(engine).json().get("nodes");
+    assertThat(nodes).hasSize(2);
+    List<String> hrefs = new ArrayList<>();
+    nodes.forEach(nd -> hrefs.add(nd.get("firewall_node").get("link").get(0).get("href").asText()));
+    assertThat(hrefs).doesNotHaveDuplicates();
+    assertThat(py.post("/monitoring_status", "{\"value\":\"" + engine + "\"}").json().get("monitoring_status").asText())
+        .isEqualTo("UNKNOWN");
+    assertThat(py.postUrl(hrefs.get(0) + "/initial_contact", "{}").status()).isEqualTo(200);
+    // one node reports, the other not yet: PARTIAL_OK, as smc-python documents it
+    assertThat(py.post("/monitoring_status", "{\"value\":\"" + engine + "\"}").json().get("monitoring_status").asText())
+        .isEqualTo("PARTIAL_OK");
+
+    // deleting the engine takes its nodes and their status with it
+    assertThat(py.delete(engine, py.getUrl(engine).header("ETag")).status()).isEqualTo(204);
+    assertThat(py.getUrl(hrefs.get(0)).status()).isEqualTo(404);
+    assertThat(py.getUrl(hrefs.get(0) + "/status").status()).isEqualTo(404);
+  }
+
+  @Test
+  void aSnapshot_carriesEnginesAndTheirSimulatedStatus() throws Exception {
+    String engine = createSingleFw(unique("snap"));
+    JsonNode node = firstNode(engine);
+    py.postUrl(rel(node, "initial_contact"), "{}");
+    String file = py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/snapshot")).GET()).body();
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/reset"))
+        .POST(HttpRequest.BodyPublishers.noBody())).status()).isEqualTo(200);
+    assertThat(py.getUrl(engine).status()).isEqualTo(404);
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/snapshot"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(file))).status()).isEqualTo(200);
+    py = SmcClient.loggedIn(server);
+    assertThat(status(firstNode(engine)).get("engine_node_status").asText()).isEqualTo("No Policy Installed");
+  }
+
+  @Test
+  void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
+    String engine = createSingleFw(unique("nf"));
+    assertThat(py.getUrl(engine + "/firewall_node/999999999").status()).isEqualTo(404);
+    assertThat(py.getUrl(engine + "/firewall_node/999999999/status").status()).isEqualTo(404);
+    JsonNode node = firstNode(engine);
+    assertThat(py.getUrl(rel(node, "sginfo")).status()).isEqualTo(501);
+    assertThat(py.getUrl(engine + "/block_list").status()).isEqualTo(501);
+    String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"192.0.2.1\"}");
+    assertThat(py.post("/monitoring_status", "{\"value\":\"" + host + "\"}").status()).isEqualTo(400);
+    assertThat(py.postUrl(rel(node, "initial_contact"), "{}").status()).isEqualTo(200);
+    // change_ssh_pwd needs its value
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(rel(node, "change_ssh_pwd"))).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{}"))).status()).isEqualTo(400);
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(rel(node, "change_ssh_pwd"))).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"value\":\"new-ssh-pwd\"}"))).status()).isEqualTo(200);
+    assertThat(Json.mapper().readTree(py.getUrl(engine).body()).get("name").asText()).startsWith("nf-");
+  }
+}
