@@ -13,11 +13,16 @@ public enum EventType {
   TRASHED("trashed"),
   UNTRASHED("untrashed"),
   VALIDATING("validating"),
-  VALIDATED("validated");
+  VALIDATED("validated"),
+  /**
+   * Not an element event: a monitored element's status changed. It travels the change log to the
+   * status socket ({@code /{version}/status/socket}) and never reaches the notification socket.
+   */
+  STATUS("status");
 
-  /** Every wire name, for messages that list them. */
+  /** Every element event's wire name, for messages that list them (not {@link #STATUS}). */
   public static final Set<String> WIRE_NAMES =
-      Arrays.stream(values()).map(EventType::wire).collect(Collectors.toUnmodifiableSet());
+      Arrays.stream(values()).filter(t -> t != STATUS).map(EventType::wire).collect(Collectors.toUnmodifiableSet());
 
   private final String wire;
 

@@ -231,6 +231,7 @@ public final class HeraldServer implements AutoCloseable {
     opened.add(engineTimers::shutdownNow);
     dev.herald.server.element.EngineNodes engineNodes =
         new dev.herald.server.element.EngineNodes(elements, clock, engineTimers);
+    notifications.statusView(engineNodes::statusJson);
     Whole whole = new Whole(config, store, new StateStore(store, db), boot, shared, sessions, notifications,
         db, clock, random);
     HttpApi.Parts parts = new HttpApi.Parts(elements, sessions,

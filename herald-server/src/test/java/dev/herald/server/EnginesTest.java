@@ -44,6 +44,10 @@ class EnginesTest {
 
   /** Layer3Firewall.create(name, mgmt_ip="192.168.10.1", mgmt_network="192.168.10.0/24"), as sent. */
   static String createSingleFw(String name) throws Exception {
+    return createSingleFw(py, name);
+  }
+
+  static String createSingleFw(SmcClient py, String name) throws Exception {
     String logServer = py.get("/elements/log_server").json().get("result").get(0).get("href").asText();
     String body = "{\"name\": \"" + name + "\", \"nodes\": [{\"firewall_node\": {\"activate_test\": true,"
         + " \"disabled\": false, \"comment\": null, \"loopback_node_dedicated_interface\": [], \"name\": \"" + name

@@ -57,6 +57,11 @@ final class WsClient implements AutoCloseable {
     return new WsClient(smc.http, URI.create(uri), smc.sessionCookie());
   }
 
+  /** A socket at another path of the API ({@code /7.2/status/socket}). */
+  static WsClient openAt(SmcClient smc, String path) {
+    return new WsClient(smc.http, URI.create(smc.base.replace("http://", "ws://") + path), smc.sessionCookie());
+  }
+
   void send(String text) {
     ws.sendText(text, true).join();
   }

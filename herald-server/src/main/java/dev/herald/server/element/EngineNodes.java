@@ -45,23 +45,12 @@ public final class EngineNodes {
   private final ElementStore store;
   private final InstantSource clock;
   private final ScheduledExecutorService timers;
-  private volatile StatusListener listener = (engine, node, status) -> {};
-
-  /** Told every status change of a node (the status socket). */
-  @FunctionalInterface
-  public interface StatusListener {
-    void changed(ElementRecord engine, Engines.Node node, ObjectNode status);
-  }
 
   public EngineNodes(ElementService elements, InstantSource clock, ScheduledExecutorService timers) {
     this.elements = elements;
     this.store = elements.store();
     this.clock = clock;
     this.timers = timers;
-  }
-
-  public void onStatusChange(StatusListener l) {
-    listener = l;
   }
 
   /** An engine the caller may see, with its parsed JSON. */
@@ -90,12 +79,42 @@ public final class EngineNodes {
         .put("monitoring_status", "UNKNOWN").put("engine_node_status", "Unknown").put("contacted", false);
   }
 
+  /**
+   * Stores a node's new state and, in the same transaction, a status change in the change log:
+   * it reaches the status sockets of every Herald node in order, as element events do.
+   */
   private void save(Engine e, Engines.Node node, ObjectNode state) {
+    ElementRecord r = e.record();
     store.write(tx -> {
-      tx.putResource(e.record().key(), STATUS + node.key(), Json.write(state));
+      tx.putResource(r.key(), STATUS + node.key(), Json.write(state));
+      tx.record(new dev.herald.server.store.Change.Pending(r.domainKey(), r.type(), r.key(), r.name(),
+          dev.herald.protocol.EventType.STATUS, "system", node.type() + "/" + node.key()));
       return null;
     });
-    listener.changed(e.record(), node, status(e, node, state, ""));
+  }
+
+  /**
+   * The status a status change leads to, as JSON text (the status socket's frames): the
+   * engine's composite, or the node's the change names; a deleted engine reads as DELETED.
+   */
+  public String statusJson(dev.herald.server.store.Change c, String base, boolean ofNode) {
+    Optional<ElementRecord> r = store.find(c.elementKey());
+    Optional<Catalogue.Engine> kind = Engines.kind(c.type());
+    if (r.isEmpty() || kind.isEmpty()) {
+      return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
+          .put("monitoring_status", "NOT_MONITORED"));
+    }
+    Engine e = new Engine(r.get(), (ObjectNode) ElementService.parse(r.get().body()), kind.get());
+    if (ofNode && c.parent() != null) {
+      String[] p = c.parent().split("/");
+      Optional<Engines.Node> n = p.length == 2 ? Engines.node(e.body(), p[0], Long.parseLong(p[1])) : Optional.empty();
+      if (n.isPresent()) {
+        return Json.write(status(e, n.get(), base));
+      }
+      return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
+          .put("monitoring_status", "NOT_MONITORED"));
+    }
+    return Json.write(engineStatus(e, base, ElementJson.href(base, r.get().type(), r.get().key())));
   }
 
   /**

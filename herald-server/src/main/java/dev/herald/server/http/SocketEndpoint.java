@@ -6,7 +6,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Upgrades an authenticated request on {@code /{v}/notification/socket} to a WebSocket. The
+ * Upgrades an authenticated request on {@code /{v}/notification/socket} (or, with
+ * {@code statusSocket}, {@code /{v}/status/socket}) to a WebSocket. The
  * HTTP layer has already checked the session (401) and the Origin (403).
  */
 @FunctionalInterface
@@ -16,5 +17,5 @@ public interface SocketEndpoint {
    * @return false when the request is not a WebSocket upgrade (the caller answers 400)
    */
   boolean upgrade(Request request, Response response, Callback callback, Session session,
-      String version, String base) throws Exception;
+      String version, String base, boolean statusSocket) throws Exception;
 }

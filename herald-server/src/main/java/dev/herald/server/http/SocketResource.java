@@ -15,13 +15,14 @@ final class SocketResource {
   }
 
   List<Route> routes() {
-    return List.of(new Route("/{v}/notification/socket", Set.of("GET"), this::upgrade));
+    return List.of(new Route("/{v}/notification/socket", Set.of("GET"), c -> upgrade(c, false)),
+        new Route("/{v}/status/socket", Set.of("GET"), c -> upgrade(c, true)));
   }
 
-  private Reply upgrade(Call call) throws Exception {
+  private Reply upgrade(Call call, boolean status) throws Exception {
     var session = call.session();
     origins.checkSocket(call.request);
-    if (!endpoint.upgrade(call.request, call.response, call.callback, session, call.var("v"), call.base())) {
+    if (!endpoint.upgrade(call.request, call.response, call.callback, session, call.var("v"), call.base(), status)) {
       throw HeraldException.badRequest("Not a WebSocket upgrade.",
           "Connect with a WebSocket client to " + call.request.getHttpURI().getPath() + ".");
     }

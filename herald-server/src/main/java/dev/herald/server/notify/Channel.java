@@ -24,6 +24,10 @@ final class Channel {
   final boolean all;
   /** Whether to answer with the legacy events list and/or seq (decides the frame rendered). */
   final FrameStyle style;
+  /** A status-socket channel: it takes status changes only (an element channel never does). */
+  final boolean status;
+  /** A status channel on one node: the node ({@code firewall_node/1125}) its changes must name. */
+  final String node;
 
   /** Guarded by this. */
   private boolean replaying;
@@ -38,6 +42,13 @@ final class Channel {
 
   Channel(long id, Connection connection, Command.Subscribe command, Set<String> types,
       FrameStyle style, boolean replaying, long startSeq) {
+    this(id, connection, command, types, style, replaying, startSeq, false, null);
+  }
+
+  Channel(long id, Connection connection, Command.Subscribe command, Set<String> types,
+      FrameStyle style, boolean replaying, long startSeq, boolean status, String node) {
+    this.status = status;
+    this.node = node;
     this.id = id;
     this.connection = connection;
     this.command = command;
@@ -51,6 +62,12 @@ final class Channel {
 
   /** The opt-in filters: event types, element names, element keys. */
   boolean accepts(Change c) {
+    if ((c.action() == dev.herald.protocol.EventType.STATUS) != status) {
+      return false;
+    }
+    if (node != null && !node.equals(c.parent())) {
+      return false;
+    }
     return (command.types().isEmpty() || command.types().contains(c.action().wire()))
         && (command.names().isEmpty() || command.names().contains(c.name()))
         && (command.keys().isEmpty() || command.keys().contains(c.elementKey()))

@@ -47,6 +47,8 @@ final class Connection implements FrameHandler {
   final Session session;
   private final String base;
   private final boolean legacy;
+  /** A status socket ({@code /{v}/status/socket}): status subscriptions, status frames. */
+  final boolean statusSocket;
   private final int maxMessageBytes;
   private final int maxChannels;
   private final int outboxMessages;
@@ -85,7 +87,8 @@ final class Connection implements FrameHandler {
   private record Out(byte[] bytes, long seq) {}
 
   Connection(Notifications hub, Session session, String base, boolean legacy, int maxMessageBytes,
-      int maxChannels, int outboxMessages, long outboxBytes) {
+      int maxChannels, int outboxMessages, long outboxBytes, boolean statusSocket) {
+    this.statusSocket = statusSocket;
     this.hub = hub;
     this.session = session;
     this.base = base.intern(); // connections share base strings: frame caching compares by identity
@@ -227,6 +230,10 @@ final class Connection implements FrameHandler {
 
   private void handle(String text) {
     hub.commandReceived(session, text);
+    if (statusSocket) {
+      handleStatus(text);
+      return;
+    }
     switch (Command.parse(text)) {
       case Command.Invalid inv -> control(Frames.failure(inv.reason()));
       case Command.Unsubscribe u -> {
@@ -317,6 +324,118 @@ final class Connection implements FrameHandler {
       Thread.ofVirtual().name("herald-replay-" + id).start(() -> hub.replay(ch, s.since().get(), position));
     }
     return true;
+  }
+
+  // ---- the status socket ----
+
+  /** The doc's example context for single firewalls, as Forcepoint's guide writes it. */
+  private static final Map<String, String> STATUS_ALIASES = Map.of("fw_single", "single_fw");
+  private static final java.util.regex.Pattern ELEMENT = java.util.regex.Pattern.compile(
+      ".*/elements/([a-z0-9_]+)/(\\d{1,18})(?:/([a-z0-9_]+)/(\\d{1,18}))?/?");
+
+  /**
+   * {@code {"context": "fw_single"}} (engine types and families, {@code *}), {@code {"element":
+   * href}} (an engine or one of its nodes), {@code {"unsubscribe": id}}; anything else is
+   * answered with a failure and the socket stays open.
+   */
+  private void handleStatus(String text) {
+    Optional<com.fasterxml.jackson.databind.node.ObjectNode> o = dev.herald.protocol.Json.parseObject(text);
+    if (o.isEmpty()) {
+      control(Frames.failure("Not a JSON object: send {\"context\":\"fw_single\"}, {\"element\":\"<href>\"} or {\"unsubscribe\":ID}."));
+      return;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode cmd = o.get();
+    if (cmd.has("unsubscribe")) {
+      switch (Command.parse(text)) {
+        case Command.Unsubscribe u -> handleUnsubscribe(u);
+        case Command.Invalid inv -> control(Frames.failure(inv.reason()));
+        default -> control(Frames.failure("unsubscribe takes a subscription id."));
+      }
+      return;
+    }
+    Set<String> engineTypes = dev.herald.server.element.Engines.types().keySet();
+    Set<String> types = new LinkedHashSet<>();
+    Set<Long> keys = Set.of();
+    String node = null;
+    String statusOf = "engine";
+    String described;
+    if (cmd.path("element").isTextual() && !cmd.has("context")) {
+      String href = cmd.get("element").asText();
+      java.util.regex.Matcher m = ELEMENT.matcher(href);
+      if (!m.matches() || !engineTypes.contains(Catalogue.isRelName(m.group(1)) ? Catalogue.canonical(m.group(1)) : "")) {
+        control(Frames.failure("Not a monitored element: " + href + " (engines and their nodes are)."));
+        return;
+      }
+      String type = Catalogue.canonical(m.group(1));
+      long key = Long.parseLong(m.group(2));
+      Optional<dev.herald.server.store.ElementRecord> engine = hub.visibleElement(session, type, key);
+      if (engine.isEmpty()) {
+        control(Frames.failure("No element " + href + "."));
+        return;
+      }
+      if (m.group(3) != null) {
+        node = m.group(3) + "/" + m.group(4);
+        if (!hub.hasNode(engine.get(), m.group(3), Long.parseLong(m.group(4)))) {
+          control(Frames.failure("No element " + href + "."));
+          return;
+        }
+        statusOf = "node";
+      }
+      types.add(type);
+      keys = Set.of(key);
+      described = href;
+    } else if (cmd.path("context").isTextual() && !cmd.has("element")) {
+      described = cmd.get("context").asText();
+      for (String item : described.split(",")) {
+        String it = item.strip();
+        it = STATUS_ALIASES.getOrDefault(it, it);
+        if (it.equals("*")) {
+          types.addAll(engineTypes);
+          continue;
+        }
+        Optional<Set<String>> family = Catalogue.context(it);
+        Set<String> monitored = new LinkedHashSet<>();
+        family.ifPresent(f -> f.stream().filter(engineTypes::contains).forEach(monitored::add));
+        if (monitored.isEmpty()) {
+          control(Frames.failure("No monitored elements in context \"" + it + "\": engine types and families"
+              + " (fw_single, single_fw, fw_cluster, engine_clusters, *) are."));
+          return;
+        }
+        types.addAll(monitored);
+      }
+    } else {
+      control(Frames.failure("Send {\"context\":\"fw_single\"} or {\"element\":\"<href>\"} to subscribe for status."));
+      return;
+    }
+    if (channels.size() >= maxChannels) {
+      control(Frames.failure("Too many subscriptions on this connection: the limit is " + maxChannels + "."));
+      return;
+    }
+    if (!hub.takeSubscription(session)) {
+      control(Frames.failure("Too many subscriptions for this session: the limit is "
+          + hub.maxSubscriptionsPerSession() + " on all its sockets together."));
+      return;
+    }
+    long id = nextId++;
+    Command.Subscribe as = new Command.Subscribe(described, List.of(described), Optional.empty(), Set.of(),
+        Set.of(), keys, Optional.empty(), Optional.empty(), false);
+    Channel ch = new Channel(id, this, as, Set.copyOf(types), new FrameStyle(id, false, false, statusOf), false,
+        hub.position(), true, node);
+    channels.put(id, ch);
+    hub.register(ch, at -> dev.herald.protocol.Json.write(dev.herald.protocol.Json.object()
+        .put("success", "Subscribed for status").put("subscription_id", id)));
+  }
+
+  private void handleUnsubscribe(Command.Unsubscribe u) {
+    Channel ch = channels.remove(u.id());
+    if (ch == null) {
+      control(Frames.failure("No subscription with id " + u.id() + ".", u.id()));
+    } else {
+      ch.close();
+      hub.unregister(ch);
+      hub.releaseSubscription(session);
+      control(Frames.unsubscribed(u.id()));
+    }
   }
 
   // ---- outbox ----

@@ -15,6 +15,18 @@ import java.util.Map;
 final class FrameCache {
   private record Key(String base, FrameStyle style) {}
 
+  /** Renders the status a status change leads to, as the REST status of the element. */
+  @FunctionalInterface
+  interface StatusRenderer {
+    String render(Change change, String base, boolean ofNode);
+  }
+
+  private final StatusRenderer statuses;
+
+  FrameCache(StatusRenderer statuses) {
+    this.statuses = statuses;
+  }
+
   private Change current;
   private final Map<String, String> eventObjects = new HashMap<>();
   private final Map<Key, byte[]> frames = new HashMap<>();
@@ -42,6 +54,11 @@ final class FrameCache {
   }
 
   private byte[] encode(Change c, Key k) {
+    if (k.style().statusOf() != null) {
+      String status = statuses.render(c, k.base(), k.style().statusOf().equals("node"));
+      return ("{\"status\":{\"status\":" + status + "},\"subscription_id\":" + k.style().subscriptionId() + "}")
+          .getBytes(StandardCharsets.UTF_8);
+    }
     String obj = eventObjects.computeIfAbsent(k.base(), b ->
         Frames.eventObject(c.action().wire(), ElementJson.href(b, c.parent(), c.type(), c.elementKey())));
     FrameStyle s = k.style();

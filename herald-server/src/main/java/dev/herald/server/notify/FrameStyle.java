@@ -1,4 +1,13 @@
 package dev.herald.server.notify;
 
-/** What decides an event frame's bytes besides the change and the href base. */
-record FrameStyle(long subscriptionId, boolean legacy, boolean withSeq) {}
+/**
+ * What decides a frame's bytes besides the change and the href base.
+ *
+ * @param statusOf on the status socket, whose status the frame carries: {@code engine} or
+ *     {@code node}; null for an element event
+ */
+record FrameStyle(long subscriptionId, boolean legacy, boolean withSeq, String statusOf) {
+  FrameStyle(long subscriptionId, boolean legacy, boolean withSeq) {
+    this(subscriptionId, legacy, withSeq, null);
+  }
+}

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -85,7 +86,10 @@ public final class Notifications {
   private final Counter published;
   private final Counter slowConsumers;
   private final Counter resets;
-  private final FrameCache liveCache = new FrameCache(); // feed thread only
+  private volatile FrameCache.StatusRenderer statusRenderer = (c, base, node) ->
+      "{\"name\":" + dev.herald.protocol.Json.write(dev.herald.protocol.Json.mapper().getNodeFactory().textNode(c.name()))
+          + ",\"monitoring_state\":\"INITIAL\",\"monitoring_status\":\"UNKNOWN\"}";
+  private final FrameCache liveCache = new FrameCache(this::renderStatus); // feed thread only
   private final List<Connection> touched = new java.util.ArrayList<>(); // feed thread only
 
   /** Highest seq handed to the fan-out; written by the feed thread under publishLock. */
@@ -211,6 +215,41 @@ public final class Notifications {
     LockSupport.unpark(feed);
   }
 
+  /**
+   * How a status change is shown on the status socket: the status, as REST answers it, of the
+   * engine ({@code ofNode} false) or of the node the change names.
+   */
+  public interface StatusView {
+    String render(dev.herald.server.store.Change change, String base, boolean ofNode);
+  }
+
+  public void statusView(StatusView view) {
+    statusRenderer = view::render;
+  }
+
+  private String renderStatus(dev.herald.server.store.Change c, String base, boolean ofNode) {
+    return statusRenderer.render(c, base, ofNode);
+  }
+
+  /** An element the session may see, if it exists (status subscriptions). */
+  Optional<dev.herald.server.store.ElementRecord> visibleElement(Session s, String type, long key) {
+    try {
+      return Optional.of(elements.get(s.caller(), type, key));
+    } catch (HeraldException e) {
+      return Optional.empty();
+    }
+  }
+
+  boolean hasNode(dev.herald.server.store.ElementRecord engine, String nodeType, long nodeKey) {
+    try {
+      return dev.herald.server.element.Engines.node(
+        (com.fasterxml.jackson.databind.node.ObjectNode) dev.herald.protocol.Json.mapper().readTree(engine.body()),
+        nodeType, nodeKey).isPresent();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return false;
+    }
+  }
+
   /** Open notification sockets on this node. */
   public long openSockets() {
     return connections.get();
@@ -256,7 +295,7 @@ public final class Notifications {
 
   /** The {@link dev.herald.server.http.SocketEndpoint} of the HTTP layer. */
   public boolean upgrade(Request request, Response response, Callback callback, Session session,
-      String version, String base) {
+      String version, String base, boolean statusSocket) {
     Set<Connection> mine = bySession.get(session.idHash());
     if (mine != null && mine.size() >= cfg.maxConnectionsPerSession()) {
       throw new HeraldException(429, "Too many notification sockets for this session.",
@@ -269,7 +308,7 @@ public final class Notifications {
           Callback cb) {
         res.setExtensions(List.of()); // SMC negotiates no extension (no permessage-deflate)
         return new Connection(Notifications.this, session, base, legacy, cfg.maxFrameBytes(),
-            cfg.maxChannelsPerConnection(), cfg.outboxMessages(), cfg.outboxBytes());
+            cfg.maxChannelsPerConnection(), cfg.outboxMessages(), cfg.outboxBytes(), statusSocket);
       }
 
       @Override
@@ -422,7 +461,7 @@ public final class Notifications {
   void replay(Channel ch, long since, long upTo) {
     Connection conn = ch.connection;
     Set<Long> domains = visibleDomains(conn.session);
-    FrameCache cache = new FrameCache();
+    FrameCache cache = new FrameCache(this::renderStatus);
     long cursor = since;
     try {
       replays.acquire();
