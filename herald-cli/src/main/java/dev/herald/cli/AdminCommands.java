@@ -226,6 +226,39 @@ final class AdminCommands {
     }
   }
 
+  @Command(name = "simulate", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+      description = "Set an engine node's simulated status (for a test of monitoring automation); with --for it comes back by itself.",
+      footer = {"", "Example:",
+          "  herald simulate https://127.0.0.1:8082/7.2/elements/single_fw/1125/firewall_node/1126 --node-status Offline --health ERROR --for PT30S"})
+  static final class Simulate implements Callable<Integer> {
+    @Mixin Connection conn;
+    @Parameters(paramLabel = "NODE-HREF", description = "The node's href (an engine's nodes link lists them).") String node;
+    @Option(names = "--node-status", paramLabel = "STATUS", description = "engine_node_status: Online, Offline, Standby, Locked Online, …") String nodeStatus;
+    @Option(names = "--health", paramLabel = "STATUS", description = "monitoring_status: OK, WARNING, ERROR, UNKNOWN, …") String health;
+    @Option(names = "--state", paramLabel = "STATE", description = "monitoring_state: READY, TIMEOUT, NO_STATUS, …") String state;
+    @Option(names = "--for", paramLabel = "DURATION", description = "Come back to the previous status after this long (ISO-8601, e.g. PT30S).") Duration duration;
+
+    @Override
+    public Integer call() {
+      ObjectNode spec = Json.object().put("node", node);
+      if (nodeStatus != null) {
+        spec.put("engine_node_status", nodeStatus);
+      }
+      if (health != null) {
+        spec.put("monitoring_status", health);
+      }
+      if (state != null) {
+        spec.put("monitoring_state", state);
+      }
+      if (duration != null) {
+        spec.put("for_ms", duration.toMillis());
+      }
+      try (HeraldClient c = conn.open()) {
+        return print(c.admin("POST", "simulate", Optional.of(Json.write(spec))));
+      }
+    }
+  }
+
   @Command(name = "journal", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
       description = "Print the journal: the last REST exchanges and socket commands (a server started with --journal N).")
   static final class JournalCommand implements Callable<Integer> {

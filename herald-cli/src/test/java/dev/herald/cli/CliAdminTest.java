@@ -100,6 +100,57 @@ class CliAdminTest {
     }
   }
 
+  /** An engine as smc-python's Layer3Firewall.create sends it, made in this JVM. */
+  private String engine(String name) {
+    String logServer;
+    try (dev.herald.client.HeraldClient c = dev.herald.client.HeraldClient.builder().url(herald.url())
+        .apiKey(herald.apiKey()).build()) {
+      logServer = c.search(dev.herald.client.Search.of("log_server")).get(0).href();
+      var body = (com.fasterxml.jackson.databind.node.ObjectNode) Json.parseObject("{\"name\":\"" + name + "\","
+          + "\"nodes\":[{\"firewall_node\":{\"name\":\"" + name + " node 1\",\"nodeid\":1}}],"
+          + "\"log_server_ref\":\"" + logServer + "\",\"physicalInterfaces\":[{\"physical_interface\":{\"interface_id\":0,"
+          + "\"interfaces\":[{\"single_node_interface\":{\"address\":\"192.168.10.1\",\"network_value\":\"192.168.10.0/24\","
+          + "\"nicid\":\"0\",\"nodeid\":1,\"primary_mgt\":true}}]}}]}").orElseThrow();
+      return c.create("single_fw", body).href();
+    }
+  }
+
+  @Test
+  void status_simulate_andWatch() throws Exception {
+    String href = engine("cli-fw");
+    String node;
+    try (dev.herald.client.HeraldClient c = dev.herald.client.HeraldClient.builder().url(herald.url())
+        .apiKey(herald.apiKey()).build()) {
+      node = c.get(href).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+    }
+    CliTest.Run before = run("status", "single_fw", "cli-fw");
+    assertThat(before.exit()).as(before.err()).isZero();
+    assertThat(before.out()).contains("cli-fw: UNKNOWN (INITIAL)").contains("cli-fw node 1: UNKNOWN (NO_STATUS), Unknown, configuration Initial");
+
+    Process watch = CliTest.startCli(herald.url(), herald.apiKey(), tmp, Map.of(), "status", "single_fw", "cli-fw", "--watch");
+    try {
+      var out = CliTest.lines(watch.getInputStream());
+      CliTest.awaitLine(CliTest.lines(watch.getErrorStream()), "watching the status of");
+      JsonNode set = json(run("simulate", node, "--node-status", "Offline", "--health", "ERROR", "--for", "PT1S"));
+      assertThat(set.get("engine_node_status").asText()).isEqualTo("Offline");
+      // the engine's and the node's lines come on two sockets, in either order
+      java.util.List<String> seen = new java.util.ArrayList<>();
+      while (!(seen.stream().anyMatch(l -> l.startsWith("cli-fw node 1: ERROR") && l.contains("Offline"))
+          && seen.stream().anyMatch(l -> l.startsWith("cli-fw: ERROR")))) {
+        String l = out.poll(30, TimeUnit.SECONDS);
+        assertThat(l).as("status lines; saw %s", seen).isNotNull();
+        seen.add(l);
+      }
+    } finally {
+      watch.destroy();
+      assertThat(watch.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    CliTest.Run bad = run("simulate", node, "--node-status", "Sleeping");
+    assertThat(bad.exit()).isEqualTo(1);
+    assertThat(bad.err()).contains("Invalid simulation");
+    assertThat(run("status", "host", "nothing-here").exit()).isEqualTo(1);
+  }
+
   @Test
   void withoutTheAdminApi_theCommandsSaySo() throws Exception {
     Process p = CliTest.startCli(herald.url(), herald.apiKey(), tmp, Map.of(), "serve", "--port", "0",

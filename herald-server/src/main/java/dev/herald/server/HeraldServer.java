@@ -234,6 +234,7 @@ public final class HeraldServer implements AutoCloseable {
     notifications.statusView(engineNodes::statusJson);
     Whole whole = new Whole(config, store, new StateStore(store, db), boot, shared, sessions, notifications,
         db, clock, random);
+    whole.engineNodes(engineNodes);
     HttpApi.Parts parts = new HttpApi.Parts(elements, sessions,
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
         notifications::upgrade, new Origins(config.allowedOrigins()), config.maxBodyBytes(),

@@ -144,6 +144,27 @@ public final class Whole implements AdminControl {
     notifications.stallFeed(clock.millis() + millis);
   }
 
+  private dev.herald.server.element.EngineNodes engineNodes;
+
+  void engineNodes(dev.herald.server.element.EngineNodes n) {
+    this.engineNodes = n;
+  }
+
+  private static final java.util.regex.Pattern NODE =
+      java.util.regex.Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
+
+  @Override
+  public ObjectNode simulate(dev.herald.server.element.Caller caller, String nodeHref, JsonNode spec, long forMs,
+      String base) {
+    java.util.regex.Matcher m = NODE.matcher(nodeHref);
+    if (!m.matches() || dev.herald.server.element.Engines.kind(m.group(1)).isEmpty()) {
+      throw HeraldException.badRequest("Invalid simulation.", "node must be an engine node's href (…/elements/single_fw/12/firewall_node/13); got \"" + nodeHref + "\".");
+    }
+    var e = engineNodes.engine(caller, m.group(1), Long.parseLong(m.group(2)));
+    var n = engineNodes.node(e, m.group(3), Long.parseLong(m.group(4)));
+    return engineNodes.simulate(e, n, spec, forMs, base);
+  }
+
   @Override
   public void databaseOutage(long millis) {
     db.simulateOutage(System.currentTimeMillis() + millis);

@@ -295,6 +295,31 @@ class EnginesTest {
     assertThat(status(firstNode(engine)).get("engine_node_status").asText()).isEqualTo("No Policy Installed");
   }
 
+  private static Response simulate(String json) throws Exception {
+    return py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/simulate"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  @Test
+  void aTest_drivesANodesStatus_forAWhile_thenItComesBack() throws Exception {
+    String engine = createSingleFw(unique("sim"));
+    String node = firstNode(engine).get("link").get(0).get("href").asText();
+    py.postUrl(node + "/initial_contact", "{}");
+    Response set = simulate("{\"node\":\"" + node + "\",\"engine_node_status\":\"Offline\",\"monitoring_status\":\"ERROR\",\"for_ms\":500}");
+    assertThat(set.status()).as(set.body()).isEqualTo(200);
+    assertThat(set.json().get("engine_node_status").asText()).isEqualTo("Offline");
+    assertThat(py.post("/monitoring_status", "{\"value\":\"" + engine + "\"}").json().get("monitoring_status").asText())
+        .isEqualTo("ERROR");
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> py.getUrl(node + "/status").json().get("engine_node_status").asText().equals("No Policy Installed"));
+    for (String bad : List.of("{\"node\":\"" + node + "\",\"engine_node_status\":\"Sleeping\"}",
+        "{\"node\":\"" + node + "\"}", "{\"node\":\"" + engine + "\",\"monitoring_status\":\"OK\"}",
+        "{\"node\":\"" + node + "\",\"monitoring_status\":\"OK\",\"for_ms\":-1}")) {
+      assertThat(simulate(bad).status()).as(bad).isEqualTo(400);
+    }
+    assertThat(py.getUrl(node + "/status").json().get("monitoring_status").asText()).isEqualTo("OK");
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));

@@ -249,15 +249,62 @@ public final class EngineNodes {
         save(e, node, s);
         if (rel.equals("reboot")) {
           long engineKey = e.record().key();
-          timers.schedule(() -> back(engineKey, e.record().type(), node, before), REBOOT_MS, TimeUnit.MILLISECONDS);
+          ObjectNode during = s.deepCopy();
+          timers.schedule(() -> back(engineKey, e.record().type(), node, before, during), REBOOT_MS, TimeUnit.MILLISECONDS);
         }
       }
       default -> throw HeraldException.notFound("No command " + rel + ".");
     }
   }
 
+  private static final Set<String> NODE_STATUSES = Set.of("Not Monitored", "Unknown", "Online", "Going Online",
+      "Locked Online", "Going Locked Online", "Offline", "Going Offline", "Locked Offline", "Going Locked Offline",
+      "Standby", "Going Standby", "No Policy Installed", "Policy Out Of Date");
+  private static final Set<String> STATES = Set.of("INITIAL", "READY", "NO_STATUS", "TIMEOUT", "SERVER_ERROR",
+      "DELETED", "DUMMY", "ERROR");
+  private static final Set<String> HEALTHS = Set.of("OK", "WARNING", "ERROR", "UNKNOWN", "NOT_MONITORED", "IDLE");
+
+  /**
+   * Sets a node's status for a test (the admin API's simulate): any of {@code engine_node_status},
+   * {@code monitoring_status}, {@code monitoring_state}; with {@code forMs} above 0 the node goes
+   * back to its state before after that long (a node offline for 30 s). Bad values: 400, nothing
+   * changed.
+   */
+  public ObjectNode simulate(Engine e, Engines.Node node, JsonNode spec, long forMs, String base) {
+    ObjectNode s = state(e.record().key(), node.key());
+    ObjectNode before = s.deepCopy();
+    check(spec, "engine_node_status", NODE_STATUSES);
+    check(spec, "monitoring_status", HEALTHS);
+    check(spec, "monitoring_state", STATES);
+    for (String f : List.of("engine_node_status", "monitoring_status", "monitoring_state")) {
+      if (spec.hasNonNull(f)) {
+        s.put(f, spec.get(f).asText());
+      }
+    }
+    if (!spec.hasNonNull("engine_node_status") && !spec.hasNonNull("monitoring_status") && !spec.hasNonNull("monitoring_state")) {
+      throw HeraldException.badRequest("Nothing to simulate.",
+          "Give engine_node_status, monitoring_status or monitoring_state.");
+    }
+    if (!s.path("contacted").asBoolean()) {
+      s.put("contacted", true).put("configuration_status", "Configured"); // a test may skip initial contact
+    }
+    save(e, node, s);
+    if (forMs > 0) {
+      long engineKey = e.record().key();
+      timers.schedule(() -> back(engineKey, e.record().type(), node, before, s), forMs, TimeUnit.MILLISECONDS);
+    }
+    return status(e, node, s, base);
+  }
+
+  private static void check(JsonNode spec, String field, Set<String> allowed) {
+    if (spec.has(field) && !(spec.get(field).isTextual() && allowed.contains(spec.get(field).asText()))) {
+      throw HeraldException.badRequest("Invalid simulation.", field + " must be one of "
+          + new java.util.TreeSet<>(allowed) + ".");
+    }
+  }
+
   /** A rebooted node reports again as it was (unless the engine went meanwhile). */
-  private void back(long engineKey, String type, Engines.Node node, ObjectNode before) {
+  private void back(long engineKey, String type, Engines.Node node, ObjectNode before, ObjectNode during) {
     try {
       Optional<ElementRecord> r = store.find(engineKey);
       if (r.isEmpty()) {
@@ -265,8 +312,8 @@ public final class EngineNodes {
       }
       ObjectNode body = (ObjectNode) ElementService.parse(r.get().body());
       Engine e = new Engine(r.get(), body, Engines.kind(type).orElseThrow());
-      if (Engines.node(body, node.type(), node.key()).isPresent()
-          && state(engineKey, node.key()).path("monitoring_state").asText().equals("TIMEOUT")) {
+      // only if nothing else changed it meanwhile
+      if (Engines.node(body, node.type(), node.key()).isPresent() && state(engineKey, node.key()).equals(during)) {
         save(e, node, before);
       }
     } catch (RuntimeException ex) {

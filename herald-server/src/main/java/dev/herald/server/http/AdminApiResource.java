@@ -60,7 +60,16 @@ final class AdminApiResource {
           return Reply.json(200, Json.object().put("unreachable_ms", ms));
         }),
         new Route("/herald/admin/faults/{id}", Set.of("DELETE"), this::removeFault),
-        new Route("/herald/admin/journal", Set.of("GET", "DELETE"), this::journal));
+        new Route("/herald/admin/journal", Set.of("GET", "DELETE"), this::journal),
+        new Route("/herald/admin/simulate", Set.of("POST"), c -> {
+          admin(c);
+          JsonNode spec = c.json();
+          long forMs = 0;
+          if (spec.has("for_ms")) {
+            forMs = millis(spec, "for_ms");
+          }
+          return Reply.json(200, control.simulate(c.session().caller(), spec.path("node").asText(""), spec, forMs, c.base()));
+        }));
   }
 
   private static void admin(Call c) {

@@ -23,6 +23,13 @@ public interface AdminControl {
   /** Holds the change feed for this long: events arrive late, in order, none lost. */
   void stallFeed(long millis);
 
+  /**
+   * Sets the simulated status of an engine node ({@code nodeHref}) for a test, for
+   * {@code forMs} ms (0: until changed); returns the node's status.
+   */
+  com.fasterxml.jackson.databind.node.ObjectNode simulate(dev.herald.server.element.Caller caller, String nodeHref,
+      JsonNode spec, long forMs, String base);
+
   /** Makes the database look unreachable for this long. */
   void databaseOutage(long millis);
 }
