@@ -25,6 +25,7 @@ public final class ServerMain {
       server = HeraldServer.start(b
           .host("127.0.0.1").port(port).dataDir(Path.of(args[2])).apiKey(API_KEY)
           .adminPassword("bench-admin-0123")
+          .adminApi(true) // the status benchmark drives nodes' status through it
           .metricsToken(METRICS_TOKEN)
           // every benchmark socket comes from 127.0.0.1
           .limits(new ServerConfig.Limits(0, 0, java.time.Duration.ofSeconds(10), 1024))

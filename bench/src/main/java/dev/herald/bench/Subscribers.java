@@ -37,13 +37,21 @@ final class Subscribers implements AutoCloseable {
 
   /** When true, each event is recorded by its seq (the "seq" extension) instead of its key. */
   private final boolean bySeq;
+  /** On the status socket: status frames are the events, recorded by the number in the name. */
+  private final boolean status;
 
   Subscribers() throws Exception {
     this(false);
   }
 
   Subscribers(boolean bySeq) throws Exception {
+    this(bySeq, false);
+  }
+
+  /** @param status subscribers of the status socket ({@code /7.2/status/socket}) */
+  Subscribers(boolean bySeq, boolean status) throws Exception {
     this.bySeq = bySeq;
+    this.status = status;
     http = new HttpClient();
     http.setMaxConnectionsPerDestination(1_000_000);
     http.setConnectTimeout(30_000);
@@ -53,7 +61,7 @@ final class Subscribers implements AutoCloseable {
 
   /** Opens {@code n} sockets (at most {@code parallel} handshakes at a time), each subscribing. */
   void open(String url, String cookie, int n, String subscribe, boolean record) throws Exception {
-    URI uri = URI.create(url.replace("http://", "ws://") + "/7.2/notification/socket");
+    URI uri = URI.create(url.replace("http://", "ws://") + (status ? "/7.2/status/socket" : "/7.2/notification/socket"));
     java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(200);
     List<CompletableFuture<CoreSession>> pending = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -193,6 +201,28 @@ final class Subscribers implements AutoCloseable {
     }
 
     private static final byte[] EVENT = "{\"event".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STATUS = "{\"status".getBytes(StandardCharsets.US_ASCII);
+
+    /** The first number in the status's name ("sb-17 node 1" → 17): which engine it is. */
+    private static long nameNumber(ByteBuffer b) {
+      int end = b.limit();
+      for (int i = b.position(); i < end - 8; i++) {
+        if (b.get(i) == '"' && b.get(i + 1) == 'n' && b.get(i + 2) == 'a' && b.get(i + 3) == 'm'
+            && b.get(i + 4) == 'e' && b.get(i + 5) == '"' && b.get(i + 6) == ':') {
+          int j = i + 7;
+          while (j < end && (b.get(j) < '0' || b.get(j) > '9')) {
+            j++;
+          }
+          long v = 0;
+          while (j < end && b.get(j) >= '0' && b.get(j) <= '9') {
+            v = v * 10 + (b.get(j) - '0');
+            j++;
+          }
+          return v;
+        }
+      }
+      return -1;
+    }
     private static final byte[] SUCCESS = "{\"success\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FAILURE = "{\"failure\"".getBytes(StandardCharsets.US_ASCII);
 
@@ -252,9 +282,9 @@ final class Subscribers implements AutoCloseable {
     }
 
     private void onText(ByteBuffer text, long now) {
-      if (startsWith(text, EVENT)) {
+      if (status ? startsWith(text, STATUS) : startsWith(text, EVENT)) {
         if (record) {
-          long key = bySeq ? seq(text) : key(text);
+          long key = status ? nameNumber(text) : bySeq ? seq(text) : key(text);
           synchronized (this) {
             if (count == keys.length) {
               keys = Arrays.copyOf(keys, count * 2);

@@ -46,7 +46,7 @@ public class HotPathBenchmarks {
   public void setup() {
     index = new SubscriptionIndex();
     Session session = new Session("hash", new Caller(1, "bench", 1, dev.herald.server.element.Rights.SUPERUSER), 0);
-    Connection conn = new Connection(null, session, BASE, false, 65536, 256, 10_000, 1 << 22);
+    Connection conn = new Connection(null, session, BASE, false, 65536, 256, 10_000, 1 << 22, false);
     sameStyle = new Channel[1000];
     for (int i = 0; i < 1000; i++) {
       // 1000 subscribers: 200 on "*", the rest on one type each
@@ -64,7 +64,7 @@ public class HotPathBenchmarks {
   /** Renders one event frame for a new change (the first channel of a fan-out pays this). */
   @Benchmark
   public byte[] renderFrame_firstOfAChange() {
-    FrameCache cache = new FrameCache();
+    FrameCache cache = new FrameCache((ch, b, node) -> "{}");
     Change c = new Change(seq++, 1, "host", 1732, "h1", EventType.CREATE, 0, "bench");
     return cache.render(c, BASE.intern(), sameStyle[0]);
   }
@@ -72,7 +72,7 @@ public class HotPathBenchmarks {
   /** Renders the same change for 1000 channels: one encode, 999 cache hits. */
   @Benchmark
   public void renderFrame_1000ChannelsSameStyle(Blackhole bh) {
-    FrameCache cache = new FrameCache();
+    FrameCache cache = new FrameCache((ch, b, node) -> "{}");
     Change c = new Change(seq++, 1, "host", 1732, "h1", EventType.CREATE, 0, "bench");
     String base = BASE.intern();
     for (Channel ch : sameStyle) {
