@@ -295,6 +295,23 @@ class EnginesTest {
     assertThat(status(firstNode(engine)).get("engine_node_status").asText()).isEqualTo("No Policy Installed");
   }
 
+  @Test
+  void aPolicysOwnUpload_installsItOnTheEngineNamed() throws Exception {
+    String name = unique("pu");
+    String engine = createSingleFw(name);
+    JsonNode node = firstNode(engine);
+    String policy = policy(name + "-policy");
+    String upload = rel(py.getUrl(policy).json(), "upload");
+    // before contact: the task fails, saying why
+    JsonNode early = awaitTask(py.postUrl(upload + "?filter=" + name, "{}"));
+    assertThat(early.get("success").asBoolean()).isFalse();
+    assertThat(early.get("last_message").asText()).contains("initial contact");
+    py.postUrl(rel(node, "initial_contact"), "{}");
+    JsonNode done = awaitTask(py.postUrl(upload + "?filter=" + name, "{}"));
+    assertThat(done.get("success").asBoolean()).as(done.toString()).isTrue();
+    assertThat(status(node).get("installed_policy").asText()).isEqualTo(name + "-policy");
+  }
+
   private static Response simulate(String json) throws Exception {
     return py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/simulate"))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));

@@ -282,7 +282,7 @@ class RulesTest {
   }
 
   @Test
-  void upload_withoutEngines_isATaskThatFailsSayingWhy() throws Exception {
+  void upload_toAMissingEngine_isATaskThatFailsSayingWhy() throws Exception {
     String pol = policy();
     JsonNode task = py.postUrl(link(py.getUrl(pol).json(), "upload") + "?filter=fw1",
         "{\"preserve_connections\": true, \"snapshot_creation\": true}").json();

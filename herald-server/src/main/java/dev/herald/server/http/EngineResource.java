@@ -163,6 +163,14 @@ final class EngineResource {
     return Reply.json(200, Tasks.json(t, c.base()));
   }
 
+  /** A policy's upload: installs it on the engine named {@code engineName} (inside a task). */
+  void install(Caller caller, String engineName, ElementRecord policy) {
+    ElementRecord engine = elements.search(caller, Engines.types().keySet(), Optional.of(engineName), true, true, 2)
+        .stream().findFirst().orElseThrow(() -> new Tasks.Failed("There is no engine " + engineName + "."));
+    EngineNodes.Engine e = nodes.engine(caller, engine.type(), engine.key());
+    nodes.install(e, policy, "/elements/" + policy.type() + "/" + policy.key());
+  }
+
   private static Set<String> policyTypes() {
     Set<String> out = new java.util.TreeSet<>();
     Catalogue.types().forEach((n, t) -> {

@@ -140,8 +140,9 @@ final class RuleResource {
   }
 
   /**
-   * POST upload?filter=ENGINE: a task. Herald has no engines yet, so the task fails as SMC's does
-   * for a policy without a target, saying why.
+   * POST upload?filter=ENGINE: a task that installs this policy on the engine of that name (on
+   * its nodes that made initial contact), as the engine's own upload does; it fails, saying why,
+   * when there is no such engine or none of its nodes made contact.
    */
   private Reply upload(Call call, String policyType, long policyKey) {
     if (EngineResource.isEngine(policyType)) {
@@ -152,8 +153,11 @@ final class RuleResource {
     ElementRecord policy = elements.get(caller, policyType, policyKey);
     String engine = call.param("filter").orElse("");
     TaskRow t = tasks.start(caller, "upload", List.of("/elements/" + policyType + "/" + policyKey), ctx -> {
-      throw new Tasks.Failed("Policy " + policy.name() + " cannot be uploaded: "
-          + (engine.isEmpty() ? "no engine was given." : "there is no engine " + engine + " (Herald does not simulate engines yet)."));
+      if (engine.isEmpty()) {
+        throw new Tasks.Failed("Policy " + policy.name() + " cannot be uploaded: no engine was given (?filter=ENGINE).");
+      }
+      engines.install(caller, engine, policy);
+      return Tasks.Outcome.of("Policy " + policy.name() + " was installed on " + engine + ".");
     });
     return Reply.json(200, Tasks.json(t, call.base()));
   }

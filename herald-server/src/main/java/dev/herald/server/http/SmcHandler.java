@@ -94,6 +94,8 @@ public final class SmcHandler extends Handler.Abstract {
     Call[] made = new Call[1];
     Optional<Faults.Rule> fault = faults == null ? Optional.empty()
         : faults.match(request.getMethod(), request.getHttpURI().getPath());
+    // journalled before the answer is written: a client that got it finds it in the journal
+    java.util.function.BiConsumer<Integer, String> log = (st, text) -> journal(request, st, start, made[0], text, fault);
     try {
       if (fault.isPresent()) {
         Faults.Rule f = fault.get();
@@ -149,7 +151,7 @@ public final class SmcHandler extends Handler.Abstract {
       Reply reply = hit.route().handler().handle(made[0]);
       status = reply.status();
       if (reply != Reply.UPGRADED) {
-        sent[0] = send(request, response, callback, reply);
+        sent[0] = send(request, response, callback, reply, log);
       }
     } catch (HeraldException e) {
       status = e.status();
@@ -160,20 +162,22 @@ public final class SmcHandler extends Handler.Abstract {
       } else if (status >= 500) {
         LOG.warn("{} {} failed: {}", request.getMethod(), request.getHttpURI().getPath(), e.getMessage(), e);
       }
-      sent[0] = send(request, response, callback, error(e));
+      sent[0] = send(request, response, callback, error(e), log);
     } catch (OutOfMemoryError e) {
       status = 503;
       onOutOfMemory.run();
       sent[0] = send(request, response, callback, error(new HeraldException(503, "The server is out of memory.",
-          List.of("Retry the request in a moment."), null).header("Retry-After", "5")));
+          List.of("Retry the request in a moment."), null).header("Retry-After", "5")), log);
     } catch (Exception e) {
       status = 500;
       LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
       sent[0] = send(request, response, callback, error(new HeraldException(500, "Internal server error.",
-          List.of(e.getClass().getSimpleName() + "; the server log has the details."), e)));
+          List.of(e.getClass().getSimpleName() + "; the server log has the details."), e)), log);
     }
     record(request.getMethod(), label, status, start);
-    journal(request, status, start, made[0], sent[0], fault);
+    if (sent[0] == null && status == 101) {
+      journal(request, status, start, made[0], null, fault); // an upgraded socket: nothing was sent
+    }
     return true;
   }
 
@@ -236,7 +240,8 @@ public final class SmcHandler extends Handler.Abstract {
   }
 
   /** Sends the reply; returns its text (JSON or text), or null for none or bytes. */
-  private String send(Request req, Response res, Callback cb, Reply reply) {
+  private String send(Request req, Response res, Callback cb, Reply reply,
+      java.util.function.BiConsumer<Integer, String> before) {
     bodies.drain(req, res);
     res.setStatus(reply.status());
     reply.headers().forEach((k, v) -> res.getHeaders().add(k, v));
@@ -247,6 +252,7 @@ public final class SmcHandler extends Handler.Abstract {
     } else if (reply.text().isPresent()) {
       text = reply.text().get();
     } else if (reply.bytes().isPresent()) {
+      before.accept(reply.status(), null);
       if (req.getMethod().equals("HEAD")) {
         cb.succeeded();
         return null;
@@ -254,9 +260,11 @@ public final class SmcHandler extends Handler.Abstract {
       res.write(true, java.nio.ByteBuffer.wrap(reply.bytes().get()), cb);
       return null;
     } else {
+      before.accept(reply.status(), null);
       cb.succeeded();
       return null;
     }
+    before.accept(reply.status(), text);
     if (req.getMethod().equals("HEAD")) {
       cb.succeeded();
       return text;
