@@ -64,6 +64,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "Keep the last N REST exchanges and socket commands, secrets masked, for GET /herald/admin/journal (default 0: off).")
   int journalSize;
 
+  @Option(names = "--session-tokens",
+      description = "SMC's \"Use SSL for session ID\" mode: login also answers an Authorization header that authenticates REST calls and, offered as Sec-WebSocket-Protocol: access_token, TOKEN, the sockets (smc-python uses it when it gets one).")
+  boolean sessionTokens;
+
   @Option(names = "--from-snapshot", paramLabel = "FILE",
       description = "Start from a snapshot file (made by herald snapshot save): it replaces the data's state before the first request.")
   Path fromSnapshot;
@@ -215,7 +219,7 @@ final class ServeCommand implements Callable<Integer> {
         .retentionCount(retentionCount).allowedOrigins(origins)
         .metricsToken(metricsToken).metricsPort(metricsPort).metricsHost(metricsHost)
         .limits(new ServerConfig.Limits(maxPerAddress, maxConnections, headerTimeout, minRequestRate))
-        .adminApi(adminApi).journalSize(journalSize);
+        .adminApi(adminApi).journalSize(journalSize).sessionTokens(sessionTokens);
     boolean inMemory = data.toString().equals("mem");
     if (inMemory) {
       b.inMemory("serve-" + ProcessHandle.current().pid());

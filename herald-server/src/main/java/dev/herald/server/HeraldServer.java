@@ -241,7 +241,8 @@ public final class HeraldServer implements AutoCloseable {
         () -> new Readiness(db.isReachable(), notifications.isCaughtUp(), memory.ok()),
         config.metricsToken(), memory::outOfMemory,
         new dev.herald.server.task.Tasks(new dev.herald.server.store.TaskStore(db), store::newKey, clock, 4), clock,
-        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults, engineNodes);
+        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults, engineNodes,
+        config.sessionTokens());
     jetty.setErrorHandler(new JsonErrors());
     ServerConnector metricsConnector = null;
     if (config.metricsPort() >= 0) {

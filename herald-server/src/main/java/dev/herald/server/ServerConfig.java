@@ -22,6 +22,9 @@ import java.util.Set;
  * @param adminApi serve the admin API under {@code /herald/admin/} (reset, snapshots, faults,
  *     journal) to superusers
  * @param journalSize REST exchanges and socket commands kept in the journal (0 = off)
+ * @param sessionTokens SMC's "Use SSL for session ID" token mode: login also answers an
+ *     {@code Authorization} header whose value authenticates REST calls and, offered as
+ *     {@code Sec-WebSocket-Protocol: access_token, TOKEN}, the sockets
  */
 public record ServerConfig(
     String host,
@@ -49,7 +52,8 @@ public record ServerConfig(
     Limits limits,
     Optional<String> memoryDatabase,
     boolean adminApi,
-    int journalSize) {
+    int journalSize,
+    boolean sessionTokens) {
 
   /**
    * What one client may take of the server.
@@ -125,6 +129,7 @@ public record ServerConfig(
     b.memoryDatabase = memoryDatabase;
     b.adminApi = adminApi;
     b.journalSize = journalSize;
+    b.sessionTokens = sessionTokens;
     return b;
   }
 
@@ -156,6 +161,7 @@ public record ServerConfig(
     private Optional<String> memoryDatabase = Optional.empty();
     private boolean adminApi;
     private int journalSize;
+    private boolean sessionTokens;
 
     public Builder host(String v) { host = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -188,6 +194,8 @@ public record ServerConfig(
     public Builder adminApi(boolean v) { adminApi = v; return this; }
     /** The journal's size (0 = off). */
     public Builder journalSize(int v) { journalSize = v; return this; }
+    /** Session tokens besides cookies (SMC's "Use SSL for session ID" mode). */
+    public Builder sessionTokens(boolean v) { sessionTokens = v; return this; }
 
     public ServerConfig build() {
       if (port < 0 || port > 65535) {
@@ -242,7 +250,7 @@ public record ServerConfig(
           adminPassword, List.copyOf(advertisedVersions), sessionIdle, sessionAbsolute,
           retentionAge, retentionCount, maxBodyBytes, Set.copyOf(allowedOrigins), tls,
           secretHashIterations, socket, metricsToken, metricsPort, metricsHost, limits,
-          memoryDatabase, adminApi, journalSize);
+          memoryDatabase, adminApi, journalSize, sessionTokens);
     }
   }
 }

@@ -19,11 +19,11 @@ public final class HttpApi {
       int maxBodyBytes, Supplier<Readiness> ready, Optional<String> metricsToken,
       Runnable onOutOfMemory, dev.herald.server.task.Tasks tasks, java.time.InstantSource clock,
       Optional<AdminControl> admin, Journal journal, Faults faults,
-      dev.herald.server.element.EngineNodes engineNodes) {}
+      dev.herald.server.element.EngineNodes engineNodes, boolean sessionTokens) {}
 
   /** The handler of the main port: every resource. */
   public static Handler main(Parts p) {
-    SessionResource sessions = new SessionResource(p.sessions(), p.elements());
+    SessionResource sessions = new SessionResource(p.sessions(), p.elements(), p.sessionTokens());
     List<Route> routes = new ArrayList<>();
     routes.addAll(new OpsResource(p.ready(), p.prometheus(), p.metricsToken(), false).routes());
     routes.addAll(new ApiResource(p.versions()).routes());

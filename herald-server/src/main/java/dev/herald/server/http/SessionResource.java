@@ -20,8 +20,15 @@ final class SessionResource {
 
   private final Sessions sessions;
   private final ElementService elements;
+  private final boolean tokens;
 
   SessionResource(Sessions sessions, ElementService elements) {
+    this(sessions, elements, false);
+  }
+
+  /** @param tokens token mode (SMC's "Use SSL for session ID") besides cookies */
+  SessionResource(Sessions sessions, ElementService elements, boolean tokens) {
+    this.tokens = tokens;
     this.sessions = sessions;
     this.elements = elements;
   }
@@ -34,8 +41,27 @@ final class SessionResource {
         new Route("/{v}/system/current_user", Set.of("GET"), this::currentUser));
   }
 
-  /** The live session of a request's cookie, or 401. */
+  /** The value that names the token among a socket's offered subprotocols. */
+  static final String ACCESS_TOKEN = "access_token";
+
+  /**
+   * The live session of a request's cookie, or 401. In token mode also of its
+   * {@code Authorization} header, or for a socket of the token offered beside
+   * {@code access_token} in {@code Sec-WebSocket-Protocol} (in either order, as smc-python sends
+   * them).
+   */
   Session of(Request req) {
+    if (tokens) {
+      Optional<String> token = Optional.ofNullable(req.getHeaders().get(org.eclipse.jetty.http.HttpHeader.AUTHORIZATION))
+          .map(a -> a.startsWith("Bearer ") ? a.substring(7) : a).map(String::strip)
+          .or(() -> socketToken(req));
+      if (token.isPresent()) {
+        Optional<Session> s = sessions.resolve(token.get());
+        if (s.isPresent()) {
+          return s.get();
+        }
+      }
+    }
     for (HttpCookie c : Request.getCookies(req)) {
       if (c.getName().equals(COOKIE)) {
         Optional<Session> s = sessions.resolve(c.getValue());
@@ -45,6 +71,21 @@ final class SessionResource {
       }
     }
     throw HeraldException.unauthorized("Not logged in, or the session expired. Log in again.");
+  }
+
+  private static Optional<String> socketToken(Request req) {
+    List<String> offered = new java.util.ArrayList<>();
+    for (String v : req.getHeaders().getValuesList(org.eclipse.jetty.http.HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL)) {
+      for (String item : v.split(",")) {
+        if (!item.isBlank()) {
+          offered.add(item.strip());
+        }
+      }
+    }
+    if (offered.size() == 2 && offered.contains(ACCESS_TOKEN)) {
+      return offered.stream().filter(o -> !o.equals(ACCESS_TOKEN)).findFirst();
+    }
+    return Optional.empty();
   }
 
   private Reply login(Call call, boolean password) throws Exception {
@@ -65,9 +106,13 @@ final class SessionResource {
     }
     String cookie = COOKIE + "=" + opened.id() + "; Path=/; HttpOnly; SameSite=Lax"
         + (call.request.isSecure() ? "; Secure" : "");
-    return Reply.json(200, Json.object().put("user", opened.session().caller().userName())
+    Reply r = Reply.json(200, Json.object().put("user", opened.session().caller().userName())
             .put("domain", domain.isEmpty() ? ElementService.SHARED_DOMAIN : domain))
         .header("Set-Cookie", cookie);
+    if (tokens) {
+      r.header("Authorization", opened.id()); // smc-python sends it back as it is
+    }
+    return r;
   }
 
   private Reply logout(Call call) {

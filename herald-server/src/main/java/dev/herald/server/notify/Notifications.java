@@ -307,6 +307,11 @@ public final class Notifications {
       public FrameHandler negotiate(ServerUpgradeRequest req, ServerUpgradeResponse res,
           Callback cb) {
         res.setExtensions(List.of()); // SMC negotiates no extension (no permessage-deflate)
+        if (req.getSubProtocols().contains("access_token")) {
+          // token mode: the session came with the token offered beside access_token; the client
+          // (websocket-client in smc-python) needs one of its offers echoed
+          res.setAcceptedSubProtocol("access_token");
+        }
         return new Connection(Notifications.this, session, base, legacy, cfg.maxFrameBytes(),
             cfg.maxChannelsPerConnection(), cfg.outboxMessages(), cfg.outboxBytes(), statusSocket);
       }
