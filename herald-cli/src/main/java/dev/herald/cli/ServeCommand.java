@@ -64,6 +64,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "Keep the last N REST exchanges and socket commands, secrets masked, for GET /herald/admin/journal (default 0: off).")
   int journalSize;
 
+  @Option(names = "--no-console", negatable = false,
+      description = "Do not serve the console (a web page at /console/ to watch changes and browse elements).")
+  boolean noConsole;
+
   @Option(names = "--session-tokens",
       description = "SMC's \"Use SSL for session ID\" mode: login also answers an Authorization header that authenticates REST calls and, offered as Sec-WebSocket-Protocol: access_token, TOKEN, the sockets (smc-python uses it when it gets one).")
   boolean sessionTokens;
@@ -219,7 +223,7 @@ final class ServeCommand implements Callable<Integer> {
         .retentionCount(retentionCount).allowedOrigins(origins)
         .metricsToken(metricsToken).metricsPort(metricsPort).metricsHost(metricsHost)
         .limits(new ServerConfig.Limits(maxPerAddress, maxConnections, headerTimeout, minRequestRate))
-        .adminApi(adminApi).journalSize(journalSize).sessionTokens(sessionTokens);
+        .adminApi(adminApi).journalSize(journalSize).sessionTokens(sessionTokens).console(!noConsole);
     boolean inMemory = data.toString().equals("mem");
     if (inMemory) {
       b.inMemory("serve-" + ProcessHandle.current().pid());
@@ -279,6 +283,9 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("Herald is serving " + scheme + "://" + shown + ":" + server.port() + "/ (" + where
         + "; data: " + (config.jdbcUrl().isPresent() ? config.jdbcUrl().get()
             : inMemory ? "in memory, gone when it stops" : config.dataDir().toAbsolutePath()) + ")");
+    if (!noConsole) {
+      System.out.println("Console: " + scheme + "://" + shown + ":" + server.port() + "/console/");
+    }
     if (adminApi) {
       System.out.println("Admin API: " + scheme + "://" + shown + ":" + server.port() + "/herald/admin/ (superusers; herald reset, herald snapshot, herald fault)");
     }

@@ -22,6 +22,7 @@ import java.util.Set;
  * @param adminApi serve the admin API under {@code /herald/admin/} (reset, snapshots, faults,
  *     journal) to superusers
  * @param journalSize REST exchanges and socket commands kept in the journal (0 = off)
+ * @param console serve the console at {@code /console/}
  * @param sessionTokens SMC's "Use SSL for session ID" token mode: login also answers an
  *     {@code Authorization} header whose value authenticates REST calls and, offered as
  *     {@code Sec-WebSocket-Protocol: access_token, TOKEN}, the sockets
@@ -53,7 +54,8 @@ public record ServerConfig(
     Optional<String> memoryDatabase,
     boolean adminApi,
     int journalSize,
-    boolean sessionTokens) {
+    boolean sessionTokens,
+    boolean console) {
 
   /**
    * What one client may take of the server.
@@ -130,6 +132,7 @@ public record ServerConfig(
     b.adminApi = adminApi;
     b.journalSize = journalSize;
     b.sessionTokens = sessionTokens;
+    b.console = console;
     return b;
   }
 
@@ -162,6 +165,7 @@ public record ServerConfig(
     private boolean adminApi;
     private int journalSize;
     private boolean sessionTokens;
+    private boolean console = true;
 
     public Builder host(String v) { host = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -196,6 +200,8 @@ public record ServerConfig(
     public Builder journalSize(int v) { journalSize = v; return this; }
     /** Session tokens besides cookies (SMC's "Use SSL for session ID" mode). */
     public Builder sessionTokens(boolean v) { sessionTokens = v; return this; }
+    /** The console at {@code /console/} (on by default). */
+    public Builder console(boolean v) { console = v; return this; }
 
     public ServerConfig build() {
       if (port < 0 || port > 65535) {
@@ -250,7 +256,7 @@ public record ServerConfig(
           adminPassword, List.copyOf(advertisedVersions), sessionIdle, sessionAbsolute,
           retentionAge, retentionCount, maxBodyBytes, Set.copyOf(allowedOrigins), tls,
           secretHashIterations, socket, metricsToken, metricsPort, metricsHost, limits,
-          memoryDatabase, adminApi, journalSize, sessionTokens);
+          memoryDatabase, adminApi, journalSize, sessionTokens, console);
     }
   }
 }

@@ -19,7 +19,7 @@ public final class HttpApi {
       int maxBodyBytes, Supplier<Readiness> ready, Optional<String> metricsToken,
       Runnable onOutOfMemory, dev.herald.server.task.Tasks tasks, java.time.InstantSource clock,
       Optional<AdminControl> admin, Journal journal, Faults faults,
-      dev.herald.server.element.EngineNodes engineNodes, boolean sessionTokens) {}
+      dev.herald.server.element.EngineNodes engineNodes, boolean sessionTokens, boolean console) {}
 
   /** The handler of the main port: every resource. */
   public static Handler main(Parts p) {
@@ -27,6 +27,9 @@ public final class HttpApi {
     List<Route> routes = new ArrayList<>();
     routes.addAll(new OpsResource(p.ready(), p.prometheus(), p.metricsToken(), false).routes());
     routes.addAll(new ApiResource(p.versions()).routes());
+    if (p.console()) {
+      routes.addAll(new ConsoleResource().routes());
+    }
     routes.addAll(sessions.routes());
     p.admin().ifPresent(a -> routes.addAll(new AdminApiResource(a, p.faults(), p.journal()).routes()));
     routes.addAll(new SocketResource(p.socket(), p.origins()).routes());

@@ -1,0 +1,309 @@
+// Herald's console: the same REST API and notification socket any client uses, with the
+// session cookie of a login; nothing here reaches what the session may not.
+const $ = (id) => document.getElementById(id);
+const MAX_ROWS = 500;
+
+let version = "7.2";
+let socket = null;
+let lastSeq = null;
+let paused = false;
+let count = 0;
+
+async function api(path, options = {}) {
+  const headers = { "Accept": "application/json", ...(options.headers || {}) };
+  if (options.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+  }
+  const r = await fetch(path, { credentials: "same-origin", ...options, headers });
+  const text = await r.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+  return { status: r.status, json };
+}
+
+function base() {
+  return `${location.origin}/${version}`;
+}
+
+async function discoverVersion() {
+  const r = await api("/api");
+  if (r.status === 200 && r.json && Array.isArray(r.json.version) && r.json.version.length) {
+    version = r.json.version.map((v) => v.rel).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).pop();
+  }
+}
+
+function show(id, visible) {
+  $(id).hidden = !visible;
+}
+
+async function start() {
+  await discoverVersion();
+  const me = await api(`/${version}/system/current_user`);
+  if (me.status === 200) {
+    await enter();
+  } else {
+    showLogin();
+  }
+}
+
+function showLogin() {
+  show("login", true);
+  show("tabs", false);
+  show("logout", false);
+  show("changes", false);
+  show("elements", false);
+  $("who").textContent = "";
+}
+
+async function login(event) {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  const domain = $("domain").value.trim();
+  let r;
+  if ($("key").value) {
+    r = await api(`/${version}/login`, { method: "POST",
+      body: JSON.stringify({ authenticationkey: $("key").value, ...(domain ? { domain } : {}) }) });
+  } else {
+    const q = new URLSearchParams({ login: $("user").value, pwd: $("password").value });
+    if (domain) {
+      q.set("domain", domain);
+    }
+    r = await api(`/${version}/lms_login?${q}`, { method: "POST", body: "{}" });
+  }
+  if (r.status !== 200) {
+    $("login-error").textContent = (r.json && r.json.message) || `Login failed (${r.status}).`;
+    return;
+  }
+  $("key").value = "";
+  $("password").value = "";
+  await enter();
+}
+
+async function enter() {
+  show("login", false);
+  show("tabs", true);
+  show("logout", true);
+  const me = await api(`/${version}/system/current_user`);
+  if (me.status === 200 && me.json) {
+    const user = await api(me.json.value);
+    $("who").textContent = user.json ? user.json.name : "";
+  }
+  selectTab("changes");
+  connect();
+  await loadTypes();
+}
+
+function selectTab(name) {
+  for (const b of document.querySelectorAll("nav button")) {
+    b.classList.toggle("active", b.dataset.tab === name);
+  }
+  show("changes", name === "changes");
+  show("elements", name === "elements");
+}
+
+// ---- live changes ----
+
+function setState(text, cls) {
+  const s = $("feed-state");
+  s.textContent = text;
+  s.className = `state ${cls || ""}`;
+}
+
+function connect() {
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/${version}/notification/socket`;
+  socket = new WebSocket(url);
+  const ws = socket;
+  ws.onopen = () => {
+    const cmd = { context: "*", seq: true };
+    if (lastSeq !== null) {
+      cmd.since = lastSeq; // resume where it stopped: nothing missed while paused
+    }
+    ws.send(JSON.stringify(cmd));
+  };
+  ws.onmessage = (m) => {
+    const f = JSON.parse(m.data);
+    if (f.success !== undefined && f.seq !== undefined && lastSeq === null) {
+      lastSeq = f.seq;
+      $("last-seq").textContent = lastSeq;
+      setState("live", "live");
+    } else if (f.success !== undefined) {
+      setState("live", "live");
+    } else if (f.event) {
+      addRow(f);
+    } else if (f.history_expired) {
+      setState("history expired: some changes are gone", "");
+      lastSeq = null;
+    } else if (f.failure) {
+      setState(`refused: ${f.failure}`, "");
+    }
+  };
+  ws.onclose = () => {
+    if (socket === ws && !paused) {
+      setState("disconnected; reconnecting", "");
+      setTimeout(() => { if (socket === ws && !paused) connect(); }, 1000);
+    }
+  };
+}
+
+function typeOf(href) {
+  const parts = href.split("/elements/")[1] || "";
+  const segs = parts.split("/");
+  return segs.length >= 2 ? segs[segs.length - 2] : "";
+}
+
+function addRow(f) {
+  lastSeq = f.seq !== undefined ? f.seq : lastSeq;
+  count++;
+  $("count").textContent = count;
+  $("last-seq").textContent = lastSeq === null ? "–" : lastSeq;
+  const href = f.event.element;
+  const type = typeOf(href);
+  const tr = document.createElement("tr");
+  tr.dataset.type = type;
+  tr.dataset.event = f.event.type;
+  const when = f.at ? new Date(f.at).toLocaleTimeString() : new Date().toLocaleTimeString();
+  for (const text of [when, f.seq === undefined ? "" : String(f.seq), f.event.type, type]) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    tr.appendChild(td);
+  }
+  const td = document.createElement("td");
+  td.className = "href";
+  const a = document.createElement("a");
+  a.href = "#";
+  a.textContent = href;
+  a.addEventListener("click", (e) => { e.preventDefault(); openElement(href); });
+  td.appendChild(a);
+  tr.appendChild(td);
+  applyFilter(tr);
+  const rows = $("rows");
+  rows.insertBefore(tr, rows.firstChild);
+  while (rows.children.length > MAX_ROWS) {
+    rows.removeChild(rows.lastChild);
+  }
+}
+
+function applyFilter(tr) {
+  const t = $("filter-type").value.trim();
+  const e = $("filter-event").value;
+  tr.hidden = (t && !tr.dataset.type.includes(t)) || (e && tr.dataset.event !== e);
+}
+
+function refilter() {
+  for (const tr of $("rows").children) {
+    applyFilter(tr);
+  }
+}
+
+function togglePause() {
+  paused = !paused;
+  $("pause").textContent = paused ? "Resume" : "Pause";
+  if (paused) {
+    const ws = socket;
+    socket = null;
+    ws.close();
+    setState(`paused at seq ${lastSeq}`, "paused");
+  } else {
+    connect();
+  }
+}
+
+// ---- elements ----
+
+async function loadTypes() {
+  const r = await api(`/${version}/api`);
+  const select = $("type");
+  select.textContent = "";
+  const names = ((r.json && r.json.entry_point) || []).map((e) => e.rel)
+    .filter((rel) => !["login", "lms_login", "logout", "system", "monitoring_status", "ha"].includes(rel)).sort();
+  for (const n of names) {
+    const o = document.createElement("option");
+    o.value = n;
+    o.textContent = n;
+    select.appendChild(o);
+  }
+  if (names.includes("host")) {
+    select.value = "host";
+  }
+}
+
+async function listElements() {
+  const type = $("type").value;
+  const filter = $("search").value.trim();
+  const q = filter ? `?filter=${encodeURIComponent(filter)}` : "";
+  const r = await api(`/${version}/elements/${type}${q}`);
+  const list = $("list");
+  list.textContent = "";
+  const items = (r.json && r.json.result) || [];
+  $("found").textContent = `${items.length} found`;
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.textContent = item.name;
+    li.dataset.href = item.href;
+    li.addEventListener("click", () => openElement(item.href));
+    list.appendChild(li);
+  }
+}
+
+async function openElement(href) {
+  selectTab("elements");
+  const r = await api(href);
+  const pre = $("element");
+  pre.textContent = "";
+  if (r.status !== 200) {
+    pre.textContent = `${r.status}: ${(r.json && r.json.message) || "not found"}`;
+    return;
+  }
+  renderJson(pre, r.json);
+}
+
+// The element's JSON, its hrefs (to this server) clickable: follow the links by a click.
+function renderJson(pre, json) {
+  const text = JSON.stringify(json, null, 2);
+  const pattern = /"(https?:\/\/[^"]+\/elements\/[^"]+)"/g;
+  let last = 0;
+  for (const m of text.matchAll(pattern)) {
+    pre.appendChild(document.createTextNode(text.slice(last, m.index + 1)));
+    const a = document.createElement("a");
+    a.href = "#";
+    a.textContent = m[1];
+    a.addEventListener("click", (e) => { e.preventDefault(); openElement(m[1]); });
+    pre.appendChild(a);
+    last = m.index + 1 + m[1].length;
+  }
+  pre.appendChild(document.createTextNode(text.slice(last)));
+}
+
+async function logout() {
+  paused = true;
+  if (socket) {
+    const ws = socket;
+    socket = null;
+    ws.close();
+  }
+  await api(`/${version}/logout`, { method: "PUT" });
+  paused = false;
+  lastSeq = null;
+  count = 0;
+  $("rows").textContent = "";
+  showLogin();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("login").addEventListener("submit", login);
+  $("logout").addEventListener("click", logout);
+  $("pause").addEventListener("click", togglePause);
+  $("filter-type").addEventListener("input", refilter);
+  $("filter-event").addEventListener("change", refilter);
+  $("type").addEventListener("change", listElements);
+  $("search").addEventListener("input", listElements);
+  for (const b of document.querySelectorAll("nav button")) {
+    b.addEventListener("click", () => {
+      selectTab(b.dataset.tab);
+      if (b.dataset.tab === "elements") {
+        listElements();
+      }
+    });
+  }
+  start();
+});

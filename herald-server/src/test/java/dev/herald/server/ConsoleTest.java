@@ -1,0 +1,105 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The console in a real browser (headless Chromium): log in with the API key, watch a change
+ * made by another client arrive in the live table, pause and resume without losing one, open
+ * the element, browse a type; and what the server sends with the page.
+ */
+class ConsoleTest {
+  static TestServer server;
+  static Chrome chrome;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start();
+    chrome = Chrome.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    chrome.close();
+    server.close();
+  }
+
+  private static String js(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+
+  @Test
+  void logIn_watchChangesLive_pauseResume_openAndBrowseElements() throws Exception {
+    chrome.navigate(server.url() + "/console/");
+    chrome.await("document.getElementById('login') && !document.getElementById('login').hidden");
+    // a wrong key: the server's message, still on the login form
+    chrome.eval("document.getElementById('key').value = 'not-the-key-1234567';"
+        + " document.querySelector('#login button[type=submit]').click(); true");
+    chrome.await("document.getElementById('login-error').textContent.length > 0");
+    chrome.eval("document.getElementById('key').value = " + js(TestServer.API_KEY) + ";"
+        + " document.querySelector('#login button[type=submit]').click(); true");
+    chrome.await("document.getElementById('feed-state').textContent === 'live'");
+    assertThat(chrome.eval("document.getElementById('who').textContent").asText()).isEqualTo("herald");
+
+    SmcClient other = SmcClient.loggedIn(server);
+    String h1 = other.create("host", "{\"name\":\"console-h1\",\"address\":\"192.0.2.1\"}");
+    chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h1) + ")");
+    String row = chrome.eval("document.querySelector('#rows tr').textContent").asText();
+    assertThat(row).contains("create").contains("host");
+
+    // paused, a change is made; resumed, it arrives (with since: nothing lost)
+    chrome.eval("document.getElementById('pause').click(); true");
+    chrome.await("document.getElementById('feed-state').textContent.startsWith('paused')");
+    String h2 = other.create("host", "{\"name\":\"console-h2\",\"address\":\"192.0.2.2\"}");
+    assertThat(chrome.eval("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h2) + ")")
+        .asBoolean()).isFalse();
+    chrome.eval("document.getElementById('pause').click(); true");
+    chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h2) + ")");
+    assertThat(chrome.eval("document.querySelectorAll('#rows tr').length").asInt()).isEqualTo(2);
+
+    // a click opens the element as it is now
+    chrome.eval("[...document.querySelectorAll('#rows td.href a')].find(a => a.textContent === " + js(h1) + ").click(); true");
+    chrome.await("document.getElementById('element').textContent.includes('\"address\": \"192.0.2.1\"')");
+
+    // the elements of a type, filtered; a click shows one
+    chrome.eval("document.querySelector('nav button[data-tab=elements]').click(); true");
+    chrome.eval("document.getElementById('type').value = 'host'; document.getElementById('search').value = 'console-';"
+        + " document.getElementById('search').dispatchEvent(new Event('input')); true");
+    chrome.await("[...document.querySelectorAll('#list li')].map(li => li.textContent).join(',') === 'console-h1,console-h2'"
+        + " || [...document.querySelectorAll('#list li')].map(li => li.textContent).join(',') === 'console-h2,console-h1'");
+
+    // log out: back to the login form, and the session is gone
+    chrome.eval("document.getElementById('logout').click(); true");
+    chrome.await("!document.getElementById('login').hidden");
+    assertThat(chrome.eval("fetch('/7.2/elements/host').then(r => r.status)").asInt()).isEqualTo(401);
+  }
+
+  @Test
+  void thePage_forbidsInlineScriptAndFraming_andServesOnlyItsFiles() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/console/")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
+        .contains("script-src 'self'").doesNotContain("unsafe-inline").contains("frame-ancestors 'none'");
+    assertThat(page.body()).doesNotContainPattern("<script(?![^>]*\\bsrc=)"); // no inline script
+    HttpResponse<String> bare = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/console")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(bare.statusCode()).isEqualTo(302);
+    for (String bad : new String[] {"/console/..%2Fcatalogue.json", "/console/secret.txt", "/console/console.js.map"}) {
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(server.url() + bad)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).as(bad).isIn(400, 404); // Jetty refuses an encoded / itself
+    }
+    try (TestServer without = TestServer.start(b -> b.console(false))) {
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(without.url() + "/console/")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+    }
+  }
+}
