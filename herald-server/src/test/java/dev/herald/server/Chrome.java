@@ -123,6 +123,11 @@ final class Chrome implements AutoCloseable {
     return answer.path("result");
   }
 
+  /** Forgets every cookie (each test logs in afresh). */
+  void clearCookies() throws Exception {
+    send("Network.clearBrowserCookies", Json.object());
+  }
+
   void navigate(String url) throws Exception {
     send("Page.navigate", Json.object().put("url", url));
   }

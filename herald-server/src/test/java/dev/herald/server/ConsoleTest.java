@@ -31,6 +31,12 @@ class ConsoleTest {
     server.close();
   }
 
+  @org.junit.jupiter.api.BeforeEach
+  void loggedOut() throws Exception {
+    chrome.navigate("about:blank");
+    chrome.clearCookies();
+  }
+
   private static String js(String s) {
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
@@ -79,6 +85,73 @@ class ConsoleTest {
     chrome.eval("document.getElementById('logout').click(); true");
     chrome.await("!document.getElementById('login').hidden");
     assertThat(chrome.eval("fetch('/7.2/elements/host').then(r => r.status)").asInt()).isEqualTo(401);
+  }
+
+  private static void logIn() throws Exception {
+    chrome.navigate(server.url() + "/console/");
+    chrome.await("document.getElementById('login') && (!document.getElementById('login').hidden"
+        + " || document.getElementById('feed-state').textContent === 'live')");
+    if (!chrome.eval("document.getElementById('login').hidden").asBoolean()) {
+      chrome.eval("document.getElementById('key').value = " + js(TestServer.API_KEY) + ";"
+          + " document.querySelector('#login button[type=submit]').click(); true");
+    }
+    chrome.await("document.getElementById('feed-state').textContent === 'live'");
+  }
+
+  private static void click(String id) throws Exception {
+    chrome.eval("document.getElementById('" + id + "').click(); true");
+  }
+
+  private static void setEditor(String json) throws Exception {
+    chrome.eval("document.getElementById('editor').value = " + js(json) + "; true");
+  }
+
+  @Test
+  void createEditAndDelete_withSmcsErrors_shown() throws Exception {
+    logIn();
+    chrome.eval("document.querySelector('nav button[data-tab=elements]').click(); document.getElementById('type').value = 'host'; true");
+    // create from the editor
+    click("new");
+    setEditor("{\"name\":\"console-new\",\"address\":\"192.0.2.50\"}");
+    click("save");
+    chrome.await("document.getElementById('message').textContent === 'Created.'");
+    SmcClient other = SmcClient.loggedIn(server);
+    String href = other.get("/elements/host?filter=console-new&exact_match=True").json().get("result").get(0).get("href").asText();
+
+    // edit: saved with the ETag of what was shown
+    click("edit");
+    chrome.eval("const e = document.getElementById('editor'); const j = JSON.parse(e.value); j.comment = 'edited in the console';"
+        + " e.value = JSON.stringify(j); true");
+    click("save");
+    chrome.await("document.getElementById('message').textContent === 'Saved.'");
+    assertThat(other.getUrl(href).json().get("comment").asText()).isEqualTo("edited in the console");
+
+    // a change made meanwhile by another client: SMC's conflict, nothing overwritten
+    click("edit");
+    SmcClient.Response now = other.getUrl(href);
+    com.fasterxml.jackson.databind.node.ObjectNode changed = (com.fasterxml.jackson.databind.node.ObjectNode) now.json();
+    changed.put("comment", "changed elsewhere");
+    assertThat(other.put(href, changed.toString(), now.header("ETag")).status()).isEqualTo(200);
+    click("save");
+    chrome.await("document.getElementById('message').className === 'error'");
+    assertThat(chrome.eval("document.getElementById('message').textContent").asText()).contains("Impossible to update");
+    assertThat(other.getUrl(href).json().get("comment").asText()).isEqualTo("changed elsewhere");
+
+    // a delete that references block: the server's words; once free, deleted
+    String group = other.create("group", "{\"name\":\"console-group\",\"element\":[\"" + href + "\"]}");
+    chrome.eval("document.getElementById('cancel').click(); true");
+    chrome.await("!document.getElementById('delete').hidden");
+    click("delete");
+    chrome.await("document.getElementById('message').className === 'error'");
+    assertThat(chrome.eval("document.getElementById('message').textContent").asText()).contains("console-group");
+    assertThat(other.delete(group, other.getUrl(group).header("ETag")).status()).isEqualTo(204);
+    chrome.eval("document.getElementById('list') && true");
+    // reopen (fresh ETag) and delete
+    chrome.eval("[...document.querySelectorAll('#list li')].find(li => li.textContent === 'console-new').click(); true");
+    chrome.await("!document.getElementById('delete').hidden && document.getElementById('element').textContent.includes('console-new')");
+    click("delete");
+    chrome.await("document.getElementById('message').textContent === 'Deleted.'");
+    assertThat(other.getUrl(href).status()).isEqualTo(404);
   }
 
   @Test

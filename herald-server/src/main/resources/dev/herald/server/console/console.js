@@ -18,7 +18,7 @@ async function api(path, options = {}) {
   const text = await r.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-  return { status: r.status, json };
+  return { status: r.status, json, etag: r.headers.get("ETag"), location: r.headers.get("Location") };
 }
 
 function base() {
@@ -245,16 +245,101 @@ async function listElements() {
   }
 }
 
+// the element shown: its href, ETag and JSON (null while creating a new one)
+let current = null;
+
+function message(text, ok) {
+  const m = $("message");
+  m.textContent = text;
+  m.className = ok ? "ok" : "error";
+}
+
+/** SMC's error: its message and details. */
+function problem(r) {
+  if (!r.json) {
+    return `HTTP ${r.status}`;
+  }
+  return [r.json.message, ...(r.json.details || [])].filter(Boolean).join(" ");
+}
+
+function editing(on) {
+  show("editor", on);
+  show("element", !on);
+  show("save", on);
+  show("cancel", on);
+  show("edit", !on && current !== null);
+  show("delete", !on && current !== null);
+}
+
 async function openElement(href) {
   selectTab("elements");
   const r = await api(href);
   const pre = $("element");
   pre.textContent = "";
+  message("", true);
   if (r.status !== 200) {
+    current = null;
+    editing(false);
     pre.textContent = `${r.status}: ${(r.json && r.json.message) || "not found"}`;
     return;
   }
+  current = { href, etag: r.etag, json: r.json };
+  editing(false);
   renderJson(pre, r.json);
+}
+
+function edit() {
+  $("editor").value = JSON.stringify(current.json, null, 2);
+  editing(true);
+}
+
+function newElement() {
+  current = null;
+  $("editor").value = JSON.stringify({ name: "" }, null, 2);
+  editing(true);
+  message(`New ${$("type").value}: give its fields, then Save.`, true);
+}
+
+async function save() {
+  let body;
+  try {
+    body = JSON.parse($("editor").value);
+  } catch (e) {
+    message(`Not JSON: ${e.message}`, false);
+    return;
+  }
+  if (current === null) {
+    const r = await api(`/${version}/elements/${$("type").value}`, { method: "POST", body: JSON.stringify(body) });
+    if (r.status !== 201) {
+      message(problem(r), false);
+      return;
+    }
+    await openElement(r.location);
+    message("Created.", true);
+  } else {
+    // with the ETag of what was shown: a change made meanwhile is a conflict, not overwritten
+    const r = await api(current.href, { method: "PUT", body: JSON.stringify(body), headers: { "If-Match": current.etag } });
+    if (r.status !== 200) {
+      message(problem(r), false);
+      return;
+    }
+    await openElement(current.href);
+    message("Saved.", true);
+  }
+  listElements();
+}
+
+async function remove() {
+  const r = await api(current.href, { method: "DELETE", headers: { "If-Match": current.etag } });
+  if (r.status !== 204 && r.status !== 200) {
+    message(problem(r), false); // e.g. the elements that still refer to it
+    return;
+  }
+  current = null;
+  $("element").textContent = "";
+  editing(false);
+  message("Deleted.", true);
+  listElements();
 }
 
 // The element's JSON, its hrefs (to this server) clickable: follow the links by a click.
@@ -296,6 +381,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("filter-type").addEventListener("input", refilter);
   $("filter-event").addEventListener("change", refilter);
   $("type").addEventListener("change", listElements);
+  $("edit").addEventListener("click", edit);
+  $("save").addEventListener("click", save);
+  $("cancel").addEventListener("click", () => (current ? openElement(current.href) : editing(false)));
+  $("delete").addEventListener("click", remove);
+  $("new").addEventListener("click", newElement);
   $("search").addEventListener("input", listElements);
   for (const b of document.querySelectorAll("nav button")) {
     b.addEventListener("click", () => {
