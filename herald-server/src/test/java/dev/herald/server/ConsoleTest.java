@@ -21,7 +21,7 @@ class ConsoleTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start();
+    server = TestServer.start(b -> b.adminApi(true));
     chrome = Chrome.start();
   }
 
@@ -152,6 +152,27 @@ class ConsoleTest {
     click("delete");
     chrome.await("document.getElementById('message').textContent === 'Deleted.'");
     assertThat(other.getUrl(href).status()).isEqualTo(404);
+  }
+
+  @Test
+  void theStatusBoard_followsTheStatusSocket_andDrivesTheSimulation() throws Exception {
+    SmcClient other = SmcClient.loggedIn(server);
+    String engine = EnginesTest.createSingleFw(other, "console-fw");
+    String node = other.getUrl(engine).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+    logIn();
+    chrome.eval("document.querySelector('nav button[data-tab=status]').click(); true");
+    String nodeRow = "[...document.querySelectorAll('#engines tr.node')].find(tr => tr.dataset.href === " + js(node) + ")";
+    chrome.await(nodeRow + " && " + nodeRow + ".children[3].textContent === 'Unknown'");
+    chrome.await("document.getElementById('status-state').textContent === 'live'");
+    // another client makes initial contact: the board follows, live
+    assertThat(other.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
+    chrome.await(nodeRow + " && " + nodeRow + ".children[3].textContent === 'No Policy Installed'");
+    // the simulation controls (a superuser on a server with the admin API)
+    chrome.eval(nodeRow + ".querySelector('button[data-simulate=Offline]').click(); true");
+    chrome.await(nodeRow + " && " + nodeRow + ".children[3].textContent === 'Offline'");
+    assertThat(other.getUrl(node + "/status").json().get("engine_node_status").asText()).isEqualTo("Offline");
+    String engineRow = "[...document.querySelectorAll('#engines tr.engine')].find(tr => tr.dataset.href === " + js(engine) + ")";
+    assertThat(chrome.eval(engineRow + ".children[1].textContent").asText()).isEqualTo("WARNING");
   }
 
   @Test

@@ -99,6 +99,138 @@ function selectTab(name) {
   }
   show("changes", name === "changes");
   show("elements", name === "elements");
+  show("status", name === "status");
+  if (name === "status") {
+    openStatus();
+  }
+}
+
+// ---- status: engines and their nodes, live from the status socket ----
+
+let statusSocket = null;
+let canSimulate = null; // whether the admin API answers (a superuser on a server with --admin-api)
+
+async function monitoring(href) {
+  const r = await api(`/${version}/monitoring_status`, { method: "POST", body: JSON.stringify({ value: href }) });
+  return r.status === 200 ? r.json : null;
+}
+
+function cell(tr, text, cls) {
+  const td = document.createElement("td");
+  td.textContent = text === undefined || text === null ? "" : String(text);
+  if (cls) {
+    td.className = cls;
+  }
+  tr.appendChild(td);
+  return td;
+}
+
+async function engineRows(meta) {
+  const s = await monitoring(meta.href);
+  const rows = [];
+  const tr = document.createElement("tr");
+  tr.className = "engine";
+  tr.dataset.href = meta.href;
+  cell(tr, meta.name);
+  cell(tr, s && s.monitoring_status, s && s.monitoring_status);
+  cell(tr, s && s.monitoring_state);
+  cell(tr, "");
+  cell(tr, "");
+  cell(tr, "");
+  cell(tr, "");
+  rows.push(tr);
+  for (const child of (s && s.result) || []) {
+    const n = await monitoring(child.href);
+    const nr = document.createElement("tr");
+    nr.className = "node";
+    nr.dataset.href = child.href;
+    cell(nr, child.name);
+    cell(nr, n && n.monitoring_status, n && n.monitoring_status);
+    cell(nr, n && n.monitoring_state);
+    cell(nr, n && n.engine_node_status);
+    cell(nr, n && n.configuration_status);
+    cell(nr, n && n.installed_policy);
+    const actions = cell(nr, "");
+    if (canSimulate) {
+      for (const [label, node, health] of [["Offline", "Offline", "WARNING"], ["Online", "Online", "OK"], ["Fail", "Unknown", "ERROR"]]) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = label;
+        b.dataset.simulate = label;
+        b.addEventListener("click", () => simulate(child.href, node, health));
+        actions.appendChild(b);
+      }
+    }
+    rows.push(nr);
+  }
+  return rows;
+}
+
+async function refreshEngine(href) {
+  const body = $("engines");
+  const old = [...body.children].filter((tr) => tr.dataset.href === href || tr.dataset.engine === href);
+  const meta = { href, name: old.length ? old[0].firstChild.textContent : href };
+  const rows = await engineRows(meta);
+  rows.forEach((r) => { r.dataset.engine = href; });
+  if (old.length) {
+    old[0].replaceWith(...rows);
+    old.slice(1).forEach((r) => r.remove());
+  } else {
+    rows.forEach((r) => body.appendChild(r));
+  }
+}
+
+async function openStatus() {
+  if (canSimulate === null) {
+    canSimulate = (await api("/herald/admin/faults")).status === 200;
+  }
+  const r = await api(`/${version}/elements?filter_context=engine_clusters`);
+  const engines = (r.json && r.json.result) || [];
+  $("engine-count").textContent = engines.length;
+  $("engines").textContent = "";
+  for (const e of engines) {
+    const rows = await engineRows(e);
+    rows.forEach((row) => { row.dataset.engine = e.href; $("engines").appendChild(row); });
+  }
+  if (!statusSocket) {
+    watchStatus();
+  }
+}
+
+function watchStatus() {
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/${version}/status/socket`;
+  const ws = new WebSocket(url);
+  statusSocket = ws;
+  ws.onopen = () => ws.send(JSON.stringify({ context: "*" }));
+  ws.onmessage = async (m) => {
+    const f = JSON.parse(m.data);
+    if (f.success !== undefined) {
+      $("status-state").textContent = "live";
+      $("status-state").className = "state live";
+    } else if (f.status && f.status.status) {
+      // an engine's status changed: read it and its nodes again
+      const s = f.status.status;
+      const row = [...$("engines").children].find((tr) => tr.className === "engine" && tr.firstChild.textContent === s.name);
+      if (row) {
+        await refreshEngine(row.dataset.href);
+      } else if (!$("status").hidden) {
+        await openStatus();
+      }
+    }
+  };
+  ws.onclose = () => {
+    if (statusSocket === ws) {
+      statusSocket = null;
+      $("status-state").textContent = "disconnected";
+      $("status-state").className = "state";
+    }
+  };
+}
+
+async function simulate(node, engineNodeStatus, health) {
+  const r = await api("/herald/admin/simulate", { method: "POST",
+    body: JSON.stringify({ node, engine_node_status: engineNodeStatus, monitoring_status: health }) });
+  $("status-message").textContent = r.status === 200 ? "" : problem(r);
 }
 
 // ---- live changes ----
@@ -361,6 +493,12 @@ function renderJson(pre, json) {
 
 async function logout() {
   paused = true;
+  if (statusSocket) {
+    const ss = statusSocket;
+    statusSocket = null;
+    ss.close();
+  }
+  canSimulate = null;
   if (socket) {
     const ws = socket;
     socket = null;
