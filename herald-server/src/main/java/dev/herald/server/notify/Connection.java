@@ -236,17 +236,7 @@ final class Connection implements FrameHandler {
     }
     switch (Command.parse(text)) {
       case Command.Invalid inv -> control(Frames.failure(inv.reason()));
-      case Command.Unsubscribe u -> {
-        Channel ch = channels.remove(u.id());
-        if (ch == null) {
-          control(Frames.failure("No subscription with id " + u.id() + ".", u.id()));
-        } else {
-          ch.close();
-          hub.unregister(ch);
-          hub.releaseSubscription(session);
-          control(Frames.unsubscribed(u.id()));
-        }
-      }
+      case Command.Unsubscribe u -> handleUnsubscribe(u);
       case Command.Subscribe s -> subscribe(s);
     }
   }
