@@ -62,7 +62,7 @@ final class MonitoringResource {
     }
     if (!SERVERS.contains(r.type())) {
       throw HeraldException.badRequest("Element " + r.name() + " is not monitored.",
-          "Herald monitors its Management Server and Log Server; engines come with their simulation.");
+          "Herald monitors its Management Server and Log Server, engines and their nodes.");
     }
     Runtime rt = Runtime.getRuntime();
     long used = rt.totalMemory() - rt.freeMemory();
