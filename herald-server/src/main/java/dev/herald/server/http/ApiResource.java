@@ -18,7 +18,11 @@ final class ApiResource {
   List<Route> routes() {
     return List.of(
         new Route("/api", Set.of("GET", "HEAD"), this::versions),
-        new Route("/{v}/api", Set.of("GET", "HEAD"), this::entryPoints));
+        new Route("/{v}/api", Set.of("GET", "HEAD"), this::entryPoints),
+        // an OpenAPI description generated from the element catalogue: public, as /api is
+        new Route("/openapi.json", Set.of("GET", "HEAD"), c -> Reply.bytes(200, "application/json",
+            dev.herald.server.element.OpenApi.json(new java.util.ArrayList<>(new java.util.TreeSet<>(
+                ApiVersions.ACCEPTED)).reversed()).getBytes(java.nio.charset.StandardCharsets.UTF_8))));
   }
 
   private Reply versions(Call call) {
