@@ -255,6 +255,7 @@ def main():
             # an engine: its node type, and the links of engines and of their nodes
             t["engine"] = dict(engines["types"][name])
             t["engine"]["node_links"] = [dict(l) for l in engines["node_links"]]
+            t["engine"]["interface_defaults"] = dict(engines.get("interface_defaults", {}))
             for l in engines["links"]:
                 links[l["rel"]] = dict(l)
         if name in rule_types:

@@ -27,11 +27,11 @@ final class AdminCommands {
 
   @Command(name = "reset", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
       description = {"Bring a running server back to its fresh state: every element made since is"
-          + " removed (built-in elements stay; users, API clients, roles and domains stay unless"
-          + " --users), with the change log. Open notification sockets are closed with 4002."})
+          + " removed (built-in elements stay; users, API clients, roles and domains stay;"
+          + " --users removes users, API clients and roles too), with the change log. Open notification sockets are closed with 4002."})
   static final class Reset implements Callable<Integer> {
     @Mixin Connection conn;
-    @Option(names = "--users", description = "Remove users, API clients, roles and domains too (all but the built-in herald and admin).")
+    @Option(names = "--users", description = "Remove users, API clients, roles and access control lists too (all but the built-in herald and admin; domains stay).")
     boolean users;
 
     @Override

@@ -256,14 +256,18 @@ final class ShellBlock {
       p.destroyForcibly();
     }
     assertThat(done).as("finished within %d s", seconds).isTrue();
-    Thread.sleep(50); // the readers drain what the process wrote last
     return new Result(p.exitValue(), String.join("\n", drain(out)), String.join("\n", drain(err)));
   }
 
+  /**
+   * The lines until the stream's end (its reader adds EOF once the process closed it), waiting
+   * at most 10 s for it: a child the command left running may keep the stream open.
+   */
   private static List<String> drain(BlockingQueue<String> q) throws InterruptedException {
     List<String> out = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     String l;
-    while ((l = q.poll(200, TimeUnit.MILLISECONDS)) != null && !l.equals(EOF)) {
+    while ((l = q.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) != null && !l.equals(EOF)) {
       out.add(l);
     }
     return out;

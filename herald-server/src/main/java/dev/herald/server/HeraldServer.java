@@ -265,10 +265,8 @@ public final class HeraldServer implements AutoCloseable {
 
     // the server is up: only now the built-in users and any secret generated for them
     List<String> generated = new ArrayList<>();
-    ensureUser(boot, sessions, shared, "api_client", "herald", config.apiKey(), "api_key", random,
-        generated, "API key");
-    ensureUser(boot, sessions, shared, "admin_user", "admin", config.adminPassword(), "password",
-        random, generated, "admin password");
+    ensureUser(boot, sessions, shared, Bootstrap.API_CLIENT, config.apiKey(), random, generated);
+    ensureUser(boot, sessions, shared, Bootstrap.ADMIN, config.adminPassword(), random, generated);
 
     ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("herald-maintenance").daemon(true).factory());
@@ -288,9 +286,12 @@ public final class HeraldServer implements AutoCloseable {
     return server;
   }
 
-  private static void ensureUser(Bootstrap boot, Sessions sessions, long shared, String type,
-      String name, Optional<String> given, String kind, SecureRandom random, List<String> generated,
-      String label) {
+  private static void ensureUser(Bootstrap boot, Sessions sessions, long shared, Bootstrap.BuiltInUser user,
+      Optional<String> given, SecureRandom random, List<String> generated) {
+    String type = user.type();
+    String name = user.name();
+    String kind = user.kind();
+    String label = user.label();
     if (given.isPresent()) {
       boot.user(shared, type, name, given.get(), kind, true, sessions::storedSecret, SecretHash::verify);
       return;

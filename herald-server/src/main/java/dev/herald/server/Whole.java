@@ -6,6 +6,7 @@ import dev.herald.protocol.Json;
 import dev.herald.server.element.Bootstrap;
 import dev.herald.server.element.BuiltIns;
 import dev.herald.server.element.Catalogue;
+import dev.herald.server.element.ElementService;
 import dev.herald.server.http.AdminControl;
 import dev.herald.server.notify.Notifications;
 import dev.herald.server.session.SecretHash;
@@ -20,7 +21,6 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -29,10 +29,6 @@ import java.util.function.Predicate;
  * methods. A reset and a load each run alone; they are serialised with each other.
  */
 public final class Whole implements AdminControl {
-  /** Types a reset keeps unless told otherwise: who may log in, and where. */
-  static final Set<String> ADMINISTRATION =
-      Set.of("admin_user", "api_client", "web_portal_user", "role", "access_control_list", "admin_domain");
-  private static final Set<String> USERS = Set.of("admin_user", "api_client", "web_portal_user");
 
   private final ServerConfig config;
   private final ElementStore store;
@@ -81,13 +77,12 @@ public final class Whole implements AdminControl {
     List<Long> usersGone = new ArrayList<>();
     Predicate<ElementRecord> keep;
     if (keepUsers) {
-      keep = r -> ADMINISTRATION.contains(r.type());
+      // who may log in, and where
+      keep = r -> ElementService.ADMINISTRATION.contains(r.type());
     } else {
-      // only the users the server itself creates (their keys are the configured ones)
-      keep = r -> r.domainKey() == shared && r.type().equals("admin_domain")
-          || r.domainKey() == shared && r.type().equals("api_client") && r.name().equals("herald")
-          || r.domainKey() == shared && r.type().equals("admin_user") && r.name().equals("admin");
-      for (String type : USERS) {
+      // the domains, and only the users the server itself creates (their keys are the configured ones)
+      keep = r -> r.type().equals(ElementService.DOMAIN) || Bootstrap.API_CLIENT.is(r, shared) || Bootstrap.ADMIN.is(r, shared);
+      for (String type : ElementService.USERS) {
         for (ElementRecord r : store.listByType(type)) {
           if (!r.system() && !keep.test(r)) {
             usersGone.add(r.key());
@@ -103,16 +98,17 @@ public final class Whole implements AdminControl {
 
   synchronized LoadResult load(JsonNode root) {
     long start = System.nanoTime();
-    StateStore.Snapshot snap = state.parse(root, Catalogue::isRelName);
+    StateStore.Snapshot snap = state.parse(root, Catalogue::isRelName, shared);
     long head = state.load(snap);
     sessions.stateReplaced();
     int closed = notifications.reset(head);
     // a snapshot of an older Herald lacks the built-ins added since; the configured secrets win
     BuiltIns.ensure(store, shared, clock.millis());
-    config.apiKey().ifPresent(k ->
-        boot.user(shared, "api_client", "herald", k, "api_key", true, sessions::storedSecret, SecretHash::verify));
-    config.adminPassword().ifPresent(p ->
-        boot.user(shared, "admin_user", "admin", p, "password", true, sessions::storedSecret, SecretHash::verify));
+    for (var given : java.util.Map.of(Bootstrap.API_CLIENT, config.apiKey(), Bootstrap.ADMIN, config.adminPassword()).entrySet()) {
+      Bootstrap.BuiltInUser u = given.getKey();
+      given.getValue().ifPresent(secret ->
+          boot.user(shared, u.type(), u.name(), secret, u.kind(), true, sessions::storedSecret, SecretHash::verify));
+    }
     return new LoadResult(snap.elements(), snap.version(), closed, head, (System.nanoTime() - start) / 1e6);
   }
 
@@ -150,18 +146,15 @@ public final class Whole implements AdminControl {
     this.engineNodes = n;
   }
 
-  private static final java.util.regex.Pattern NODE =
-      java.util.regex.Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
 
   @Override
   public ObjectNode simulate(dev.herald.server.element.Caller caller, String nodeHref, JsonNode spec, long forMs,
       String base) {
-    java.util.regex.Matcher m = NODE.matcher(nodeHref);
-    if (!m.matches() || dev.herald.server.element.Engines.kind(m.group(1)).isEmpty()) {
-      throw HeraldException.badRequest("Invalid simulation.", "node must be an engine node's href (…/elements/single_fw/12/firewall_node/13); got \"" + nodeHref + "\".");
-    }
-    var e = engineNodes.engine(caller, m.group(1), Long.parseLong(m.group(2)));
-    var n = engineNodes.node(e, m.group(3), Long.parseLong(m.group(4)));
+    var h = dev.herald.server.element.Engines.parseHref(nodeHref).filter(p -> p.nodeType() != null)
+        .orElseThrow(() -> HeraldException.badRequest("Invalid simulation.",
+            "node must be an engine node's href (…/elements/single_fw/12/firewall_node/13); got \"" + nodeHref + "\"."));
+    var e = engineNodes.engine(caller, h.engineType(), h.engineKey());
+    var n = engineNodes.node(e, h.nodeType(), h.nodeKey());
     return engineNodes.simulate(e, n, spec, forMs, base);
   }
 

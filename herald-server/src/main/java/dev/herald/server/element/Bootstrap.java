@@ -22,6 +22,22 @@ public final class Bootstrap {
     this.store = store;
   }
 
+  /**
+   * A user every Herald has: its type, name, the kind of its secret and what {@code herald serve}
+   * calls that secret.
+   */
+  public record BuiltInUser(String type, String name, String kind, String label) {
+    /** Whether {@code r} is this user (in Shared Domain). */
+    public boolean is(ElementRecord r, long sharedDomain) {
+      return r.domainKey() == sharedDomain && r.type().equals(type) && r.name().equals(name);
+    }
+  }
+
+  /** The api_client whose key {@code herald serve} takes or prints. */
+  public static final BuiltInUser API_CLIENT = new BuiltInUser("api_client", "herald", "api_key", "API key");
+  /** The admin_user for {@code lms_login}. */
+  public static final BuiltInUser ADMIN = new BuiltInUser("admin_user", "admin", "password", "admin password");
+
   /** Makes the stored form of a secret: {hash, lookup or null} (the session package's). */
   @FunctionalInterface
   public interface SecretStorer {

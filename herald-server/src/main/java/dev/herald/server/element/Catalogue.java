@@ -50,9 +50,10 @@ public final class Catalogue {
 
   /**
    * An engine type: the type of its nodes (as its create body names them), whether it routes
-   * (layer 3), and the links of its nodes.
+   * (layer 3), the links of its nodes, and what an interface of each kind shows when its create
+   * body leaves it out ({@code {"physical_interface": {"vlanInterfaces": []}}}).
    */
-  public record Engine(String nodeType, boolean layer3, List<Link> nodeLinks) {
+  public record Engine(String nodeType, boolean layer3, List<Link> nodeLinks, ObjectNode interfaceDefaults) {
     public Optional<Link> nodeLink(String rel) {
       return nodeLinks.stream().filter(l -> l.rel().equals(rel)).findFirst();
     }
@@ -193,7 +194,8 @@ public final class Catalogue {
     if (t.path("engine").isObject()) {
       JsonNode e = t.get("engine");
       engine = Optional.of(new Engine(e.path("node").asText(), e.path("layer3").asBoolean(false),
-          List.copyOf(links(e.path("node_links")))));
+          List.copyOf(links(e.path("node_links"))),
+          e.path("interface_defaults").isObject() ? (ObjectNode) e.get("interface_defaults") : Json.object()));
     }
     List<String> sources = new ArrayList<>();
     t.path("sources").forEach(s -> sources.add(s.asText()));

@@ -38,12 +38,14 @@ public final class ElementService {
           "web_portal_user", Set.of("password"));
 
   public static final String SHARED_DOMAIN = "Shared Domain";
+  /** The type of domains. */
+  public static final String DOMAIN = "admin_domain";
 
   /** Types only a superuser may create, change or delete: who may do what, and where. */
-  static final Set<String> ADMINISTRATION =
+  public static final Set<String> ADMINISTRATION =
       Set.of("admin_user", "api_client", "web_portal_user", "role", "access_control_list", "admin_domain");
   /** Types whose elements log in: a change to one ends its sessions. */
-  private static final Set<String> USERS = Set.of("admin_user", "api_client", "web_portal_user");
+  public static final Set<String> USERS = Set.of("admin_user", "api_client", "web_portal_user");
 
   private final ElementStore store;
   private final Bootstrap.SecretStorer secrets;

@@ -63,9 +63,11 @@ public final class Engines {
           if (itf.has("interface_id") && !itf.get("interface_id").isTextual()) {
             itf.put("interface_id", itf.get("interface_id").asText()); // smc-python compares strings
           }
-          if (!itf.has("vlanInterfaces") && wrappedType(wrapped).equals("physical_interface")) {
-            itf.putArray("vlanInterfaces");
-          }
+          kind.get().interfaceDefaults().path(wrappedType(wrapped)).properties().forEach(d -> {
+            if (!itf.has(d.getKey())) {
+              itf.set(d.getKey(), d.getValue().deepCopy());
+            }
+          });
         }
       }
     }
@@ -151,12 +153,23 @@ public final class Engines {
   }
 
   /**
-   * The routing (or antispoofing) tree SMC generates from the interfaces: the engine, each
-   * interface, each network its addresses are in. {@code child} is {@code routing_node} or
-   * {@code antispoofing_node}.
+   * A tree SMC generates from an engine's interfaces: the link that answers it, the key its
+   * children are listed under, and what each of its interface and network nodes carries besides.
    */
-  public static ObjectNode tree(ObjectNode engine, String engineType, String engineHref, String child) {
-    String treeHref = engineHref + "/" + (child.equals("routing_node") ? "routing" : "antispoofing");
+  public record Tree(String rel, String child, Map<String, String> marks) {}
+
+  public static final Tree ROUTING = new Tree("routing", "routing_node", Map.of());
+  /** smc-python reads auto_generated as the string "true" / "false". */
+  public static final Tree ANTISPOOFING = new Tree("antispoofing", "antispoofing_node",
+      Map.of("validity", "enable", "auto_generated", "true"));
+
+  /**
+   * The routing (or antispoofing) tree SMC generates from the interfaces: the engine, each
+   * interface, each network its addresses are in.
+   */
+  public static ObjectNode tree(ObjectNode engine, String engineType, String engineHref, Tree kind) {
+    String child = kind.child();
+    String treeHref = engineHref + "/" + kind.rel();
     ObjectNode root = Json.object().put("name", engine.path("name").asText()).put("level", "engine_cluster")
         .put("href", engineHref).put("related_element_type", engineType);
     root.putArray("link").addObject().put("rel", "self").put("href", treeHref).put("type", child);
@@ -175,19 +188,34 @@ public final class Engines {
           String net = s.get("network_value").asText();
           ObjectNode nn = nets.addObject().put("name", "network-" + net).put("level", "network").put("ip", net)
               .put("related_element_type", "network");
-          if (child.equals("antispoofing_node")) {
-            nn.put("validity", "enable").put("auto_generated", "true");
-          }
+          kind.marks().forEach(nn::put);
           nn.putArray("link").addObject().put("rel", "self")
               .put("href", treeHref + "/" + itf.key() + "-" + seen.size()).put("type", child);
           nn.putArray(child);
         }
       }
-      if (child.equals("antispoofing_node")) {
-        in.put("validity", "enable").put("auto_generated", "true");
-      }
+      kind.marks().forEach(in::put);
     }
     return root;
+  }
+
+  /** An engine node's href, parsed: {@code …/elements/single_fw/12/firewall_node/13}. */
+  public record NodeHref(String engineType, long engineKey, String nodeType, long nodeKey) {}
+
+  private static final java.util.regex.Pattern HREF = java.util.regex.Pattern.compile(
+      ".*/elements/([a-z0-9_]+)/(\\d{1,18})(?:/([a-z0-9_]+)/(\\d{1,18}))?/?");
+
+  /**
+   * The engine (and node) an href names, when its type is an engine type: a node href has a
+   * node type and key, an engine's has none (nodeType null).
+   */
+  public static Optional<NodeHref> parseHref(String href) {
+    java.util.regex.Matcher m = HREF.matcher(href);
+    if (!m.matches() || !Catalogue.isRelName(m.group(1)) || kind(m.group(1)).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new NodeHref(Catalogue.canonical(m.group(1)), Long.parseLong(m.group(2)), m.group(3),
+        m.group(3) == null ? 0 : Long.parseLong(m.group(4))));
   }
 
   /** The engine types, for the status socket's contexts and the docs. */

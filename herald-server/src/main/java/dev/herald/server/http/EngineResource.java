@@ -39,11 +39,16 @@ final class EngineResource {
     this.tasks = tasks;
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
-    for (String itf : List.of("physical_interface", "tunnel_interface", "virtual_physical_interface")) {
+    // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
+    Set<String> collections = new java.util.TreeSet<>();
+    Engines.types().values().forEach(t -> t.links().stream().filter(l -> l.kind().equals("interfaces"))
+        .forEach(l -> collections.add(l.rel())));
+    for (String itf : collections) {
       elementResource.register(itf, (c, t, k) -> interfaceCollection(c, t, k, itf));
     }
-    elementResource.register("routing", (c, t, k) -> tree(c, t, k, "routing_node"));
-    elementResource.register("antispoofing", (c, t, k) -> tree(c, t, k, "antispoofing_node"));
+    for (Engines.Tree tree : List.of(Engines.ROUTING, Engines.ANTISPOOFING)) {
+      elementResource.register(tree.rel(), (c, t, k) -> tree(c, t, k, tree));
+    }
     elementResource.register("pending_changes", (c, t, k) -> {
       engine(c, t, k);
       return Reply.json(200, Json.mapper().createArrayNode()); // every change is committed at once
@@ -133,9 +138,9 @@ final class EngineResource {
     return elements.update(c.session().caller(), e.record().type(), e.record().key(), body, Optional.of(ifMatch));
   }
 
-  private Reply tree(Call c, String type, long key, String child) {
+  private Reply tree(Call c, String type, long key, Engines.Tree tree) {
     EngineNodes.Engine e = engine(c, type, key);
-    return Reply.json(200, Engines.tree(e.body(), e.record().type(), engineHref(c, e), child));
+    return Reply.json(200, Engines.tree(e.body(), e.record().type(), engineHref(c, e), tree));
   }
 
   private Reply noChanges(Call c, String type, long key) {

@@ -22,8 +22,6 @@ final class MonitoringResource {
   private static final Set<String> SERVERS = Set.of("mgt_server", "log_server");
   private final ElementService elements;
   private final dev.herald.server.element.EngineNodes engines;
-  private static final java.util.regex.Pattern NODE =
-      java.util.regex.Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
 
   MonitoringResource(ElementService elements, dev.herald.server.element.EngineNodes engines) {
     this.elements = elements;
@@ -48,10 +46,10 @@ final class MonitoringResource {
     if (v == null || !v.isTextual()) {
       throw HeraldException.badRequest("Invalid request.", "Send {\"value\": \"<element href>\"}.");
     }
-    java.util.regex.Matcher node = NODE.matcher(v.asText());
-    if (node.matches() && dev.herald.server.element.Engines.kind(node.group(1)).isPresent()) {
-      var e = engines.engine(caller, node.group(1), Long.parseLong(node.group(2)));
-      var n = engines.node(e, node.group(3), Long.parseLong(node.group(4)));
+    var node = dev.herald.server.element.Engines.parseHref(v.asText()).filter(h -> h.nodeType() != null);
+    if (node.isPresent()) {
+      var e = engines.engine(caller, node.get().engineType(), node.get().engineKey());
+      var n = engines.node(e, node.get().nodeType(), node.get().nodeKey());
       return Reply.json(200, engines.status(e, n, call.base()));
     }
     ElementRecord r = elements.resolveHref(caller, v.asText()).orElseThrow(() ->

@@ -95,7 +95,8 @@ public final class SmcHandler extends Handler.Abstract {
     Optional<Faults.Rule> fault = faults == null ? Optional.empty()
         : faults.match(request.getMethod(), request.getHttpURI().getPath());
     // journalled before the answer is written: a client that got it finds it in the journal
-    java.util.function.BiConsumer<Integer, String> log = (st, text) -> journal(request, st, start, made[0], text, fault);
+    java.util.function.BiConsumer<Integer, String> log = !journal.enabled() ? NOT_JOURNALLED
+        : (st, text) -> journal(request, st, start, made[0], text, fault);
     try {
       if (fault.isPresent()) {
         Faults.Rule f = fault.get();
@@ -180,6 +181,8 @@ public final class SmcHandler extends Handler.Abstract {
     }
     return true;
   }
+
+  private static final java.util.function.BiConsumer<Integer, String> NOT_JOURNALLED = (st, text) -> { };
 
   private void journal(Request request, int status, long start, Call call, String responseText,
       Optional<Faults.Rule> fault) {

@@ -318,10 +318,6 @@ final class Connection implements FrameHandler {
 
   // ---- the status socket ----
 
-  /** The doc's example context for single firewalls, as Forcepoint's guide writes it. */
-  private static final Map<String, String> STATUS_ALIASES = Map.of("fw_single", "single_fw");
-  private static final java.util.regex.Pattern ELEMENT = java.util.regex.Pattern.compile(
-      ".*/elements/([a-z0-9_]+)/(\\d{1,18})(?:/([a-z0-9_]+)/(\\d{1,18}))?/?");
 
   /**
    * {@code {"context": "fw_single"}} (engine types and families, {@code *}), {@code {"element":
@@ -351,21 +347,21 @@ final class Connection implements FrameHandler {
     String described;
     if (cmd.path("element").isTextual() && !cmd.has("context")) {
       String href = cmd.get("element").asText();
-      java.util.regex.Matcher m = ELEMENT.matcher(href);
-      if (!m.matches() || !engineTypes.contains(Catalogue.isRelName(m.group(1)) ? Catalogue.canonical(m.group(1)) : "")) {
+      Optional<dev.herald.server.element.Engines.NodeHref> h = dev.herald.server.element.Engines.parseHref(href);
+      if (h.isEmpty()) {
         control(Frames.failure("Not a monitored element: " + href + " (engines and their nodes are)."));
         return;
       }
-      String type = Catalogue.canonical(m.group(1));
-      long key = Long.parseLong(m.group(2));
+      String type = h.get().engineType();
+      long key = h.get().engineKey();
       Optional<dev.herald.server.store.ElementRecord> engine = hub.visibleElement(session, type, key);
       if (engine.isEmpty()) {
         control(Frames.failure("No element " + href + "."));
         return;
       }
-      if (m.group(3) != null) {
-        node = m.group(3) + "/" + m.group(4);
-        if (!hub.hasNode(engine.get(), m.group(3), Long.parseLong(m.group(4)))) {
+      if (h.get().nodeType() != null) {
+        node = h.get().nodeType() + "/" + h.get().nodeKey();
+        if (!hub.hasNode(engine.get(), h.get().nodeType(), h.get().nodeKey())) {
           control(Frames.failure("No element " + href + "."));
           return;
         }
@@ -377,8 +373,7 @@ final class Connection implements FrameHandler {
     } else if (cmd.path("context").isTextual() && !cmd.has("element")) {
       described = cmd.get("context").asText();
       for (String item : described.split(",")) {
-        String it = item.strip();
-        it = STATUS_ALIASES.getOrDefault(it, it);
+        String it = item.strip(); // fw_single, the guide's context, is a catalogue family
         if (it.equals("*")) {
           types.addAll(engineTypes);
           continue;

@@ -29,6 +29,8 @@ final class FrameCache {
 
   private Change current;
   private final Map<String, String> eventObjects = new HashMap<>();
+  /** A status change's status, by base and engine/node: read once, whatever the subscription ids. */
+  private final Map<String, String> statusObjects = new HashMap<>();
   private final Map<Key, byte[]> frames = new HashMap<>();
 
   private String lastBase;
@@ -39,6 +41,7 @@ final class FrameCache {
     if (c != current) {
       current = c;
       eventObjects.clear();
+      statusObjects.clear();
       frames.clear();
       lastBase = null;
     }
@@ -55,7 +58,9 @@ final class FrameCache {
 
   private byte[] encode(Change c, Key k) {
     if (k.style().statusOf() != null) {
-      String status = statuses.render(c, k.base(), k.style().statusOf().equals("node"));
+      boolean ofNode = k.style().statusOf().equals("node");
+      String status = statusObjects.computeIfAbsent(k.base() + (ofNode ? " node" : " engine"),
+          x -> statuses.render(c, k.base(), ofNode));
       return ("{\"status\":{\"status\":" + status + "},\"subscription_id\":" + k.style().subscriptionId() + "}")
           .getBytes(StandardCharsets.UTF_8);
     }

@@ -222,11 +222,12 @@ public final class StateStore {
   /**
    * Reads and checks a snapshot file without touching the state: its format and version, that
    * every table and column is one this Herald has, that rows have their columns' count, and
-   * that every element's type passes {@code knownType}.
+   * that every element's type passes {@code knownType}, and that it has Shared Domain (its key is
+   * the same in every Herald).
    *
    * @throws HeraldException 400 with what is wrong
    */
-  public Snapshot parse(JsonNode root, Predicate<String> knownType) {
+  public Snapshot parse(JsonNode root, Predicate<String> knownType, long sharedDomainKey) {
     if (!root.isObject() || !FORMAT.equals(root.path("format").asText(null))) {
       throw bad("It is not a Herald snapshot (no \"format\": \"" + FORMAT + "\").");
     }
@@ -298,10 +299,10 @@ public final class StateStore {
       } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
         throw bad("Element " + r.get(keyAt).asText() + " has a body that is not JSON.");
       }
-      shared |= r.get(keyAt).asLong() == 1 && type.equals("admin_domain");
+      shared |= r.get(keyAt).asLong() == sharedDomainKey;
     }
     if (!shared) {
-      throw bad("It has no Shared Domain (admin_domain with key 1).");
+      throw bad("It has no Shared Domain (the element with key " + sharedDomainKey + ").");
     }
     return new Snapshot(v.asInt(), root.path("herald").asText(""), out, elements.path("rows").size());
   }

@@ -50,8 +50,8 @@ class TasksTest {
     TaskRow t = tasks.start(ALICE, "long", List.of(), ctx -> {
       started.countDown();
       while (true) {
-        ctx.checkAbort();
-        Thread.sleep(5); // a step of long work
+        ctx.checkAbort(); // long work, checking between its steps; ends only by the abort
+        Thread.onSpinWait();
       }
     });
     assertThat(t.inProgress()).isTrue();
