@@ -256,6 +256,7 @@ def main():
             t["engine"] = dict(engines["types"][name])
             t["engine"]["node_links"] = [dict(l) for l in engines["node_links"]]
             t["engine"]["interface_defaults"] = dict(engines.get("interface_defaults", {}))
+            t["engine"]["node_commands"] = {k: v for k, v in engines.get("node_commands", {}).items() if not k.startswith("_")}
             for l in engines["links"]:
                 links[l["rel"]] = dict(l)
         if name in rule_types:

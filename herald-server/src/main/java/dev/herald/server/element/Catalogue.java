@@ -50,10 +50,12 @@ public final class Catalogue {
 
   /**
    * An engine type: the type of its nodes (as its create body names them), whether it routes
-   * (layer 3), the links of its nodes, and what an interface of each kind shows when its create
-   * body leaves it out ({@code {"physical_interface": {"vlanInterfaces": []}}}).
+   * (layer 3), the links of its nodes, what an interface of each kind shows when its create
+   * body leaves it out ({@code {"physical_interface": {"vlanInterfaces": []}}}), and what each
+   * node command does to a simulated node (rel → effect; see the overlay's {@code node_commands}).
    */
-  public record Engine(String nodeType, boolean layer3, List<Link> nodeLinks, ObjectNode interfaceDefaults) {
+  public record Engine(String nodeType, boolean layer3, List<Link> nodeLinks, ObjectNode interfaceDefaults,
+      ObjectNode nodeCommands) {
     public Optional<Link> nodeLink(String rel) {
       return nodeLinks.stream().filter(l -> l.rel().equals(rel)).findFirst();
     }
@@ -195,7 +197,8 @@ public final class Catalogue {
       JsonNode e = t.get("engine");
       engine = Optional.of(new Engine(e.path("node").asText(), e.path("layer3").asBoolean(false),
           List.copyOf(links(e.path("node_links"))),
-          e.path("interface_defaults").isObject() ? (ObjectNode) e.get("interface_defaults") : Json.object()));
+          e.path("interface_defaults").isObject() ? (ObjectNode) e.get("interface_defaults") : Json.object(),
+          e.path("node_commands").isObject() ? (ObjectNode) e.get("node_commands") : Json.object()));
     }
     List<String> sources = new ArrayList<>();
     t.path("sources").forEach(s -> sources.add(s.asText()));

@@ -31,15 +31,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EngineNodes {
   private static final String STATUS = "node_status/";
-  private static final long REBOOT_MS = 2_000;
-
-  /** The state commands: rel → the engine_node_status it leads to. */
-  private static final Map<String, String> STATE_COMMANDS = Map.of(
-      "go_online", "Online", "go_offline", "Offline", "go_standby", "Standby",
-      "lock_online", "Locked Online", "lock_offline", "Locked Offline");
-  /** Commands that need a contacted node and change nothing Herald simulates. */
-  private static final Set<String> QUIET_COMMANDS = Set.of("bind", "unbind", "cancel_unbind", "fetch",
-      "reset_user_db", "time_sync", "ssh", "change_ssh_pwd");
 
   private final ElementService elements;
   private final ElementStore store;
@@ -205,55 +196,48 @@ public final class EngineNodes {
   }
 
   /**
-   * A node command (a PUT or POST link): changes the simulated state, or refuses as SMC does
-   * when the node is in no state to do it (400, nothing changed).
+   * A node command (a PUT or POST link): changes the simulated state as the catalogue says
+   * ({@link Catalogue.Engine#nodeCommands()}), or refuses as SMC does when the node is in no
+   * state to do it (400, nothing changed).
    */
   public void command(Engine e, Engines.Node node, String rel, JsonNode body) {
-    ObjectNode s = state(e.record().key(), node.key());
-    boolean contacted = s.path("contacted").asBoolean();
-    String what = rel.replace('_', ' ');
-    if (rel.equals("reset_to_factory")) {
+    JsonNode effect = e.kind().nodeCommands().get(rel);
+    if (effect == null) {
+      throw HeraldException.notFound("No command " + rel + ".");
+    }
+    if (effect.path("fresh").asBoolean(false)) {
       save(e, node, fresh());
       return;
     }
-    if (!contacted) {
-      throw HeraldException.badRequest("Impossible to " + what + " " + node.name() + ".",
+    ObjectNode s = state(e.record().key(), node.key());
+    String refused = "Impossible to " + rel.replace('_', ' ') + " " + node.name() + ".";
+    if (!s.path("contacted").asBoolean()) {
+      throw HeraldException.badRequest(refused,
           "The node has not made initial contact with the Management Server (initial_contact first).");
     }
-    if (rel.equals("change_ssh_pwd") && !body.path("value").isTextual()) {
-      throw HeraldException.badRequest("Impossible to change the SSH password of " + node.name() + ".",
-          "Send the new password as {\"value\": \"…\"}.");
+    if (effect.has("body") && !body.path(effect.get("body").asText()).isTextual()) {
+      throw HeraldException.badRequest(refused, "Send {\"" + effect.get("body").asText() + "\": \"…\"}.");
     }
-    if (QUIET_COMMANDS.contains(rel)) {
-      return;
-    }
-    String target = STATE_COMMANDS.get(rel);
-    if (target != null) {
-      if (!s.hasNonNull("installed_policy")) {
-        throw HeraldException.badRequest("Impossible to " + what + " " + node.name() + ".",
-            "No policy is installed on the node: upload a policy first.");
+    for (JsonNode need : effect.path("needs")) {
+      if (need.asText().equals("policy") && !s.hasNonNull("installed_policy")) {
+        throw HeraldException.badRequest(refused, "No policy is installed on the node: upload a policy first.");
       }
-      if (!s.path("monitoring_state").asText().equals("READY")) {
-        throw HeraldException.badRequest("Impossible to " + what + " " + node.name() + ".",
+      if (need.asText().equals("answering") && !s.path("monitoring_state").asText().equals("READY")) {
+        throw HeraldException.badRequest(refused,
             "The node does not answer (" + s.path("engine_node_status").asText() + ").");
       }
-      s.put("engine_node_status", target)
-          .put("monitoring_status", target.endsWith("Offline") ? "WARNING" : "OK");
-      save(e, node, s);
-      return;
     }
-    switch (rel) {
-      case "reboot", "power_off" -> {
-        ObjectNode before = s.deepCopy();
-        s.put("engine_node_status", "Unknown").put("monitoring_state", "TIMEOUT").put("monitoring_status", "UNKNOWN");
-        save(e, node, s);
-        if (rel.equals("reboot")) {
-          long engineKey = e.record().key();
-          ObjectNode during = s.deepCopy();
-          timers.schedule(() -> back(engineKey, e.record().type(), node, before, during), REBOOT_MS, TimeUnit.MILLISECONDS);
-        }
-      }
-      default -> throw HeraldException.notFound("No command " + rel + ".");
+    if (!effect.has("set")) {
+      return; // a command that changes nothing Herald simulates
+    }
+    ObjectNode before = s.deepCopy();
+    effect.get("set").properties().forEach(f -> s.set(f.getKey(), f.getValue()));
+    save(e, node, s);
+    long backAfter = effect.path("back_after_ms").asLong(0);
+    if (backAfter > 0) {
+      long engineKey = e.record().key();
+      ObjectNode during = s.deepCopy();
+      timers.schedule(() -> back(engineKey, e.record().type(), node, before, during), backAfter, TimeUnit.MILLISECONDS);
     }
   }
 

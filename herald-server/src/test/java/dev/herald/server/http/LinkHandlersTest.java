@@ -56,4 +56,16 @@ class LinkHandlersTest {
     idle.removeAll(Set.of("trash", "untrash")); // every element's own, not in the catalogue's lists
     assertThat(idle).as("handlers no catalogue link reaches").isEmpty();
   }
+
+  @Test
+  void everyImplementedNodeCommand_saysWhatItDoes() {
+    Set<String> answeredByTheResource = Set.of("status", "appliance_status", "initial_contact");
+    Set<String> missing = new TreeSet<>();
+    for (Catalogue.Type t : Catalogue.types().values()) {
+      t.engine().ifPresent(e -> e.nodeLinks().stream()
+          .filter(l -> l.implemented() && !answeredByTheResource.contains(l.rel()) && !e.nodeCommands().has(l.rel()))
+          .forEach(l -> missing.add(t.name() + "/" + l.rel())));
+    }
+    assertThat(missing).as("node links marked implemented without a node_commands row in the overlay").isEmpty();
+  }
 }
