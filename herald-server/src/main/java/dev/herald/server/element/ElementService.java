@@ -30,12 +30,12 @@ public final class ElementService {
   /** Fields derived when rendering; never stored from a request body. */
   private static final Set<String> DERIVED = Set.of("key", "link", "system", "read_only", "trashed",
       "admin_domain", "etag", "system_key", "locked");
-  /** Secret fields moved to the credential table: type → field names. */
-  private static final Map<String, Set<String>> SECRETS =
+  /** Secret fields moved to the credential table: type → field names, the one it is set by first. */
+  private static final Map<String, List<String>> SECRETS =
       Map.of(
-          "api_client", Set.of("authentication_key", "authenticationkey"),
-          "admin_user", Set.of("password"),
-          "web_portal_user", Set.of("password"));
+          "api_client", List.of("authentication_key", "authenticationkey"),
+          "admin_user", List.of("password"),
+          "web_portal_user", List.of("password"));
 
   public static final String SHARED_DOMAIN = "Shared Domain";
   /** The type of domains. */
@@ -726,7 +726,7 @@ public final class ElementService {
     if (cur0.system()) {
       throw HeraldException.forbidden("Impossible to change the password of " + cur0.name() + ".", "Cannot modify system element.");
     }
-    ObjectNode secret = Json.object().put(type.equals("api_client") ? "authentication_key" : "password", password);
+    ObjectNode secret = Json.object().put(SECRETS.get(type).get(0), password);
     Map<String, String[]> stored = storeSecrets(type, secret);
     long now = clock.millis();
     ElementRecord r = store.write(tx -> {
@@ -804,7 +804,7 @@ public final class ElementService {
    */
   private Map<String, String[]> storeSecrets(String type, ObjectNode body) {
     Map<String, String[]> out = new java.util.HashMap<>();
-    for (String f : SECRETS.getOrDefault(type, Set.of())) {
+    for (String f : SECRETS.getOrDefault(type, List.of())) {
       JsonNode n = body.remove(f);
       if (n != null && !n.isNull()) {
         String kind = type.equals("api_client") ? "api_key" : "password";
