@@ -53,6 +53,15 @@ final class RawWebSocket implements AutoCloseable {
     }
     s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     s.setSoTimeout(20_000);
+    return upgrade(s, s.getInputStream(), port, path, headers);
+  }
+
+  /**
+   * Sends the upgrade on a connection already open (one that may have carried HTTP requests
+   * before, read through {@code in}).
+   */
+  static RawWebSocket upgrade(Socket s, InputStream in, int port, String path, Map<String, String> headers)
+      throws IOException {
     byte[] key = new byte[16];
     new SecureRandom().nextBytes(key);
     StringBuilder req = new StringBuilder("GET " + path + " HTTP/1.1\r\n")
@@ -63,7 +72,13 @@ final class RawWebSocket implements AutoCloseable {
     headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
     req.append("\r\n");
     s.getOutputStream().write(req.toString().getBytes(StandardCharsets.US_ASCII));
-    InputStream in = s.getInputStream();
+    String h = readHead(in);
+    int status = Integer.parseInt(h.substring(9, 12));
+    return new RawWebSocket(s, status, h, in);
+  }
+
+  /** Reads an HTTP response head, up to and including the blank line. */
+  static String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
       int b = in.read();
@@ -72,9 +87,7 @@ final class RawWebSocket implements AutoCloseable {
       }
       head.write(b);
     }
-    String h = head.toString(StandardCharsets.US_ASCII);
-    int status = Integer.parseInt(h.substring(9, 12));
-    return new RawWebSocket(s, status, h, in);
+    return head.toString(StandardCharsets.US_ASCII);
   }
 
   void sendText(String text) throws IOException {

@@ -88,6 +88,15 @@ class TlsTest {
       ws.sendText("{\"context\":\"*\"}", true).join();
       assertThat(first.get(10, TimeUnit.SECONDS)).contains("\"subscription_id\":0");
       ws.abort();
+      // "share the socket itself" over TLS: log in, then upgrade on the same TLS connection
+      try (java.net.Socket tls = trustAll.getSocketFactory().createSocket("127.0.0.1", server.server().port())) {
+        tls.setSoTimeout(20_000);
+        ConnectionAuthTest.loginThenSubscribeOnTheSameConnection(tls, server.server().port(), () ->
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/7.2/elements/host"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"over-tls\",\"address\":\"192.0.2.8\"}")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201));
+      }
       // plain http on the TLS port gets no HTTP answer
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.server().port() + "/api")).build(),

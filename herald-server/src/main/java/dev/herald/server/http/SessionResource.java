@@ -45,6 +45,15 @@ final class SessionResource {
   static final String ACCESS_TOKEN = "access_token";
 
   /**
+   * The connection attribute that holds the session a login on this keep-alive connection
+   * opened: a WebSocket upgrade sent later on the same connection is authenticated by it, without
+   * a cookie ("share the socket itself", SMC-API.md §3.4). It lives in this server's memory for
+   * as long as the TCP (or TLS) connection does; a logout, an expiry or a later login on the
+   * connection ends or replaces it.
+   */
+  static final String CONNECTION_SESSION = "dev.herald.session";
+
+  /**
    * The live session of a request's cookie, or 401. In token mode also of its
    * {@code Authorization} header, or for a socket of the token offered beside
    * {@code access_token} in {@code Sec-WebSocket-Protocol} (in either order, as smc-python sends
@@ -70,7 +79,18 @@ final class SessionResource {
         }
       }
     }
+    if (isSocketUpgrade(req) && req.getConnectionMetaData().getAttribute(CONNECTION_SESSION) instanceof String id) {
+      Optional<Session> s = sessions.resolve(id);
+      if (s.isPresent()) {
+        return s.get();
+      }
+    }
     throw HeraldException.unauthorized("Not logged in, or the session expired. Log in again.");
+  }
+
+  /** Only an upgrade is authenticated by its connection; REST calls carry their cookie or token. */
+  private static boolean isSocketUpgrade(Request req) {
+    return "websocket".equalsIgnoreCase(req.getHeaders().get(org.eclipse.jetty.http.HttpHeader.UPGRADE));
   }
 
   private static Optional<String> socketToken(Request req) {
@@ -104,6 +124,7 @@ final class SessionResource {
           "Login failed.", "The body must be {\"authenticationkey\": \"...\", \"domain\": \"...\"}."));
       opened = sessions.loginWithKey(remote, key, domain);
     }
+    call.request.getConnectionMetaData().setAttribute(CONNECTION_SESSION, opened.id());
     String cookie = COOKIE + "=" + opened.id() + "; Path=/; HttpOnly; SameSite=Lax"
         + (call.request.isSecure() ? "; Secure" : "");
     Reply r = Reply.json(200, Json.object().put("user", opened.session().caller().userName())
@@ -117,6 +138,7 @@ final class SessionResource {
 
   private Reply logout(Call call) {
     sessions.logout(call.session());
+    call.request.getConnectionMetaData().removeAttribute(CONNECTION_SESSION);
     return Reply.empty(204).header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
   }
 
