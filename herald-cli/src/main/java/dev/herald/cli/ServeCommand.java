@@ -72,6 +72,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "SMC's \"Use SSL for session ID\" mode: login also answers an Authorization header that authenticates REST calls and, offered as Sec-WebSocket-Protocol: access_token, TOKEN, the sockets (smc-python uses it when it gets one).")
   boolean sessionTokens;
 
+  @Option(names = "--no-connection-auth", negatable = false,
+      description = "Do not authenticate a socket upgrade by the keep-alive connection that logged in (SMC does; turn it off behind a proxy that reuses its connections to Herald for different clients).")
+  boolean noConnectionAuth;
+
   @Option(names = "--from-snapshot", paramLabel = "FILE",
       description = "Start from a snapshot file (made by herald snapshot save): it replaces the data's state before the first request.")
   Path fromSnapshot;
@@ -223,7 +227,8 @@ final class ServeCommand implements Callable<Integer> {
         .retentionCount(retentionCount).allowedOrigins(origins)
         .metricsToken(metricsToken).metricsPort(metricsPort).metricsHost(metricsHost)
         .limits(new ServerConfig.Limits(maxPerAddress, maxConnections, headerTimeout, minRequestRate))
-        .adminApi(adminApi).journalSize(journalSize).sessionTokens(sessionTokens).console(!noConsole);
+        .adminApi(adminApi).journalSize(journalSize).sessionTokens(sessionTokens).console(!noConsole)
+        .connectionAuth(!noConnectionAuth);
     boolean inMemory = data.toString().equals("mem");
     if (inMemory) {
       b.inMemory("serve-" + ProcessHandle.current().pid());

@@ -242,7 +242,7 @@ public final class HeraldServer implements AutoCloseable {
         config.metricsToken(), memory::outOfMemory,
         new dev.herald.server.task.Tasks(new dev.herald.server.store.TaskStore(db), store::newKey, clock, 4), clock,
         config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults, engineNodes,
-        config.sessionTokens(), config.console());
+        config.sessionTokens(), config.console(), config.connectionAuth());
     jetty.setErrorHandler(new JsonErrors());
     ServerConnector metricsConnector = null;
     if (config.metricsPort() >= 0) {

@@ -26,6 +26,9 @@ import java.util.Set;
  * @param sessionTokens SMC's "Use SSL for session ID" token mode: login also answers an
  *     {@code Authorization} header whose value authenticates REST calls and, offered as
  *     {@code Sec-WebSocket-Protocol: access_token, TOKEN}, the sockets
+ * @param connectionAuth a socket upgrade on the keep-alive connection that logged in is
+ *     authenticated by that connection (SMC's "share the socket itself"); off behind a proxy that
+ *     reuses its connections to Herald for different clients
  */
 public record ServerConfig(
     String host,
@@ -55,7 +58,8 @@ public record ServerConfig(
     boolean adminApi,
     int journalSize,
     boolean sessionTokens,
-    boolean console) {
+    boolean console,
+    boolean connectionAuth) {
 
   /**
    * What one client may take of the server.
@@ -133,6 +137,7 @@ public record ServerConfig(
     b.journalSize = journalSize;
     b.sessionTokens = sessionTokens;
     b.console = console;
+    b.connectionAuth = connectionAuth;
     return b;
   }
 
@@ -166,6 +171,7 @@ public record ServerConfig(
     private int journalSize;
     private boolean sessionTokens;
     private boolean console = true;
+    private boolean connectionAuth = true;
 
     public Builder host(String v) { host = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -202,6 +208,8 @@ public record ServerConfig(
     public Builder sessionTokens(boolean v) { sessionTokens = v; return this; }
     /** The console at {@code /console/} (on by default). */
     public Builder console(boolean v) { console = v; return this; }
+    /** Sockets authenticated by the connection that logged in (on by default, as on SMC). */
+    public Builder connectionAuth(boolean v) { connectionAuth = v; return this; }
 
     public ServerConfig build() {
       if (port < 0 || port > 65535) {
@@ -256,7 +264,7 @@ public record ServerConfig(
           adminPassword, List.copyOf(advertisedVersions), sessionIdle, sessionAbsolute,
           retentionAge, retentionCount, maxBodyBytes, Set.copyOf(allowedOrigins), tls,
           secretHashIterations, socket, metricsToken, metricsPort, metricsHost, limits,
-          memoryDatabase, adminApi, journalSize, sessionTokens, console);
+          memoryDatabase, adminApi, journalSize, sessionTokens, console, connectionAuth);
     }
   }
 }

@@ -132,6 +132,19 @@ class ConnectionAuthTest {
     }
   }
 
+  @Test
+  void turnedOff_anUpgradeOnTheConnectionThatLoggedInNeedsItsCookie() throws Exception {
+    try (TestServer server = TestServer.start(b -> b.connectionAuth(false)); Socket a = connect(server.server().port())) {
+      int port = server.server().port();
+      InputStream in = a.getInputStream();
+      Answer login = login(a, in);
+      assertThat(login.status()).isEqualTo(200);
+      try (RawWebSocket ws = RawWebSocket.upgrade(a, in, port, "/7.2/notification/socket", Map.of())) {
+        assertThat(ws.status).isEqualTo(401);
+      }
+    }
+  }
+
   private static Socket connect(int port) throws IOException {
     Socket s = new Socket();
     s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);

@@ -19,11 +19,13 @@ public final class HttpApi {
       int maxBodyBytes, Supplier<Readiness> ready, Optional<String> metricsToken,
       Runnable onOutOfMemory, dev.herald.server.task.Tasks tasks, java.time.InstantSource clock,
       Optional<AdminControl> admin, Journal journal, Faults faults,
-      dev.herald.server.element.EngineNodes engineNodes, boolean sessionTokens, boolean console) {}
+      dev.herald.server.element.EngineNodes engineNodes, boolean sessionTokens, boolean console,
+      boolean connectionAuth) {}
 
   /** The handler of the main port: every resource. */
   public static Handler main(Parts p) {
-    SessionResource sessions = new SessionResource(p.sessions(), p.elements(), p.sessionTokens());
+    SessionResource sessions = new SessionResource(p.sessions(), p.elements(), p.sessionTokens(),
+        p.connectionAuth());
     List<Route> routes = new ArrayList<>();
     routes.addAll(new OpsResource(p.ready(), p.prometheus(), p.metricsToken(), false).routes());
     routes.addAll(new ApiResource(p.versions()).routes());

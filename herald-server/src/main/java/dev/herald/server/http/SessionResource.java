@@ -21,14 +21,19 @@ final class SessionResource {
   private final Sessions sessions;
   private final ElementService elements;
   private final boolean tokens;
+  private final boolean connectionAuth;
 
   SessionResource(Sessions sessions, ElementService elements) {
-    this(sessions, elements, false);
+    this(sessions, elements, false, true);
   }
 
-  /** @param tokens token mode (SMC's "Use SSL for session ID") besides cookies */
-  SessionResource(Sessions sessions, ElementService elements, boolean tokens) {
+  /**
+   * @param tokens token mode (SMC's "Use SSL for session ID") besides cookies
+   * @param connectionAuth an upgrade on the connection that logged in needs no cookie
+   */
+  SessionResource(Sessions sessions, ElementService elements, boolean tokens, boolean connectionAuth) {
     this.tokens = tokens;
+    this.connectionAuth = connectionAuth;
     this.sessions = sessions;
     this.elements = elements;
   }
@@ -79,7 +84,7 @@ final class SessionResource {
         }
       }
     }
-    if (isSocketUpgrade(req) && req.getConnectionMetaData().getAttribute(CONNECTION_SESSION) instanceof String id) {
+    if (connectionAuth && isSocketUpgrade(req) && req.getConnectionMetaData().getAttribute(CONNECTION_SESSION) instanceof String id) {
       Optional<Session> s = sessions.resolve(id);
       if (s.isPresent()) {
         return s.get();
@@ -124,7 +129,9 @@ final class SessionResource {
           "Login failed.", "The body must be {\"authenticationkey\": \"...\", \"domain\": \"...\"}."));
       opened = sessions.loginWithKey(remote, key, domain);
     }
-    call.request.getConnectionMetaData().setAttribute(CONNECTION_SESSION, opened.id());
+    if (connectionAuth) {
+      call.request.getConnectionMetaData().setAttribute(CONNECTION_SESSION, opened.id());
+    }
     String cookie = COOKIE + "=" + opened.id() + "; Path=/; HttpOnly; SameSite=Lax"
         + (call.request.isSecure() ? "; Secure" : "");
     Reply r = Reply.json(200, Json.object().put("user", opened.session().caller().userName())
