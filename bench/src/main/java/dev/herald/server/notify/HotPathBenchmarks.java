@@ -38,7 +38,7 @@ public class HotPathBenchmarks {
       "tcp_service", "udp_service", "domain_name", "fw_policy", "admin_user"};
 
   private SubscriptionIndex index;
-  private Channel[] sameStyle;
+  private Subscription[] sameStyle;
   private Change change;
   private long seq = 1;
 
@@ -46,14 +46,14 @@ public class HotPathBenchmarks {
   public void setup() {
     index = new SubscriptionIndex();
     Session session = new Session("hash", new Caller(1, "bench", 1, dev.herald.server.element.Rights.SUPERUSER), 0);
-    Connection conn = new Connection(null, session, BASE, false, 65536, 256, 10_000, 1 << 22, false);
-    sameStyle = new Channel[1000];
+    Connection conn = new Connection(null, null, null, session, BASE, false, 65536, 256, 10_000, 1 << 22, false);
+    sameStyle = new Subscription[1000];
     for (int i = 0; i < 1000; i++) {
       // 1000 subscribers: 200 on "*", the rest on one type each
       boolean all = i % 5 == 0;
       Command.Subscribe cmd = (Command.Subscribe) Command.parse(
           all ? "{\"context\":\"*\"}" : "{\"context\":\"" + TYPES[i % TYPES.length] + "\"}");
-      Channel ch = new Channel(0, conn, cmd, all ? Set.of() : Set.of(TYPES[i % TYPES.length]),
+      Subscription ch = new Subscription(0, conn, cmd, all ? Set.of() : Set.of(TYPES[i % TYPES.length]),
           new FrameStyle(0, false, false), false, 0);
       index.add(ch, List.of(1L));
       sameStyle[i] = ch;
@@ -75,7 +75,7 @@ public class HotPathBenchmarks {
     FrameCache cache = new FrameCache((ch, b, node) -> "{}");
     Change c = new Change(seq++, 1, "host", 1732, "h1", EventType.CREATE, 0, "bench");
     String base = BASE.intern();
-    for (Channel ch : sameStyle) {
+    for (Subscription ch : sameStyle) {
       bh.consume(cache.render(c, base, ch));
     }
   }
@@ -84,12 +84,12 @@ public class HotPathBenchmarks {
   @Benchmark
   public int matchChange_1000Channels() {
     int n = 0;
-    for (Channel ch : index.all(1)) {
+    for (Subscription ch : index.all(1)) {
       if (ch.accepts(change)) {
         n++;
       }
     }
-    for (Channel ch : index.byType(1, change.type())) {
+    for (Subscription ch : index.byType(1, change.type())) {
       if (ch.accepts(change)) {
         n++;
       }

@@ -31,40 +31,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One notification socket. Incoming text messages are commands; outgoing frames go through a
- * bounded outbox (messages and bytes) drained by one writer that hands Jetty many frames per
- * flush. Nothing is sent that the client did not ask for: no pings, no binary frames.
+ * One socket, of either kind: the notification socket or the status socket. Incoming text
+ * messages are commands (subscribe, unsubscribe); outgoing frames go through its {@link Outbox}.
+ * Nothing is sent that the client did not ask for: no pings, no binary frames.
  *
- * <p>Threads: commands run on Jetty's reading thread (a replay gets a virtual thread of its
- * own); live frames are enqueued by the feed thread; the writer runs wherever Jetty completes a
- * flush. The outbox is guarded by {@link #lock}.
+ * <p>Threads: commands run on Jetty's reading thread, one at a time (a replay gets a virtual
+ * thread of its own); live frames are enqueued by the feed thread.
  */
 final class Connection implements FrameHandler {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-  private static final int BATCH = 256;
 
-  private final Notifications hub;
+  private final SocketRegistry registry;
+  private final Notifier notifier;
+  private final Visibility visibility;
   final Session session;
   private final String base;
   private final boolean legacy;
   /** A status socket ({@code /{v}/status/socket}): status subscriptions, status frames. */
   final boolean statusSocket;
   private final int maxMessageBytes;
-  private final int maxChannels;
-  private final int outboxMessages;
-  private final long outboxBytes;
-  private final Map<Long, Channel> channels = new ConcurrentHashMap<>();
-  private long nextId; // guarded by reading thread (commands are handled one at a time)
-
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition room = lock.newCondition();
-  private final ArrayDeque<Out> outbox = new ArrayDeque<>(); // guarded by lock
-  private long queuedBytes; // guarded by lock
-  /** True from the enqueue that starts the writer until it finds the outbox empty; guarded by lock. */
-  private boolean writerActive;
-  private boolean closing; // guarded by lock
-  private volatile long writtenSeq;
-  private final Writer writer = new Writer();
+  private final int maxSubscriptions;
+  private final Map<Long, Subscription> subscriptions = new ConcurrentHashMap<>();
+  private long nextId; // reading thread only (commands are handled one at a time)
+  private final Outbox outbox;
 
   private CoreSession core;
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
@@ -84,19 +73,19 @@ final class Connection implements FrameHandler {
   volatile long heartbeatMs;
   long heartbeatDueMs;
 
-  private record Out(byte[] bytes, long seq) {}
-
-  Connection(Notifications hub, Session session, String base, boolean legacy, int maxMessageBytes,
-      int maxChannels, int outboxMessages, long outboxBytes, boolean statusSocket) {
+  Connection(SocketRegistry registry, Notifier notifier, Visibility visibility, Session session,
+      String base, boolean legacy, int maxMessageBytes, int maxSubscriptions, int outboxMessages,
+      long outboxBytes, boolean statusSocket) {
+    this.registry = registry;
+    this.notifier = notifier;
+    this.visibility = visibility;
     this.statusSocket = statusSocket;
-    this.hub = hub;
     this.session = session;
     this.base = base.intern(); // connections share base strings: frame caching compares by identity
     this.legacy = legacy;
     this.maxMessageBytes = maxMessageBytes;
-    this.maxChannels = maxChannels;
-    this.outboxMessages = outboxMessages;
-    this.outboxBytes = outboxBytes;
+    this.maxSubscriptions = maxSubscriptions;
+    this.outbox = new Outbox(outboxMessages, outboxBytes, new SocketSink(), this::slowConsumer);
   }
 
   String base() {
@@ -104,11 +93,7 @@ final class Connection implements FrameHandler {
   }
 
   int outboxLimit() {
-    return outboxMessages;
-  }
-
-  Set<Long> visibleDomains() {
-    return hub.visibleDomains(session);
+    return outbox.maxMessages();
   }
 
   // ---- FrameHandler ----
@@ -116,7 +101,7 @@ final class Connection implements FrameHandler {
   @Override
   public void onOpen(CoreSession coreSession, Callback callback) {
     this.core = coreSession;
-    hub.opened(this);
+    registry.opened(this);
     callback.succeeded();
     coreSession.demand();
   }
@@ -160,7 +145,7 @@ final class Connection implements FrameHandler {
     }
     Object token = new Object();
     pongInFlight = token;
-    hub.schedule(() -> {
+    registry.schedule(() -> {
       if (pongInFlight == token) {
         slowConsumer();
       }
@@ -215,21 +200,21 @@ final class Connection implements FrameHandler {
 
   @Override
   public void onClosed(CloseStatus closeStatus, Callback callback) {
-    stopQueueing();
-    for (Channel ch : channels.values()) {
-      ch.close();
-      hub.unregister(ch);
-      hub.releaseSubscription(session);
+    outbox.stop();
+    for (Subscription sub : subscriptions.values()) {
+      sub.close();
+      notifier.unregister(sub);
+      registry.releaseSubscription(session);
     }
-    channels.clear();
-    hub.closed(this);
+    subscriptions.clear();
+    registry.closed(this);
     callback.succeeded();
   }
 
   // ---- commands ----
 
   private void handle(String text) {
-    hub.commandReceived(session, text);
+    registry.commandReceived(session, text);
     if (statusSocket) {
       handleStatus(text);
       return;
@@ -241,15 +226,26 @@ final class Connection implements FrameHandler {
     }
   }
 
-  private void subscribe(Command.Subscribe s) {
-    if (channels.size() >= maxChannels) {
+  /**
+   * Takes a subscription from this connection's and the session's allowance; answers a failure
+   * and returns false when either is used up.
+   */
+  private boolean takeSubscription() {
+    if (subscriptions.size() >= maxSubscriptions) {
       control(Frames.failure("Too many subscriptions on this connection: the limit is "
-          + maxChannels + "."));
-      return;
+          + maxSubscriptions + "."));
+      return false;
     }
-    if (!hub.takeSubscription(session)) {
+    if (!registry.takeSubscription(session)) {
       control(Frames.failure("Too many subscriptions for this session: the limit is "
-          + hub.maxSubscriptionsPerSession() + " on all its sockets together."));
+          + registry.config().maxSubscriptionsPerSession() + " on all its sockets together."));
+      return false;
+    }
+    return true;
+  }
+
+  private void subscribe(Command.Subscribe s) {
+    if (!takeSubscription()) {
       return;
     }
     boolean registered = false;
@@ -257,12 +253,12 @@ final class Connection implements FrameHandler {
       registered = subscribeWithin(s);
     } finally {
       if (!registered) {
-        hub.releaseSubscription(session);
+        registry.releaseSubscription(session);
       }
     }
   }
 
-  /** @return whether a channel was opened (it then holds the session's subscription) */
+  /** @return whether a subscription was opened (it then holds the session's allowance) */
   private boolean subscribeWithin(Command.Subscribe s) {
     Set<String> types = new LinkedHashSet<>();
     for (String item : s.contexts()) {
@@ -274,44 +270,24 @@ final class Connection implements FrameHandler {
       }
       types.addAll(family.get());
     }
-    // A channel gets exactly the changes committed after it was opened (seq > head now), or
-    // with since, every change after that position.
     long head;
-    try {
-      head = hub.changeLog().freshHead();
-    } catch (HeraldException e) {
-      control(Frames.failure("Cannot subscribe now: " + e.getMessage()));
-      return false;
+    switch (notifier.start(s)) {
+      case Notifier.Start.Refused r -> {
+        control(r.frame());
+        return false;
+      }
+      case Notifier.Start.At at -> head = at.head();
     }
-    if (s.since().isPresent()) {
-      long since = s.since().get();
-      long oldest;
-      try {
-        // held in memory: no need to ask the database what it still retains
-        oldest = hub.inMemory(since) ? since + 1 : hub.changeLog().oldestRetained();
-      } catch (HeraldException e) {
-        control(Frames.failure("Cannot resume now: " + e.getMessage()));
-        return false;
-      }
-      if (since < oldest - 1) {
-        control(Frames.historyExpired(s.context(), since, oldest, head));
-        return false;
-      }
-      if (since > head) {
-        control(Frames.sinceBeyondHead(since, head));
-        return false;
-      }
-    }
-    s.heartbeatSeconds().ifPresent(h -> hub.heartbeat(this, h * 1000L));
+    s.heartbeatSeconds().ifPresent(h -> registry.heartbeat(this, h * 1000L));
     long id = nextId++;
-    Channel ch = new Channel(id, this, s, Set.copyOf(types),
+    Subscription sub = new Subscription(id, this, s, Set.copyOf(types),
         new FrameStyle(id, legacy, s.withSeq()), s.since().isPresent(), s.since().orElse(head));
-    channels.put(id, ch);
-    long position = hub.register(ch, at -> s.withSeq()
+    subscriptions.put(id, sub);
+    long position = notifier.register(sub, at -> s.withSeq()
         ? Frames.subscribed(s.context(), id, s.since().orElse(at))
         : Frames.subscribed(s.context(), id));
     if (s.since().isPresent()) {
-      Thread.ofVirtual().name("herald-replay-" + id).start(() -> hub.replay(ch, s.since().get(), position));
+      Thread.ofVirtual().name("herald-replay-" + id).start(() -> notifier.replay(sub, s.since().get(), position));
     }
     return true;
   }
@@ -354,14 +330,14 @@ final class Connection implements FrameHandler {
       }
       String type = h.get().engineType();
       long key = h.get().engineKey();
-      Optional<dev.herald.server.store.ElementRecord> engine = hub.visibleElement(session, type, key);
+      Optional<dev.herald.server.store.ElementRecord> engine = visibility.element(session, type, key);
       if (engine.isEmpty()) {
         control(Frames.failure("No element " + href + "."));
         return;
       }
       if (h.get().nodeType() != null) {
         node = h.get().nodeType() + "/" + h.get().nodeKey();
-        if (!hub.hasNode(engine.get(), h.get().nodeType(), h.get().nodeKey())) {
+        if (!visibility.hasNode(engine.get(), h.get().nodeType(), h.get().nodeKey())) {
           control(Frames.failure("No element " + href + "."));
           return;
         }
@@ -392,200 +368,100 @@ final class Connection implements FrameHandler {
       control(Frames.failure("Send {\"context\":\"fw_single\"} or {\"element\":\"<href>\"} to subscribe for status."));
       return;
     }
-    if (channels.size() >= maxChannels) {
-      control(Frames.failure("Too many subscriptions on this connection: the limit is " + maxChannels + "."));
-      return;
-    }
-    if (!hub.takeSubscription(session)) {
-      control(Frames.failure("Too many subscriptions for this session: the limit is "
-          + hub.maxSubscriptionsPerSession() + " on all its sockets together."));
+    if (!takeSubscription()) {
       return;
     }
     long id = nextId++;
     Command.Subscribe as = new Command.Subscribe(described, List.of(described), Optional.empty(), Set.of(),
         Set.of(), keys, Optional.empty(), Optional.empty(), false);
-    Channel ch = new Channel(id, this, as, Set.copyOf(types), new FrameStyle(id, false, false, statusOf), false,
-        hub.position(), true, node);
-    channels.put(id, ch);
-    hub.register(ch, at -> dev.herald.protocol.Json.write(dev.herald.protocol.Json.object()
+    Subscription sub = new Subscription(id, this, as, Set.copyOf(types), new FrameStyle(id, false, false, statusOf), false,
+        notifier.position(), true, node);
+    subscriptions.put(id, sub);
+    notifier.register(sub, at -> dev.herald.protocol.Json.write(dev.herald.protocol.Json.object()
         .put("success", "Subscribed for status").put("subscription_id", id)));
   }
 
   private void handleUnsubscribe(Command.Unsubscribe u) {
-    Channel ch = channels.remove(u.id());
-    if (ch == null) {
+    Subscription sub = subscriptions.remove(u.id());
+    if (sub == null) {
       control(Frames.failure("No subscription with id " + u.id() + ".", u.id()));
     } else {
-      ch.close();
-      hub.unregister(ch);
-      hub.releaseSubscription(session);
+      sub.close();
+      notifier.unregister(sub);
+      registry.releaseSubscription(session);
       control(Frames.unsubscribed(u.id()));
     }
   }
 
-  // ---- outbox ----
+  // ---- frames out ----
 
   /** Enqueues a non-event frame (ack, failure, progress, heartbeat). */
   void control(String text) {
-    enqueue(text.getBytes(StandardCharsets.UTF_8), -1, true);
+    outbox.enqueue(text.getBytes(StandardCharsets.UTF_8), -1, true);
   }
 
-  /**
-   * Enqueues one frame; a full outbox makes this a slow consumer (never blocks).
-   *
-   * @param kick whether to start an idle writer now (false: the caller calls {@link #kick()}
-   *     later when this returns true)
-   * @return whether the writer was idle and must be started: a running writer drains what is
-   *     queued before it goes idle, so waking it again would only contend for its lock
-   */
+  /** {@link Outbox#enqueue}: a full outbox makes this a slow consumer (never blocks). */
   boolean enqueue(byte[] bytes, long seq, boolean kick) {
-    boolean start = false;
-    lock.lock();
-    try {
-      if (closing) {
-        return false;
-      }
-      if (outbox.size() < outboxMessages && queuedBytes + bytes.length <= outboxBytes) {
-        outbox.add(new Out(bytes, seq));
-        queuedBytes += bytes.length;
-        bytes = null;
-        if (!writerActive) {
-          writerActive = true;
-          start = true;
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (bytes != null) {
-      slowConsumer();
-      return false;
-    }
-    if (start && kick) {
-      writer.iterate();
-      return false;
-    }
-    return start;
+    return outbox.enqueue(bytes, seq, kick);
   }
 
   /** Starts the writer if it is idle (it drains everything queued so far). */
   void kick() {
-    writer.iterate();
+    outbox.kick();
   }
 
   /** Blocks (a replay thread) until the outbox is at most half full, or the connection closed. */
   boolean awaitRoom() throws InterruptedException {
-    lock.lock();
-    try {
-      while (!closing && (outbox.size() > outboxMessages / 2 || queuedBytes > outboxBytes / 2)) {
-        room.await(1, TimeUnit.SECONDS);
-      }
-      return !closing;
-    } finally {
-      lock.unlock();
-    }
+    return outbox.awaitRoom();
+  }
+
+  boolean isClosing() {
+    return outbox.isClosing();
   }
 
   /** Closes this connection by the slow-consumer policy (at most once). */
   void slowConsumer() {
-    lock.lock();
-    try {
-      if (closing) {
-        return;
-      }
-      closing = true;
-    } finally {
-      lock.unlock();
+    if (!outbox.markClosing()) {
+      return;
     }
-    hub.countSlowConsumer();
-    close(CloseCode.SLOW_CONSUMER.code(), CloseCode.slowConsumerReason(writtenSeq));
-  }
-
-  /** No more frames are queued; what was queued and not yet handed to Jetty is dropped. */
-  private void stopQueueing() {
-    lock.lock();
-    try {
-      closing = true;
-      outbox.clear();
-      queuedBytes = 0;
-      room.signalAll(); // a waiting replay gives up
-    } finally {
-      lock.unlock();
-    }
+    registry.countSlowConsumer();
+    close(CloseCode.SLOW_CONSUMER.code(), CloseCode.slowConsumerReason(outbox.writtenSeq()));
   }
 
   /** Closes with a close frame; drops what was not yet handed to Jetty. */
   void close(int code, String reason) {
-    stopQueueing();
-    for (Channel ch : channels.values()) {
-      ch.close();
+    outbox.stop();
+    for (Subscription sub : subscriptions.values()) {
+      sub.close();
     }
     CoreSession c = core;
     if (c != null) {
       c.close(code, reason, Callback.NOOP);
       // A reader that stopped reading cannot receive the close frame either: abort after a while.
-      hub.scheduleAbort(c);
+      registry.scheduleAbort(c);
     }
   }
 
-  /** Drains the outbox: many frames per flush, one flush in flight at a time. */
-  private final class Writer extends IteratingCallback {
-    private long batchSeq;
-
+  /** The outbox's frames go to Jetty's WebSocket session. */
+  private final class SocketSink implements Outbox.Sink {
     @Override
-    protected Action process() {
-      Out[] batch = new Out[BATCH];
-      int n = 0;
-      lock.lock();
-      try {
-        if (closing) {
-          return Action.IDLE;
-        }
-        while (n < BATCH && !outbox.isEmpty()) {
-          Out o = outbox.poll();
-          queuedBytes -= o.bytes().length;
-          batch[n++] = o;
-        }
-        room.signalAll();
-        if (n == 0) {
-          writerActive = false; // the next enqueue starts it again
-          return Action.IDLE;
-        }
-      } finally {
-        lock.unlock();
-      }
-      long max = -1;
-      for (int i = 0; i < n; i++) {
-        max = Math.max(max, batch[i].seq());
-      }
-      batchSeq = max;
-      if (n == 1) {
-        // light load: one frame, written at once without the batch buffer copy
-        core.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(batch[0].bytes())), this, false);
-        return Action.SCHEDULED;
-      }
-      for (int i = 0; i < n; i++) {
-        core.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(batch[i].bytes())), Callback.NOOP, true);
-      }
-      core.flush(this);
-      return Action.SCHEDULED;
+    public void write(byte[] text, Callback done) {
+      core.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(text)), done, false);
     }
 
     @Override
-    protected void onSuccess() {
-      if (batchSeq > writtenSeq) {
-        writtenSeq = batchSeq;
-      }
+    public void writeBatched(byte[] text) {
+      core.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(text)), Callback.NOOP, true);
     }
 
     @Override
-    protected void onCompleteFailure(Throwable cause) {
-      if (isClosing()) {
-        LOG.debug("notification socket write ended by close: {}", cause.toString());
-      } else {
-        LOG.debug("notification socket write failed (client gone?): {}", cause.toString());
-      }
-      stopQueueing();
+    public void flush(Callback done) {
+      core.flush(done);
+    }
+
+    @Override
+    public void abort(Throwable cause) {
+      LOG.debug("socket write failed (client gone, or closing): {}", cause.toString());
       CoreSession c = core;
       if (c != null) {
         c.abort();
@@ -593,16 +469,7 @@ final class Connection implements FrameHandler {
     }
   }
 
-  boolean isClosing() {
-    lock.lock();
-    try {
-      return closing;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  List<Channel> channels() {
-    return List.copyOf(channels.values());
+  List<Subscription> subscriptions() {
+    return List.copyOf(subscriptions.values());
   }
 }

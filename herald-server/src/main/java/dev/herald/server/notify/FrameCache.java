@@ -37,7 +37,7 @@ final class FrameCache {
   private FrameStyle lastStyle;
   private byte[] lastFrame;
 
-  byte[] render(Change c, String base, Channel ch) {
+  byte[] render(Change c, String base, Subscription ch) {
     if (c != current) {
       current = c;
       eventObjects.clear();

@@ -9,17 +9,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * thread without locks (arrays are replaced, never mutated); changed under {@code this}.
  */
 final class SubscriptionIndex {
-  private static final Channel[] NONE = new Channel[0];
+  private static final Subscription[] NONE = new Subscription[0];
 
   private static final class DomainIndex {
-    volatile Channel[] all = NONE;
-    final Map<String, Channel[]> byType = new ConcurrentHashMap<>();
+    volatile Subscription[] all = NONE;
+    final Map<String, Subscription[]> byType = new ConcurrentHashMap<>();
   }
 
   private final Map<Long, DomainIndex> domains = new ConcurrentHashMap<>();
   private int size;
 
-  synchronized void add(Channel ch, Iterable<Long> visibleDomains) {
+  synchronized void add(Subscription ch, Iterable<Long> visibleDomains) {
     for (long d : visibleDomains) {
       DomainIndex di = domains.computeIfAbsent(d, k -> new DomainIndex());
       if (ch.all) {
@@ -33,7 +33,7 @@ final class SubscriptionIndex {
     size++;
   }
 
-  synchronized void remove(Channel ch, Iterable<Long> visibleDomains) {
+  synchronized void remove(Subscription ch, Iterable<Long> visibleDomains) {
     for (long d : visibleDomains) {
       DomainIndex di = domains.get(d);
       if (di == null) {
@@ -43,7 +43,7 @@ final class SubscriptionIndex {
         di.all = minus(di.all, ch);
       } else {
         for (String t : ch.types) {
-          Channel[] next = minus(di.byType.getOrDefault(t, NONE), ch);
+          Subscription[] next = minus(di.byType.getOrDefault(t, NONE), ch);
           if (next.length == 0) {
             di.byType.remove(t);
           } else {
@@ -56,13 +56,13 @@ final class SubscriptionIndex {
   }
 
   /** Channels that take every type in {@code domain}. */
-  Channel[] all(long domain) {
+  Subscription[] all(long domain) {
     DomainIndex di = domains.get(domain);
     return di == null ? NONE : di.all;
   }
 
   /** Channels listening to {@code type} in {@code domain}. */
-  Channel[] byType(long domain, String type) {
+  Subscription[] byType(long domain, String type) {
     DomainIndex di = domains.get(domain);
     return di == null ? NONE : di.byType.getOrDefault(type, NONE);
   }
@@ -71,16 +71,16 @@ final class SubscriptionIndex {
     return size;
   }
 
-  private static Channel[] plus(Channel[] a, Channel c) {
-    Channel[] n = Arrays.copyOf(a, a.length + 1);
+  private static Subscription[] plus(Subscription[] a, Subscription c) {
+    Subscription[] n = Arrays.copyOf(a, a.length + 1);
     n[a.length] = c;
     return n;
   }
 
-  private static Channel[] minus(Channel[] a, Channel c) {
+  private static Subscription[] minus(Subscription[] a, Subscription c) {
     for (int i = 0; i < a.length; i++) {
       if (a[i] == c) {
-        Channel[] n = new Channel[a.length - 1];
+        Subscription[] n = new Subscription[a.length - 1];
         System.arraycopy(a, 0, n, 0, i);
         System.arraycopy(a, i + 1, n, i, a.length - i - 1);
         return n;

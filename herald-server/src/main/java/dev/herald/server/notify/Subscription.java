@@ -15,7 +15,7 @@ import java.util.Set;
  * again. The replay thread and the feed thread both enqueue under {@code this}, so a channel's
  * frames reach the outbox in seq order with no gap and no duplicate.
  */
-final class Channel {
+final class Subscription {
   final long id;
   final Connection connection;
   final Command.Subscribe command;
@@ -40,12 +40,12 @@ final class Channel {
   long progressDueMs;
   volatile boolean open = true;
 
-  Channel(long id, Connection connection, Command.Subscribe command, Set<String> types,
+  Subscription(long id, Connection connection, Command.Subscribe command, Set<String> types,
       FrameStyle style, boolean replaying, long startSeq) {
     this(id, connection, command, types, style, replaying, startSeq, false, null);
   }
 
-  Channel(long id, Connection connection, Command.Subscribe command, Set<String> types,
+  Subscription(long id, Connection connection, Command.Subscribe command, Set<String> types,
       FrameStyle style, boolean replaying, long startSeq, boolean status, String node) {
     this.status = status;
     this.node = node;
