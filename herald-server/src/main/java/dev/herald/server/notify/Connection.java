@@ -76,6 +76,14 @@ final class Connection implements FrameHandler {
   Connection(SocketRegistry registry, Notifier notifier, Visibility visibility, Session session,
       String base, boolean legacy, int maxMessageBytes, int maxSubscriptions, int outboxMessages,
       long outboxBytes, boolean statusSocket) {
+    this(registry, notifier, visibility, session, base, legacy, maxMessageBytes, maxSubscriptions,
+        outboxMessages, outboxBytes, statusSocket, null);
+  }
+
+  /** @param sink where frames go; null: this connection's WebSocket (a unit test gives its own) */
+  Connection(SocketRegistry registry, Notifier notifier, Visibility visibility, Session session,
+      String base, boolean legacy, int maxMessageBytes, int maxSubscriptions, int outboxMessages,
+      long outboxBytes, boolean statusSocket, Outbox.Sink sink) {
     this.registry = registry;
     this.notifier = notifier;
     this.visibility = visibility;
@@ -85,7 +93,8 @@ final class Connection implements FrameHandler {
     this.legacy = legacy;
     this.maxMessageBytes = maxMessageBytes;
     this.maxSubscriptions = maxSubscriptions;
-    this.outbox = new Outbox(outboxMessages, outboxBytes, new SocketSink(), this::slowConsumer);
+    this.outbox = new Outbox(outboxMessages, outboxBytes, sink != null ? sink : new SocketSink(),
+        this::slowConsumer);
   }
 
   String base() {
