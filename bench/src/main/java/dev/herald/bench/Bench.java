@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
     description = "End-to-end benchmarks of Herald (loopback only).",
     subcommands = {Bench.Writes.class, Bench.Fanout.class, Bench.Idle.class, Bench.Resume.class,
         Bench.Quick.class, Bench.Jmh.class, Nodes.class, Soak.class, Bench.Startup.class, RulesBench.class,
-        TestClassBench.class, StatusBench.class,
+        TestClassBench.class, StatusBench.class, JvmChoice.class, LoginBench.class,
         Report.class,
         CommandLine.HelpCommand.class})
 public final class Bench implements Runnable {

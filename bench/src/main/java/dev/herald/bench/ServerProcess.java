@@ -28,16 +28,27 @@ final class ServerProcess implements AutoCloseable {
 
   /** A Herald node on a shared database when {@code jdbcUrl} is given. */
   static ServerProcess start(String kind, Path dataDir, String heap, String jdbcUrl) throws IOException {
+    // A fixed, pre-touched heap: RSS then grows only with what lives outside the heap, so
+    // RSS delta + live-heap delta is the memory a connection really costs.
+    return start(kind, dataDir, List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
+        "-XX:+UseParallelGC"), jdbcUrl);
+  }
+
+  /**
+   * With these JVM options instead of the fixed heap (an empty list: the JVM's own defaults),
+   * so that RSS is what a user of those options would see.
+   */
+  static ServerProcess start(String kind, Path dataDir, List<String> jvmOptions, String jdbcUrl)
+      throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     String java = ProcessHandle.current().info().command().orElse("java");
-    // A fixed, pre-touched heap: RSS then grows only with what lives outside the heap, so
-    // RSS delta + live-heap delta is the memory a connection really costs.
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xms" + heap, "-Xmx" + heap,
-        "-XX:+AlwaysPreTouch", "-XX:+UseParallelGC",
-        "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), kind,
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), kind,
         Integer.toString(port)));
     if (dataDir != null) {
       cmd.add(dataDir.toString());

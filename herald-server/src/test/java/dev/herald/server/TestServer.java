@@ -1,26 +1,23 @@
 package dev.herald.server;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
-/** A real Herald server on a free port with a fresh data directory, for tests. */
+/**
+ * A real Herald server on a free port with a fresh database, for the server's own tests: a
+ * {@link DisposableServer} (the one server fixture, shared with herald-testing's JUnit
+ * extension) with these tests' credentials, on the {@link Backend} a test asks for.
+ */
 public final class TestServer implements AutoCloseable {
   public static final String API_KEY = "test-api-key-0123";
   public static final String ADMIN_PASSWORD = "admin-password-0123";
   public static final String METRICS_TOKEN = "test-metrics-token-0123";
 
-  private final Path dir;
-  private final UnaryOperator<ServerConfig.Builder> database;
-  private HeraldServer server;
+  private final DisposableServer fixture;
 
-  private TestServer(Path dir, UnaryOperator<ServerConfig.Builder> database, HeraldServer server) {
-    this.dir = dir;
-    this.database = database;
-    this.server = server;
+  private TestServer(DisposableServer fixture) {
+    this.fixture = fixture;
   }
 
   public static TestServer start() throws Exception {
@@ -48,40 +45,35 @@ public final class TestServer implements AutoCloseable {
   /** A server on a new, empty database of the given kind. */
   public static TestServer start(Backend backend, UnaryOperator<ServerConfig.Builder> customize,
       java.time.InstantSource clock) throws Exception {
-    Path dir = Files.createTempDirectory("herald-test");
     UnaryOperator<ServerConfig.Builder> database = backend.newDatabase();
-    return new TestServer(dir, database,
-        HeraldServer.start(config(dir, b -> customize.apply(database.apply(b))), clock));
+    return new TestServer(DisposableServer.start(DisposableServer.Storage.DIRECTORY,
+        b -> customize.apply(database.apply(credentials(b))), clock));
   }
 
-  static ServerConfig config(Path dir, UnaryOperator<ServerConfig.Builder> customize) {
-    return customize.apply(ServerConfig.builder()
-        .host("127.0.0.1")
-        .port(0)
-        .dataDir(dir)
-        .apiKey(API_KEY)
+  /** These tests' credentials and fast hashing. */
+  private static ServerConfig.Builder credentials(ServerConfig.Builder b) {
+    return b.apiKey(API_KEY)
         .adminPassword(ADMIN_PASSWORD)
         .metricsToken(METRICS_TOKEN)
         // fewer PBKDF2 rounds keep logins fast in tests; the algorithm is the same
-        .secretHashIterations(1_000)).build();
+        .secretHashIterations(1_000);
   }
 
-  /** Stops and starts again on the same database (a new port). */
-  public void restart(UnaryOperator<ServerConfig.Builder> customize) throws Exception {
-    server.close();
-    server = HeraldServer.start(config(dir, b -> customize.apply(database.apply(b))));
+  /** The configuration of a server on {@code dir}, for a test that starts servers by itself. */
+  static ServerConfig config(Path dir, UnaryOperator<ServerConfig.Builder> customize) {
+    return customize.apply(credentials(ServerConfig.builder().host("127.0.0.1").port(0).dataDir(dir))).build();
   }
 
   public HeraldServer server() {
-    return server;
+    return fixture.server();
   }
 
   public Path dataDir() {
-    return dir;
+    return fixture.dataDir().orElseThrow();
   }
 
   public String url() {
-    return "http://127.0.0.1:" + server.port();
+    return fixture.url();
   }
 
   public String url(String path) {
@@ -97,19 +89,10 @@ public final class TestServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    try {
-      server.close();
-    } finally {
-      deleteTree(dir);
-    }
+    fixture.close();
   }
 
   static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    DisposableServer.deleteTree(dir);
   }
 }

@@ -2,20 +2,17 @@ package dev.herald.testing;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.protocol.Json;
+import dev.herald.server.DisposableServer;
 import dev.herald.server.HeraldServer;
 import dev.herald.server.ServerConfig;
 import dev.herald.server.http.Journal;
-import dev.herald.server.store.Database;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -71,12 +68,10 @@ public final class HeraldExtension
   private final UnaryOperator<ServerConfig.Builder> customize;
   private ResetMode resetMode = ResetMode.PER_METHOD;
   private boolean onDisk;
-  private HeraldServer server;
-  private Path dataDir;
-  private String memoryName;
+  /** The server and its database (the fixture Herald's own tests use too); null between tests. */
+  private DisposableServer fixture;
   private boolean perClass;
   private boolean used;
-  private int port;
   private long taken;
 
   private HeraldExtension(UnaryOperator<ServerConfig.Builder> customize) {
@@ -277,79 +272,55 @@ public final class HeraldExtension
    * knew is replaced or its data wiped).
    */
   public void restartEmpty() throws Exception {
-    stop();
-    dropDatabase();
-    newDatabase();
-    start();
+    running();
+    fixture.restartEmpty();
+    taken = 0;
   }
 
   /** Stops the server (to test clients that reconnect); {@link #start()} starts it again. */
   public void stop() throws Exception {
-    port = running().port();
-    running().close();
-    server = null;
+    running();
+    fixture.stop();
   }
 
   /** Starts a stopped server on its previous port. */
   public void start() throws Exception {
-    if (server == null) {
-      server = HeraldServer.start(config(port));
+    if (fixture == null) {
+      throw new IllegalStateException("The Herald server is not running (used outside a test).");
+    }
+    if (!fixture.isRunning()) {
+      fixture.start();
       taken = 0;
     }
   }
 
   private HeraldServer running() {
-    if (server == null) {
+    if (fixture == null) {
       throw new IllegalStateException("The Herald server is not running (stopped, or used outside a test).");
     }
-    return server;
+    return fixture.server();
   }
 
-  private ServerConfig config(int onPort) {
-    ServerConfig.Builder b = ServerConfig.builder().host("127.0.0.1").port(onPort)
-        .apiKey(API_KEY).adminPassword(ADMIN_PASSWORD).secretHashIterations(10_000)
-        .adminApi(true).journalSize(1000);
-    if (onDisk) {
-      b.dataDir(dataDir);
-    } else {
-      b.inMemory(memoryName);
-    }
-    return customize.apply(b).build();
-  }
-
-  private void newDatabase() throws IOException {
-    if (onDisk) {
-      dataDir = Files.createTempDirectory("herald-junit");
-    } else {
-      memoryName = "junit-" + UUID.randomUUID();
-    }
-  }
-
-  private void dropDatabase() throws IOException {
-    if (onDisk) {
-      deleteTree(dataDir);
-      dataDir = null;
-    } else if (memoryName != null) {
-      Database.dropInMemory(memoryName);
-      memoryName = null;
-    }
+  /** The extension's credentials, an open admin API and journal, then the user's settings. */
+  private ServerConfig.Builder settings(ServerConfig.Builder b) {
+    return customize.apply(b.apiKey(API_KEY).adminPassword(ADMIN_PASSWORD).secretHashIterations(10_000)
+        .adminApi(true).journalSize(1000));
   }
 
   private void boot() throws Exception {
-    newDatabase();
-    server = HeraldServer.start(config(0));
+    fixture = DisposableServer.start(onDisk ? DisposableServer.Storage.DIRECTORY : DisposableServer.Storage.MEMORY,
+        this::settings);
     used = false;
     taken = 0;
   }
 
   private void shutdown() throws Exception {
     try {
-      if (server != null) {
-        server.close();
+      if (fixture != null) {
+        fixture.close();
       }
     } finally {
-      server = null;
-      dropDatabase();
+      fixture = null;
     }
   }
 
@@ -368,7 +339,7 @@ public final class HeraldExtension
   public void beforeEach(ExtensionContext context) throws Exception {
     if (!perClass) {
       boot();
-    } else if (resetMode == ResetMode.PER_METHOD && used && server != null) {
+    } else if (resetMode == ResetMode.PER_METHOD && used && fixture != null && fixture.isRunning()) {
       reset();
     }
   }
@@ -378,15 +349,6 @@ public final class HeraldExtension
     used = true;
     if (!perClass) {
       shutdown();
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }

@@ -1,0 +1,96 @@
+package dev.herald.bench;
+
+import static dev.herald.bench.Bench.ms;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Which JVM settings {@code ./herald serve} should use: for each candidate, the fan-out (burst
+ * and paced latency) of Herald beside the raw baseline started with the same settings in the
+ * same run, the server's RSS with the fan-out's subscribers, and its RSS with many idle
+ * subscribers. RSS is read from /proc (what the operating system charges), not estimated.
+ */
+@Command(name = "jvm", mixinStandardHelpOptions = true,
+    description = "Compare JVM settings for ./herald serve: burst and paced latency beside the raw baseline "
+        + "under the same settings, RSS with the subscribers and with many idle ones.")
+final class JvmChoice implements Callable<Integer> {
+  @Mixin
+  FanoutLoad load;
+  @Option(names = "--idle", defaultValue = "19000", description = "idle subscribers for the second RSS figure")
+  int idle;
+  @Option(names = "--candidate", description = "JVM options to compare (repeatable; \"default\" = none). "
+      + "Default: the JVM's defaults, and the settings measured in docs/benchmarks.md.")
+  List<String> candidates = new ArrayList<>();
+
+  static final List<String> DEFAULT_CANDIDATES = List.of(
+      "default",
+      "-XX:+UseSerialGC -Xmx256m",
+      "-XX:+UseSerialGC -Xms16m -Xmx384m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:ReservedCodeCacheSize=64m -Xss512k",
+      "-XX:+UseParallelGC -Xmx512m");
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> list = candidates.isEmpty() ? DEFAULT_CANDIDATES : candidates;
+    for (String c : list) {
+      List<String> opts = c.equals("default") ? List.of() : Arrays.asList(c.strip().split("\\s+"));
+      System.out.println("== " + c);
+      Path data = Bench.tempData();
+      Bench.Fanout.Run herald;
+      long rssSubscribed;
+      try (ServerProcess server = ServerProcess.start("herald", data, opts, null)) {
+        herald = Bench.Fanout.measure("herald", server, List.of(server), load, true, server::cpuSeconds);
+        rssSubscribed = server.rssBytes();
+      } finally {
+        Bench.deleteTree(data);
+      }
+      Bench.Fanout.Run base;
+      long baseRss;
+      try (ServerProcess server = ServerProcess.start("baseline", null, opts, null)) {
+        base = Bench.Fanout.measure("baseline", server, List.of(server), load, false, server::cpuSeconds);
+        baseRss = server.rssBytes();
+      }
+      long rssIdle;
+      long delivered;
+      data = Bench.tempData();
+      try (ServerProcess server = ServerProcess.start("herald", data, opts, null);
+          Subscribers subs = new Subscribers()) {
+        Writer w = new Writer(server.url(), true);
+        subs.open(server.url(), w.cookie, idle, "{\"context\":\"*\"}", false);
+        w.create(); // every socket still works: one write reaches all of them
+        subs.awaitDelivered(idle, 60_000);
+        delivered = subs.delivered.sum();
+        rssIdle = server.rssBytes();
+      } finally {
+        Bench.deleteTree(data);
+      }
+      new Results("jvm").put("jvm", c.replace(' ', '_'))
+          .put("subscribers", load.subscribers)
+          .put("delivered_per_s", herald.burstPerS())
+          .put("baseline_delivered_per_s", base.burstPerS())
+          .put("ratio", herald.burstPerS() / base.burstPerS())
+          .put("paced_p50_ms", ms(herald.paced(), 50))
+          .put("paced_p99_ms", ms(herald.paced(), 99))
+          .put("baseline_paced_p50_ms", ms(base.paced(), 50))
+          .put("baseline_paced_p99_ms", ms(base.paced(), 99))
+          .put("p50_vs_baseline", ms(herald.paced(), 50) / ms(base.paced(), 50))
+          .put("p99_vs_baseline", ms(herald.paced(), 99) / ms(base.paced(), 99))
+          .put("paced_server_cpu_pct", herald.pacedServerCpu())
+          .put("paced_client_cpu_pct", herald.pacedClientCpu())
+          .put("rss_subscribed_mib", rssSubscribed / 1048576.0)
+          .put("baseline_rss_mib", baseRss / 1048576.0)
+          .put("idle", idle)
+          .put("rss_idle_mib", rssIdle / 1048576.0)
+          .put("idle_delivered", delivered)
+          .put("lost", herald.lost() + base.lost() + (idle - delivered))
+          .emit(Bench.commandLine);
+    }
+    return 0;
+  }
+}
