@@ -116,9 +116,15 @@ public final class Bench implements Runnable {
   static final class Startup implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "7", description = "starts of each kind (the median is reported)")
     int runs;
+    @Option(names = "--launcher", description = "time ./herald serve --data mem to its first answer instead: "
+        + "the launcher's defaults (JVM settings, class-data archive) against the JVM's own defaults without an archive")
+    boolean launcher;
 
     @Override
     public Integer call() throws Exception {
+      if (launcher) {
+        return launcher();
+      }
       double[] first = new double[runs];
       double[] restart = new double[runs];
       double[] baseline = new double[runs];
@@ -142,6 +148,69 @@ public final class Bench implements Runnable {
           .put("first_minus_restart_ms", median(first) - median(restart))
           .emit(commandLine);
       return 0;
+    }
+
+    private Integer launcher() throws Exception {
+      Path script = Path.of("herald").toAbsolutePath();
+      if (!Files.isExecutable(script)) {
+        throw new IllegalStateException("run from the checkout: ./herald is not here");
+      }
+      double[] defaults = new double[runs];
+      double[] plain = new double[runs];
+      firstAnswer(script, java.util.Map.of()); // builds ./herald if needed, makes the archive
+      for (int i = 0; i < runs; i++) {
+        defaults[i] = firstAnswer(script, java.util.Map.of());
+        plain[i] = firstAnswer(script, java.util.Map.of("HERALD_CDS", "off", "HERALD_JAVA_OPTS", "-XX:+UseG1GC"));
+        System.out.printf(java.util.Locale.ROOT, "run %d: ./herald serve %.0f ms, with the JVM's defaults %.0f ms%n",
+            i + 1, defaults[i], plain[i]);
+      }
+      new Results("startup_launcher")
+          .put("runs", runs)
+          .put("first_answer_ms", median(defaults))
+          .put("jvm_defaults_first_answer_ms", median(plain))
+          .emit(commandLine);
+      return 0;
+    }
+
+    /** Launch of {@code ./herald serve --data mem} to the first 200 of {@code GET /api}. */
+    private static double firstAnswer(Path script, java.util.Map<String, String> env) throws Exception {
+      int port;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      HttpClient http = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofMillis(200)).build();
+      HttpRequest api = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api"))
+          .timeout(java.time.Duration.ofSeconds(2)).build();
+      ProcessBuilder pb = new ProcessBuilder(script.toString(), "serve", "--data", "mem", "--port",
+          Integer.toString(port), "--api-key", "bench-launcher-key-0123")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      pb.environment().remove("HERALD_JAVA_OPTS");
+      pb.environment().putAll(env);
+      long t0 = System.nanoTime();
+      Process p = pb.start();
+      try {
+        while (true) {
+          try {
+            if (http.send(api, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+              return (System.nanoTime() - t0) / 1e6;
+            }
+          } catch (java.io.IOException notYet) {
+            // not listening yet
+          }
+          if (!p.isAlive()) {
+            throw new IllegalStateException("./herald serve exited with " + p.exitValue());
+          }
+          if (System.nanoTime() - t0 > 120_000_000_000L) {
+            throw new IllegalStateException("./herald serve did not answer within 2 minutes");
+          }
+          Thread.sleep(5);
+        }
+      } finally {
+        p.destroy(); // SIGTERM: a normal exit, so the JVM can write its class-data archive
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      }
     }
 
     private static double timeToReady(String kind, Path data) throws Exception {
@@ -220,6 +289,8 @@ public final class Bench implements Runnable {
     FanoutLoad load;
     @Option(names = "--no-baseline", description = "skip the baseline run")
     boolean noBaseline;
+    @Option(names = "--memory", description = "Herald on an in-memory database (herald serve --data mem)")
+    boolean memory;
 
     record Run(double burstPerS, double pacedPerS, Histogram paced, double burstServerCpu,
         double burstClientCpu, double pacedServerCpu, double pacedClientCpu, long lost) {}
@@ -248,8 +319,9 @@ public final class Bench implements Runnable {
     }
 
     private Run run(String kind) throws Exception {
-      Path data = kind.equals("herald") ? tempData() : null;
-      try (ServerProcess server = ServerProcess.start(kind, data, "2g")) {
+      Path data = kind.equals("herald") && !memory ? tempData() : null;
+      try (ServerProcess server = ServerProcess.start(kind,
+          kind.equals("herald") && memory ? Path.of(ServerMain.MEMORY) : data, "2g")) {
         return measure(kind, server, List.of(server), load, kind.equals("herald"), server::cpuSeconds);
       } finally {
         if (data != null) {
@@ -298,6 +370,7 @@ public final class Bench implements Runnable {
 
         double s1 = serverCpu.getAsDouble();
         double c1 = Results.clientCpuSeconds();
+        w.createLatency.reset();
         long p0 = System.nanoTime();
         long writes = openLoop(load.rate, load.pacedSeconds, w::create);
         long pexpected = writes * subscribers;
@@ -305,8 +378,10 @@ public final class Bench implements Runnable {
         double pwall = (p1 - p0) / 1e9;
         long pgot = subs.delivered.sum();
         Histogram h = subs.latencies(w.sentAt);
-        System.out.printf("%s: burst %.0f deliveries/s (%d of %d), paced %d writes, p50 %.2f ms, p99 %.2f ms%n",
-            label, burstPerS, got, expected, writes, ms(h, 50), ms(h, 99));
+        Histogram creates = w.createLatency.getIntervalHistogram();
+        System.out.printf("%s: burst %.0f deliveries/s (%d of %d), paced %d writes, p50 %.2f ms, p99 %.2f ms"
+            + " (the creates' own answers: p50 %.2f ms, p99 %.2f ms)%n",
+            label, burstPerS, got, expected, writes, ms(h, 50), ms(h, 99), ms(creates, 50), ms(creates, 99));
         return new Run(burstPerS, pgot / pwall, h, burstServerCpu, burstClientCpu,
             (serverCpu.getAsDouble() - s1) / pwall * 100, (Results.clientCpuSeconds() - c1) / pwall * 100,
             lost + (pexpected - pgot) + subs.closedEarly.get());

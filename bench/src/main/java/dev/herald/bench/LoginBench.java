@@ -57,10 +57,12 @@ final class LoginBench implements Callable<Integer> {
       Histogram failed = new Histogram(3);
       double cpu0 = server.cpuSeconds();
       int refused = 0;
+      java.util.Map<Integer, Integer> statuses = new java.util.TreeMap<>();
       for (int i = 0; i < failures; i++) {
         long a = System.nanoTime();
         int s = login(http, base, "not-the-key-" + i + "-0123456789");
         failed.recordValue(Math.max(1, (System.nanoTime() - a) / 1000));
+        statuses.merge(s, 1, Integer::sum);
         if (s == 401) {
           refused++;
         }
@@ -74,6 +76,7 @@ final class LoginBench implements Callable<Integer> {
           .put("baseline_get_p99_ms", ms(plain, 99))
           .put("failures", failures)
           .put("failed_refused", refused)
+          .put("failed_statuses", statuses.toString().replace(" ", ""))
           .put("failed_login_p50_ms", ms(failed, 50))
           .put("failed_login_max_ms", failed.getMaxValue() / 1000.0)
           .put("failed_login_server_cpu_ms", failCpuMs)

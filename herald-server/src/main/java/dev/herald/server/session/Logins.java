@@ -73,7 +73,7 @@ final class Logins implements AutoCloseable {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }
-    this.decoy = hasher.hash(HexFormat.of().formatHex(k));
+    this.decoy = hasher.decoy();
   }
 
   /** The stored form of a new secret: {hash, lookup}; an API key's hash is its lookup. */

@@ -39,6 +39,19 @@ public final class SecretHash {
     return format(iterations, salt, derive(secret, salt, iterations));
   }
 
+  /**
+   * A stored hash that no secret matches (a random salt and a random 256-bit value): verifying
+   * any secret against it costs exactly what verifying against a real one of this hasher costs.
+   * Made without deriving anything, so it is free to make at start-up.
+   */
+  public String decoy() {
+    byte[] salt = new byte[16];
+    byte[] value = new byte[32];
+    random.nextBytes(salt);
+    random.nextBytes(value);
+    return format(iterations, salt, value);
+  }
+
   /** The lookup of an API key: deterministic for the installation's {@code salt}. */
   public String lookup(String secret, byte[] salt) {
     return format(iterations, salt, derive(secret, salt, iterations));
