@@ -6,7 +6,6 @@ import dev.herald.client.HeraldClient;
 import dev.herald.protocol.Json;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -144,7 +143,7 @@ final class AdminCommands {
         spec.put("ttl_ms", ttl.toMillis());
       }
       try (HeraldClient c = conn.open()) {
-        return print(c.admin("POST", "faults", Optional.of(Json.write(spec))));
+        return print(c.admin("POST", "faults", Json.write(spec)));
       }
     }
   }
@@ -156,7 +155,7 @@ final class AdminCommands {
     @Override
     public Integer call() {
       try (HeraldClient c = conn.open()) {
-        return print(c.admin("GET", "faults", Optional.empty()));
+        return print(c.admin("GET", "faults"));
       }
     }
   }
@@ -168,7 +167,7 @@ final class AdminCommands {
     @Override
     public Integer call() {
       try (HeraldClient c = conn.open()) {
-        return print(c.admin("DELETE", "faults", Optional.empty()));
+        return print(c.admin("DELETE", "faults"));
       }
     }
   }
@@ -191,7 +190,7 @@ final class AdminCommands {
         spec.put("user", user);
       }
       try (HeraldClient c = conn.open()) {
-        return print(c.admin("POST", "faults/sockets", Optional.of(Json.write(spec))));
+        return print(c.admin("POST", "faults/sockets", Json.write(spec)));
       }
     }
   }
@@ -205,8 +204,7 @@ final class AdminCommands {
     @Override
     public Integer call() {
       try (HeraldClient c = conn.open()) {
-        return print(c.admin("POST", "faults/feed",
-            Optional.of(Json.write(Json.object().put("stall_ms", duration.toMillis())))));
+        return print(c.admin("POST", "faults/feed", Json.write(Json.object().put("stall_ms", duration.toMillis()))));
       }
     }
   }
@@ -220,8 +218,7 @@ final class AdminCommands {
     @Override
     public Integer call() {
       try (HeraldClient c = conn.open()) {
-        return print(c.admin("POST", "faults/database",
-            Optional.of(Json.write(Json.object().put("unreachable_ms", duration.toMillis())))));
+        return print(c.admin("POST", "faults/database", Json.write(Json.object().put("unreachable_ms", duration.toMillis()))));
       }
     }
   }
@@ -254,7 +251,7 @@ final class AdminCommands {
         spec.put("for_ms", duration.toMillis());
       }
       try (HeraldClient c = conn.open()) {
-        return print(c.admin("POST", "simulate", Optional.of(Json.write(spec))));
+        return print(c.admin("POST", "simulate", Json.write(spec)));
       }
     }
   }
@@ -282,7 +279,7 @@ final class AdminCommands {
         q.append("&status=").append(status);
       }
       try (HeraldClient c = conn.open()) {
-        return print(clear ? c.admin("DELETE", "journal", Optional.empty()) : c.admin("GET", q.toString(), Optional.empty()));
+        return print(clear ? c.admin("DELETE", "journal") : c.admin("GET", q.toString()));
       }
     }
   }

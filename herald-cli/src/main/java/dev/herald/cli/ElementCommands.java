@@ -7,7 +7,6 @@ import dev.herald.client.HeraldClient;
 import dev.herald.client.Search;
 import dev.herald.protocol.Json;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -141,7 +140,7 @@ final class ElementCommands {
     @Override
     public Integer call() {
       try (HeraldClient c = conn.open()) {
-        c.delete(href(c, type, key), Optional.empty());
+        c.delete(href(c, type, key));
         return 0;
       }
     }

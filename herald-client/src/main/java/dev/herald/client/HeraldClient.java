@@ -31,7 +31,8 @@ import javax.net.ssl.SSLContext;
  *
  * <p>Thread-safe. Calls block the calling thread (use virtual threads for many at once). A call
  * that meets an expired session logs in again and is retried once. Errors from the server are
- * {@link HeraldApiException}s; network failures are {@link UncheckedIOException}s.
+ * {@link HeraldApiException}s; answers outside the protocol {@link HeraldProtocolException}s; network
+ * failures are {@link UncheckedIOException}s.
  */
 public final class HeraldClient implements AutoCloseable {
   private final Builder config;
@@ -263,7 +264,8 @@ public final class HeraldClient implements AutoCloseable {
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))));
     expect(r, 201);
-    return toElement(r, r.headers().firstValue("Location").orElseThrow());
+    return toElement(r, r.headers().firstValue("Location").orElseThrow(() ->
+        new HeraldProtocolException("The server created " + type + " without a Location header.")));
   }
 
   public Element get(String href) {
@@ -289,14 +291,14 @@ public final class HeraldClient implements AutoCloseable {
     return update(current.href(), body, current.etag());
   }
 
-  /** Deletes; with an ETag, only if the element did not change since (else 412). */
-  public void delete(String href, Optional<String> etag) {
-    HttpResponse<String> r = call(() -> {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(href)).DELETE();
-      etag.ifPresent(e -> b.header("If-Match", e));
-      return b;
-    });
-    expect(r, 204);
+  /** Deletes the element, whatever its version. */
+  public void delete(String href) {
+    expect(call(() -> HttpRequest.newBuilder(URI.create(href)).DELETE()), 204);
+  }
+
+  /** Deletes the element only if it did not change since {@code etag} (else a 412). */
+  public void delete(String href, String etag) {
+    expect(call(() -> HttpRequest.newBuilder(URI.create(href)).DELETE().header("If-Match", etag)), 204);
   }
 
   /** The elements matching {@code search} as {@code {name, href, type}} items. */
@@ -386,16 +388,24 @@ public final class HeraldClient implements AutoCloseable {
   // ---- Herald's admin API (servers started with --admin-api; superusers only) ----
 
   /**
-   * A call of Herald's admin API: {@code method} on {@code /herald/admin/PATH} with an optional
-   * JSON body; returns the JSON answer.
+   * A call of Herald's admin API without a body: {@code method} on {@code /herald/admin/PATH};
+   * returns the JSON answer.
    *
    * @throws HeraldApiException any answer but 200, 201 or 204 (404: the server runs without
    *     {@code --admin-api}; 403: the user is not a superuser)
    */
-  public JsonNode admin(String method, String path, Optional<String> jsonBody) {
+  public JsonNode admin(String method, String path) {
+    return admin(method, path, HttpRequest.BodyPublishers.noBody());
+  }
+
+  /** The same with a JSON body. */
+  public JsonNode admin(String method, String path, String jsonBody) {
+    return admin(method, path, HttpRequest.BodyPublishers.ofString(jsonBody));
+  }
+
+  private JsonNode admin(String method, String path, HttpRequest.BodyPublisher body) {
     HttpResponse<String> r = call(() -> HttpRequest.newBuilder(URI.create(config.url + "/herald/admin/" + path))
-        .header("Content-Type", "application/json")
-        .method(method, jsonBody.map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody())));
+        .header("Content-Type", "application/json").method(method, body));
     int status = r.statusCode();
     return expect(adminOn(r), status == 201 || status == 204 ? status : 200);
   }
@@ -412,7 +422,7 @@ public final class HeraldClient implements AutoCloseable {
 
   /** Brings the server back to its fresh state ({@code keepUsers}: users and keys stay). */
   public JsonNode reset(boolean keepUsers) {
-    return admin("POST", "reset" + (keepUsers ? "" : "?keep_users=False"), Optional.empty());
+    return admin("POST", "reset" + (keepUsers ? "" : "?keep_users=False"));
   }
 
   /** Saves the server's state to a snapshot file; returns its size in bytes. */
@@ -512,6 +522,10 @@ public final class HeraldClient implements AutoCloseable {
     if (!r.body().isEmpty()) {
       body = Json.parseObject(r.body()).map(o -> (JsonNode) o).orElse(null);
     }
+    if (r.statusCode() == status && body == null && !r.body().isBlank()) {
+      throw new HeraldProtocolException("The answer (" + status + ") is not a JSON object: "
+          + abbreviate(r.body()));
+    }
     if (r.statusCode() != status) {
       String message = body != null ? body.path("message").asText(r.body()) : r.body();
       List<String> details = new ArrayList<>();
@@ -524,11 +538,24 @@ public final class HeraldClient implements AutoCloseable {
   }
 
   private static Element toElement(HttpResponse<String> r, String href) {
-    ObjectNode json = (ObjectNode) expect(r, r.statusCode());
-    String type = href.substring(0, href.lastIndexOf('/'));
+    JsonNode json = expect(r, r.statusCode());
+    if (!json.isObject()) {
+      throw new HeraldProtocolException("The answer is not a JSON object: " + abbreviate(r.body()));
+    }
+    int slash = href.lastIndexOf('/');
+    String type = slash > 0 ? href.substring(0, slash) : "";
     type = type.substring(type.lastIndexOf('/') + 1);
-    return new Element(href, type, Long.parseLong(href.substring(href.lastIndexOf('/') + 1)),
-        r.headers().firstValue("ETag").orElse(null), json);
+    long key;
+    try {
+      key = Long.parseLong(href.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      throw new HeraldProtocolException("Not an element's href (…/elements/TYPE/KEY): " + href);
+    }
+    return new Element(href, type, key, r.headers().firstValue("ETag").orElse(null), (ObjectNode) json);
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "…";
   }
 
   private static String enc(String s) {

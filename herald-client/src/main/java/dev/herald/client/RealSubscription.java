@@ -282,6 +282,11 @@ final class RealSubscription implements Subscription {
                 f.subscriptionId(), f.reason());
         case ServerMessage.Unsubscribed u -> { }
         case ServerMessage.Heartbeat h -> { }
+        case ServerMessage.Unknown u when !acked && !firstAck.isDone() ->
+            // the first answer to a subscribe must be its ack or a failure
+            firstAck.completeExceptionally(new HeraldProtocolException(
+                "The server answered the subscribe with a frame this client cannot read: "
+                    + HeraldClient.abbreviate(u.text())));
         case ServerMessage.Unknown u -> LOG.debug("unknown frame ignored: {}", u.text());
       }
     }

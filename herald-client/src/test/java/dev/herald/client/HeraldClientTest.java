@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.herald.protocol.Json;
 import dev.herald.testing.HeraldExtension;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -44,7 +43,7 @@ class HeraldClientTest {
       assertThatThrownBy(() -> c.create("host", Json.object().put("name", "bad").put("address", "999.1.1.1")))
           .isInstanceOf(HeraldApiException.class)
           .satisfies(e -> assertThat(((HeraldApiException) e).details().get(0)).contains("not a valid IPv4"));
-      c.delete(h.href(), Optional.of(updated.etag()));
+      c.delete(h.href(), updated.etag());
       assertThat(org.junit.jupiter.api.Assertions.assertThrows(HeraldApiException.class,
           () -> c.get(h.href())).status()).isEqualTo(404);
     }

@@ -79,7 +79,10 @@ class SessionTokenTest {
           .getCookies().get(0).getValue();
       assertThat(get(http, server.url(), cookie)).isEqualTo(401); // the session id is not a token here
       try {
-        http.newWebSocketBuilder().subprotocols("access_token", cookie).connectTimeout(Duration.ofSeconds(5))
+        // a client of its own: on the connection that logged in, the upgrade would be
+        // authenticated by the connection itself (ConnectionAuthTest), not by the token
+        HttpClient.newHttpClient().newWebSocketBuilder().subprotocols("access_token", cookie)
+            .connectTimeout(Duration.ofSeconds(5))
             .buildAsync(URI.create(server.url().replace("http://", "ws://") + "/7.2/notification/socket"),
                 new WebSocket.Listener() {}).join();
         throw new AssertionError("the upgrade was accepted without a session");
