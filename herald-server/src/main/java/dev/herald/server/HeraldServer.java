@@ -214,7 +214,7 @@ public final class HeraldServer implements AutoCloseable {
 
     Notifications notifications = new Notifications(jetty, changeLog, sessions, elements,
         config.socket(), config.retentionCount(), config.retentionAge(), clock, metrics);
-    store.onCommit(notifications::wake);
+    store.onCommit(notifications::committed);
     Gauge.builder("herald.changelog.head", notifications, Notifications::position)
         .description("highest change seq delivered to the notification fan-out")
         .register(metrics);

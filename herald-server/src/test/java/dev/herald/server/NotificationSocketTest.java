@@ -8,6 +8,8 @@ import dev.herald.protocol.Json;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.WebSocketHandshakeException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +70,58 @@ class NotificationSocketTest {
       assertThat(ws.next()).isEqualTo("{\"event\":{\"type\":\"update\",\"element\":\"" + host + "\"},\"subscription_id\":0}");
       assertThat(ws.next()).isEqualTo("{\"event\":{\"type\":\"update\",\"element\":\"" + host + "\"},\"subscription_id\":1}");
     }
+  }
+
+  /**
+   * A change that comes alone is published from its commit; a stream of them by the feed, which
+   * reads the log. Whichever publishes, a subscriber gets every seq once, in order, no gap.
+   */
+  @Test
+  void changesAloneAndInAStream_arriveOnceEach_inSeqOrder() throws Exception {
+    double before = metric("herald_notify_changes_at_commit_total");
+    try (WsClient ws = WsClient.open(smc)) {
+      ws.subscribe("{\"context\":\"host\",\"seq\":true}");
+      List<String> frames = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        // alone: nothing else was published for longer than the notifier's quiet time (5 ms)
+        Thread.sleep(10);
+        smc.create("host", hostJson());
+        frames.add(ws.next());
+      }
+      int writers = 4;
+      int each = 25;
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            smc.create("host", hostJson());
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      for (int i = 0; i < writers * each; i++) {
+        frames.add(ws.next());
+      }
+      List<Long> seqs = frames.stream().map(f -> Json.parseObject(f).orElseThrow().path("seq").asLong()).toList();
+      for (int i = 1; i < seqs.size(); i++) {
+        assertThat(seqs.get(i)).as("seq after %s", seqs.get(i - 1)).isEqualTo(seqs.get(i - 1) + 1);
+      }
+    }
+    assertThat(metric("herald_notify_changes_at_commit_total")).isGreaterThan(before);
+  }
+
+  private static double metric(String name) throws Exception {
+    for (String line : server.metrics().split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   @Test

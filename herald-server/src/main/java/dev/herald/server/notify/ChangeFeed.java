@@ -84,6 +84,11 @@ final class ChangeFeed {
     }
   }
 
+  /** Whether an injected stall holds changes back now. */
+  boolean isStalled() {
+    return stallUntilMs > clock.millis();
+  }
+
   /** Readiness: the feed runs and is not behind the log (as of its last read). */
   boolean isCaughtUp() {
     return running && caughtUp;

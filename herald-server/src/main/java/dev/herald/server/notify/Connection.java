@@ -66,8 +66,12 @@ final class Connection implements FrameHandler {
   /** The pong being written, if any: a client's next frame is read only once it is out. */
   private volatile Object pongInFlight;
 
-  /** Set by the feed thread while this connection waits for its end-of-batch kick. */
-  boolean kickPending;
+  /**
+   * Set by a publisher (under the publish lock) while this connection waits for the kick at the
+   * end of its batch; cleared by that publisher just before it kicks. Volatile: the feed thread
+   * and a committing thread both publish.
+   */
+  volatile boolean kickPending;
 
   /** Heartbeat period in ms (0 = none) and next due time; owned by the feed thread after set. */
   volatile long heartbeatMs;

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.LongConsumer;
 
 /**
  * Elements and the change log, over JDBC. Every write runs in one transaction that also appends
@@ -31,7 +30,7 @@ public final class ElementStore {
   private final ChangeLog changeLog;
   private final ReentrantLock commitLock = new ReentrantLock();
   private final KeyAllocator keys;
-  private volatile LongConsumer onCommit = seq -> {};
+  private volatile java.util.function.Consumer<List<Change>> onCommit = changes -> {};
   private final java.util.function.Predicate<String> namesUnique;
 
   public ElementStore(Database db, InstantSource clock, ChangeLog changeLog) {
@@ -56,8 +55,11 @@ public final class ElementStore {
     return namesUnique.test(e.type()) ? e.name() : "@" + e.key();
   }
 
-  /** Called after every commit with the highest seq it wrote (on the committing thread). */
-  public void onCommit(LongConsumer listener) {
+  /**
+   * Called after every commit that wrote changes, with them in seq order, on the committing
+   * thread once it no longer holds up other commits.
+   */
+  public void onCommit(java.util.function.Consumer<List<Change>> listener) {
     this.onCommit = listener;
   }
 
@@ -104,9 +106,10 @@ public final class ElementStore {
     queue.add(p);
     while (!p.done) {
       if (commitLock.tryLock()) {
+        List<List<Change>> committed = new ArrayList<>(1);
         try {
           while (!p.done) {
-            runBatch();
+            runBatch(committed);
           }
         } finally {
           commitLock.unlock();
@@ -114,6 +117,10 @@ public final class ElementStore {
           if (next != null) {
             LockSupport.unpark(next.thread); // hand leadership on, whatever happened
           }
+        }
+        // told outside the lock: whatever the listener does (a fan-out) holds up no commit
+        for (List<Change> changes : committed) {
+          onCommit.accept(changes);
         }
       } else {
         LockSupport.park(this);
@@ -151,8 +158,11 @@ public final class ElementStore {
     }
   }
 
-  /** Leader only (holds commitLock): one transaction for up to MAX_BATCH queued writes. */
-  private void runBatch() {
+  /**
+   * Leader only (holds commitLock): one transaction for up to MAX_BATCH queued writes; the
+   * changes it committed, in seq order, are added to {@code committed}.
+   */
+  private void runBatch(List<List<Change>> committed) {
     List<Pending<?>> batch = new ArrayList<>();
     Pending<?> next;
     // only the leader polls, so what peek() saw is what poll() takes
@@ -170,7 +180,9 @@ public final class ElementStore {
     }
     List<Pending<?>> ok = new ArrayList<>();
     List<List<Change.Pending>> changes = new ArrayList<>();
+    List<Change.Pending> all = new ArrayList<>();
     long last = 0;
+    long now = clock.millis();
     try (Connection c = db.connection()) {
       c.setAutoCommit(false);
       try {
@@ -189,10 +201,9 @@ public final class ElementStore {
             p.error = e instanceof SQLException sql ? db.failure(sql) : (RuntimeException) e;
           }
         }
-        List<Change.Pending> all = new ArrayList<>();
         changes.forEach(all::addAll);
         if (!all.isEmpty()) {
-          last = changeLog.append(c, all, clock.millis());
+          last = changeLog.append(c, all, now);
           if (db.isPostgres()) {
             // delivered at commit to every node's LISTEN connection: it only wakes their feeds
             try (java.sql.Statement st = c.createStatement()) {
@@ -216,6 +227,7 @@ public final class ElementStore {
       RuntimeException mapped = e instanceof SQLException sql ? db.failure(sql)
           : e instanceof RuntimeException re ? re
           : new IllegalStateException("write failed: " + e, e);
+      last = 0; // nothing committed: nothing to tell
       for (Pending<?> p : batch) {
         if (p.error == null) {
           p.error = mapped;
@@ -229,7 +241,13 @@ public final class ElementStore {
       }
     }
     if (last > 0) {
-      onCommit.accept(last);
+      List<Change> done = new ArrayList<>(all.size());
+      long seq = last - all.size();
+      for (Change.Pending cp : all) {
+        done.add(new Change(++seq, cp.domainKey(), cp.type(), cp.elementKey(), cp.name(), cp.action(), now,
+            cp.actor(), cp.parent()));
+      }
+      committed.add(done);
     }
   }
 
