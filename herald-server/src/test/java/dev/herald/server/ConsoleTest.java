@@ -155,6 +155,69 @@ class ConsoleTest {
   }
 
   @Test
+  void newFromTheTypesDefaults_trashAndUntrash_andWhatAnElementHolds() throws Exception {
+    logIn();
+    chrome.eval("document.querySelector('nav button[data-tab=elements]').click(); document.getElementById('type').value = 'host'; true");
+    // New: SMC's defaults and the required fields, from the catalogue through /openapi.json
+    click("new");
+    chrome.await("document.getElementById('editor').value.includes('\"address\"')");
+    com.fasterxml.jackson.databind.JsonNode template = dev.herald.protocol.Json.mapper().readTree(
+        chrome.eval("document.getElementById('editor').value").asText());
+    assertThat(template.has("name")).isTrue();
+    assertThat(template.get("secondary").isArray()).isTrue(); // a default of host
+    assertThat(template.get("third_party_monitoring").get("netflow").asBoolean()).isFalse();
+    chrome.eval("const e = document.getElementById('editor'); const j = JSON.parse(e.value); j.name = 'console-trash';"
+        + " j.address = '192.0.2.60'; e.value = JSON.stringify(j); true");
+    click("save");
+    chrome.await("document.getElementById('message').textContent === 'Created.'");
+    SmcClient other = SmcClient.loggedIn(server);
+    String href = other.get("/elements/host?filter=console-trash&exact_match=True").json().get("result").get(0).get("href").asText();
+
+    // trash and untrash: SMC's links, their events in the live table
+    click("trash");
+    chrome.await("document.getElementById('message').textContent === 'Trashed.'");
+    click("untrash");
+    chrome.await("document.getElementById('message').textContent === 'Untrashed.'");
+    String rowsOf = "[...document.querySelectorAll('#rows tr')].filter(tr => tr.textContent.includes(" + js(href) + "))"
+        + ".map(tr => tr.children[2].textContent)";
+    chrome.await(rowsOf + ".includes('trashed') && " + rowsOf + ".includes('untrashed')");
+
+    // a policy shows its rules in their order, each one opens
+    String template0 = other.get("/elements/fw_template_policy?filter=Firewall%20Inspection%20Template&exact_match=True")
+        .json().get("result").get(0).get("href").asText();
+    String policy = other.create("fw_policy", "{\"name\":\"console-policy\",\"template\":\"" + template0 + "\"}");
+    for (String name : new String[] {"rule-b", "rule-a"}) { // each added at the top
+      assertThat(other.postUrl(policy + "/fw_ipv4_access_rule", "{\"name\":\"" + name + "\",\"sources\":{\"any\":true},"
+          + "\"destinations\":{\"any\":true},\"services\":{\"any\":true},\"action\":{\"action\":[\"allow\"]}}").status())
+          .isEqualTo(201);
+    }
+    java.util.List<String> order = new java.util.ArrayList<>();
+    other.getUrl(policy + "/fw_ipv4_access_rule").json().get("result").forEach(r -> order.add(r.get("name").asText()));
+    assertThat(order).containsExactly("rule-a", "rule-b");
+    open("fw_policy", "console-policy");
+    String listed = "[...document.querySelectorAll('#related ol[data-rel=fw_ipv4_access_rules] li')].map(li => li.textContent).join(',')";
+    chrome.await(listed + " === 'rule-a,rule-b'");
+    chrome.eval("document.querySelector('#related ol[data-rel=fw_ipv4_access_rules] li a').click(); true");
+    chrome.await("document.getElementById('element').textContent.includes('\"name\": \"rule-a\"')");
+
+    // an engine shows its nodes
+    String engine = EnginesTest.createSingleFw(other, "console-holds");
+    open("single_fw", "console-holds");
+    chrome.await("document.querySelectorAll('#related ol[data-rel=nodes] li').length === 1");
+    assertThat(engine).contains("/elements/single_fw/");
+  }
+
+  /** Opens an element the way a user does: its type, its name in the filter, a click. */
+  private static void open(String type, String name) throws Exception {
+    chrome.eval("document.getElementById('type').value = " + js(type) + "; document.getElementById('search').value = "
+        + js(name) + "; document.getElementById('search').dispatchEvent(new Event('input')); true");
+    String item = "[...document.querySelectorAll('#list li')].find(li => li.textContent === " + js(name) + ")";
+    chrome.await(item + " !== undefined");
+    chrome.eval(item + ".click(); true");
+    chrome.await("document.getElementById('element').textContent.includes(" + js("\"name\": \"" + name + "\"") + ")");
+  }
+
+  @Test
   void theStatusBoard_followsTheStatusSocket_andDrivesTheSimulation() throws Exception {
     SmcClient other = SmcClient.loggedIn(server);
     String engine = EnginesTest.createSingleFw(other, "console-fw");

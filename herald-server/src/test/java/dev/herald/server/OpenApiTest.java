@@ -36,6 +36,12 @@ class OpenApiTest {
       JsonNode host = schemas.get("host").get("properties");
       assertThat(host.get("address").get("type").asText()).isEqualTo("string");
       assertThat(host.get("secondary").get("type").asText()).isEqualTo("array");
+      // what a new element starts from: SMC's defaults, the name, one of the address fields
+      assertThat(host.get("secondary").get("default").isArray()).isTrue();
+      assertThat(host.get("third_party_monitoring").get("default").get("netflow").asBoolean()).isFalse();
+      assertThat(schemas.get("host").get("required").toString()).isEqualTo("[\"name\"]");
+      assertThat(schemas.get("host").get("x-herald-one-of-required").toString()).isEqualTo("[[\"address\",\"ipv6_address\"]]");
+      assertThat(schemas.get("tcp_service").get("x-herald-one-of-required").toString()).isEqualTo("[[\"min_dst_port\"]]");
       // every $ref points at a schema; integer enums are numbers
       List<String> refs = new ArrayList<>();
       List<String> badEnums = new ArrayList<>();

@@ -58,7 +58,25 @@ public final class OpenApi {
 
     Map<String, Catalogue.Type> types = new TreeMap<>(Catalogue.types());
     for (Catalogue.Type t : types.values()) {
-      schemas.set(t.name(), schema(t.attributes(), 0));
+      ObjectNode typeSchema = schema(t.attributes(), 0);
+      // SMC's defaults for a new element, and the fields of which one at least is required
+      ObjectNode props = (ObjectNode) typeSchema.get("properties");
+      t.defaults().properties().forEach(d -> {
+        if (props.has(d.getKey())) {
+          ((ObjectNode) props.get(d.getKey())).set("default", d.getValue());
+        }
+      });
+      if (t.attributes().containsKey("name") && !t.rule()) {
+        typeSchema.putArray("required").add("name");
+      }
+      if (!t.oneOfRequired().isEmpty()) {
+        ArrayNode groups = typeSchema.putArray("x-herald-one-of-required");
+        t.oneOfRequired().forEach(g -> {
+          ArrayNode a = groups.addArray();
+          g.forEach(a::add);
+        });
+      }
+      schemas.set(t.name(), typeSchema);
       if (t.rule()) {
         continue; // rules live in their policy's collections
       }

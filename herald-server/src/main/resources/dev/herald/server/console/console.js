@@ -397,10 +397,13 @@ function problem(r) {
 function editing(on) {
   show("editor", on);
   show("element", !on);
+  show("related", !on);
   show("save", on);
   show("cancel", on);
   show("edit", !on && current !== null);
   show("delete", !on && current !== null);
+  show("trash", !on && current !== null);
+  show("untrash", !on && current !== null);
 }
 
 async function openElement(href) {
@@ -418,6 +421,49 @@ async function openElement(href) {
   current = { href, etag: r.etag, json: r.json };
   editing(false);
   renderJson(pre, r.json);
+  related(r.json);
+}
+
+// What an element holds, from its own links: a policy's rule collections in their order, an
+// engine's nodes and interfaces. Each entry opens by a click.
+const HOLDS = /(_rules|^nodes|^interfaces|^physical_interface|^tunnel_interface|^virtual_physical_interface)$/;
+
+async function related(json) {
+  const box = $("related");
+  box.textContent = "";
+  const links = (json.link || []).filter((l) => HOLDS.test(l.rel));
+  for (const l of links) {
+    const r = await api(l.href);
+    const items = (r.json && (r.json.result || (Array.isArray(r.json) ? r.json : null))) || [];
+    if (r.status !== 200 || items.length === 0) {
+      continue;
+    }
+    const h = document.createElement("h3");
+    h.textContent = `${l.rel} (${items.length})`;
+    const ol = document.createElement("ol");
+    ol.dataset.rel = l.rel;
+    for (const item of items) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = "#";
+      a.textContent = item.name || item.comment || (item.href || "").split("/").slice(-2).join(" ");
+      a.addEventListener("click", (e) => { e.preventDefault(); openElement(item.href); });
+      li.appendChild(a);
+      ol.appendChild(li);
+    }
+    box.append(h, ol);
+  }
+}
+
+/** Moves the element to the trash, or takes it out: SMC's trash and untrash links. */
+async function trash(rel) {
+  const r = await api(`${current.href}/${rel}`, { method: "POST" });
+  if (r.status !== 200) {
+    message(problem(r), false);
+    return;
+  }
+  await openElement(current.href);
+  message(rel === "trash" ? "Trashed." : "Untrashed.", true);
 }
 
 function edit() {
@@ -425,11 +471,38 @@ function edit() {
   editing(true);
 }
 
-function newElement() {
+// The OpenAPI description, read once: each type's schema carries SMC's defaults and the fields
+// of which one at least is required (generated from the element catalogue).
+let openApi = null;
+
+/** A new element of {@code type} as SMC would start it: its defaults, its required fields empty. */
+async function template(type) {
+  if (openApi === null) {
+    const r = await api("/openapi.json");
+    openApi = r.json || {};
+  }
+  const schema = ((openApi.components || {}).schemas || {})[type] || {};
+  const body = { name: "" };
+  for (const [field, spec] of Object.entries(schema.properties || {})) {
+    if (spec.default !== undefined && !spec.readOnly) {
+      body[field] = spec.default;
+    }
+  }
+  for (const group of schema["x-herald-one-of-required"] || []) {
+    if (!group.some((f) => f in body)) {
+      const spec = (schema.properties || {})[group[0]] || {};
+      body[group[0]] = spec.type === "array" ? [] : spec.type === "integer" || spec.type === "number" ? 0 : "";
+    }
+  }
+  return body;
+}
+
+async function newElement() {
   current = null;
-  $("editor").value = JSON.stringify({ name: "" }, null, 2);
+  const type = $("type").value;
+  $("editor").value = JSON.stringify(await template(type), null, 2);
   editing(true);
-  message(`New ${$("type").value}: give its fields, then Save.`, true);
+  message(`New ${type}, with SMC's defaults: give its fields, then Save.`, true);
 }
 
 async function save() {
@@ -469,6 +542,7 @@ async function remove() {
   }
   current = null;
   $("element").textContent = "";
+  $("related").textContent = "";
   editing(false);
   message("Deleted.", true);
   listElements();
@@ -523,6 +597,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("save").addEventListener("click", save);
   $("cancel").addEventListener("click", () => (current ? openElement(current.href) : editing(false)));
   $("delete").addEventListener("click", remove);
+  $("trash").addEventListener("click", () => trash("trash"));
+  $("untrash").addEventListener("click", () => trash("untrash"));
   $("new").addEventListener("click", newElement);
   $("search").addEventListener("input", listElements);
   for (const b of document.querySelectorAll("nav button")) {
