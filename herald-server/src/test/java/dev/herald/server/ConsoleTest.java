@@ -59,6 +59,8 @@ class ConsoleTest {
     chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h1) + ")");
     String row = chrome.eval("document.querySelector('#rows tr').textContent").asText();
     assertThat(row).contains("create").contains("host");
+    // the events/s plot (uPlot, served from its WebJar) counts it
+    chrome.await("document.querySelector('#rate canvas') !== null && Number(document.getElementById('rate').dataset.total) >= 1");
 
     // paused, a change is made; resumed, it arrives (with since: nothing lost)
     chrome.eval("document.getElementById('pause').click(); true");
@@ -239,6 +241,17 @@ class ConsoleTest {
   }
 
   @Test
+  void theApiExplorer_showsTheOpenApiDescription_fromItsWebJar() throws Exception {
+    logIn();
+    chrome.eval("document.getElementById('explorer').click(); true");
+    chrome.await("location.pathname === '/console/api.html'");
+    chrome.await("document.querySelector('.swagger-ui .info .title') !== null");
+    assertThat(chrome.eval("document.querySelector('.swagger-ui .info .title').textContent").asText())
+        .contains("Herald");
+    chrome.await("document.querySelectorAll('.swagger-ui .opblock-tag-section, .swagger-ui .opblock').length > 0");
+  }
+
+  @Test
   void thePage_forbidsInlineScriptAndFraming_andServesOnlyItsFiles() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/console/")).build(),
@@ -250,7 +263,14 @@ class ConsoleTest {
     HttpResponse<String> bare = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/console")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(bare.statusCode()).isEqualTo(302);
-    for (String bad : new String[] {"/console/..%2Fcatalogue.json", "/console/secret.txt", "/console/console.js.map"}) {
+    for (String served : new String[] {"/console/swagger-ui-bundle.js", "/console/uPlot.iife.min.js", "/console/api.html"}) {
+      HttpResponse<String> f = http.send(HttpRequest.newBuilder(URI.create(server.url() + served)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(f.statusCode()).as(served).isEqualTo(200);
+      assertThat(f.headers().firstValue("Content-Security-Policy")).as(served).isPresent();
+    }
+    for (String bad : new String[] {"/console/..%2Fcatalogue.json", "/console/secret.txt", "/console/console.js.map",
+        "/console/swagger-ui.js", "/console/swagger-initializer.js", "/console/index.css"}) {
       assertThat(http.send(HttpRequest.newBuilder(URI.create(server.url() + bad)).build(),
           HttpResponse.BodyHandlers.ofString()).statusCode()).as(bad).isIn(400, 404); // Jetty refuses an encoded / itself
     }

@@ -283,9 +283,51 @@ function typeOf(href) {
   return segs.length >= 2 ? segs[segs.length - 2] : "";
 }
 
+// Events per second over the last minute, plotted with uPlot (a WebJar served by Herald).
+const RATE_SECONDS = 60;
+const perSecond = new Map(); // epoch second -> events received in it
+let ratePlot = null;
+
+function countEvent() {
+  const s = Math.floor(Date.now() / 1000);
+  perSecond.set(s, (perSecond.get(s) || 0) + 1);
+}
+
+function drawRate() {
+  const now = Math.floor(Date.now() / 1000);
+  const xs = [];
+  const ys = [];
+  for (let s = now - RATE_SECONDS + 1; s <= now; s++) {
+    xs.push(s);
+    ys.push(perSecond.get(s) || 0);
+  }
+  for (const s of perSecond.keys()) {
+    if (s <= now - RATE_SECONDS) {
+      perSecond.delete(s);
+    }
+  }
+  const box = $("rate");
+  box.dataset.total = String(ys.reduce((a, b) => a + b, 0)); // what the plot shows, for a test
+  if (typeof uPlot === "undefined" || box.offsetParent === null) {
+    return; // not loaded, or the tab is hidden (uPlot measures its box)
+  }
+  if (ratePlot === null) {
+    ratePlot = new uPlot({
+      width: Math.max(300, box.clientWidth || 600), height: 120,
+      scales: { x: { time: true } },
+      series: [{}, { label: "events/s", stroke: "#3b6ea5", fill: "rgba(59,110,165,.15)" }],
+      axes: [{}, { size: 40 }],
+      legend: { show: false },
+    }, [xs, ys], box);
+  } else {
+    ratePlot.setData([xs, ys]);
+  }
+}
+
 function addRow(f) {
   lastSeq = f.seq !== undefined ? f.seq : lastSeq;
   count++;
+  countEvent();
   $("count").textContent = count;
   $("last-seq").textContent = lastSeq === null ? "–" : lastSeq;
   const href = f.event.element;
@@ -582,11 +624,13 @@ async function logout() {
   paused = false;
   lastSeq = null;
   count = 0;
+  perSecond.clear();
   $("rows").textContent = "";
   showLogin();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  setInterval(drawRate, 1000);
   $("login").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   $("pause").addEventListener("click", togglePause);
