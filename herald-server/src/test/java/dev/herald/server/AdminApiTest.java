@@ -66,12 +66,36 @@ class AdminApiTest {
           .as(call[1]).isEqualTo(403);
     }
     assertThat(py.get("/elements/host").status()).isEqualTo(200);
+    // the node's operating figures (the console's Operations view): superusers only as well
+    assertThat(anonymous.getUrl(server.url() + "/herald/ops").status()).isEqualTo(401);
+    assertThat(looker.getUrl(server.url() + "/herald/ops").status()).isEqualTo(403);
 
     try (TestServer plain = TestServer.start()) {
       SmcClient c = SmcClient.loggedIn(plain);
       Response r = c.send(HttpRequest.newBuilder(URI.create(plain.url() + "/herald/admin/reset"))
           .POST(HttpRequest.BodyPublishers.noBody()));
       assertThat(r.status()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void theOperatingFigures_countSocketsSubscriptionsChangesAndDeliveries() throws Exception {
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"host\"}");
+      JsonNode before = py.getUrl(server.url() + "/herald/ops").json();
+      assertThat(before.get("ready").asBoolean()).isTrue();
+      assertThat(before.get("database").asText()).isEqualTo("UP");
+      assertThat(before.get("sockets").asLong()).isGreaterThanOrEqualTo(1);
+      assertThat(before.get("subscriptions").asLong()).isGreaterThanOrEqualTo(1);
+      assertThat(before.get("sessions").asLong()).isGreaterThanOrEqualTo(1);
+      py.create("host", "{\"name\":\"ops-" + System.nanoTime() + "\",\"address\":\"192.0.2.9\"}");
+      assertThat(ws.next()).contains("\"create\"");
+      JsonNode after = py.getUrl(server.url() + "/herald/ops").json();
+      assertThat(after.get("head_seq").asLong()).isGreaterThan(before.get("head_seq").asLong());
+      assertThat(after.get("changes_published").asLong()).isGreaterThan(before.get("changes_published").asLong());
+      assertThat(after.get("frames_written").asLong()).isGreaterThan(before.get("frames_written").asLong());
+      assertThat(after.get("http_requests").asLong()).isGreaterThan(before.get("http_requests").asLong());
+      assertThat(after.get("at").asLong()).isGreaterThanOrEqualTo(before.get("at").asLong());
     }
   }
 

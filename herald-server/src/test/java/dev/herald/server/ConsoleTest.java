@@ -252,6 +252,20 @@ class ConsoleTest {
   }
 
   @Test
+  void operations_plotTheNodesFiguresLive() throws Exception {
+    logIn();
+    chrome.eval("document.querySelector('nav button[data-tab=ops]').click(); true");
+    chrome.await("document.getElementById('ops-ready').textContent === 'ready'");
+    long frames = chrome.eval("Number(document.getElementById('ops').dataset.frames || 0)").asLong();
+    SmcClient other = SmcClient.loggedIn(server);
+    other.create("host", "{\"name\":\"ops-plot\",\"address\":\"192.0.2.70\"}"); // reaches the console's own socket
+    chrome.await("Number(document.getElementById('ops').dataset.frames) > " + frames
+        + " && Number(document.getElementById('ops').dataset.samples) >= 2"
+        + " && document.querySelectorAll('#ops-rates canvas, #ops-sockets-plot canvas').length === 2");
+    assertThat(chrome.eval("Number(document.getElementById('ops-sockets').textContent)").asLong()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
   void thePage_forbidsInlineScriptAndFraming_andServesOnlyItsFiles() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/console/")).build(),

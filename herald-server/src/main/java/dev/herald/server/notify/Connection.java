@@ -98,7 +98,7 @@ final class Connection implements FrameHandler {
     this.maxMessageBytes = maxMessageBytes;
     this.maxSubscriptions = maxSubscriptions;
     this.outbox = new Outbox(outboxMessages, outboxBytes, sink != null ? sink : new SocketSink(),
-        this::slowConsumer);
+        this::slowConsumer, registry == null ? n -> { } : registry::countFrames);
   }
 
   String base() {

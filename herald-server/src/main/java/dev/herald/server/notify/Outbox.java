@@ -42,6 +42,7 @@ final class Outbox {
   private final long maxBytes;
   private final Sink sink;
   private final Runnable overflow;
+  private final java.util.function.IntConsumer written;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition room = lock.newCondition();
   private final ArrayDeque<Out> queue = new ArrayDeque<>();
@@ -57,6 +58,12 @@ final class Outbox {
    *     not fit: the slow-consumer policy
    */
   Outbox(int maxMessages, long maxBytes, Sink sink, Runnable overflow) {
+    this(maxMessages, maxBytes, sink, overflow, n -> { });
+  }
+
+  /** @param written told how many frames each completed write carried (the metrics) */
+  Outbox(int maxMessages, long maxBytes, Sink sink, Runnable overflow, java.util.function.IntConsumer written) {
+    this.written = written;
     this.maxMessages = maxMessages;
     this.maxBytes = maxBytes;
     this.sink = sink;
@@ -177,6 +184,7 @@ final class Outbox {
      */
     private final Out[] batch = new Out[BATCH];
     private long batchSeq;
+    private int batchFrames;
 
     @Override
     protected Action process() {
@@ -204,6 +212,7 @@ final class Outbox {
         max = Math.max(max, batch[i].seq());
       }
       batchSeq = max;
+      batchFrames = n;
       if (n == 1) {
         // light load: one frame, written at once without the batch buffer copy
         byte[] only = batch[0].bytes();
@@ -224,6 +233,7 @@ final class Outbox {
       if (batchSeq > writtenSeq) {
         writtenSeq = batchSeq;
       }
+      written.accept(batchFrames);
     }
 
     @Override

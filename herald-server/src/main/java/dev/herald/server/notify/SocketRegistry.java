@@ -62,6 +62,7 @@ final class SocketRegistry {
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().name("herald-socket-abort").daemon(true).factory());
   private final Counter slowConsumers;
+  private final Counter frames;
   private volatile BiConsumer<Session, String> commands = (s, t) -> {};
   private long touchDueMs; // feed thread only
   private long verifyDueMs; // feed thread only
@@ -77,6 +78,8 @@ final class SocketRegistry {
     this.slowConsumers = Counter.builder("herald.notify.slow_consumers")
         .description("connections closed by the slow-consumer policy").register(metrics);
     Gauge.builder("herald.notify.connections", connections, AtomicLong::get).register(metrics);
+    this.frames = Counter.builder("herald.notify.frames")
+        .description("frames written to sockets (events, acks, marks): deliveries").register(metrics);
   }
 
   ServerConfig.Socket config() {
@@ -217,6 +220,10 @@ final class SocketRegistry {
 
   void countSlowConsumer() {
     slowConsumers.increment();
+  }
+
+  void countFrames(int n) {
+    frames.increment(n);
   }
 
   /** Closes every socket with {@code code}. */

@@ -100,8 +100,77 @@ function selectTab(name) {
   show("changes", name === "changes");
   show("elements", name === "elements");
   show("status", name === "status");
+  show("ops", name === "ops");
   if (name === "status") {
     openStatus();
+  }
+  if (name === "ops") {
+    sampleOps();
+  }
+}
+
+// ---- operations: this node's figures from GET /herald/ops (superusers), plotted live ----
+
+const OPS_POINTS = 150; // 5 minutes at one sample every 2 s
+const ops = { at: [], changes: [], frames: [], sockets: [], subscriptions: [] };
+let opsLast = null;
+let opsPlots = null;
+
+async function sampleOps() {
+  if ($("ops").hidden) {
+    return;
+  }
+  const r = await api("/herald/ops");
+  if (r.status !== 200) {
+    $("ops-message").textContent = r.status === 403 ? "Operations are shown to superusers." : problem(r);
+    return;
+  }
+  const o = r.json;
+  $("ops-message").textContent = "";
+  const state = $("ops-ready");
+  state.textContent = o.ready ? "ready" : `not ready: database ${o.database}, feed ${o.change_feed}, memory ${o.memory}`;
+  state.className = o.ready ? "state live" : "state error";
+  $("ops-sockets").textContent = o.sockets;
+  $("ops-subscriptions").textContent = o.subscriptions;
+  $("ops-sessions").textContent = o.sessions;
+  $("ops-head").textContent = o.head_seq;
+  $("ops-slow").textContent = o.slow_consumers;
+  if (opsLast !== null && o.at > opsLast.at) {
+    const s = (o.at - opsLast.at) / 1000;
+    ops.at.push(o.at / 1000);
+    ops.changes.push((o.changes_published - opsLast.changes_published) / s);
+    ops.frames.push((o.frames_written - opsLast.frames_written) / s);
+    ops.sockets.push(o.sockets);
+    ops.subscriptions.push(o.subscriptions);
+    for (const k of Object.keys(ops)) {
+      if (ops[k].length > OPS_POINTS) {
+        ops[k].shift();
+      }
+    }
+    drawOps();
+  }
+  opsLast = o;
+  $("ops").dataset.samples = String(ops.at.length); // for a test: how many points are plotted
+  $("ops").dataset.frames = String(o.frames_written);
+}
+
+function drawOps() {
+  if (typeof uPlot === "undefined") {
+    return;
+  }
+  const width = Math.max(300, $("ops-rates").clientWidth || 600);
+  if (opsPlots === null) {
+    opsPlots = [
+      new uPlot({ width, height: 160, scales: { x: { time: true } },
+        series: [{}, { label: "changes/s", stroke: "#3b6ea5" }, { label: "deliveries/s", stroke: "#a5543b" }] },
+        [ops.at, ops.changes, ops.frames], $("ops-rates")),
+      new uPlot({ width, height: 160, scales: { x: { time: true } },
+        series: [{}, { label: "sockets", stroke: "#3b6ea5" }, { label: "subscriptions", stroke: "#5a8f3b" }] },
+        [ops.at, ops.sockets, ops.subscriptions], $("ops-sockets-plot")),
+    ];
+  } else {
+    opsPlots[0].setData([ops.at, ops.changes, ops.frames]);
+    opsPlots[1].setData([ops.at, ops.sockets, ops.subscriptions]);
   }
 }
 
@@ -631,6 +700,7 @@ async function logout() {
 
 document.addEventListener("DOMContentLoaded", () => {
   setInterval(drawRate, 1000);
+  setInterval(sampleOps, 2000);
   $("login").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   $("pause").addEventListener("click", togglePause);

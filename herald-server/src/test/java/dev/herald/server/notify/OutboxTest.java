@@ -78,7 +78,8 @@ class OutboxTest {
   void framesQueuedWhileAWriteIsInFlight_goOutTogetherInOrder() {
     HeldSink sink = new HeldSink();
     AtomicInteger overflows = new AtomicInteger();
-    Outbox out = new Outbox(100, 1 << 20, sink, overflows::incrementAndGet);
+    AtomicInteger counted = new AtomicInteger();
+    Outbox out = new Outbox(100, 1 << 20, sink, overflows::incrementAndGet, counted::addAndGet);
     out.enqueue(frame("a"), 1, true);
     assertThat(sink.written).containsExactly("a"); // an idle writer writes at once
     for (int i = 2; i <= 5; i++) {
@@ -91,6 +92,7 @@ class OutboxTest {
     sink.complete();
     assertThat(out.writtenSeq()).isEqualTo(5);
     assertThat(overflows).hasValue(0);
+    assertThat(counted).as("frames counted once written (the metrics)").hasValue(5);
   }
 
   @Test
