@@ -50,7 +50,7 @@ final class Chrome implements AutoCloseable {
   static Chrome start() throws Exception {
     Path profile = Files.createTempDirectory("herald-chrome");
     Process p = new ProcessBuilder(binary(), "--headless=new", "--no-sandbox", "--disable-gpu",
-        "--disable-dev-shm-usage", "--no-first-run", "--remote-debugging-port=0",
+        "--disable-dev-shm-usage", "--no-first-run", "--remote-debugging-port=0", "--window-size=1280,800",
         "--user-data-dir=" + profile, "about:blank").redirectErrorStream(true).start();
     String endpoint = null;
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
@@ -121,6 +121,13 @@ final class Chrome implements AutoCloseable {
       throw new AssertionError(method + " failed: " + answer.get("error"));
     }
     return answer.path("result");
+  }
+
+  /** Saves what the page shows now as a PNG. */
+  void screenshot(Path file) throws Exception {
+    JsonNode r = send("Page.captureScreenshot", Json.object().put("format", "png"));
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.write(file, java.util.Base64.getDecoder().decode(r.get("data").asText()));
   }
 
   /** Forgets every cookie (each test logs in afresh). */

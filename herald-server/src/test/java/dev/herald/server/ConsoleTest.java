@@ -17,6 +17,32 @@ import org.junit.jupiter.api.Test;
  */
 class ConsoleTest {
   static TestServer server;
+
+  /** A failed test leaves what the page showed under target/console-screenshots/. */
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final org.junit.jupiter.api.extension.TestWatcher SCREENSHOT_ON_FAILURE =
+      new org.junit.jupiter.api.extension.TestWatcher() {
+        @Override
+        public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+          try {
+            chrome.screenshot(java.nio.file.Path.of("target", "console-screenshots",
+                context.getRequiredTestMethod().getName() + ".png"));
+          } catch (Exception e) {
+            cause.addSuppressed(e);
+          }
+        }
+      };
+
+  /**
+   * With {@code -Dconsole.screenshots=true}, the pictures of docs/console.md are taken again:
+   * {@code ./mvnw -o test -pl herald-server -am -Dtest=ConsoleTest -Dconsole.screenshots=true
+   * -Dsurefire.failIfNoSpecifiedTests=false}.
+   */
+  private static void docShot(String name) throws Exception {
+    if (Boolean.getBoolean("console.screenshots")) {
+      chrome.screenshot(java.nio.file.Path.of("..", "docs", "img", "console-" + name + ".png"));
+    }
+  }
   static Chrome chrome;
 
   @BeforeAll
@@ -66,11 +92,16 @@ class ConsoleTest {
     chrome.eval("document.getElementById('pause').click(); true");
     chrome.await("document.getElementById('feed-state').textContent.startsWith('paused')");
     String h2 = other.create("host", "{\"name\":\"console-h2\",\"address\":\"192.0.2.2\"}");
+    String h3 = other.create("host", "{\"name\":\"console-h3\",\"address\":\"192.0.2.3\"}");
+    String h4 = other.create("host", "{\"name\":\"console-h4\",\"address\":\"192.0.2.4\"}");
     assertThat(chrome.eval("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h2) + ")")
         .asBoolean()).isFalse();
     chrome.eval("document.getElementById('pause').click(); true");
-    chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h2) + ")");
-    assertThat(chrome.eval("document.querySelectorAll('#rows tr').length").asInt()).isEqualTo(2);
+    chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h4) + ")");
+    // all three, once each, in order (the newest row on top)
+    assertThat(chrome.eval("[...document.querySelectorAll('#rows td.href')].map(td => td.textContent).join(' ')").asText())
+        .isEqualTo(String.join(" ", h4, h3, h2, h1));
+    docShot("changes");
 
     // a click opens the element as it is now
     chrome.eval("[...document.querySelectorAll('#rows td.href a')].find(a => a.textContent === " + js(h1) + ").click(); true");
@@ -80,8 +111,10 @@ class ConsoleTest {
     chrome.eval("document.querySelector('nav button[data-tab=elements]').click(); true");
     chrome.eval("document.getElementById('type').value = 'host'; document.getElementById('search').value = 'console-';"
         + " document.getElementById('search').dispatchEvent(new Event('input')); true");
-    chrome.await("[...document.querySelectorAll('#list li')].map(li => li.textContent).join(',') === 'console-h1,console-h2'"
-        + " || [...document.querySelectorAll('#list li')].map(li => li.textContent).join(',') === 'console-h2,console-h1'");
+    chrome.await("[...document.querySelectorAll('#list li')].map(li => li.textContent).sort().join(',')"
+        + " === 'console-h1,console-h2,console-h3,console-h4'");
+    // what is hidden is not shown (the login form once stayed visible behind a display rule)
+    assertThat(chrome.eval("getComputedStyle(document.getElementById('login')).display").asText()).isEqualTo("none");
 
     // log out: back to the login form, and the session is gone
     chrome.eval("document.getElementById('logout').click(); true");
@@ -127,6 +160,9 @@ class ConsoleTest {
     click("save");
     chrome.await("document.getElementById('message').textContent === 'Saved.'");
     assertThat(other.getUrl(href).json().get("comment").asText()).isEqualTo("edited in the console");
+    // the edit's update event reaches the live table
+    chrome.await("[...document.querySelectorAll('#rows tr')].some(tr => tr.dataset.event === 'update'"
+        + " && tr.textContent.includes(" + js(href) + "))");
 
     // a change made meanwhile by another client: SMC's conflict, nothing overwritten
     click("edit");
@@ -199,6 +235,7 @@ class ConsoleTest {
     open("fw_policy", "console-policy");
     String listed = "[...document.querySelectorAll('#related ol[data-rel=fw_ipv4_access_rules] li')].map(li => li.textContent).join(',')";
     chrome.await(listed + " === 'rule-a,rule-b'");
+    docShot("elements");
     chrome.eval("document.querySelector('#related ol[data-rel=fw_ipv4_access_rules] li a').click(); true");
     chrome.await("document.getElementById('element').textContent.includes('\"name\": \"rule-a\"')");
 
@@ -238,6 +275,11 @@ class ConsoleTest {
     assertThat(other.getUrl(node + "/status").json().get("engine_node_status").asText()).isEqualTo("Offline");
     String engineRow = "[...document.querySelectorAll('#engines tr.engine')].find(tr => tr.dataset.href === " + js(engine) + ")";
     assertThat(chrome.eval(engineRow + ".children[1].textContent").asText()).isEqualTo("WARNING");
+    docShot("status");
+    // and back
+    chrome.eval(nodeRow + ".querySelector('button[data-simulate=Online]').click(); true");
+    chrome.await(nodeRow + " && " + nodeRow + ".children[3].textContent !== 'Offline'");
+    assertThat(other.getUrl(node + "/status").json().get("engine_node_status").asText()).isNotEqualTo("Offline");
   }
 
   @Test
@@ -249,6 +291,7 @@ class ConsoleTest {
     assertThat(chrome.eval("document.querySelector('.swagger-ui .info .title').textContent").asText())
         .contains("Herald");
     chrome.await("document.querySelectorAll('.swagger-ui .opblock-tag-section, .swagger-ui .opblock').length > 0");
+    docShot("api-explorer");
   }
 
   @Test
@@ -263,6 +306,48 @@ class ConsoleTest {
         + " && Number(document.getElementById('ops').dataset.samples) >= 2"
         + " && document.querySelectorAll('#ops-rates canvas, #ops-sockets-plot canvas').length === 2");
     assertThat(chrome.eval("Number(document.getElementById('ops-sockets').textContent)").asLong()).isGreaterThanOrEqualTo(1);
+    docShot("operations");
+  }
+
+  /**
+   * A page of another origin, opened in the browser that is logged in to the console (its
+   * cookie is there: 127.0.0.1 on another port is the same site), tries a form post and a
+   * fetch with credentials: the server refuses both (their Origin), and nothing is created.
+   */
+  @Test
+  void aCrossSiteFormPost_andACrossOriginFetch_changeNothing() throws Exception {
+    logIn();
+    String target = server.url() + "/7.2/elements/host";
+    String page = "<!doctype html><html><body>"
+        + "<form id=f method=post enctype=text/plain action='" + target + "'>"
+        + "<input name='{\"name\":\"evil-form\",\"address\":\"192.0.2.66\",\"x\":\"' value='\"}'></form>"
+        + "<script>"
+        + "fetch('" + target + "', {method: 'POST', credentials: 'include', mode: 'no-cors',"
+        + " headers: {'Content-Type': 'text/plain'}, body: JSON.stringify({name: 'evil-fetch', address: '192.0.2.67'})})"
+        + ".finally(() => { document.title = 'fetched'; document.getElementById('f').submit(); });"
+        + "</script></body></html>";
+    com.sun.net.httpserver.HttpServer evil = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    evil.createContext("/", x -> {
+      byte[] b = page.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      x.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+      x.sendResponseHeaders(200, b.length);
+      x.getResponseBody().write(b);
+      x.close();
+    });
+    evil.start();
+    try {
+      chrome.navigate("http://127.0.0.1:" + evil.getAddress().getPort() + "/");
+      // the form has posted once the browser left the evil page for the server's answer
+      chrome.await("location.port === '" + server.server().port() + "'");
+      assertThat(chrome.eval("document.body.textContent").asText()).contains("Origin");
+    } finally {
+      evil.stop(0);
+    }
+    SmcClient other = SmcClient.loggedIn(server);
+    for (String name : new String[] {"evil-form", "evil-fetch"}) {
+      assertThat(other.get("/elements/host?filter=" + name).json().get("result")).as(name).isEmpty();
+    }
   }
 
   @Test

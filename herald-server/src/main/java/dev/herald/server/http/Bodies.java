@@ -120,9 +120,15 @@ final class Bodies {
     throw tooLarge();
   }
 
+  /**
+   * The 413, with {@code Connection: close}: what is left of the body (or, after a refused
+   * {@code Expect: 100-continue}, whether the client sends it anyway) is unknown, so the
+   * connection is not reused — a client that pooled it would send its next request into a
+   * connection the server is closing ("broken pipe", no answer: seen once in RestApiTest).
+   */
   private HeraldException tooLarge() {
     return new HeraldException(413, "Request body too large.",
-        List.of("The limit is " + maxBodyBytes + " bytes."), null);
+        List.of("The limit is " + maxBodyBytes + " bytes."), null).header("Connection", "close");
   }
 
   /**
