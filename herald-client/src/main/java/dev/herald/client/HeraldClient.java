@@ -296,8 +296,15 @@ public final class HeraldClient implements AutoCloseable {
     expect(call(() -> HttpRequest.newBuilder(URI.create(href)).DELETE()), 204);
   }
 
-  /** Deletes the element only if it did not change since {@code etag} (else a 412). */
+  /**
+   * Deletes the element only if it did not change since {@code etag} (else a 412); a null etag
+   * (an answer that carried none) deletes whatever the version, as {@link #delete(String)}.
+   */
   public void delete(String href, String etag) {
+    if (etag == null) {
+      delete(href);
+      return;
+    }
     expect(call(() -> HttpRequest.newBuilder(URI.create(href)).DELETE().header("If-Match", etag)), 204);
   }
 

@@ -282,8 +282,10 @@ final class RealSubscription implements Subscription {
                 f.subscriptionId(), f.reason());
         case ServerMessage.Unsubscribed u -> { }
         case ServerMessage.Heartbeat h -> { }
-        case ServerMessage.Unknown u when !acked && !firstAck.isDone() ->
-            // the first answer to a subscribe must be its ack or a failure
+        case ServerMessage.Unknown u when !acked && !firstAck.isDone()
+            && dev.herald.protocol.Json.parseObject(u.text()).isEmpty() ->
+            // not even JSON before the ack: not Herald or an SMC (a JSON frame this client does
+            // not know, from a newer server, is let pass)
             firstAck.completeExceptionally(new HeraldProtocolException(
                 "The server answered the subscribe with a frame this client cannot read: "
                     + HeraldClient.abbreviate(u.text())));

@@ -133,6 +133,33 @@ class ConnectionAuthTest {
   }
 
   @Test
+  void behindAProxy_orAfterAFailedLogin_theConnectionAuthenticatesNothing() throws Exception {
+    try (TestServer server = TestServer.start()) {
+      int port = server.server().port();
+      // a proxy says it forwarded the requests: it may carry several clients on one connection
+      try (Socket a = connect(port)) {
+        InputStream in = a.getInputStream();
+        assertThat(exchange(a, in, "POST", "/7.2/login", "X-Forwarded-For: 198.51.100.7\r\n",
+            "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
+        try (RawWebSocket ws = RawWebSocket.upgrade(a, in, port, "/7.2/notification/socket",
+            Map.of("X-Forwarded-For", "198.51.100.8"))) {
+          assertThat(ws.status).isEqualTo(401);
+        }
+      }
+      // logged in, then a failed login on the same connection: the first is no longer shared
+      try (Socket a = connect(port)) {
+        InputStream in = a.getInputStream();
+        assertThat(login(a, in).status()).isEqualTo(200);
+        assertThat(exchange(a, in, "POST", "/7.2/login", "", "{\"authenticationkey\":\"wrong-key-0123456789\"}").status())
+            .isEqualTo(401);
+        try (RawWebSocket ws = RawWebSocket.upgrade(a, in, port, "/7.2/notification/socket", Map.of())) {
+          assertThat(ws.status).isEqualTo(401);
+        }
+      }
+    }
+  }
+
+  @Test
   void turnedOff_anUpgradeOnTheConnectionThatLoggedInNeedsItsCookie() throws Exception {
     try (TestServer server = TestServer.start(b -> b.connectionAuth(false)); Socket a = connect(server.server().port())) {
       int port = server.server().port();

@@ -84,13 +84,23 @@ final class SessionResource {
         }
       }
     }
-    if (connectionAuth && isSocketUpgrade(req) && req.getConnectionMetaData().getAttribute(CONNECTION_SESSION) instanceof String id) {
+    if (connectionAuth && isSocketUpgrade(req) && !viaProxy(req) && req.getConnectionMetaData().getAttribute(CONNECTION_SESSION) instanceof String id) {
       Optional<Session> s = sessions.resolve(id);
       if (s.isPresent()) {
         return s.get();
       }
     }
     throw HeraldException.unauthorized("Not logged in, or the session expired. Log in again.");
+  }
+
+  /**
+   * Whether a proxy says it forwarded the request: a proxy may carry several clients' requests
+   * on one connection to Herald, so its connections authenticate nothing.
+   */
+  private static boolean viaProxy(Request req) {
+    var h = req.getHeaders();
+    return h.contains(org.eclipse.jetty.http.HttpHeader.FORWARDED) || h.contains(org.eclipse.jetty.http.HttpHeader.X_FORWARDED_FOR)
+        || h.contains(org.eclipse.jetty.http.HttpHeader.VIA);
   }
 
   /** Only an upgrade is authenticated by its connection; REST calls carry their cookie or token. */
@@ -114,6 +124,8 @@ final class SessionResource {
   }
 
   private Reply login(Call call, boolean password) throws Exception {
+    // whoever logged in on this connection before, a new attempt (even a failed one) ends that
+    call.request.getConnectionMetaData().removeAttribute(CONNECTION_SESSION);
     JsonNode body = call.optionalJson();
     String domain = text(body, "domain").orElseGet(() -> call.param("domain").orElse(""));
     String remote = Request.getRemoteAddr(call.request);
@@ -129,7 +141,7 @@ final class SessionResource {
           "Login failed.", "The body must be {\"authenticationkey\": \"...\", \"domain\": \"...\"}."));
       opened = sessions.loginWithKey(remote, key, domain);
     }
-    if (connectionAuth) {
+    if (connectionAuth && !viaProxy(call.request)) {
       call.request.getConnectionMetaData().setAttribute(CONNECTION_SESSION, opened.id());
     }
     String cookie = COOKIE + "=" + opened.id() + "; Path=/; HttpOnly; SameSite=Lax"
@@ -144,8 +156,14 @@ final class SessionResource {
   }
 
   private Reply logout(Call call) {
-    sessions.logout(call.session());
-    call.request.getConnectionMetaData().removeAttribute(CONNECTION_SESSION);
+    Session ending = call.session();
+    sessions.logout(ending);
+    // forgotten only if it is the session remembered here (a logout of another one by its cookie
+    // leaves this connection's own)
+    if (call.request.getConnectionMetaData().getAttribute(CONNECTION_SESSION) instanceof String id
+        && sessions.resolve(id).isEmpty()) {
+      call.request.getConnectionMetaData().removeAttribute(CONNECTION_SESSION);
+    }
     return Reply.empty(204).header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
   }
 

@@ -143,8 +143,13 @@ public final class Notifications {
     }
     long last = changes.get(changes.size() - 1).seq();
     Thread.ofVirtual().name("herald-publish").start(() -> {
-      if (feed.isStalled() || !notifier.publishIfNext(changes)) {
-        feed.wake(last);
+      boolean published = false;
+      try {
+        published = !feed.isStalled() && notifier.publishIfNext(changes);
+      } finally {
+        if (!published) {
+          feed.wake(last); // the feed reads them from the log, also when publishing failed
+        }
       }
     });
   }

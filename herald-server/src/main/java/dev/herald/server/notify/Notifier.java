@@ -96,7 +96,12 @@ final class Notifier {
   }
 
   void startAt(long head) {
-    position = head;
+    publishLock.lock();
+    try {
+      position = head;
+    } finally {
+      publishLock.unlock();
+    }
   }
 
   /** The highest seq handed to the subscriptions. */
@@ -323,17 +328,29 @@ final class Notifier {
     }
   }
 
-  /** Sends the progress marks that are due (feed thread). */
+  /**
+   * Sends the progress marks that are due (feed thread). Under the publish lock: a change
+   * published meanwhile (by a committing thread) is queued either before the mark or after it
+   * with a higher seq, so a mark never follows an event it does not cover.
+   */
   void progressMarks(long now) {
-    long pos = position;
-    for (Subscription sub : withProgress) {
-      if (now >= sub.progressDueMs && !sub.isReplaying()) {
-        sub.progressDueMs = now + sub.command.progressSeconds().orElse(1) * 1000L;
-        if (pos > Math.max(sub.progressSeq, sub.lastSeq())) {
-          sub.progressSeq = pos;
-          sub.connection.control(Frames.progress(sub.id, pos));
+    if (withProgress.isEmpty()) {
+      return;
+    }
+    publishLock.lock();
+    try {
+      long pos = position;
+      for (Subscription sub : withProgress) {
+        if (now >= sub.progressDueMs && !sub.isReplaying()) {
+          sub.progressDueMs = now + sub.command.progressSeconds().orElse(1) * 1000L;
+          if (pos > Math.max(sub.progressSeq, sub.lastSeq())) {
+            sub.progressSeq = pos;
+            sub.connection.control(Frames.progress(sub.id, pos));
+          }
         }
       }
+    } finally {
+      publishLock.unlock();
     }
   }
 }

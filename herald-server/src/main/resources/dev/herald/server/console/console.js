@@ -52,6 +52,8 @@ function showLogin() {
   show("logout", false);
   show("changes", false);
   show("elements", false);
+  show("status", false);
+  show("ops", false);
   $("who").textContent = "";
 }
 
@@ -135,7 +137,9 @@ async function sampleOps() {
   $("ops-sessions").textContent = o.sessions;
   $("ops-head").textContent = o.head_seq;
   $("ops-slow").textContent = o.slow_consumers;
-  if (opsLast !== null && o.at > opsLast.at) {
+  const restarted = opsLast !== null && (o.changes_published < opsLast.changes_published
+    || o.frames_written < opsLast.frames_written || o.at - opsLast.at > 10000);
+  if (opsLast !== null && o.at > opsLast.at && !restarted) {
     const s = (o.at - opsLast.at) / 1000;
     ops.at.push(o.at / 1000);
     ops.changes.push((o.changes_published - opsLast.changes_published) / s);
@@ -539,12 +543,18 @@ async function openElement(href) {
 // engine's nodes and interfaces. Each entry opens by a click.
 const HOLDS = /(_rules|^nodes|^interfaces|^physical_interface|^tunnel_interface|^virtual_physical_interface)$/;
 
+let relatedGeneration = 0;
+
 async function related(json) {
+  const generation = ++relatedGeneration;
   const box = $("related");
   box.textContent = "";
   const links = (json.link || []).filter((l) => HOLDS.test(l.rel));
   for (const l of links) {
     const r = await api(l.href);
+    if (generation !== relatedGeneration) {
+      return; // another element was opened meanwhile: its lists are drawn by its own call
+    }
     const items = (r.json && (r.json.result || (Array.isArray(r.json) ? r.json : null))) || [];
     if (r.status !== 200 || items.length === 0) {
       continue;
@@ -588,11 +598,15 @@ let openApi = null;
 
 /** A new element of {@code type} as SMC would start it: its defaults, its required fields empty. */
 async function template(type) {
-  if (openApi === null) {
+  let described = openApi;
+  if (described === null) {
     const r = await api("/openapi.json");
-    openApi = r.json || {};
+    described = r.json || {};
+    if (r.status === 200) {
+      openApi = described; // kept only when it came
+    }
   }
-  const schema = ((openApi.components || {}).schemas || {})[type] || {};
+  const schema = ((described.components || {}).schemas || {})[type] || {};
   const body = { name: "" };
   for (const [field, spec] of Object.entries(schema.properties || {})) {
     if (spec.default !== undefined && !spec.readOnly) {
@@ -609,9 +623,15 @@ async function template(type) {
 }
 
 async function newElement() {
-  current = null;
   const type = $("type").value;
-  $("editor").value = JSON.stringify(await template(type), null, 2);
+  const before = current;
+  const body = await template(type);
+  if (current !== before) {
+    return; // an element was opened meanwhile: leave it be
+  }
+  current = null;
+  $("related").textContent = "";
+  $("editor").value = JSON.stringify(body, null, 2);
   editing(true);
   message(`New ${type}, with SMC's defaults: give its fields, then Save.`, true);
 }
@@ -694,7 +714,21 @@ async function logout() {
   lastSeq = null;
   count = 0;
   perSecond.clear();
+  // the next user starts with empty plots and figures
+  for (const k of Object.keys(ops)) {
+    ops[k] = [];
+  }
+  opsLast = null;
+  for (const p of opsPlots || []) {
+    p.destroy();
+  }
+  opsPlots = null;
+  for (const id of ["ops-sockets", "ops-subscriptions", "ops-sessions", "ops-head", "ops-slow", "ops-ready"]) {
+    $(id).textContent = "–";
+  }
   $("rows").textContent = "";
+  $("related").textContent = "";
+  current = null;
   showLogin();
 }
 
