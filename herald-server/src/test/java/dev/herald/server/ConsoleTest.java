@@ -212,10 +212,14 @@ class ConsoleTest {
     String href = other.get("/elements/host?filter=console-trash&exact_match=True").json().get("result").get(0).get("href").asText();
 
     // trash and untrash: SMC's links, their events in the live table
+    assertThat(chrome.eval("document.getElementById('untrash').hidden").asBoolean()).isTrue();
     click("trash");
     chrome.await("document.getElementById('message').textContent === 'Trashed.'");
+    // once trashed, the element offers untrash only (its own links say so)
+    assertThat(chrome.eval("document.getElementById('trash').hidden").asBoolean()).isTrue();
     click("untrash");
     chrome.await("document.getElementById('message').textContent === 'Untrashed.'");
+    assertThat(chrome.eval("document.getElementById('untrash').hidden").asBoolean()).isTrue();
     String rowsOf = "[...document.querySelectorAll('#rows tr')].filter(tr => tr.textContent.includes(" + js(href) + "))"
         + ".map(tr => tr.children[2].textContent)";
     chrome.await(rowsOf + ".includes('trashed') && " + rowsOf + ".includes('untrashed')");

@@ -517,8 +517,10 @@ function editing(on) {
   show("cancel", on);
   show("edit", !on && current !== null);
   show("delete", !on && current !== null);
-  show("trash", !on && current !== null);
-  show("untrash", !on && current !== null);
+  // the element's own links say which applies: trash, or untrash once trashed
+  const rels = new Set(((current && current.json && current.json.link) || []).map((l) => l.rel));
+  show("trash", !on && current !== null && rels.has("trash"));
+  show("untrash", !on && current !== null && rels.has("untrash"));
 }
 
 async function openElement(href) {
