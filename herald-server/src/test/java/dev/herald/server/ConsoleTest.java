@@ -82,7 +82,7 @@ class ConsoleTest {
 
     SmcClient other = SmcClient.loggedIn(server);
     String h1 = other.create("host", "{\"name\":\"console-h1\",\"address\":\"192.0.2.1\"}");
-    chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h1) + ")");
+    chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.firstChild.textContent === " + js(h1) + ")");
     String row = chrome.eval("document.querySelector('#rows tr').textContent").asText();
     assertThat(row).contains("create").contains("host");
     // the events/s plot (uPlot, served from its WebJar) counts it
@@ -94,12 +94,12 @@ class ConsoleTest {
     String h2 = other.create("host", "{\"name\":\"console-h2\",\"address\":\"192.0.2.2\"}");
     String h3 = other.create("host", "{\"name\":\"console-h3\",\"address\":\"192.0.2.3\"}");
     String h4 = other.create("host", "{\"name\":\"console-h4\",\"address\":\"192.0.2.4\"}");
-    assertThat(chrome.eval("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h2) + ")")
+    assertThat(chrome.eval("[...document.querySelectorAll('#rows td.href')].some(td => td.firstChild.textContent === " + js(h2) + ")")
         .asBoolean()).isFalse();
     chrome.eval("document.getElementById('pause').click(); true");
-    chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.textContent === " + js(h4) + ")");
+    chrome.await("[...document.querySelectorAll('#rows td.href')].some(td => td.firstChild.textContent === " + js(h4) + ")");
     // all three, once each, in order (the newest row on top)
-    assertThat(chrome.eval("[...document.querySelectorAll('#rows td.href')].map(td => td.textContent).join(' ')").asText())
+    assertThat(chrome.eval("[...document.querySelectorAll('#rows td.href')].map(td => td.firstChild.textContent).join(' ')").asText())
         .isEqualTo(String.join(" ", h4, h3, h2, h1));
     docShot("changes");
 
@@ -109,7 +109,7 @@ class ConsoleTest {
 
     // the elements of a type, filtered; a click shows one
     chrome.eval("document.querySelector('nav button[data-tab=elements]').click(); true");
-    chrome.eval("document.getElementById('type').value = 'host'; document.getElementById('search').value = 'console-';"
+    chrome.eval("document.getElementById('type').value = 'host'; document.getElementById('search').value = 'console-h';"
         + " document.getElementById('search').dispatchEvent(new Event('input')); true");
     chrome.await("[...document.querySelectorAll('#list li')].map(li => li.textContent).sort().join(',')"
         + " === 'console-h1,console-h2,console-h3,console-h4'");
@@ -163,6 +163,19 @@ class ConsoleTest {
     // the edit's update event reaches the live table
     chrome.await("[...document.querySelectorAll('#rows tr')].some(tr => tr.dataset.event === 'update'"
         + " && tr.textContent.includes(" + js(href) + "))");
+    // each event opens the element as it left it: the create without the edit, the update with it
+    String rowOf = "[...document.querySelectorAll('#rows tr')].find(tr => tr.dataset.event === '%s'"
+        + " && tr.textContent.includes(" + js(href) + "))";
+    chrome.eval(String.format(rowOf, "create") + ".querySelector('a.was').click(); true");
+    chrome.await("document.getElementById('message').textContent.includes('as it was at seq')"
+        + " && document.getElementById('message').textContent.includes('create')");
+    assertThat(chrome.eval("document.getElementById('element').textContent").asText())
+        .contains("192.0.2.50").doesNotContain("edited in the console");
+    chrome.eval(String.format(rowOf, "update") + ".querySelector('a.was').click(); true");
+    chrome.await("document.getElementById('message').textContent.includes('update')");
+    assertThat(chrome.eval("document.getElementById('element').textContent").asText()).contains("edited in the console");
+    chrome.eval("[...document.querySelectorAll('#list li')].find(li => li.textContent === 'console-new').click(); true");
+    chrome.await("!document.getElementById('edit').hidden && document.getElementById('element').textContent.includes('console-new')");
 
     // a change made meanwhile by another client: SMC's conflict, nothing overwritten
     click("edit");

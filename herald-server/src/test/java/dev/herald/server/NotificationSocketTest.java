@@ -115,6 +115,38 @@ class NotificationSocketTest {
     assertThat(metric("herald_notify_changes_at_commit_total")).isGreaterThan(before);
   }
 
+  /** Herald's GET /herald/changes/{seq}: the element as each change left it, while retained. */
+  @Test
+  void eachChange_showsTheElementAsItLeftIt() throws Exception {
+    try (WsClient ws = WsClient.open(smc)) {
+      ws.subscribe("{\"context\":\"host\",\"seq\":true}");
+      String name = unique("was");
+      String href = smc.create("host", "{\"name\":\"" + name + "\",\"address\":\"192.0.2.21\"}");
+      long created = Json.parseObject(ws.next()).orElseThrow().get("seq").asLong();
+      String etag = smc.getUrl(href).header("ETag");
+      assertThat(smc.put(href, "{\"name\":\"" + name + "\",\"address\":\"192.0.2.22\"}", etag).status()).isEqualTo(200);
+      long updated = Json.parseObject(ws.next()).orElseThrow().get("seq").asLong();
+      assertThat(smc.delete(href, null).status()).isEqualTo(204);
+      long deleted = Json.parseObject(ws.next()).orElseThrow().get("seq").asLong();
+
+      JsonNode c = smc.getUrl(server.url() + "/herald/changes/" + created).json();
+      assertThat(c.get("event").asText()).isEqualTo("create");
+      assertThat(c.get("name").asText()).isEqualTo(name);
+      assertThat(c.get("key").asLong()).isEqualTo(key(href));
+      assertThat(c.get("element").get("address").asText()).isEqualTo("192.0.2.21");
+      JsonNode u = smc.getUrl(server.url() + "/herald/changes/" + updated).json();
+      assertThat(u.get("element").get("address").asText()).isEqualTo("192.0.2.22");
+      assertThat(u.has("element_from_seq")).isFalse();
+      JsonNode d = smc.getUrl(server.url() + "/herald/changes/" + deleted).json();
+      assertThat(d.get("event").asText()).isEqualTo("delete");
+      assertThat(d.get("element").get("address").asText()).isEqualTo("192.0.2.22"); // as its last change left it
+      assertThat(d.get("element_from_seq").asLong()).isEqualTo(updated);
+    }
+    assertThat(smc.getUrl(server.url() + "/herald/changes/999999999").status()).isEqualTo(404);
+    assertThat(smc.getUrl(server.url() + "/herald/changes/x").status()).isEqualTo(400);
+    assertThat(new SmcClient(server.url(), "7.2").getUrl(server.url() + "/herald/changes/1").status()).isEqualTo(401);
+  }
+
   private static double metric(String name) throws Exception {
     for (String line : server.metrics().split("\n")) {
       if (line.startsWith(name + " ") || line.startsWith(name + "{")) {

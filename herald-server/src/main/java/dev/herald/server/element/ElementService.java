@@ -87,6 +87,15 @@ public final class ElementService {
     return sharedDomain;
   }
 
+  /**
+   * A change the log still holds, with the element's body as it was then, if the caller may see
+   * the element's domain (else empty, as if it did not exist).
+   */
+  public Optional<dev.herald.server.store.ChangeLog.Recorded> recordedChange(Caller caller, long seq) {
+    return store.changeLog().recorded(seq)
+        .filter(r -> visibleDomains(caller).contains(r.change().domainKey()));
+  }
+
   public Set<Long> visibleDomains(Caller caller) {
     return caller.domainKey() == sharedDomain
         ? Set.of(sharedDomain)

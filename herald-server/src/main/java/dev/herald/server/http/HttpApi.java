@@ -29,6 +29,7 @@ public final class HttpApi {
     List<Route> routes = new ArrayList<>();
     routes.addAll(new OpsResource(p.ready(), p.prometheus(), p.metricsToken(), false).routes());
     routes.addAll(new OperationsResource(p.metrics(), p.ready(), p.clock()).routes());
+    routes.addAll(new ChangeResource(p.elements()).routes());
     routes.addAll(new ApiResource(p.versions()).routes());
     if (p.console()) {
       routes.addAll(new ConsoleResource().routes());

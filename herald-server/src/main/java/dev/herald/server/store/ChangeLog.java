@@ -44,7 +44,9 @@ public final class ChangeLog {
     try (PreparedStatement ins =
         c.prepareStatement(
             "INSERT INTO change_log (seq, domain_key, type, element_key, name, action, at_millis,"
-                + " actor, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " actor, parent, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                // the element's body as this transaction leaves it (a primary-key lookup)
+                + " (SELECT body FROM element WHERE element_key = ? AND ?))")) {
       for (Change.Pending p : changes) {
         ins.setLong(1, ++seq);
         ins.setLong(2, p.domainKey());
@@ -55,11 +57,57 @@ public final class ChangeLog {
         ins.setLong(7, now);
         ins.setString(8, p.actor());
         ins.setString(9, p.parent());
+        ins.setLong(10, p.elementKey());
+        // status changes keep no body: they are frequent and the element did not change
+        ins.setBoolean(11, p.action() != EventType.STATUS);
         ins.addBatch();
       }
       ins.executeBatch();
     }
     return head;
+  }
+
+  /**
+   * A retained change with the element's body as it was then: after a create or update its body
+   * then; for a delete (or a trash without a body) the body of the element's last change before
+   * it, {@code bodySeq} naming that change; none for a status change.
+   */
+  public record Recorded(Change change, java.util.Optional<String> body, long bodySeq) {}
+
+  /** The change {@code seq}, if the log still holds it. */
+  public java.util.Optional<Recorded> recorded(long seq) {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT seq, domain_key, type, element_key, name, action, at_millis, actor, parent, body"
+                + " FROM change_log WHERE seq = ?")) {
+      ps.setLong(1, seq);
+      Change change;
+      String body;
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return java.util.Optional.empty();
+        }
+        change = new Change(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5),
+            EventType.fromWire(rs.getString(6)).orElseThrow(), rs.getLong(7), rs.getString(8), rs.getString(9));
+        body = rs.getString(10);
+      }
+      if (body != null || change.action() == EventType.STATUS) {
+        return java.util.Optional.of(new Recorded(change, java.util.Optional.ofNullable(body), body == null ? 0 : seq));
+      }
+      try (PreparedStatement before = c.prepareStatement(
+          "SELECT seq, body FROM change_log WHERE element_key = ? AND seq < ? AND body IS NOT NULL"
+              + " ORDER BY seq DESC LIMIT 1")) {
+        before.setLong(1, change.elementKey());
+        before.setLong(2, seq);
+        try (ResultSet rs = before.executeQuery()) {
+          return java.util.Optional.of(rs.next()
+              ? new Recorded(change, java.util.Optional.of(rs.getString(2)), rs.getLong(1))
+              : new Recorded(change, java.util.Optional.empty(), 0));
+        }
+      }
+    } catch (SQLException e) {
+      throw db.failure(e);
+    }
   }
 
   /** Committed changes with seq &gt; {@code after}, in seq order, at most {@code limit}. */

@@ -55,6 +55,11 @@ public final class ElementStore {
     return namesUnique.test(e.type()) ? e.name() : "@" + e.key();
   }
 
+  /** The change log this store appends to. */
+  public ChangeLog changeLog() {
+    return changeLog;
+  }
+
   /**
    * Called after every commit that wrote changes, with them in seq order, on the committing
    * thread once it no longer holds up other commits.

@@ -421,6 +421,15 @@ function addRow(f) {
   a.textContent = href;
   a.addEventListener("click", (e) => { e.preventDefault(); openElement(href); });
   td.appendChild(a);
+  if (f.seq !== undefined) {
+    // the element as this event left it (GET /herald/changes/{seq})
+    const was = document.createElement("a");
+    was.href = "#";
+    was.className = "was";
+    was.textContent = "as it was";
+    was.addEventListener("click", (e) => { e.preventDefault(); openChange(f.seq); });
+    td.append(" ", was);
+  }
   tr.appendChild(td);
   applyFilter(tr);
   const rows = $("rows");
@@ -587,6 +596,29 @@ async function trash(rel) {
   }
   await openElement(current.href);
   message(rel === "trash" ? "Trashed." : "Untrashed.", true);
+}
+
+/** The element as the change {@code seq} left it, read-only. */
+async function openChange(seq) {
+  selectTab("elements");
+  const r = await api(`/herald/changes/${seq}`);
+  const pre = $("element");
+  pre.textContent = "";
+  $("related").textContent = "";
+  current = null;
+  editing(false);
+  if (r.status !== 200) {
+    message(problem(r), false);
+    return;
+  }
+  const c = r.json;
+  const from = c.element_from_seq ? ` (deleted: as its change at seq ${c.element_from_seq} left it)` : "";
+  message(`${c.type} ${c.name} as it was at seq ${c.seq}, ${c.event} by ${c.actor}${from}`, true);
+  if (c.element) {
+    renderJson(pre, c.element);
+  } else {
+    pre.textContent = "(no body: a status change)";
+  }
 }
 
 function edit() {
