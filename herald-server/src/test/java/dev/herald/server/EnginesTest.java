@@ -102,6 +102,60 @@ class EnginesTest {
     return py.create("fw_policy", "{\"name\":\"" + name + "\",\"template\":\"" + template + "\"}");
   }
 
+  private static String hrefOf(String type, String name) throws Exception {
+    return py.get("/elements/" + type + "?filter=" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+        + "&exact_match=True").json().get("result").get(0).get("href").asText();
+  }
+
+  /**
+   * engine.permissions as smc-python reads and sets it: GET (the ETag, quotes stripped), then PUT
+   * the GrantedElementPermissions dict with an Etag header; the change is an update of the engine.
+   */
+  @Test
+  void permissions_readAndGrantedAsSmcPythonDoes_badOnesChangeNothing() throws Exception {
+    String engine = createSingleFw(unique("perm-fw"));
+    String link = engine + "/permissions";
+    SmcClient.Response fresh = py.getUrl(link);
+    assertThat(fresh.status()).isEqualTo(200);
+    assertThat(fresh.json().get("cluster_ref").asText()).isEqualTo(engine);
+    assertThat(fresh.json().get("granted_access_control_list")).isEmpty();
+    assertThat(fresh.json().get("role_containers")).isEmpty();
+    String etag = fresh.header("ETag").replace("\"", "");
+
+    String acl = hrefOf("access_control_list", "ALL Elements");
+    String viewer = hrefOf("role", "Viewer");
+    String admin = hrefOf("admin_user", "admin");
+    String shared = hrefOf("admin_domain", "Shared Domain");
+    String granted = "{\"cluster_ref\":\"" + engine + "\",\"granted_access_control_list\":[\"" + acl + "\"],"
+        + "\"role_containers\":[{\"roles\":[\"" + viewer + "\"],\"admin_ref\":\"" + admin + "\","
+        + "\"granted_domain_ref\":\"" + shared + "\"}]}";
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"single_fw\"}");
+      SmcClient.Response put = py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(link))
+          .header("Content-Type", "application/json").header("Etag", etag)
+          .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(granted)));
+      assertThat(put.status()).as(put.body()).isEqualTo(200);
+      assertThat(ws.next()).contains("\"update\"").contains(engine);
+    }
+    JsonNode now = py.getUrl(link).json();
+    assertThat(now.get("granted_access_control_list").get(0).asText()).isEqualTo(acl);
+    assertThat(now.get("role_containers").get(0).get("roles").get(0).asText()).isEqualTo(viewer);
+    assertThat(now.get("role_containers").get(0).get("admin_ref").asText()).isEqualTo(admin);
+
+    // a stale ETag: 412; an href of the wrong kind: 400 naming it; nothing changed either time
+    SmcClient.Response stale = py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(link))
+        .header("Content-Type", "application/json").header("Etag", etag)
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(granted.replace(acl, hrefOf("access_control_list", "ALL Engines")))));
+    assertThat(stale.status()).isEqualTo(412);
+    String current = py.getUrl(link).header("ETag");
+    SmcClient.Response wrong = py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(link))
+        .header("Content-Type", "application/json").header("If-Match", current)
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(granted.replace(acl, viewer))));
+    assertThat(wrong.status()).isEqualTo(400);
+    assertThat(wrong.json().get("details").toString()).contains("is not an element of type access_control_list");
+    assertThat(py.getUrl(link).json()).isEqualTo(now);
+  }
+
   @Test
   void layer3Firewall_createdAsSmcPythonSendsIt_readsBackAsItExpects() throws Exception {
     String name = unique("fw");

@@ -59,6 +59,42 @@ public final class EngineNodes {
         HeraldException.notFound("Node not found.", "Engine " + e.record().name() + " has no " + nodeType + " " + nodeKey + "."));
   }
 
+  /** The resource holding an engine's granted permissions. */
+  private static final String PERMISSIONS = "permissions";
+
+  /**
+   * An engine's granted permissions as SMC answers its {@code permissions} link (smc-python's
+   * {@code GrantedElementPermissions}): {@code cluster_ref}, {@code granted_access_control_list}
+   * (access control list hrefs) and {@code role_containers} ({@code roles}, {@code admin_ref},
+   * {@code granted_domain_ref}); none granted until set.
+   */
+  public ObjectNode permissions(Engine e, String engineHref) {
+    ObjectNode p = store.resource(e.record().key(), PERMISSIONS).map(s -> (ObjectNode) ElementService.parse(s))
+        .orElseGet(() -> {
+          ObjectNode fresh = Json.object();
+          fresh.putArray("granted_access_control_list");
+          fresh.putArray("role_containers");
+          return fresh;
+        });
+    ObjectNode out = Json.object().put("cluster_ref", engineHref);
+    out.setAll(p);
+    return out;
+  }
+
+  /**
+   * Replaces an engine's granted permissions (already checked by the caller) and records an
+   * update of the engine in the same transaction.
+   */
+  public void putPermissions(Engine e, ObjectNode granted, String actor) {
+    ElementRecord r = e.record();
+    store.write(tx -> {
+      tx.putResource(r.key(), PERMISSIONS, Json.write(granted));
+      tx.record(new dev.herald.server.store.Change.Pending(r.domainKey(), r.type(), r.key(), r.name(),
+          dev.herald.protocol.EventType.UPDATE, actor));
+      return null;
+    });
+  }
+
   /** The stored simulation state of a node (fresh: not contacted). */
   ObjectNode state(long engineKey, long nodeKey) {
     return store.resource(engineKey, STATUS + nodeKey).map(s -> (ObjectNode) ElementService.parse(s))

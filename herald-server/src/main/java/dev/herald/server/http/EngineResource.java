@@ -56,10 +56,96 @@ final class EngineResource {
     elementResource.register("approve_all_changes", this::noChanges);
     elementResource.register("disapprove_all_changes", this::noChanges);
     elementResource.register("refresh", this::refresh);
+    elementResource.register("permissions", this::permissions);
     elementResource.register("snapshots", (c, t, k) -> {
       engine(c, t, k);
       return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));
     });
+  }
+
+  /**
+   * GET: the engine's granted permissions, with an ETag; PUT with that ETag (smc-python sends it
+   * as {@code Etag}, without quotes): replaces them. Superusers only; every href must name a
+   * visible element of its kind; nothing changes on a refusal.
+   */
+  private Reply permissions(Call c, String type, long key) throws Exception {
+    EngineNodes.Engine e = engine(c, type, key);
+    String href = engineHref(c, e);
+    ObjectNode current = nodes.permissions(e, href);
+    String etag = "\"" + Integer.toHexString(Json.write(current).hashCode()) + "\"";
+    if (c.method().equals("GET")) {
+      return Reply.json(200, current).header("ETag", etag);
+    }
+    if (!c.method().equals("PUT")) {
+      throw new HeraldException(405, "Method " + c.method() + " not allowed.", List.of("Allowed: GET, PUT."), null)
+          .header("Allow", "GET, PUT");
+    }
+    if (!c.session().caller().rights().superuser()) {
+      throw HeraldException.forbidden("Impossible to update the permissions of " + e.record().name() + ".",
+          "Only a superuser grants permissions.");
+    }
+    String given = Optional.ofNullable(c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH))
+        .or(() -> Optional.ofNullable(c.request.getHeaders().get("Etag"))).map(s -> s.replace("\"", "")).orElse("");
+    if (!given.equals(etag.replace("\"", ""))) {
+      throw new HeraldException(412, "Impossible to update the permissions of " + e.record().name() + ".",
+          List.of("They changed since you read them (or no ETag was given): GET them again."), null);
+    }
+    com.fasterxml.jackson.databind.JsonNode body = c.json();
+    if (!body.isObject()) {
+      throw HeraldException.badRequest("Invalid permissions.", "The body must be a JSON object.");
+    }
+    if (body.hasNonNull("cluster_ref") && !sameElement(c, body.get("cluster_ref").asText(), e)) {
+      throw HeraldException.badRequest("Invalid permissions.", "cluster_ref must be this engine: " + href + ".");
+    }
+    ObjectNode granted = Json.object();
+    com.fasterxml.jackson.databind.node.ArrayNode acls = granted.putArray("granted_access_control_list");
+    for (com.fasterxml.jackson.databind.JsonNode a : array(body, "granted_access_control_list")) {
+      acls.add(ref(c, a, "access_control_list", "granted_access_control_list"));
+    }
+    com.fasterxml.jackson.databind.node.ArrayNode containers = granted.putArray("role_containers");
+    for (com.fasterxml.jackson.databind.JsonNode rc : array(body, "role_containers")) {
+      if (!rc.isObject()) {
+        throw HeraldException.badRequest("Invalid permissions.", "Each of role_containers must be an object.");
+      }
+      ObjectNode out = containers.addObject();
+      com.fasterxml.jackson.databind.node.ArrayNode roles = out.putArray("roles");
+      for (com.fasterxml.jackson.databind.JsonNode role : array(rc, "roles")) {
+        roles.add(ref(c, role, "role", "role_containers.roles"));
+      }
+      out.put("admin_ref", ref(c, rc.path("admin_ref"), "admin_user", "role_containers.admin_ref"));
+      out.put("granted_domain_ref", ref(c, rc.path("granted_domain_ref"), "admin_domain",
+          "role_containers.granted_domain_ref"));
+    }
+    nodes.putPermissions(e, granted, c.session().caller().userName());
+    ObjectNode now = nodes.permissions(e, href);
+    return Reply.json(200, now).header("ETag", "\"" + Integer.toHexString(Json.write(now).hashCode()) + "\"");
+  }
+
+  private static Iterable<com.fasterxml.jackson.databind.JsonNode> array(com.fasterxml.jackson.databind.JsonNode o,
+      String field) {
+    com.fasterxml.jackson.databind.JsonNode a = o.path(field);
+    if (a.isMissingNode() || a.isNull()) {
+      return List.of();
+    }
+    if (!a.isArray()) {
+      throw HeraldException.badRequest("Invalid permissions.", field + " must be a list of hrefs.");
+    }
+    return a;
+  }
+
+  /** An href to a visible element of {@code kind}, normalised to this request's base; else 400. */
+  private String ref(Call c, com.fasterxml.jackson.databind.JsonNode v, String kind, String field) {
+    Optional<dev.herald.server.store.ElementRecord> r = v.isTextual()
+        ? elements.resolveHref(c.session().caller(), v.asText()) : Optional.empty();
+    if (r.isEmpty() || !r.get().type().equals(kind)) {
+      throw HeraldException.badRequest("Invalid permissions.",
+          field + ": " + (v.isTextual() ? v.asText() : v.toString()) + " is not an element of type " + kind + ".");
+    }
+    return ElementJson.href(c.base(), r.get().type(), r.get().key());
+  }
+
+  private boolean sameElement(Call c, String href, EngineNodes.Engine e) {
+    return elements.resolveHref(c.session().caller(), href).map(r -> r.key() == e.record().key()).orElse(false);
   }
 
   /** The nested routes of RuleResource lead here when the parent is an engine. */
