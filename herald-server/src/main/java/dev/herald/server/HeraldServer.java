@@ -390,8 +390,14 @@ public final class HeraldServer implements AutoCloseable {
     return faults.add(spec).id();
   }
 
-  /** Ends every injected request fault now; returns how many there were. */
+  /**
+   * Ends every injected fault now — request faults, a database outage, a feed stall; returns how
+   * many request faults there were. (A reset between tests runs after it: an outage a test left
+   * behind would fail the reset.)
+   */
   public int clearFaults() {
+    whole.databaseOutage(0);
+    whole.stallFeed(0);
     return faults.clear();
   }
 
