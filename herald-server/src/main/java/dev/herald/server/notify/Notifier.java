@@ -282,6 +282,10 @@ final class Notifier {
       }
     } finally {
       publishLock.unlock();
+      published.increment(n);
+      if (n > 0) {
+        lastPublishedNanos = System.nanoTime();
+      }
       // One wake-up per touched connection per batch, on this thread. Only writers that were
       // idle are touched (a running writer drains its outbox by itself); each then sends all the
       // batch's frames in as few flushes as possible. (Handing the wake-ups to other threads
@@ -292,10 +296,6 @@ final class Notifier {
       }
       touchedHere.clear();
     }
-    if (n > 0) {
-      lastPublishedNanos = System.nanoTime();
-    }
-    published.increment(n);
     return n;
   }
 
