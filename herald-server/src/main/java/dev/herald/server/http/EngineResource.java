@@ -72,7 +72,7 @@ final class EngineResource {
     EngineNodes.Engine e = engine(c, type, key);
     String href = engineHref(c, e);
     ObjectNode current = nodes.permissions(e, href);
-    String etag = "\"" + Integer.toHexString(Json.write(current).hashCode()) + "\"";
+    String etag = permissionsEtag(current);
     if (c.method().equals("GET")) {
       return Reply.json(200, current).header("ETag", etag);
     }
@@ -118,7 +118,12 @@ final class EngineResource {
     }
     nodes.putPermissions(e, granted, c.session().caller().userName());
     ObjectNode now = nodes.permissions(e, href);
-    return Reply.json(200, now).header("ETag", "\"" + Integer.toHexString(Json.write(now).hashCode()) + "\"");
+    return Reply.json(200, now).header("ETag", permissionsEtag(now));
+  }
+
+  /** The permissions' version: they are no element, so their ETag is a digest of their content. */
+  private static String permissionsEtag(ObjectNode permissions) {
+    return "\"" + Integer.toHexString(Json.write(permissions).hashCode()) + "\"";
   }
 
   private static Iterable<com.fasterxml.jackson.databind.JsonNode> array(com.fasterxml.jackson.databind.JsonNode o,

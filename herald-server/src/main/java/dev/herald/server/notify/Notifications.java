@@ -142,6 +142,10 @@ public final class Notifications {
       return;
     }
     long last = changes.get(changes.size() - 1).seq();
+    if (!notifier.isQuiet()) {
+      feed.wake(last); // a stream: the feed publishes it in pages, no thread per commit
+      return;
+    }
     Thread.ofVirtual().name("herald-publish").start(() -> {
       boolean published = false;
       try {

@@ -95,6 +95,11 @@ final class Notifier {
     return statusView.render(c, base, ofNode);
   }
 
+  /** Whether nothing was published for {@link #QUIET_NANOS}: a change now comes alone. */
+  boolean isQuiet() {
+    return System.nanoTime() - lastPublishedNanos >= QUIET_NANOS;
+  }
+
   void startAt(long head) {
     publishLock.lock();
     try {
@@ -254,8 +259,7 @@ final class Notifier {
    * @return false when they were not published (the feed reads them from the log)
    */
   boolean publishIfNext(List<Change> committed) {
-    if (committed.isEmpty() || System.nanoTime() - lastPublishedNanos < QUIET_NANOS
-        || !publishLock.tryLock()) {
+    if (committed.isEmpty() || !isQuiet() || !publishLock.tryLock()) {
       return false;
     }
     if (position != committed.get(0).seq() - 1) {

@@ -164,13 +164,11 @@ function drawOps() {
   }
   const width = Math.max(300, $("ops-rates").clientWidth || 600);
   if (opsPlots === null) {
+    const timePlot = (box, a, b, data) => new uPlot({ width, height: 160, scales: { x: { time: true } },
+      series: [{}, { label: a, stroke: "#3b6ea5" }, { label: b, stroke: "#a5543b" }] }, data, box);
     opsPlots = [
-      new uPlot({ width, height: 160, scales: { x: { time: true } },
-        series: [{}, { label: "changes/s", stroke: "#3b6ea5" }, { label: "deliveries/s", stroke: "#a5543b" }] },
-        [ops.at, ops.changes, ops.frames], $("ops-rates")),
-      new uPlot({ width, height: 160, scales: { x: { time: true } },
-        series: [{}, { label: "sockets", stroke: "#3b6ea5" }, { label: "subscriptions", stroke: "#5a8f3b" }] },
-        [ops.at, ops.sockets, ops.subscriptions], $("ops-sockets-plot")),
+      timePlot($("ops-rates"), "changes/s", "deliveries/s", [ops.at, ops.changes, ops.frames]),
+      timePlot($("ops-sockets-plot"), "sockets", "subscriptions", [ops.at, ops.sockets, ops.subscriptions]),
     ];
   } else {
     opsPlots[0].setData([ops.at, ops.changes, ops.frames]);
@@ -198,31 +196,27 @@ function cell(tr, text, cls) {
   return td;
 }
 
-async function engineRows(meta) {
-  const s = await monitoring(meta.href);
-  const rows = [];
+/** A row of the board: an engine or a node, its name, status and state, then {@code more} cells. */
+function statusRow(kind, href, name, s, more) {
   const tr = document.createElement("tr");
-  tr.className = "engine";
-  tr.dataset.href = meta.href;
-  cell(tr, meta.name);
+  tr.className = kind;
+  tr.dataset.href = href;
+  cell(tr, name);
   cell(tr, s && s.monitoring_status, s && s.monitoring_status);
   cell(tr, s && s.monitoring_state);
-  cell(tr, "");
-  cell(tr, "");
-  cell(tr, "");
-  cell(tr, "");
-  rows.push(tr);
+  for (const text of more) {
+    cell(tr, text);
+  }
+  return tr;
+}
+
+async function engineRows(meta) {
+  const s = await monitoring(meta.href);
+  const rows = [statusRow("engine", meta.href, meta.name, s, ["", "", "", ""])];
   for (const child of (s && s.result) || []) {
     const n = await monitoring(child.href);
-    const nr = document.createElement("tr");
-    nr.className = "node";
-    nr.dataset.href = child.href;
-    cell(nr, child.name);
-    cell(nr, n && n.monitoring_status, n && n.monitoring_status);
-    cell(nr, n && n.monitoring_state);
-    cell(nr, n && n.engine_node_status);
-    cell(nr, n && n.configuration_status);
-    cell(nr, n && n.installed_policy);
+    const nr = statusRow("node", child.href, child.name, n,
+      [n && n.engine_node_status, n && n.configuration_status, n && n.installed_policy]);
     const actions = cell(nr, "");
     if (canSimulate) {
       for (const [label, node, health] of [["Offline", "Offline", "WARNING"], ["Online", "Online", "OK"], ["Fail", "Unknown", "ERROR"]]) {
