@@ -231,17 +231,35 @@ public final class HeraldServer implements AutoCloseable {
     opened.add(engineTimers::shutdownNow);
     dev.herald.server.element.EngineNodes engineNodes =
         new dev.herald.server.element.EngineNodes(elements, clock, engineTimers);
-    notifications.statusView(engineNodes::statusJson);
+    dev.herald.server.element.Vpns vpns = new dev.herald.server.element.Vpns(elements, engineNodes, clock, engineTimers);
+    dev.herald.server.element.Monitored monitored = new dev.herald.server.element.Monitored(elements, engineNodes, vpns);
+    notifications.statusTargets(new Notifications.StatusTargets() {
+      @Override
+      public java.util.Set<String> types() {
+        return dev.herald.server.element.Monitored.types();
+      }
+
+      @Override
+      public Optional<Target> target(dev.herald.server.session.Session session, String href) {
+        return monitored.target(session.caller(), href)
+            .map(t -> new Target(t.element().type(), t.element().key(), t.part()));
+      }
+
+      @Override
+      public String render(dev.herald.server.store.Change change, String base, boolean ofPart) {
+        return monitored.statusJson(change, base, ofPart);
+      }
+    });
     Whole whole = new Whole(config, store, new StateStore(store, db), boot, shared, sessions, notifications,
         db, clock, random);
-    whole.engineNodes(engineNodes);
+    whole.engineNodes(engineNodes, vpns);
     HttpApi.Parts parts = new HttpApi.Parts(elements, sessions,
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
         notifications::upgrade, new Origins(config.allowedOrigins()), config.maxBodyBytes(),
         () -> new Readiness(db.isReachable(), notifications.isCaughtUp(), memory.ok()),
         config.metricsToken(), memory::outOfMemory,
         new dev.herald.server.task.Tasks(new dev.herald.server.store.TaskStore(db), store::newKey, clock, 4), clock,
-        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults, engineNodes,
+        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults, engineNodes, vpns, monitored,
         config.sessionTokens(), config.console(), config.connectionAuth());
     jetty.setErrorHandler(new JsonErrors());
     ServerConnector metricsConnector = null;

@@ -141,18 +141,24 @@ public final class Whole implements AdminControl {
   }
 
   private dev.herald.server.element.EngineNodes engineNodes;
+  private dev.herald.server.element.Vpns vpns;
 
-  void engineNodes(dev.herald.server.element.EngineNodes n) {
+  void engineNodes(dev.herald.server.element.EngineNodes n, dev.herald.server.element.Vpns v) {
     this.engineNodes = n;
+    this.vpns = v;
   }
 
-
   @Override
-  public ObjectNode simulate(dev.herald.server.element.Caller caller, String nodeHref, JsonNode spec, long forMs,
+  public ObjectNode simulate(dev.herald.server.element.Caller caller, String href, JsonNode spec, long forMs,
       String base) {
-    var h = dev.herald.server.element.Engines.parseHref(nodeHref).filter(p -> p.nodeType() != null)
+    var tunnel = dev.herald.server.element.Vpns.parseTunnelHref(href);
+    if (tunnel.isPresent()) {
+      return vpns.simulate(caller, tunnel.get(), spec, forMs);
+    }
+    var h = dev.herald.server.element.Engines.parseHref(href).filter(p -> p.nodeType() != null)
         .orElseThrow(() -> HeraldException.badRequest("Invalid simulation.",
-            "node must be an engine node's href (…/elements/single_fw/12/firewall_node/13); got \"" + nodeHref + "\"."));
+            "Give an engine node's href (…/elements/single_fw/12/firewall_node/13) or a VPN tunnel's"
+            + " (…/elements/vpn/5/tunnels/MSMy); got \"" + href + "\"."));
     var e = engineNodes.engine(caller, h.engineType(), h.engineKey());
     var n = engineNodes.node(e, h.nodeType(), h.nodeKey());
     return engineNodes.simulate(e, n, spec, forMs, base);

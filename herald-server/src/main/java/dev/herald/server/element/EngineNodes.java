@@ -116,8 +116,23 @@ public final class EngineNodes {
       tx.putResource(r.key(), STATUS + node.key(), Json.write(state));
       tx.record(new dev.herald.server.store.Change.Pending(r.domainKey(), r.type(), r.key(), r.name(),
           dev.herald.protocol.EventType.STATUS, "system", node.type() + "/" + node.key()));
+      for (StatusListener l : statusListeners) {
+        l.changed(tx, r);
+      }
       return null;
     });
+  }
+
+  /** Told, inside the transaction, that a node of an engine changed state (a VPN's tunnels follow). */
+  @FunctionalInterface
+  public interface StatusListener {
+    void changed(ElementStore.WriteTx tx, ElementRecord engine) throws java.sql.SQLException;
+  }
+
+  private final List<StatusListener> statusListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  public void onStatus(StatusListener l) {
+    statusListeners.add(l);
   }
 
   /**
@@ -301,9 +316,19 @@ public final class EngineNodes {
         s.put(f, spec.get(f).asText());
       }
     }
-    if (!spec.hasNonNull("engine_node_status") && !spec.hasNonNull("monitoring_status") && !spec.hasNonNull("monitoring_state")) {
+    for (String f : FIGURES) {
+      if (spec.has(f)) {
+        JsonNode v = spec.get(f);
+        if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > 100) {
+          throw HeraldException.badRequest("Invalid simulation.", f + " must be a number from 0 to 100.");
+        }
+        s.put(f, v.asDouble());
+      }
+    }
+    if (!spec.hasNonNull("engine_node_status") && !spec.hasNonNull("monitoring_status") && !spec.hasNonNull("monitoring_state")
+        && FIGURES.stream().noneMatch(spec::has)) {
       throw HeraldException.badRequest("Nothing to simulate.",
-          "Give engine_node_status, monitoring_status or monitoring_state.");
+          "Give engine_node_status, monitoring_status, monitoring_state, cpu_percent or memory_percent.");
     }
     if (!s.path("contacted").asBoolean()) {
       s.put("contacted", true).put("configuration_status", "Configured"); // a test may skip initial contact
@@ -315,6 +340,9 @@ public final class EngineNodes {
     }
     return status(e, node, s, base);
   }
+
+  /** The health figures a test may set on a node (they move by themselves otherwise). */
+  private static final List<String> FIGURES = List.of("cpu_percent", "memory_percent");
 
   private static void check(JsonNode spec, String field, Set<String> allowed) {
     if (spec.has(field) && !(spec.get(field).isTextual() && allowed.contains(spec.get(field).asText()))) {
@@ -414,6 +442,29 @@ public final class EngineNodes {
             .put("value", String.format(java.util.Locale.ROOT, "%.1f%%", usage)))
         .add(Json.object().put("label", "Root").put("param", "Size").put("sub_system", "File Systems")
             .put("value", "7871 MB"));
+    double cpu = s.has("cpu_percent") ? s.get("cpu_percent").asDouble()
+        : 18 + 9 * Math.sin(clock.millis() / 37_000.0 + node.key()) + 4 * Math.sin(clock.millis() / 5_000.0 + 2 * node.key());
+    double memory = s.has("memory_percent") ? s.get("memory_percent").asDouble()
+        : 42 + 6 * Math.sin(clock.millis() / 300_000.0 + node.key());
+    double load = 4 * cpu / 100 + 0.05;
+    figure(hw, "CPU", cpu, List.of(new String[] {"Usage", percent(cpu)},
+        new String[] {"Load", String.format(java.util.Locale.ROOT, "%.2f", load)}));
+    figure(hw, "Memory", memory, List.of(new String[] {"Usage", percent(memory)}, new String[] {"Size", "8192 MB"}));
     return o;
+  }
+
+  private static String percent(double v) {
+    return String.format(java.util.Locale.ROOT, "%.1f%%", v);
+  }
+
+  /** A hardware label with one item (WARNING above 90 %), in the keys smc-python reads. */
+  private static void figure(ArrayNode hw, String name, double usage, List<String[]> params) {
+    String status = usage > 90 ? "WARNING" : "OK";
+    ObjectNode item = hw.addObject().put("name", name).put("status", status).putArray("items").addObject()
+        .put("name", name).put("status", status);
+    ArrayNode statuses = item.putArray("statuses");
+    for (String[] p : params) {
+      statuses.addObject().put("label", name).put("param", p[0]).put("sub_system", name).put("value", p[1]);
+    }
   }
 }

@@ -68,7 +68,8 @@ final class AdminApiResource {
           if (spec.has("for_ms")) {
             forMs = millis(spec, "for_ms");
           }
-          return Reply.json(200, control.simulate(c.session().caller(), spec.path("node").asText(""), spec, forMs, c.base()));
+          return Reply.json(200, control.simulate(c.session().caller(),
+              spec.path("element").asText(spec.path("node").asText("")), spec, forMs, c.base()));
         }));
   }
 

@@ -24,10 +24,10 @@ public interface AdminControl {
   void stallFeed(long millis);
 
   /**
-   * Sets the simulated status of an engine node ({@code nodeHref}) for a test, for
-   * {@code forMs} ms (0: until changed); returns the node's status.
+   * Sets the simulated status of an engine node or a VPN tunnel ({@code href}) for a test, for
+   * {@code forMs} ms (0: until changed); returns its status.
    */
-  com.fasterxml.jackson.databind.node.ObjectNode simulate(dev.herald.server.element.Caller caller, String nodeHref,
+  com.fasterxml.jackson.databind.node.ObjectNode simulate(dev.herald.server.element.Caller caller, String href,
       JsonNode spec, long forMs, String base);
 
   /** Makes the database look unreachable for this long. */

@@ -15,17 +15,17 @@ import java.util.Set;
 /**
  * The {@code monitoring_status} entry point for Herald's own servers (the Management Server and
  * Log Server built-ins: they are this process, so their status is its status) and the {@code ha}
- * entry point of a Management Server without standby servers. Engines' statuses come with the
- * engines.
+ * entry point of a Management Server without standby servers. Engines, their nodes, VPNs and
+ * their tunnels answer through {@link dev.herald.server.element.Monitored}.
  */
 final class MonitoringResource {
   private static final Set<String> SERVERS = Set.of("mgt_server", "log_server");
   private final ElementService elements;
-  private final dev.herald.server.element.EngineNodes engines;
+  private final dev.herald.server.element.Monitored monitored;
 
-  MonitoringResource(ElementService elements, dev.herald.server.element.EngineNodes engines) {
+  MonitoringResource(ElementService elements, dev.herald.server.element.Monitored monitored) {
     this.elements = elements;
-    this.engines = engines;
+    this.monitored = monitored;
   }
 
   List<Route> routes() {
@@ -46,21 +46,15 @@ final class MonitoringResource {
     if (v == null || !v.isTextual()) {
       throw HeraldException.badRequest("Invalid request.", "Send {\"value\": \"<element href>\"}.");
     }
-    var node = dev.herald.server.element.Engines.parseHref(v.asText()).filter(h -> h.nodeType() != null);
-    if (node.isPresent()) {
-      var e = engines.engine(caller, node.get().engineType(), node.get().engineKey());
-      var n = engines.node(e, node.get().nodeType(), node.get().nodeKey());
-      return Reply.json(200, engines.status(e, n, call.base()));
+    Optional<ObjectNode> monitored = this.monitored.status(caller, v.asText(), call.base());
+    if (monitored.isPresent()) {
+      return Reply.json(200, monitored.get());
     }
     ElementRecord r = elements.resolveHref(caller, v.asText()).orElseThrow(() ->
         HeraldException.notFound("Element not found.", v.asText() + " does not exist."));
-    if (dev.herald.server.element.Engines.kind(r.type()).isPresent()) {
-      var e = engines.engine(caller, r.type(), r.key());
-      return Reply.json(200, engines.engineStatus(e, call.base(), ElementJson.href(call.base(), r.type(), r.key())));
-    }
     if (!SERVERS.contains(r.type())) {
       throw HeraldException.badRequest("Element " + r.name() + " is not monitored.",
-          "Herald monitors its Management Server and Log Server, engines and their nodes.");
+          "Herald monitors its Management Server and Log Server, engines and their nodes, VPNs and their tunnels.");
     }
     Runtime rt = Runtime.getRuntime();
     long used = rt.totalMemory() - rt.freeMemory();

@@ -309,8 +309,8 @@ final class Connection implements FrameHandler {
 
 
   /**
-   * {@code {"context": "fw_single"}} (engine types and families, {@code *}), {@code {"element":
-   * href}} (an engine or one of its nodes), {@code {"unsubscribe": id}}; anything else is
+   * {@code {"context": "fw_single"}} (engine and VPN types and families, {@code *}), {@code {"element":
+   * href}} (an engine or one of its nodes, a VPN or one of its tunnels), {@code {"unsubscribe": id}}; anything else is
    * answered with a failure and the socket stays open.
    */
   private void handleStatus(String text) {
@@ -328,51 +328,41 @@ final class Connection implements FrameHandler {
       }
       return;
     }
-    Set<String> engineTypes = dev.herald.server.element.Engines.types().keySet();
+    Set<String> monitoredTypes = visibility.monitoredTypes();
     Set<String> types = new LinkedHashSet<>();
     Set<Long> keys = Set.of();
     String node = null;
-    String statusOf = "engine";
+    String statusOf = "element";
     String described;
     if (cmd.path("element").isTextual() && !cmd.has("context")) {
       String href = cmd.get("element").asText();
-      Optional<dev.herald.server.element.Engines.NodeHref> h = dev.herald.server.element.Engines.parseHref(href);
-      if (h.isEmpty()) {
-        control(Frames.failure("Not a monitored element: " + href + " (engines and their nodes are)."));
+      Optional<Notifications.StatusTargets.Target> t = visibility.monitored(session, href);
+      if (t.isEmpty()) {
+        control(Frames.failure("Not a monitored element: " + href
+            + " (engines and their nodes, VPNs and their tunnels are, when you may see them)."));
         return;
       }
-      String type = h.get().engineType();
-      long key = h.get().engineKey();
-      Optional<dev.herald.server.store.ElementRecord> engine = visibility.element(session, type, key);
-      if (engine.isEmpty()) {
-        control(Frames.failure("No element " + href + "."));
-        return;
+      if (t.get().part() != null) {
+        node = t.get().part();
+        statusOf = "part";
       }
-      if (h.get().nodeType() != null) {
-        node = h.get().nodeType() + "/" + h.get().nodeKey();
-        if (!visibility.hasNode(engine.get(), h.get().nodeType(), h.get().nodeKey())) {
-          control(Frames.failure("No element " + href + "."));
-          return;
-        }
-        statusOf = "node";
-      }
-      types.add(type);
-      keys = Set.of(key);
+      types.add(t.get().type());
+      keys = Set.of(t.get().key());
       described = href;
     } else if (cmd.path("context").isTextual() && !cmd.has("element")) {
       described = cmd.get("context").asText();
       for (String item : described.split(",")) {
         String it = item.strip(); // fw_single, the guide's context, is a catalogue family
         if (it.equals("*")) {
-          types.addAll(engineTypes);
+          types.addAll(monitoredTypes);
           continue;
         }
         Optional<Set<String>> family = Catalogue.context(it);
         Set<String> monitored = new LinkedHashSet<>();
-        family.ifPresent(f -> f.stream().filter(engineTypes::contains).forEach(monitored::add));
+        family.ifPresent(f -> f.stream().filter(monitoredTypes::contains).forEach(monitored::add));
         if (monitored.isEmpty()) {
-          control(Frames.failure("No monitored elements in context \"" + it + "\": engine types and families"
-              + " (fw_single, single_fw, fw_cluster, engine_clusters, *) are."));
+          control(Frames.failure("No monitored elements in context \"" + it + "\": engine and VPN types and families"
+              + " (fw_single, single_fw, fw_cluster, engine_clusters, vpn, *) are."));
           return;
         }
         types.addAll(monitored);

@@ -18,7 +18,7 @@ final class FrameCache {
   /** Renders the status a status change leads to, as the REST status of the element. */
   @FunctionalInterface
   interface StatusRenderer {
-    String render(Change change, String base, boolean ofNode);
+    String render(Change change, String base, boolean ofPart);
   }
 
   private final StatusRenderer statuses;
@@ -58,9 +58,9 @@ final class FrameCache {
 
   private byte[] encode(Change c, Key k) {
     if (k.style().statusOf() != null) {
-      boolean ofNode = k.style().statusOf().equals("node");
-      String status = statusObjects.computeIfAbsent(k.base() + (ofNode ? " node" : " engine"),
-          x -> statuses.render(c, k.base(), ofNode));
+      boolean ofPart = k.style().statusOf().equals("part");
+      String status = statusObjects.computeIfAbsent(k.base() + (ofPart ? " part" : " element"),
+          x -> statuses.render(c, k.base(), ofPart));
       return ("{\"status\":{\"status\":" + status + "},\"subscription_id\":" + k.style().subscriptionId() + "}")
           .getBytes(StandardCharsets.UTF_8);
     }

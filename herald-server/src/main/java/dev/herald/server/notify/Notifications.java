@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.eclipse.jetty.server.Request;
@@ -108,15 +110,26 @@ public final class Notifications {
   }
 
   /**
-   * How a status change is shown on the status socket: the status, as REST answers it, of the
-   * engine ({@code ofNode} false) or of the node the change names.
+   * What the status socket serves: the monitored types (the {@code *} context and families),
+   * the element and part an {@code {"element": href}} subscription names (empty when it is not
+   * monitored or the session may not see it), and how a status change is shown — the status, as
+   * REST answers it, of the element ({@code ofPart} false) or of the part the change names (a
+   * node, a tunnel).
    */
-  public interface StatusView {
-    String render(Change change, String base, boolean ofNode);
+  public interface StatusTargets {
+    Set<String> types();
+
+    Optional<Target> target(Session session, String href);
+
+    String render(Change change, String base, boolean ofPart);
+
+    /** An element ({@code type}, {@code key}) and one of its parts, or null for the element. */
+    record Target(String type, long key, String part) {}
   }
 
-  public void statusView(StatusView view) {
-    notifier.statusView(view::render);
+  public void statusTargets(StatusTargets targets) {
+    visibility.statusTargets(targets);
+    notifier.statusView(targets::render);
   }
 
   /** Open sockets on this node. */

@@ -26,8 +26,11 @@ final class Subscription {
   final FrameStyle style;
   /** A status-socket channel: it takes status changes only (an element channel never does). */
   final boolean status;
-  /** A status channel on one node: the node ({@code firewall_node/1125}) its changes must name. */
-  final String node;
+  /**
+   * A status channel on one part of an element: the node ({@code firewall_node/1125}) or tunnel
+   * ({@code tunnels/MSMy}) its changes must name.
+   */
+  final String part;
 
   /** Guarded by this. */
   private boolean replaying;
@@ -46,9 +49,9 @@ final class Subscription {
   }
 
   Subscription(long id, Connection connection, Command.Subscribe command, Set<String> types,
-      FrameStyle style, boolean replaying, long startSeq, boolean status, String node) {
+      FrameStyle style, boolean replaying, long startSeq, boolean status, String part) {
     this.status = status;
-    this.node = node;
+    this.part = part;
     this.id = id;
     this.connection = connection;
     this.command = command;
@@ -65,7 +68,7 @@ final class Subscription {
     if ((c.action() == dev.herald.protocol.EventType.STATUS) != status) {
       return false;
     }
-    if (node != null && !node.equals(c.parent())) {
+    if (part != null && !part.equals(c.parent())) {
       return false;
     }
     return (command.types().isEmpty() || command.types().contains(c.action().wire()))

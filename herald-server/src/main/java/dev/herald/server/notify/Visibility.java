@@ -1,22 +1,37 @@
 package dev.herald.server.notify;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.protocol.Json;
-import dev.herald.server.HeraldException;
 import dev.herald.server.element.ElementService;
-import dev.herald.server.element.Engines;
 import dev.herald.server.session.Session;
-import dev.herald.server.store.ElementRecord;
 import java.util.Optional;
 import java.util.Set;
 
 /** What a socket's session may see: its domains, and the monitored elements it names. */
 final class Visibility {
   private final ElementService elements;
+  /** Until the server names them: nothing is monitored. */
+  private volatile Notifications.StatusTargets targets = new Notifications.StatusTargets() {
+    @Override
+    public Set<String> types() {
+      return Set.of();
+    }
+
+    @Override
+    public Optional<Target> target(Session session, String href) {
+      return Optional.empty();
+    }
+
+    @Override
+    public String render(dev.herald.server.store.Change change, String base, boolean ofPart) {
+      return "{}";
+    }
+  };
 
   Visibility(ElementService elements) {
     this.elements = elements;
+  }
+
+  void statusTargets(Notifications.StatusTargets t) {
+    targets = t;
   }
 
   /** The domains whose changes the session receives. */
@@ -24,21 +39,13 @@ final class Visibility {
     return elements.visibleDomains(s.caller());
   }
 
-  /** An element the session may see, if it exists (status subscriptions). */
-  Optional<ElementRecord> element(Session s, String type, long key) {
-    try {
-      return Optional.of(elements.get(s.caller(), type, key));
-    } catch (HeraldException e) {
-      return Optional.empty();
-    }
+  /** The monitored types (status subscriptions by context). */
+  Set<String> monitoredTypes() {
+    return targets.types();
   }
 
-  /** Whether the engine has the node {@code nodeType/nodeKey}. */
-  boolean hasNode(ElementRecord engine, String nodeType, long nodeKey) {
-    try {
-      return Engines.node((ObjectNode) Json.mapper().readTree(engine.body()), nodeType, nodeKey).isPresent();
-    } catch (JsonProcessingException | ClassCastException e) {
-      return false;
-    }
+  /** The monitored element (and part) an href names, if the session may see it. */
+  Optional<Notifications.StatusTargets.Target> monitored(Session s, String href) {
+    return targets.target(s, href);
   }
 }

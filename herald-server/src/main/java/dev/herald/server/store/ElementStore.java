@@ -469,6 +469,20 @@ public final class ElementStore {
       }
     }
 
+    /** Keys of the elements {@code from} references. */
+    public List<Long> references(long from) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement("SELECT to_key FROM element_ref WHERE from_key = ?")) {
+        q.setLong(1, from);
+        List<Long> out = new ArrayList<>();
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getLong(1));
+          }
+        }
+        return out;
+      }
+    }
+
     /** Keys of the elements that reference {@code key}. */
     public List<Long> referrers(long key) throws SQLException {
       return ElementStore.referrers(c, key);
@@ -527,6 +541,15 @@ public final class ElementStore {
           i.setLong(2, elementKey);
           i.executeUpdate();
         }
+      }
+    }
+
+    /** Forgets the content behind one of an element's links. */
+    public void deleteResource(long key, String rel) throws SQLException {
+      try (PreparedStatement d = c.prepareStatement("DELETE FROM element_resource WHERE element_key = ? AND rel = ?")) {
+        d.setLong(1, key);
+        d.setString(2, rel);
+        d.executeUpdate();
       }
     }
 

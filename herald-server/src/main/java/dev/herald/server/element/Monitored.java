@@ -1,0 +1,99 @@
+package dev.herald.server.element;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.store.Change;
+import dev.herald.server.store.ElementRecord;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The monitored elements Herald simulates, whatever their kind: engines and their nodes, VPNs
+ * and their tunnels. One place answers which types are monitored, which element (and which part
+ * of it) an href names, and the status of either — for the {@code monitoring_status} entry point
+ * and the status socket alike.
+ */
+public final class Monitored {
+  private final ElementService elements;
+  private final EngineNodes engines;
+  private final Vpns vpns;
+
+  public Monitored(ElementService elements, EngineNodes engines, Vpns vpns) {
+    this.elements = elements;
+    this.engines = engines;
+    this.vpns = vpns;
+  }
+
+  /**
+   * A monitored element the caller may see, and the part of it an href names: a node
+   * ({@code firewall_node/12}), a tunnel ({@code tunnels/MSMy}) or, null, the element itself.
+   */
+  public record Target(ElementRecord element, String part) {}
+
+  /** Engine types and VPN types. */
+  public static Set<String> types() {
+    Set<String> out = new TreeSet<>(Engines.types().keySet());
+    out.addAll(Vpns.types());
+    return out;
+  }
+
+  /** What an href names, when it is monitored, exists and the caller may see it. */
+  public Optional<Target> target(Caller caller, String href) {
+    try {
+      Optional<Vpns.TunnelHref> tunnel = Vpns.parseTunnelHref(href);
+      if (tunnel.isPresent()) {
+        ElementRecord vpn = vpns.vpn(caller, tunnel.get().type(), tunnel.get().key());
+        return vpns.hasTunnel(vpn, tunnel.get().id())
+            ? Optional.of(new Target(vpn, Vpns.TUNNELS + "/" + tunnel.get().id())) : Optional.empty();
+      }
+      Optional<Engines.NodeHref> node = Engines.parseHref(href);
+      if (node.isPresent()) {
+        EngineNodes.Engine e = engines.engine(caller, node.get().engineType(), node.get().engineKey());
+        if (node.get().nodeType() == null) {
+          return Optional.of(new Target(e.record(), null));
+        }
+        return Engines.node(e.body(), node.get().nodeType(), node.get().nodeKey())
+            .map(n -> new Target(e.record(), n.type() + "/" + n.key()));
+      }
+      return elements.resolveHref(caller, href).filter(r -> Vpns.isVpn(r.type())).map(r -> new Target(r, null));
+    } catch (HeraldException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The status of a monitored href as {@code monitoring_status} answers it: 404 when nothing is
+   * there, empty when the element is not one Herald monitors.
+   */
+  public Optional<ObjectNode> status(Caller caller, String href, String base) {
+    Optional<Vpns.TunnelHref> tunnel = Vpns.parseTunnelHref(href);
+    if (tunnel.isPresent()) {
+      return Optional.of(vpns.tunnelStatus(caller, tunnel.get().type(), tunnel.get().key(), tunnel.get().id()));
+    }
+    Optional<Engines.NodeHref> node = Engines.parseHref(href);
+    if (node.isPresent()) {
+      EngineNodes.Engine e = engines.engine(caller, node.get().engineType(), node.get().engineKey());
+      if (node.get().nodeType() != null) {
+        return Optional.of(engines.status(e, engines.node(e, node.get().nodeType(), node.get().nodeKey()), base));
+      }
+      return Optional.of(engines.engineStatus(e, base, ElementJson.href(base, e.record().type(), e.record().key())));
+    }
+    ElementRecord r = elements.resolveHref(caller, href).orElseThrow(() ->
+        HeraldException.notFound("Element not found.", href + " does not exist."));
+    return Vpns.isVpn(r.type()) ? Optional.of(vpns.vpnStatus(r, base)) : Optional.empty();
+  }
+
+  /** A status change as the status socket shows it: the element's status, or its part's. */
+  public String statusJson(Change c, String base, boolean ofPart) {
+    if (Engines.kind(c.type()).isPresent()) {
+      return engines.statusJson(c, base, ofPart);
+    }
+    if (Vpns.isVpn(c.type())) {
+      return vpns.statusJson(c, base, ofPart);
+    }
+    return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
+        .put("monitoring_status", "NOT_MONITORED"));
+  }
+}

@@ -1,0 +1,816 @@
+package dev.herald.server.element;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.EventType;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.store.Change;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.ElementStore;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Policy-based VPNs as smc-python builds them, and their simulated status: an engine's internal
+ * gateway ({@code <engine>/internal_gateway/KEY}, named "ENGINE Primary" on layer 3 engines), the
+ * VPN's gateway nodes (its {@code central_gateway_node}, {@code satellite_gateway_node} and
+ * {@code mobile_gateway_node} collections: POST {@code {"gateway": href, "node_usage": …}}), the
+ * gateway tunnels SMC derives from them (every central gateway with every other central and every
+ * satellite gateway; mobile gateways have none), each at {@code <vpn>/tunnels/ID} with the ID
+ * SMC's guide shows (base64 of "A#B"), enabled by default, its {@code enabled},
+ * {@code preshared_key} and {@code ppk_ref} writable.
+ *
+ * <p>Status (smc-python's {@code VPNStatus} and {@code VPNGatewayTunnelStatus} keys): a tunnel
+ * whose two gateways answer is OK with latency, jitter, packet loss, health and traffic figures
+ * that move with time; a gateway whose engine has no node that made contact leaves it UNKNOWN, an
+ * engine with no node online makes it ERROR, one in standby IDLE; a disabled tunnel is not
+ * monitored; a test can set a tunnel's figures ({@link #simulate}). A VPN's status is its
+ * tunnels' composite by the rules of smc-python's {@code MonitoringStatus}. The topology and the
+ * simulated figures are resources of the VPN element (multi-node, snapshots and resets carry
+ * them); every change of a tunnel's status is a status row in the change log, as a node's is.
+ */
+public final class Vpns {
+  /** The VPN's resource holding its gateways and the tunnels' own settings. */
+  private static final String TOPOLOGY = "vpn_topology";
+  /** The VPN's resources holding a tunnel's simulated figures. */
+  private static final String SIMULATED = "tunnel_status/";
+  /** The engine's resource holding its internal gateway's settings. */
+  private static final String INTERNAL_GATEWAY = "internal_gateway";
+  /** The element type of a gateway SMC does not manage (the other gateway a tunnel may reach). */
+  private static final String EXTERNAL_GATEWAY = "external_gateway";
+  private static final String GATEWAY_NODE = "gateway_node";
+  private static final String TUNNEL = "gateway_tunnel";
+  public static final String TUNNELS = "tunnels";
+
+  private static final Pattern INTERNAL = Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/internal_gateway/(\\d{1,18})/?");
+  private static final Pattern TUNNEL_HREF = Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/tunnels/([A-Za-z0-9+=%]{1,64})/?");
+
+  private final ElementService elements;
+  private final ElementStore store;
+  private final EngineNodes engines;
+  private final InstantSource clock;
+  private final ScheduledExecutorService timers;
+
+  public Vpns(ElementService elements, EngineNodes engines, InstantSource clock, ScheduledExecutorService timers) {
+    this.elements = elements;
+    this.store = elements.store();
+    this.engines = engines;
+    this.clock = clock;
+    this.timers = timers;
+    // a PUT of the VPN recomputes its references from its body: its gateways' stay
+    elements.onUpdate((tx, next, body) -> {
+      if (isVpn(next.type())) {
+        keepReferences(tx, next.key(), topology(next.key()));
+      }
+    });
+    engines.onStatus(this::engineStatusChanged);
+  }
+
+  /** VPN types: those with a link of kind {@code tunnels} (the catalogue says which). */
+  public static boolean isVpn(String type) {
+    return Catalogue.isRelName(type) && Catalogue.type(type).links().stream().anyMatch(l -> l.kind().equals(TUNNELS));
+  }
+
+  public static Set<String> types() {
+    Set<String> out = new java.util.TreeSet<>();
+    Catalogue.types().forEach((n, t) -> {
+      if (isVpn(n)) {
+        out.add(n);
+      }
+    });
+    return out;
+  }
+
+  /** The rels of a VPN's gateway-node collections (links of kind {@code gateway_nodes}). */
+  public static boolean isGatewayNodes(String type, String rel) {
+    return Catalogue.isRelName(type) && Catalogue.type(type).link(rel).map(l -> l.kind().equals("gateway_nodes")).orElse(false);
+  }
+
+  /** central_gateway_node → central: a node's usage is its collection's rel without the suffix. */
+  private static String usage(String rel) {
+    return rel.substring(0, rel.length() - "_gateway_node".length());
+  }
+
+  // ---- internal gateways ----
+
+  /** The internal gateway of a layer 3 engine, as SMC shows it (its name follows the engine's). */
+  public ObjectNode internalGateway(EngineNodes.Engine e, String base) {
+    requireLayer3(e);
+    String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
+    ObjectNode o = Json.object().put("name", e.record().name() + " Primary").put("antivirus", false)
+        .put("auto_certificate", true).put("auto_site_content", true).put("dtls", false).put("firewall", false)
+        .put("trust_all_cas", true).put("vpn_client_mode", "no");
+    o.putArray("end_point");
+    o.putArray("site");
+    o.putArray("trusted_certificate_authorities");
+    o.putArray("ssl_vpn_portal_setting");
+    store.resource(e.record().key(), INTERNAL_GATEWAY).ifPresent(s -> o.setAll((ObjectNode) ElementService.parse(s)));
+    o.put("cluster_ref", engineHref).put("key", e.record().key());
+    String self = engineHref + "/internal_gateway/" + e.record().key();
+    ArrayNode link = o.putArray("link");
+    link.addObject().put("rel", "self").put("href", self).put("type", INTERNAL_GATEWAY);
+    for (String rel : List.of("internal_endpoint", "vpn_site", "gateway_certificate", "gateway_certificate_request")) {
+      link.addObject().put("rel", rel).put("href", self + "/" + rel);
+    }
+    return o;
+  }
+
+  /** The engine's internal gateways as a meta list (one: SMC's default). */
+  public ObjectNode internalGateways(EngineNodes.Engine e, String base) {
+    ObjectNode g = internalGateway(e, base);
+    ObjectNode out = Json.object();
+    out.putArray("result").addObject().put("name", g.get("name").asText())
+        .put("href", g.get("link").get(0).get("href").asText()).put("type", INTERNAL_GATEWAY);
+    return out;
+  }
+
+  private static void requireLayer3(EngineNodes.Engine e) {
+    if (!e.kind().layer3()) {
+      throw HeraldException.badRequest("Internal gateway is not supported on " + e.record().name() + ".",
+          "Only layer 3 engines have an internal gateway (a " + e.record().type() + " has none).");
+    }
+  }
+
+  /**
+   * Replaces the internal gateway's settings (a PUT of it, as smc-python's rename does): each
+   * attribute the catalogue gives {@code internal_gateway} is checked against its type; computed
+   * ones and links are ignored. Recorded as an update of the engine.
+   */
+  public ObjectNode putInternalGateway(EngineNodes.Engine e, JsonNode given, String actor, String base) {
+    requireLayer3(e);
+    if (!(given instanceof ObjectNode body)) {
+      throw HeraldException.badRequest("Impossible to update the internal gateway.", "The body must be a JSON object.");
+    }
+    Catalogue.Type type = Catalogue.type(INTERNAL_GATEWAY);
+    ObjectNode kept = store.resource(e.record().key(), INTERNAL_GATEWAY).map(s -> (ObjectNode) ElementService.parse(s))
+        .orElseGet(Json::object);
+    for (Map.Entry<String, JsonNode> f : body.properties()) {
+      Catalogue.Attribute a = type.attributes().get(f.getKey());
+      if (a == null || a.computed() || f.getKey().equals("cluster_ref") || f.getKey().equals("key")) {
+        continue;
+      }
+      if (!fits(a.type(), f.getValue())) {
+        throw HeraldException.badRequest("Impossible to update the internal gateway.",
+            f.getKey() + " must be " + a.type() + ".");
+      }
+      kept.set(f.getKey(), f.getValue());
+    }
+    String name = kept.path("name").asText(e.record().name() + " Primary");
+    if (name.isBlank()) {
+      throw HeraldException.badRequest("Impossible to update the internal gateway.", "Its name cannot be empty.");
+    }
+    if (name.equals(e.record().name() + " Primary")) {
+      kept.remove("name"); // the default: it follows the engine's name
+    }
+    ElementRecord r = e.record();
+    store.write(tx -> {
+      tx.putResource(r.key(), INTERNAL_GATEWAY, Json.write(kept));
+      tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, actor));
+      return null;
+    });
+    return internalGateway(e, base);
+  }
+
+  private static boolean fits(String type, JsonNode v) {
+    return v.isNull() || switch (type) {
+      case "boolean" -> v.isBoolean();
+      case "integer" -> v.isIntegralNumber();
+      case "number" -> v.isNumber();
+      case "array" -> v.isArray();
+      case "object" -> v.isObject();
+      default -> v.isTextual();
+    };
+  }
+
+  // ---- topology ----
+
+  /** A gateway of a VPN: its node id in the VPN, usage, the gateway's path and element. */
+  record Gateway(int id, String usage, String gateway, long element, boolean internal) {}
+
+  private record Topology(int next, List<Gateway> gateways, ObjectNode tunnels) {}
+
+  private Topology topology(long vpnKey) {
+    Optional<String> s = store.resource(vpnKey, TOPOLOGY);
+    if (s.isEmpty()) {
+      return new Topology(1, List.of(), Json.object());
+    }
+    ObjectNode o = (ObjectNode) ElementService.parse(s.get());
+    List<Gateway> gws = new ArrayList<>();
+    for (JsonNode g : o.path("gateways")) {
+      gws.add(new Gateway(g.path("id").asInt(), g.path("usage").asText(), g.path("gateway").asText(),
+          g.path("element").asLong(), g.path("internal").asBoolean()));
+    }
+    return new Topology(o.path("next").asInt(1), gws,
+        o.path("tunnels").isObject() ? (ObjectNode) o.get("tunnels") : Json.object());
+  }
+
+  private static String write(Topology t) {
+    ObjectNode o = Json.object().put("next", t.next());
+    ArrayNode a = o.putArray("gateways");
+    for (Gateway g : t.gateways()) {
+      a.addObject().put("id", g.id()).put("usage", g.usage()).put("gateway", g.gateway()).put("element", g.element())
+          .put("internal", g.internal());
+    }
+    o.set("tunnels", t.tunnels());
+    return Json.write(o);
+  }
+
+  private static void keepReferences(ElementStore.WriteTx tx, long vpnKey, Topology t) throws java.sql.SQLException {
+    Set<Long> refs = new LinkedHashSet<>(tx.references(vpnKey));
+    t.gateways().forEach(g -> refs.add(g.element()));
+    tx.setReferences(vpnKey, refs);
+  }
+
+  /** The VPN a caller may see (404 otherwise), checked to be a VPN. */
+  public ElementRecord vpn(Caller caller, String type, long key) {
+    String t = Catalogue.canonical(type);
+    if (!isVpn(t)) {
+      throw HeraldException.notFound("Not a VPN.", type + " elements have no gateways or tunnels.");
+    }
+    return elements.get(caller, t, key);
+  }
+
+  private static String vpnHref(String base, ElementRecord vpn) {
+    return ElementJson.href(base, vpn.type(), vpn.key());
+  }
+
+  /** The gateway nodes of one collection, as meta. */
+  public ObjectNode gatewayNodes(ElementRecord vpn, String rel, String base) {
+    String usage = usage(rel);
+    ObjectNode out = Json.object();
+    ArrayNode result = out.putArray("result");
+    for (Gateway g : topology(vpn.key()).gateways()) {
+      if (g.usage().equals(usage)) {
+        result.addObject().put("name", gatewayName(g)).put("href", vpnHref(base, vpn) + "/" + rel + "/" + g.id())
+            .put("type", GATEWAY_NODE);
+      }
+    }
+    return out;
+  }
+
+  /** One gateway node: its gateway's href and usage (smc-python reads {@code gateway}). */
+  public ObjectNode gatewayNode(ElementRecord vpn, String rel, int id, String base) {
+    Gateway g = gateway(vpn, rel, id);
+    String self = vpnHref(base, vpn) + "/" + rel + "/" + g.id();
+    ObjectNode o = Json.object().put("name", gatewayName(g)).put("gateway", base + g.gateway())
+        .put("node_usage", g.usage()).put("vpn_key", vpn.key()).put("key", g.id());
+    ArrayNode link = o.putArray("link");
+    link.addObject().put("rel", "self").put("href", self).put("type", GATEWAY_NODE);
+    link.addObject().put("rel", "enabled_vpn_site").put("href", self + "/enabled_vpn_site");
+    link.addObject().put("rel", "disabled_vpn_site").put("href", self + "/disabled_vpn_site");
+    return o;
+  }
+
+  private Gateway gateway(ElementRecord vpn, String rel, int id) {
+    String usage = usage(rel);
+    return topology(vpn.key()).gateways().stream().filter(g -> g.id() == id && g.usage().equals(usage)).findFirst()
+        .orElseThrow(() -> HeraldException.notFound("Gateway node not found.",
+            "VPN " + vpn.name() + " has no " + rel + " " + id + "."));
+  }
+
+  private String gatewayName(Gateway g) {
+    Optional<ElementRecord> r = store.find(g.element());
+    if (r.isEmpty()) {
+      return "(deleted)";
+    }
+    if (!g.internal()) {
+      return r.get().name();
+    }
+    return store.resource(g.element(), INTERNAL_GATEWAY).map(s -> ElementService.parse(s).path("name").asText(""))
+        .filter(n -> !n.isEmpty()).orElse(r.get().name() + " Primary");
+  }
+
+  private record Resolved(String path, long element, boolean internal) {}
+
+  /** An internal gateway of a visible layer 3 engine, or a visible external gateway; else 400. */
+  private Resolved resolveGateway(Caller caller, JsonNode v, String refused) {
+    String href = v.isTextual() ? v.asText() : "";
+    Matcher m = INTERNAL.matcher(href);
+    if (m.matches() && Catalogue.isRelName(m.group(1)) && Engines.kind(m.group(1)).isPresent()) {
+      String type = Catalogue.canonical(m.group(1));
+      long key = Long.parseLong(m.group(2));
+      EngineNodes.Engine e;
+      try {
+        e = engines.engine(caller, type, key);
+      } catch (HeraldException ex) {
+        throw HeraldException.badRequest(refused, "There is no engine at " + href + ".");
+      }
+      if (!e.kind().layer3() || Long.parseLong(m.group(3)) != key) {
+        throw HeraldException.badRequest(refused, href + " is not the internal gateway of " + e.record().name() + ".");
+      }
+      return new Resolved("/elements/" + type + "/" + key + "/internal_gateway/" + key, key, true);
+    }
+    Optional<ElementRecord> r = elements.resolveHref(caller, href);
+    if (r.isPresent() && r.get().type().equals(EXTERNAL_GATEWAY)) {
+      return new Resolved("/elements/" + EXTERNAL_GATEWAY + "/" + r.get().key(), r.get().key(), false);
+    }
+    throw HeraldException.badRequest(refused, "gateway must be an engine's internal gateway (its internal_gateway link)"
+        + " or an external_gateway; got " + (v.isTextual() ? "\"" + href + "\"" : v.toString()) + ".");
+  }
+
+  /**
+   * Adds a gateway to one of the VPN's collections ({@code {"gateway": href, "node_usage": …}}):
+   * refused (400, nothing changed) for a gateway that is no internal or external gateway, a
+   * usage that is not the collection's, or a gateway already in the VPN. Recorded as an update of
+   * the VPN and, for its status, a status change. Returns the new node's id.
+   */
+  public int addGateway(Caller caller, ElementRecord vpn, String rel, JsonNode body) {
+    String usage = usage(rel);
+    String refused = "Impossible to add the gateway to " + vpn.name() + ".";
+    if (!(body instanceof ObjectNode o)) {
+      throw HeraldException.badRequest(refused, "Send {\"gateway\": \"<href>\", \"node_usage\": \"" + usage + "\"}.");
+    }
+    if (o.has("node_usage") && !o.get("node_usage").asText().equals(usage)) {
+      throw HeraldException.badRequest(refused, "node_usage must be " + usage + " in " + rel + ".");
+    }
+    Resolved g = resolveGateway(caller, o.path("gateway"), refused);
+    int[] id = new int[1];
+    store.write(tx -> {
+      ElementRecord cur = tx.lock(vpn.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      Topology t = topology(cur.key());
+      for (Gateway x : t.gateways()) {
+        if (x.element() == g.element() && x.internal() == g.internal()) {
+          throw HeraldException.badRequest(refused, gatewayName(x) + " is already a " + x.usage() + " gateway of "
+              + vpn.name() + ".");
+        }
+      }
+      List<Gateway> gws = new ArrayList<>(t.gateways());
+      id[0] = t.next();
+      gws.add(new Gateway(t.next(), usage, g.path(), g.element(), g.internal()));
+      Topology next = new Topology(t.next() + 1, gws, t.tunnels());
+      tx.putResource(cur.key(), TOPOLOGY, write(next));
+      keepReferences(tx, cur.key(), next);
+      changed(tx, cur, caller.userName(), null);
+      return null;
+    });
+    return id[0];
+  }
+
+  /** Takes a gateway out of the VPN, with its tunnels. */
+  public void removeGateway(Caller caller, ElementRecord vpn, String rel, int id) {
+    Gateway gone = gateway(vpn, rel, id);
+    store.write(tx -> {
+      ElementRecord cur = tx.lock(vpn.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      Topology t = topology(cur.key());
+      List<Gateway> gws = new ArrayList<>(t.gateways());
+      gws.removeIf(g -> g.id() == gone.id());
+      ObjectNode tunnels = t.tunnels().deepCopy();
+      for (String tid : List.copyOf(iterable(tunnels.fieldNames()))) {
+        if (List.of(ids(tid)).contains(gone.id())) {
+          tunnels.remove(tid);
+          tx.deleteResource(cur.key(), SIMULATED + tid);
+        }
+      }
+      Topology next = new Topology(t.next(), gws, tunnels);
+      tx.putResource(cur.key(), TOPOLOGY, write(next));
+      Set<Long> refs = new LinkedHashSet<>(tx.references(cur.key()));
+      if (gws.stream().noneMatch(g -> g.element() == gone.element())) {
+        refs.remove(gone.element());
+      }
+      tx.setReferences(cur.key(), refs);
+      changed(tx, cur, caller.userName(), null);
+      return null;
+    });
+  }
+
+  private static <T> List<T> iterable(java.util.Iterator<T> it) {
+    List<T> out = new ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
+  }
+
+  /** An update of the VPN, and a status change (of one tunnel, or of the whole VPN). */
+  private static void changed(ElementStore.WriteTx tx, ElementRecord vpn, String actor, String tunnel) {
+    tx.record(new Change.Pending(vpn.domainKey(), vpn.type(), vpn.key(), vpn.name(), EventType.UPDATE, actor));
+    tx.record(new Change.Pending(vpn.domainKey(), vpn.type(), vpn.key(), vpn.name(), EventType.STATUS, "system",
+        tunnel == null ? null : TUNNELS + "/" + tunnel));
+  }
+
+  // ---- tunnels ----
+
+  /** A tunnel between two gateways of the VPN, with its own settings. */
+  record Tunnel(String id, Gateway a, Gateway b, ObjectNode settings) {
+    boolean enabled() {
+      return settings.path("enabled").asBoolean(true);
+    }
+  }
+
+  /** SMC's rule: central with central, central with satellite; mobile gateways have none. */
+  private static boolean paired(Gateway a, Gateway b) {
+    return (a.usage().equals("central") && (b.usage().equals("central") || b.usage().equals("satellite")))
+        || (a.usage().equals("satellite") && b.usage().equals("central"));
+  }
+
+  private static List<Tunnel> tunnels(Topology t) {
+    List<Tunnel> out = new ArrayList<>();
+    List<Gateway> g = t.gateways();
+    for (int i = 0; i < g.size(); i++) {
+      for (int j = i + 1; j < g.size(); j++) {
+        if (paired(g.get(i), g.get(j))) {
+          String id = id(g.get(i).id(), g.get(j).id());
+          ObjectNode s = t.tunnels().path(id).isObject() ? (ObjectNode) t.tunnels().get(id) : Json.object();
+          out.add(new Tunnel(id, g.get(i), g.get(j), s));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** base64 of "A#B", as the tunnel ids in SMC's guide ({@code NTkjNjU=} = "59#65"). */
+  private static String id(int a, int b) {
+    return Base64.getEncoder().encodeToString((a + "#" + b).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static Integer[] ids(String id) {
+    try {
+      String[] p = new String(Base64.getDecoder().decode(id.replace("%3D", "=").replace("%3d", "=")),
+          StandardCharsets.US_ASCII).split("#");
+      return new Integer[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])};
+    } catch (RuntimeException e) {
+      return new Integer[] {-1, -1};
+    }
+  }
+
+  private Tunnel tunnel(ElementRecord vpn, String id) {
+    String clean = id.replace("%3D", "=").replace("%3d", "=");
+    return tunnels(topology(vpn.key())).stream().filter(t -> t.id().equals(clean)).findFirst()
+        .orElseThrow(() -> HeraldException.notFound("Tunnel not found.", "VPN " + vpn.name() + " has no tunnel " + id + "."));
+  }
+
+  private String tunnelName(Tunnel t) {
+    return "Gateway Tunnel " + gatewayName(t.a()) + "-" + gatewayName(t.b());
+  }
+
+  /** The tunnels as meta (the VPN's {@code gateway_tunnel} link). */
+  public ObjectNode tunnelList(ElementRecord vpn, String base) {
+    ObjectNode out = Json.object();
+    ArrayNode result = out.putArray("result");
+    for (Tunnel t : tunnels(topology(vpn.key()))) {
+      result.addObject().put("name", tunnelName(t)).put("href", vpnHref(base, vpn) + "/" + TUNNELS + "/" + t.id())
+          .put("type", TUNNEL);
+    }
+    return out;
+  }
+
+  /** One tunnel as smc-python's GatewayTunnel reads it. */
+  public ObjectNode tunnelJson(ElementRecord vpn, String id, String base) {
+    Tunnel t = tunnel(vpn, id);
+    String self = vpnHref(base, vpn) + "/" + TUNNELS + "/" + t.id();
+    ObjectNode o = Json.object().put("name", tunnelName(t)).put("enabled", t.enabled())
+        .put("gateway_node_1", vpnHref(base, vpn) + "/" + t.a().usage() + "_gateway_node/" + t.a().id())
+        .put("gateway_node_2", vpnHref(base, vpn) + "/" + t.b().usage() + "_gateway_node/" + t.b().id());
+    if (t.settings().hasNonNull("preshared_key")) {
+      o.put("preshared_key", t.settings().get("preshared_key").asText());
+    }
+    if (t.settings().hasNonNull("ppk_ref")) {
+      o.put("ppk_ref", base + t.settings().get("ppk_ref").asText());
+    }
+    ArrayNode link = o.putArray("link");
+    link.addObject().put("rel", "self").put("href", self).put("type", TUNNEL);
+    link.addObject().put("rel", "gateway_endpoint_tunnel").put("href", self + "/gateway_endpoint_tunnel");
+    return o;
+  }
+
+  /**
+   * A PUT of a tunnel: {@code enabled} (boolean), {@code preshared_key} (text),
+   * {@code ppk_ref} (a visible element's href, or null); the rest is what was read back and is
+   * ignored. 400 for a value of the wrong kind, nothing changed.
+   */
+  public ObjectNode putTunnel(Caller caller, ElementRecord vpn, String id, JsonNode body, String base) {
+    Tunnel t = tunnel(vpn, id);
+    String refused = "Impossible to update the tunnel " + tunnelName(t) + ".";
+    if (!(body instanceof ObjectNode o)) {
+      throw HeraldException.badRequest(refused, "The body must be a JSON object.");
+    }
+    ObjectNode s = t.settings().deepCopy();
+    if (o.has("enabled")) {
+      if (!o.get("enabled").isBoolean()) {
+        throw HeraldException.badRequest(refused, "enabled must be true or false.");
+      }
+      s.put("enabled", o.get("enabled").asBoolean());
+    }
+    if (o.has("preshared_key") && !o.get("preshared_key").isNull()) {
+      if (!o.get("preshared_key").isTextual() || o.get("preshared_key").asText().isEmpty()) {
+        throw HeraldException.badRequest(refused, "preshared_key must be a non-empty text.");
+      }
+      s.put("preshared_key", o.get("preshared_key").asText());
+    }
+    if (o.has("ppk_ref")) {
+      JsonNode p = o.get("ppk_ref");
+      if (p.isNull()) {
+        s.remove("ppk_ref");
+      } else {
+        ElementRecord ppk = elements.resolveHref(caller, p.asText()).orElseThrow(() ->
+            HeraldException.badRequest(refused, "ppk_ref: " + p + " is not an element."));
+        s.put("ppk_ref", "/elements/" + ppk.type() + "/" + ppk.key());
+      }
+    }
+    store.write(tx -> {
+      ElementRecord cur = tx.lock(vpn.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      Topology top = topology(cur.key());
+      ObjectNode tunnels = top.tunnels().deepCopy();
+      tunnels.set(t.id(), s);
+      tx.putResource(cur.key(), TOPOLOGY, write(new Topology(top.next(), top.gateways(), tunnels)));
+      changed(tx, cur, caller.userName(), t.id());
+      return null;
+    });
+    return tunnelJson(vpn, t.id(), base);
+  }
+
+  // ---- status ----
+
+  /** How one gateway answers: up, idle (standby), down, or unknown (never contacted). */
+  private String side(Gateway g) {
+    if (!g.internal()) {
+      return store.find(g.element()).isPresent() ? "up" : "down";
+    }
+    Optional<ElementRecord> r = store.find(g.element());
+    if (r.isEmpty() || Engines.kind(r.get().type()).isEmpty()) {
+      return "down";
+    }
+    ObjectNode body = (ObjectNode) ElementService.parse(r.get().body());
+    boolean contacted = false;
+    boolean standby = false;
+    for (Engines.Node n : Engines.nodes(body)) {
+      ObjectNode s = engines.state(r.get().key(), n.key());
+      if (!s.path("contacted").asBoolean()) {
+        continue;
+      }
+      contacted = true;
+      boolean answering = s.path("monitoring_state").asText().equals("READY");
+      String st = s.path("engine_node_status").asText();
+      if (answering && s.hasNonNull("installed_policy") && (st.equals("Online") || st.equals("Locked Online"))) {
+        return "up";
+      }
+      standby |= answering && st.equals("Standby");
+    }
+    return !contacted ? "unknown" : standby ? "idle" : "down";
+  }
+
+  /** A tunnel's status as SMC answers it for a gateway tunnel. */
+  private ObjectNode tunnelStatus(ElementRecord vpn, Tunnel t) {
+    ObjectNode o = Json.object().put("name", tunnelName(t));
+    String a = side(t.a());
+    String b = side(t.b());
+    Optional<ObjectNode> simulated = store.resource(vpn.key(), SIMULATED + t.id()).map(s -> (ObjectNode) ElementService.parse(s));
+    String state;
+    String status;
+    if (!t.enabled()) {
+      state = "READY";
+      status = "NOT_MONITORED";
+    } else if (simulated.isPresent()) {
+      state = "READY";
+      status = simulated.get().path("monitoring_status").asText("OK");
+    } else if (a.equals("unknown") || b.equals("unknown")) {
+      state = "INITIAL";
+      status = "UNKNOWN";
+    } else if (a.equals("down") || b.equals("down")) {
+      state = "READY";
+      status = "ERROR";
+    } else if (a.equals("idle") || b.equals("idle")) {
+      state = "READY";
+      status = "IDLE";
+    } else {
+      state = "READY";
+      status = "OK";
+    }
+    o.put("monitoring_state", state).put("monitoring_status", status);
+    boolean flowing = t.enabled() && (simulated.isPresent() || status.equals("OK"));
+    ObjectNode f = flowing ? figures(t.id()) : Json.object().put("health_in_percent", 0).put("traffic_in_bits_per_sec", 0L)
+        .put("packet_loss_in_permyriad", status.equals("ERROR") ? 10000 : 0).put("latency_in_ms", 0).put("jitter_in_ms", 0);
+    simulated.ifPresent(s -> s.properties().forEach(e -> {
+      if (!e.getKey().equals("monitoring_status")) {
+        f.set(e.getKey(), e.getValue());
+      }
+    }));
+    o.setAll(f);
+    o.put("gatewayA", gatewayName(t.a())).put("gatewayB", gatewayName(t.b()));
+    return o;
+  }
+
+  /**
+   * Figures that move plausibly with time (each tunnel on its own phase): latency 12–32 ms,
+   * jitter 1–4 ms, loss 0–0.2 %, health from them, traffic 0.5–3.5 Mbit/s.
+   */
+  private ObjectNode figures(String id) {
+    double h = ((id.hashCode() * 0x9E3779B1) >>> 16) / 10430.4; // a phase in [0, 2π), far apart for near ids
+    double t = clock.millis() / 1000.0;
+    int latency = (int) Math.round(22 + 7 * Math.sin(t / 97 + h) + 3 * Math.sin(t / 13 + 3 * h));
+    int jitter = (int) Math.round(2.5 + 1.5 * Math.sin(t / 29 + 2 * h));
+    int loss = (int) Math.max(0, Math.round(10 + 10 * Math.sin(t / 41 + h)));
+    int health = (int) Math.max(0, Math.min(100, Math.round(100 - loss / 4.0 - Math.max(0, latency - 25) / 2.0)));
+    long traffic = Math.round(2_000_000 + 1_500_000 * Math.sin(t / 60 + h));
+    return Json.object().put("health_in_percent", health).put("traffic_in_bits_per_sec", traffic)
+        .put("packet_loss_in_permyriad", loss).put("latency_in_ms", latency).put("jitter_in_ms", jitter);
+  }
+
+  /** The status of a tunnel named by its href ({@code …/elements/vpn/K/tunnels/ID}). */
+  public ObjectNode tunnelStatus(Caller caller, String type, long key, String id) {
+    ElementRecord vpn = vpn(caller, type, key);
+    return tunnelStatus(vpn, tunnel(vpn, id));
+  }
+
+  /**
+   * A VPN's status: its tunnels' composite (disabled ones left out; IDLE when all are idle), the
+   * mean of their health, latency, jitter and loss, their traffic summed, and the tunnels in
+   * {@code result} (their hrefs go back to {@code monitoring_status}).
+   */
+  public ObjectNode vpnStatus(ElementRecord vpn, String base) {
+    List<Tunnel> tunnels = tunnels(topology(vpn.key()));
+    ArrayNode children = Json.mapper().createArrayNode();
+    List<String> statuses = new ArrayList<>();
+    boolean ready = false;
+    double health = 0;
+    double latency = 0;
+    double jitter = 0;
+    double loss = 0;
+    long traffic = 0;
+    for (Tunnel t : tunnels) {
+      ObjectNode s = tunnelStatus(vpn, t);
+      children.addObject().put("href", vpnHref(base, vpn) + "/" + TUNNELS + "/" + t.id()).put("name", s.get("name").asText())
+          .put("type", TUNNEL);
+      if (s.get("monitoring_status").asText().equals("NOT_MONITORED")) {
+        continue;
+      }
+      statuses.add(s.get("monitoring_status").asText());
+      ready |= s.get("monitoring_state").asText().equals("READY");
+      health += s.path("health_in_percent").asDouble();
+      latency += s.path("latency_in_ms").asDouble();
+      jitter += s.path("jitter_in_ms").asDouble();
+      loss += s.path("packet_loss_in_permyriad").asDouble();
+      traffic += s.path("traffic_in_bits_per_sec").asLong();
+    }
+    int n = Math.max(1, statuses.size());
+    ObjectNode o = Json.object().put("name", vpn.name()).put("monitoring_state", ready ? "READY" : "INITIAL")
+        .put("monitoring_status", composite(statuses))
+        .put("health_in_percent", Math.round(health / n)).put("traffic_in_bits_per_sec", traffic)
+        .put("packet_loss_in_permyriad", Math.round(loss / n)).put("latency_in_ms", Math.round(latency / n))
+        .put("jitter_in_ms", Math.round(jitter / n));
+    o.set("result", children);
+    return o;
+  }
+
+  /**
+   * smc-python's MonitoringStatus rules: ERROR when one is KO, WARNING when one warns, OK when all
+   * are OK, IDLE when all are idle, UNKNOWN when all are unknown (or there are none), PARTIAL_OK
+   * for a mix of OK and unknown.
+   */
+  static String composite(List<String> statuses) {
+    if (statuses.contains("ERROR")) {
+      return "ERROR";
+    }
+    if (statuses.contains("WARNING")) {
+      return "WARNING";
+    }
+    if (statuses.isEmpty() || statuses.stream().allMatch(s -> s.equals("UNKNOWN"))) {
+      return "UNKNOWN";
+    }
+    if (statuses.stream().allMatch(s -> s.equals("OK"))) {
+      return "OK";
+    }
+    if (statuses.stream().allMatch(s -> s.equals("IDLE"))) {
+      return "IDLE";
+    }
+    return "PARTIAL_OK";
+  }
+
+  /** A tunnel an href names: the VPN's type and key and the tunnel id. */
+  public record TunnelHref(String type, long key, String id) {}
+
+  public static Optional<TunnelHref> parseTunnelHref(String href) {
+    Matcher m = TUNNEL_HREF.matcher(href);
+    if (!m.matches() || !Catalogue.isRelName(m.group(1)) || !isVpn(Catalogue.canonical(m.group(1)))) {
+      return Optional.empty();
+    }
+    return Optional.of(new TunnelHref(Catalogue.canonical(m.group(1)), Long.parseLong(m.group(2)),
+        m.group(3).replace("%3D", "=").replace("%3d", "=")));
+  }
+
+  /** Whether the VPN has this tunnel (a status subscription on it). */
+  public boolean hasTunnel(ElementRecord vpn, String id) {
+    String clean = id.replace("%3D", "=").replace("%3d", "=");
+    return tunnels(topology(vpn.key())).stream().anyMatch(t -> t.id().equals(clean));
+  }
+
+  /** A status change as the status socket shows it: the VPN's, or the tunnel's it names. */
+  public String statusJson(Change c, String base, boolean ofTunnel) {
+    Optional<ElementRecord> r = store.find(c.elementKey());
+    if (r.isEmpty()) {
+      return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
+          .put("monitoring_status", "NOT_MONITORED"));
+    }
+    if (ofTunnel && c.parent() != null && c.parent().startsWith(TUNNELS + "/")) {
+      String id = c.parent().substring(TUNNELS.length() + 1);
+      Optional<Tunnel> t = tunnels(topology(r.get().key())).stream().filter(x -> x.id().equals(id)).findFirst();
+      if (t.isEmpty()) {
+        return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
+            .put("monitoring_status", "NOT_MONITORED"));
+      }
+      return Json.write(tunnelStatus(r.get(), t.get()));
+    }
+    return Json.write(vpnStatus(r.get(), base));
+  }
+
+  // ---- simulation and the engines' part ----
+
+  private static final Set<String> HEALTHS = Set.of("OK", "WARNING", "ERROR", "UNKNOWN", "IDLE");
+  private static final Map<String, long[]> FIGURES = Map.of("health_in_percent", new long[] {0, 100},
+      "latency_in_ms", new long[] {0, 600_000}, "jitter_in_ms", new long[] {0, 600_000},
+      "packet_loss_in_permyriad", new long[] {0, 10_000}, "traffic_in_bits_per_sec", new long[] {0, 400_000_000_000L});
+
+  /**
+   * Sets a tunnel's status and figures for a test (the admin API's simulate): any of
+   * {@code monitoring_status} and the figures; with {@code forMs} above 0 it goes back after that
+   * long (a VPN degraded for 30 s). Bad values: 400, nothing changed.
+   */
+  public ObjectNode simulate(Caller caller, TunnelHref h, JsonNode spec, long forMs) {
+    ElementRecord vpn = vpn(caller, h.type(), h.key());
+    Tunnel t = tunnel(vpn, h.id());
+    ObjectNode set = Json.object();
+    if (spec.has("monitoring_status")) {
+      if (!spec.get("monitoring_status").isTextual() || !HEALTHS.contains(spec.get("monitoring_status").asText())) {
+        throw HeraldException.badRequest("Invalid simulation.", "monitoring_status must be one of " + new java.util.TreeSet<>(HEALTHS) + ".");
+      }
+      set.put("monitoring_status", spec.get("monitoring_status").asText());
+    }
+    for (Map.Entry<String, long[]> f : new java.util.TreeMap<>(FIGURES).entrySet()) {
+      JsonNode v = spec.get(f.getKey());
+      if (v == null) {
+        continue;
+      }
+      if (!v.isIntegralNumber() || v.asLong() < f.getValue()[0] || v.asLong() > f.getValue()[1]) {
+        throw HeraldException.badRequest("Invalid simulation.", f.getKey() + " must be a whole number from "
+            + f.getValue()[0] + " to " + f.getValue()[1] + ".");
+      }
+      set.put(f.getKey(), v.asLong());
+    }
+    if (set.isEmpty()) {
+      throw HeraldException.badRequest("Invalid simulation.", "Give monitoring_status or a figure ("
+          + String.join(", ", new java.util.TreeSet<>(FIGURES.keySet())) + ").");
+    }
+    Optional<String> before = store.resource(vpn.key(), SIMULATED + t.id());
+    String during = Json.write(set);
+    simulated(vpn, t.id(), Optional.of(during));
+    if (forMs > 0) {
+      timers.schedule(() -> {
+        try {
+          if (store.resource(vpn.key(), SIMULATED + t.id()).equals(Optional.of(during))) {
+            simulated(vpn, t.id(), before);
+          }
+        } catch (RuntimeException ex) {
+          org.slf4j.LoggerFactory.getLogger(Vpns.class).warn("tunnel {} did not come back: {}", t.id(), ex.toString());
+        }
+      }, forMs, TimeUnit.MILLISECONDS);
+    }
+    return tunnelStatus(vpn, t);
+  }
+
+  private void simulated(ElementRecord vpn, String id, Optional<String> figures) {
+    store.write(tx -> {
+      if (tx.lock(vpn.key()).isEmpty()) {
+        return null; // the VPN went meanwhile
+      }
+      if (figures.isPresent()) {
+        tx.putResource(vpn.key(), SIMULATED + id, figures.get());
+      } else {
+        tx.deleteResource(vpn.key(), SIMULATED + id);
+      }
+      tx.record(new Change.Pending(vpn.domainKey(), vpn.type(), vpn.key(), vpn.name(), EventType.STATUS, "system",
+          TUNNELS + "/" + id));
+      return null;
+    });
+  }
+
+  /**
+   * A node of {@code engine} changed state (inside that change's transaction): every tunnel of a
+   * VPN that reaches the engine's gateway may have changed too, so each gets a status row.
+   */
+  private void engineStatusChanged(ElementStore.WriteTx tx, ElementRecord engine) throws java.sql.SQLException {
+    for (long k : tx.referrers(engine.key())) {
+      Optional<ElementRecord> vpn = store.find(k).filter(r -> isVpn(r.type()));
+      if (vpn.isEmpty()) {
+        continue;
+      }
+      for (Tunnel t : tunnels(topology(k))) {
+        if ((t.a().internal() && t.a().element() == engine.key()) || (t.b().internal() && t.b().element() == engine.key())) {
+          ElementRecord v = vpn.get();
+          tx.record(new Change.Pending(v.domainKey(), v.type(), v.key(), v.name(), EventType.STATUS, "system",
+              TUNNELS + "/" + t.id()));
+        }
+      }
+    }
+  }
+}

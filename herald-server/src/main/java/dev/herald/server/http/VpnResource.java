@@ -1,0 +1,172 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.element.Catalogue;
+import dev.herald.server.element.EngineNodes;
+import dev.herald.server.element.Vpns;
+import dev.herald.server.store.ElementRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Policy-based VPNs over HTTP, as smc-python's PolicyVPN drives them: the VPN's gateway-node
+ * collections (GET the meta list, POST a gateway), a gateway node ({@code <vpn>/central_gateway_node/ID}:
+ * GET, DELETE), the {@code gateway_tunnel} list and a tunnel ({@code <vpn>/tunnels/ID}: GET, PUT),
+ * {@code open} / {@code save} / {@code close} (Herald commits each change at once: they only
+ * check the VPN); and an engine's internal gateway ({@code <engine>/internal_gateway}: GET the
+ * list; {@code <engine>/internal_gateway/KEY}: GET, PUT).
+ */
+final class VpnResource {
+  private final Vpns vpns;
+  private final EngineNodes engines;
+  private final Set<String> gatewayNodeRels = new TreeSet<>();
+
+  VpnResource(ElementResource elementResource, Vpns vpns, EngineNodes engines) {
+    this.vpns = vpns;
+    this.engines = engines;
+    for (String type : Vpns.types()) {
+      Catalogue.type(type).links().stream().filter(l -> l.kind().equals("gateway_nodes")).forEach(l -> gatewayNodeRels.add(l.rel()));
+    }
+    for (String rel : gatewayNodeRels) {
+      elementResource.register(rel, (c, t, k) -> gatewayNodes(c, t, k, rel));
+    }
+    elementResource.register("gateway_tunnel", (c, t, k) -> {
+      requireMethod(c, "GET");
+      return Reply.json(200, vpns.tunnelList(vpns.vpn(c.session().caller(), t, k), c.base()));
+    });
+    for (String rel : List.of("open", "save", "close")) {
+      elementResource.register(rel, (c, t, k) -> {
+        requireMethod(c, "POST");
+        vpns.vpn(c.session().caller(), t, k);
+        return Reply.json(200, Json.object());
+      });
+    }
+    elementResource.register("internal_gateway", (c, t, k) -> {
+      EngineNodes.Engine e = engines.engine(c.session().caller(), Catalogue.canonical(t), k);
+      if (c.method().equals("POST")) {
+        throw new HeraldException(501, "Herald does not implement more internal gateways yet.",
+            List.of("Each layer 3 engine has its one internal gateway, \"" + e.record().name() + " Primary\"."), null);
+      }
+      requireMethod(c, "GET");
+      return Reply.json(200, vpns.internalGateways(e, c.base()));
+    });
+  }
+
+  List<Route> routes() {
+    List<Route> out = new ArrayList<>();
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + Vpns.TUNNELS + "/{id}", Set.of("GET", "HEAD", "PUT"), this::tunnel));
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + Vpns.TUNNELS + "/{id}/{rel}", Set.of("GET", "POST", "PUT", "DELETE"),
+        c -> notYet(c, "the endpoint tunnels of a gateway tunnel")));
+    for (String rel : gatewayNodeRels) {
+      out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}", Set.of("GET", "HEAD", "DELETE"),
+          c -> gatewayNode(c, rel)));
+      out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}/{rel}", Set.of("GET", "POST", "PUT", "DELETE"),
+          c -> notYet(c, "the VPN sites of a gateway node")));
+    }
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}", Set.of("GET", "HEAD", "PUT"),
+        this::internalGateway));
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/{rel}", Set.of("GET", "POST", "PUT", "DELETE"),
+        c -> notYet(c, "the endpoints, sites and certificates of an internal gateway")));
+    return out;
+  }
+
+  private static long number(Call c, String var) {
+    try {
+      return Long.parseLong(c.var(var));
+    } catch (NumberFormatException e) {
+      throw HeraldException.notFound("Not found.", "Keys are integers; got " + c.var(var) + ".");
+    }
+  }
+
+  private ElementRecord vpn(Call c) {
+    if (!Catalogue.isRelName(c.var("ptype"))) {
+      throw HeraldException.notFound("Not found.", "No resource at " + c.request.getHttpURI().getPath() + ".");
+    }
+    return vpns.vpn(c.session().caller(), c.var("ptype"), number(c, "pkey"));
+  }
+
+  private Reply notYet(Call c, String what) {
+    parent(c); // 404 / 401 / 403 before saying not yet
+    throw new HeraldException(501, "Herald does not implement " + what + " yet.",
+        List.of("docs/coverage.md lists what Herald implements."), null);
+  }
+
+  /** The VPN or engine a nested href starts with, checked to exist and be visible. */
+  private void parent(Call c) {
+    String type = Catalogue.isRelName(c.var("ptype")) ? Catalogue.canonical(c.var("ptype")) : "";
+    if (Vpns.isVpn(type)) {
+      vpn(c);
+    } else {
+      engines.engine(c.session().caller(), type, number(c, "pkey"));
+    }
+  }
+
+  private Reply gatewayNodes(Call c, String type, long key, String rel) throws Exception {
+    ElementRecord vpn = vpns.vpn(c.session().caller(), type, key);
+    if (c.method().equals("GET") || c.method().equals("HEAD")) {
+      return Reply.json(200, vpns.gatewayNodes(vpn, rel, c.base()));
+    }
+    requireMethod(c, "POST");
+    int id = vpns.addGateway(c.session().caller(), vpn, rel, c.json());
+    String href = c.base() + "/elements/" + vpn.type() + "/" + vpn.key() + "/" + rel + "/" + id;
+    return Reply.json(201, vpns.gatewayNode(vpn, rel, id, c.base())).header("Location", href);
+  }
+
+  private Reply gatewayNode(Call c, String rel) {
+    ElementRecord vpn = vpn(c);
+    int id = (int) number(c, "id");
+    if (c.method().equals("DELETE")) {
+      vpns.removeGateway(c.session().caller(), vpn, rel, id);
+      return Reply.empty(204);
+    }
+    return Reply.json(200, vpns.gatewayNode(vpn, rel, id, c.base()));
+  }
+
+  private Reply tunnel(Call c) throws Exception {
+    ElementRecord vpn = vpn(c);
+    String id = c.var("id");
+    ObjectNode current = vpns.tunnelJson(vpn, id, c.base());
+    if (c.method().equals("PUT")) {
+      String given = Optional.ofNullable(c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH))
+          .or(() -> Optional.ofNullable(c.header("Etag"))).orElse(null);
+      if (given != null && !given.replace("\"", "").equals(etag(current).replace("\"", ""))) {
+        throw new HeraldException(412, "Impossible to update the tunnel " + current.get("name").asText() + ".",
+            List.of("It changed since you read it: GET it again."), null);
+      }
+      ObjectNode now = vpns.putTunnel(c.session().caller(), vpn, id, c.json(), c.base());
+      return Reply.json(200, now).header("ETag", etag(now));
+    }
+    return Reply.json(200, current).header("ETag", etag(current));
+  }
+
+  /** A tunnel is no element: its ETag is a digest of what it shows. */
+  private static String etag(ObjectNode o) {
+    return "\"" + Integer.toHexString(Json.write(o).hashCode()) + "\"";
+  }
+
+  private Reply internalGateway(Call c) throws Exception {
+    EngineNodes.Engine e = engines.engine(c.session().caller(), Catalogue.isRelName(c.var("ptype"))
+        ? Catalogue.canonical(c.var("ptype")) : "", number(c, "pkey"));
+    if (number(c, "id") != e.record().key()) {
+      throw HeraldException.notFound("Internal gateway not found.", e.record().name() + " has no internal gateway " + c.var("id") + ".");
+    }
+    if (c.method().equals("PUT")) {
+      ObjectNode now = vpns.putInternalGateway(e, c.json(), c.session().caller().userName(), c.base());
+      return Reply.json(200, now).header("ETag", etag(now));
+    }
+    ObjectNode g = vpns.internalGateway(e, c.base());
+    return Reply.json(200, g).header("ETag", etag(g));
+  }
+
+  private static void requireMethod(Call call, String method) {
+    if (!call.method().equals(method)) {
+      throw new HeraldException(405, "Method " + call.method() + " not allowed.", List.of("Allowed: " + method + "."), null)
+          .header("Allow", method);
+    }
+  }
+}

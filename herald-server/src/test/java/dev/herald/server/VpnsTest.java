@@ -1,0 +1,330 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.SmcClient.Response;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Policy-based VPNs as smc-python's PolicyVPN builds them (the requests recorded from a run of the
+ * real smc-python 1.0.31 against Herald: engine.vpn.internal_gateway, PolicyVPN.create, open,
+ * add_central_gateway, add_satellite_gateway, save, close, tunnels, enable_disable,
+ * MonitoringStatus.get_status of the VPN and of each tunnel), the status of VPNs and tunnels
+ * following their engines and a test's simulation, on REST and on the status socket; a node's
+ * health figures; bad input.
+ */
+class VpnsTest {
+  static TestServer server;
+  static SmcClient py;
+  private static int n;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start(b -> b.adminApi(true));
+    py = SmcClient.loggedIn(server);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  private static String unique(String p) {
+    return p + "-" + (++n);
+  }
+
+  private static String rel(JsonNode o, String rel) {
+    for (JsonNode l : o.get("link")) {
+      if (l.get("rel").asText().equals(rel)) {
+        return l.get("href").asText();
+      }
+    }
+    throw new AssertionError("no link " + rel + " in " + o.get("link"));
+  }
+
+  /** engine.vpn.internal_gateway.href: GET the engine's internal_gateway link, take result[0]. */
+  private static String internalGateway(String engine) throws Exception {
+    Response r = py.getUrl(rel(py.getUrl(engine).json(), "internal_gateway"));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonNode first = r.json().get("result").get(0);
+    assertThat(first.get("type").asText()).isEqualTo("internal_gateway");
+    return first.get("href").asText();
+  }
+
+  /** PolicyVPN.create(name): the body smc-python sends (the default VPN profile by name). */
+  private static String vpn(String name) throws Exception {
+    String profile = py.get("/elements/vpn_profile?filter=Suite-B-GCM-128&exact_match=True").json()
+        .get("result").get(0).get("href").asText();
+    return py.create("vpn", "{\"mobile_vpn_topology_mode\": null, \"name\": \"" + name + "\", \"nat\": false,"
+        + " \"vpn_profile\": \"" + profile + "\"}");
+  }
+
+  private static Response addGateway(String vpn, String usage, String gateway) throws Exception {
+    return py.postUrl(rel(py.getUrl(vpn).json(), usage + "_gateway_node"),
+        "{\"gateway\": \"" + gateway + "\", \"node_usage\": \"" + usage + "\"}");
+  }
+
+  private static List<JsonNode> tunnels(String vpn) throws Exception {
+    List<JsonNode> out = new ArrayList<>();
+    py.getUrl(rel(py.getUrl(vpn).json(), "gateway_tunnel")).json().get("result").forEach(out::add);
+    return out;
+  }
+
+  private static JsonNode status(String href) throws Exception {
+    Response r = py.post("/monitoring_status", "{\"value\":\"" + href + "\"}");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json();
+  }
+
+  private static Response simulate(String json) throws Exception {
+    return py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/simulate"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  private static String node(String engine) throws Exception {
+    return py.getUrl(engine).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+  }
+
+  /** Initial contact and a policy upload: the engine's node is online with a policy. */
+  private static void bringOnline(String engine, String policyName) throws Exception {
+    assertThat(py.postUrl(node(engine) + "/initial_contact", "{}").status()).isEqualTo(200);
+    Response started = py.postUrl(rel(py.getUrl(engine).json(), "upload") + "?filter=" + policyName, "{}");
+    assertThat(started.status()).as(started.body()).isEqualTo(200);
+    String follower = started.json().get("follower").asText();
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !py.getUrl(follower).json().get("in_progress").asBoolean());
+    assertThat(py.getUrl(node(engine) + "/status").json().get("engine_node_status").asText()).isEqualTo("Online");
+  }
+
+  private static String policy(String name) throws Exception {
+    String template = py.get("/elements?filter=Firewall+Inspection+Template&filter_context=fw_template_policy&exact_match=True")
+        .json().get("result").get(0).get("href").asText();
+    return py.create("fw_policy", "{\"name\":\"" + name + "\",\"template\":\"" + template + "\"}");
+  }
+
+  /** Two central engines, one satellite engine and one external gateway in a new VPN. */
+  private record Topology(String vpn, String east, String west, String north, String partner) {}
+
+  private static Topology topology(String prefix) throws Exception {
+    String east = EnginesTest.createSingleFw(py, unique(prefix + "-east"));
+    String west = EnginesTest.createSingleFw(py, unique(prefix + "-west"));
+    String north = EnginesTest.createSingleFw(py, unique(prefix + "-north"));
+    String partner = py.create("external_gateway", "{\"name\":\"" + unique(prefix + "-partner") + "\"}");
+    String vpn = vpn(unique(prefix + "-vpn"));
+    JsonNode v = py.getUrl(vpn).json();
+    assertThat(py.postUrl(rel(v, "open"), "{}").status()).isEqualTo(200);
+    assertThat(addGateway(vpn, "central", internalGateway(east)).status()).isEqualTo(201);
+    assertThat(addGateway(vpn, "central", internalGateway(west)).status()).isEqualTo(201);
+    assertThat(addGateway(vpn, "satellite", internalGateway(north)).status()).isEqualTo(201);
+    assertThat(addGateway(vpn, "satellite", partner).status()).isEqualTo(201);
+    assertThat(py.postUrl(rel(v, "save"), "{}").status()).isEqualTo(200);
+    assertThat(py.postUrl(rel(v, "close"), "{}").status()).isEqualTo(200);
+    return new Topology(vpn, east, west, north, partner);
+  }
+
+  @Test
+  void aPolicyVpn_builtAsSmcPythonDoes_hasTheTunnelsSmcDerives() throws Exception {
+    Topology t = topology("build");
+    String eastName = py.getUrl(t.east()).json().get("name").asText();
+    JsonNode gw = py.getUrl(internalGateway(t.east())).json();
+    assertThat(gw.get("name").asText()).isEqualTo(eastName + " Primary");
+    assertThat(gw.get("cluster_ref").asText()).isEqualTo(t.east());
+
+    // the gateway nodes: GatewayNode.gateway is GET back, its name is the gateway's
+    JsonNode centrals = py.getUrl(rel(py.getUrl(t.vpn()).json(), "central_gateway_node")).json().get("result");
+    assertThat(centrals).hasSize(2);
+    JsonNode first = py.getUrl(centrals.get(0).get("href").asText()).json();
+    assertThat(first.get("node_usage").asText()).isEqualTo("central");
+    assertThat(py.getUrl(first.get("gateway").asText()).json().get("name").asText()).isEqualTo(eastName + " Primary");
+
+    // central-central, and each central with each satellite: 1 + 2 × 2; satellites never pair
+    List<JsonNode> tunnels = tunnels(t.vpn());
+    assertThat(tunnels).hasSize(5);
+    assertThat(tunnels).allSatisfy(x -> assertThat(x.get("type").asText()).isEqualTo("gateway_tunnel"));
+    assertThat(tunnels.get(0).get("name").asText()).isEqualTo("Gateway Tunnel " + eastName + " Primary-"
+        + py.getUrl(t.west()).json().get("name").asText() + " Primary");
+    // ids as in SMC's guide: base64 of "A#B" (the gateway nodes' ids)
+    String id = tunnels.get(0).get("href").asText().replaceAll(".*/tunnels/", "");
+    assertThat(new String(Base64.getDecoder().decode(id), StandardCharsets.US_ASCII)).matches("\\d+#\\d+");
+
+    // GatewayTunnel.enable_disable: GET, then PUT the JSON back with enabled flipped and its Etag
+    String tunnel = tunnels.get(0).get("href").asText();
+    Response read = py.getUrl(tunnel);
+    assertThat(read.json().get("enabled").asBoolean()).isTrue();
+    assertThat(py.getUrl(read.json().get("gateway_node_1").asText()).json().get("node_usage").asText()).isEqualTo("central");
+    String body = ((com.fasterxml.jackson.databind.node.ObjectNode) read.json()).put("enabled", false).toString();
+    Response put = py.put(tunnel, body, read.header("ETag").replace("\"", ""));
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(py.getUrl(tunnel).json().get("enabled").asBoolean()).isFalse();
+    assertThat(py.put(tunnel, body, read.header("ETag")).status()).isEqualTo(412); // a stale ETag
+
+    // a gateway taken out takes its tunnels with it
+    JsonNode satellites = py.getUrl(rel(py.getUrl(t.vpn()).json(), "satellite_gateway_node")).json().get("result");
+    assertThat(py.delete(satellites.get(1).get("href").asText(), null).status()).isEqualTo(204);
+    assertThat(tunnels(t.vpn())).hasSize(3);
+  }
+
+  @Test
+  void badGateways_andBadTunnelValues_areRefused_andChangeNothing() throws Exception {
+    Topology t = topology("bad");
+    String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"192.0.2.7\"}");
+    String layer2 = py.create("single_layer2", "{\"name\":\"" + unique("l2") + "\",\"nodes\":[{\"fwlayer2_node\":{\"nodeid\":1}}]}");
+    String missing = t.east().replaceAll("/\\d+$", "/999999999") + "/internal_gateway/999999999";
+    List<Response> refused = new ArrayList<>();
+    refused.add(addGateway(t.vpn(), "central", host)); // not a gateway
+    refused.add(addGateway(t.vpn(), "central", missing)); // no such engine
+    refused.add(addGateway(t.vpn(), "central", internalGateway(t.east()))); // already in the VPN
+    refused.add(py.postUrl(rel(py.getUrl(t.vpn()).json(), "central_gateway_node"),
+        "{\"gateway\": \"" + t.partner() + "\", \"node_usage\": \"satellite\"}")); // the collection's usage differs
+    refused.add(py.getUrl(rel(py.getUrl(layer2).json(), "internal_gateway"))); // a layer 2 engine has none
+    String tunnel = tunnels(t.vpn()).get(0).get("href").asText();
+    refused.add(py.put(tunnel, "{\"enabled\":\"yes\"}", null));
+    refused.add(py.put(tunnel, "{\"preshared_key\":\"\"}", null));
+    for (Response r : refused) {
+      assertThat(r.status()).as(r.body()).isEqualTo(400);
+      assertThat(r.json().get("message").asText()).isNotBlank();
+    }
+    assertThat(tunnels(t.vpn())).hasSize(5);
+    assertThat(py.getUrl(tunnel).json().get("enabled").asBoolean()).isTrue();
+
+    // an engine in a VPN is referenced by it: deleting it is refused while it is there
+    Response delete = py.delete(t.north(), null);
+    assertThat(delete.status()).as(delete.body()).isNotIn(200, 204);
+    assertThat(py.getUrl(t.north()).status()).isEqualTo(200);
+    assertThat(py.getUrl(t.vpn() + "/tunnels/bm9wZQ==").status()).isEqualTo(404);
+    assertThat(py.getUrl(tunnel + "/gateway_endpoint_tunnel").status()).isEqualTo(501);
+  }
+
+  @Test
+  void aVpnsStatus_followsItsEnginesAndATestsSimulation() throws Exception {
+    Topology t = topology("status");
+    JsonNode before = status(t.vpn());
+    assertThat(before.get("monitoring_status").asText()).isEqualTo("UNKNOWN"); // no engine made contact
+    assertThat(before.get("result")).hasSize(5);
+    assertThat(before.has("history")).isFalse();
+
+    String policy = unique("vpn-policy");
+    policy(policy);
+    for (String e : List.of(t.east(), t.west(), t.north())) {
+      bringOnline(e, policy);
+    }
+    JsonNode up = status(t.vpn());
+    assertThat(up.get("monitoring_state").asText()).isEqualTo("READY");
+    assertThat(up.get("monitoring_status").asText()).isEqualTo("OK");
+    for (JsonNode child : up.get("result")) {
+      JsonNode s = status(child.get("href").asText()); // smc-python posts each child's href back
+      assertThat(s.get("monitoring_status").asText()).isEqualTo("OK");
+      assertThat(s.get("latency_in_ms").asInt()).isBetween(1, 100);
+      assertThat(s.get("health_in_percent").asInt()).isBetween(50, 100);
+      assertThat(s.get("packet_loss_in_permyriad").asInt()).isBetween(0, 10000);
+      assertThat(s.get("gatewayA").asText()).endsWith(" Primary");
+      assertThat(s.fieldNames()).toIterable().containsOnly("name", "monitoring_state", "monitoring_status",
+          "health_in_percent", "traffic_in_bits_per_sec", "packet_loss_in_permyriad", "latency_in_ms", "jitter_in_ms",
+          "gatewayA", "gatewayB"); // smc-python's VPNGatewayTunnelStatus takes these keys
+    }
+
+    // a central engine goes offline: its tunnels fail, and so the VPN
+    String eastNode = node(t.east());
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(eastNode + "/go_offline")).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{}"))).status()).isEqualTo(200);
+    assertThat(status(t.vpn()).get("monitoring_status").asText()).isEqualTo("ERROR");
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(eastNode + "/go_online")).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString("{}"))).status()).isEqualTo(200);
+    assertThat(status(t.vpn()).get("monitoring_status").asText()).isEqualTo("OK");
+
+    // a test degrades one tunnel for a while: the VPN warns, then both come back
+    String tunnel = up.get("result").get(1).get("href").asText();
+    Response set = simulate("{\"element\":\"" + tunnel + "\",\"monitoring_status\":\"WARNING\",\"latency_in_ms\":450,"
+        + "\"packet_loss_in_permyriad\":700,\"health_in_percent\":40,\"for_ms\":800}");
+    assertThat(set.status()).as(set.body()).isEqualTo(200);
+    assertThat(set.json().get("latency_in_ms").asInt()).isEqualTo(450);
+    JsonNode degraded = status(t.vpn());
+    assertThat(degraded.get("monitoring_status").asText()).isEqualTo("WARNING");
+    assertThat(status(tunnel).get("packet_loss_in_permyriad").asInt()).isEqualTo(700);
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> status(t.vpn()).get("monitoring_status").asText().equals("OK"));
+    for (String bad : List.of("{\"element\":\"" + tunnel + "\",\"monitoring_status\":\"SLOW\"}",
+        "{\"element\":\"" + tunnel + "\",\"latency_in_ms\":-3}", "{\"element\":\"" + tunnel + "\"}",
+        "{\"element\":\"" + t.vpn() + "/tunnels/bm9wZQ==\",\"monitoring_status\":\"OK\"}")) {
+      assertThat(simulate(bad).status()).as(bad).isIn(400, 404);
+    }
+    assertThat(status(tunnel).get("monitoring_status").asText()).isEqualTo("OK");
+
+    // a disabled tunnel is not monitored, and leaves the VPN's composite
+    JsonNode read = py.getUrl(tunnel).json();
+    assertThat(py.put(tunnel, "{\"enabled\":false}", null).status()).isEqualTo(200);
+    assertThat(status(tunnel).get("monitoring_status").asText()).isEqualTo("NOT_MONITORED");
+    assertThat(status(t.vpn()).get("monitoring_status").asText()).isEqualTo("OK");
+    assertThat(read.get("name").asText()).isEqualTo(status(tunnel).get("name").asText());
+  }
+
+  @Test
+  void theStatusSocket_carriesVpnAndTunnelStatus_toWhoSubscribed() throws Exception {
+    Topology t = topology("socket");
+    List<JsonNode> tunnels = tunnels(t.vpn());
+    String mine = tunnels.get(0).get("href").asText();
+    String other = tunnels.get(3).get("href").asText();
+    try (WsClient family = WsClient.openAt(py, "/7.2/status/socket");
+        WsClient one = WsClient.openAt(py, "/7.2/status/socket")) {
+      assertThat(family.subscribe("{\"context\":\"vpn\"}")).contains("Subscribed for status");
+      assertThat(one.subscribe("{\"element\":\"" + mine + "\"}")).contains("Subscribed for status");
+      assertThat(simulate("{\"element\":\"" + other + "\",\"monitoring_status\":\"ERROR\"}").status()).isEqualTo(200);
+      JsonNode vpnFrame = Json.mapper().readTree(family.next()).get("status").get("status");
+      assertThat(vpnFrame.get("name").asText()).isEqualTo(py.getUrl(t.vpn()).json().get("name").asText());
+      assertThat(vpnFrame.get("monitoring_status").asText()).isEqualTo("ERROR");
+      assertThat(vpnFrame.get("result")).hasSize(5);
+      assertThat(simulate("{\"element\":\"" + mine + "\",\"monitoring_status\":\"WARNING\",\"jitter_in_ms\":90}").status())
+          .isEqualTo(200);
+      // the tunnel's subscriber gets its tunnel's change only (not the other's, made first)
+      JsonNode tunnelFrame = Json.mapper().readTree(one.next()).get("status").get("status");
+      assertThat(tunnelFrame.get("monitoring_status").asText()).isEqualTo("WARNING");
+      assertThat(tunnelFrame.get("jitter_in_ms").asInt()).isEqualTo(90);
+      assertThat(tunnelFrame.get("name").asText()).isEqualTo(tunnels.get(0).get("name").asText());
+
+      // an engine's node changing state changes its tunnels: their subscribers hear of it
+      assertThat(py.postUrl(node(t.east()) + "/initial_contact", "{}").status()).isEqualTo(200);
+      JsonNode after = Json.mapper().readTree(one.next()).get("status").get("status");
+      assertThat(after.get("gatewayA").asText()).isEqualTo(tunnelFrame.get("gatewayA").asText());
+    }
+    try (WsClient ws = WsClient.openAt(py, "/7.2/status/socket")) {
+      String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"192.0.2.9\"}");
+      assertThat(ws.subscribe("{\"element\":\"" + host + "\"}")).contains("failure");
+      assertThat(ws.subscribe("{\"element\":\"" + t.vpn() + "/tunnels/bm9wZQ==\"}")).contains("failure");
+      assertThat(ws.subscribe("{\"element\":\"" + t.vpn() + "\"}")).contains("Subscribed for status");
+    }
+  }
+
+  @Test
+  void aNodesHealthFigures_moveAndCanBeSet() throws Exception {
+    String engine = EnginesTest.createSingleFw(py, unique("health"));
+    String node = node(engine);
+    assertThat(py.getUrl(node + "/appliance_status").json().get("hardware_statuses").get("hardware_statuses")).isEmpty();
+    assertThat(py.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
+    JsonNode hw = py.getUrl(node + "/appliance_status").json().get("hardware_statuses").get("hardware_statuses");
+    List<String> labels = new ArrayList<>();
+    hw.forEach(l -> labels.add(l.get("name").asText()));
+    assertThat(labels).containsExactly("File Systems", "CPU", "Memory");
+    for (JsonNode label : hw) {
+      assertThat(label.fieldNames()).toIterable().containsExactlyInAnyOrder("name", "status", "items");
+      assertThat(label.get("items").get(0).get("statuses").get(0).fieldNames()).toIterable()
+          .containsExactlyInAnyOrder("label", "param", "sub_system", "value");
+    }
+    Response set = simulate("{\"element\":\"" + node + "\",\"cpu_percent\":97.5,\"for_ms\":60000}");
+    assertThat(set.status()).as(set.body()).isEqualTo(200);
+    JsonNode cpu = py.getUrl(node + "/appliance_status").json().get("hardware_statuses").get("hardware_statuses").get(1);
+    assertThat(cpu.get("status").asText()).isEqualTo("WARNING");
+    assertThat(cpu.get("items").get(0).get("statuses").get(0).get("value").asText()).isEqualTo("97.5%");
+    assertThat(simulate("{\"element\":\"" + node + "\",\"memory_percent\":140}").status()).isEqualTo(400);
+  }
+}
