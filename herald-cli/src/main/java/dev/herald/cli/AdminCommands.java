@@ -224,20 +224,28 @@ final class AdminCommands {
   }
 
   @Command(name = "simulate", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-      description = "Set an engine node's simulated status (for a test of monitoring automation); with --for it comes back by itself.",
-      footer = {"", "Example:",
-          "  herald simulate https://127.0.0.1:8082/7.2/elements/single_fw/1125/firewall_node/1126 --node-status Offline --health ERROR --for PT30S"})
+      description = "Set an engine node's or a VPN tunnel's simulated status (for a test of monitoring automation); with --for it comes back by itself.",
+      footer = {"", "Examples:",
+          "  herald simulate https://127.0.0.1:8082/7.2/elements/single_fw/1125/firewall_node/1126 --node-status Offline --health ERROR --for PT30S",
+          "  herald simulate https://127.0.0.1:8082/7.2/elements/single_fw/1125/firewall_node/1126 --cpu 97",
+          "  herald simulate https://127.0.0.1:8082/7.2/elements/vpn/1140/tunnels/MSMy --health WARNING --latency 450 --loss 700 --for PT30S"})
   static final class Simulate implements Callable<Integer> {
     @Mixin Connection conn;
-    @Parameters(paramLabel = "NODE-HREF", description = "The node's href (an engine's nodes link lists them).") String node;
-    @Option(names = "--node-status", paramLabel = "STATUS", description = "engine_node_status: Online, Offline, Standby, Locked Online, …") String nodeStatus;
+    @Parameters(paramLabel = "HREF", description = "A node's href (an engine's nodes link lists them) or a tunnel's (a VPN's gateway_tunnel link lists them).") String href;
+    @Option(names = "--node-status", paramLabel = "STATUS", description = "A node's engine_node_status: Online, Offline, Standby, Locked Online, …") String nodeStatus;
     @Option(names = "--health", paramLabel = "STATUS", description = "monitoring_status: OK, WARNING, ERROR, UNKNOWN, …") String health;
-    @Option(names = "--state", paramLabel = "STATE", description = "monitoring_state: READY, TIMEOUT, NO_STATUS, …") String state;
+    @Option(names = "--state", paramLabel = "STATE", description = "A node's monitoring_state: READY, TIMEOUT, NO_STATUS, …") String state;
+    @Option(names = "--cpu", paramLabel = "PERCENT", description = "A node's CPU usage (it moves by itself otherwise).") Double cpu;
+    @Option(names = "--memory", paramLabel = "PERCENT", description = "A node's memory usage.") Double memory;
+    @Option(names = "--latency", paramLabel = "MS", description = "A tunnel's latency_in_ms.") Long latency;
+    @Option(names = "--jitter", paramLabel = "MS", description = "A tunnel's jitter_in_ms.") Long jitter;
+    @Option(names = "--loss", paramLabel = "PERMYRIAD", description = "A tunnel's packet_loss_in_permyriad (per 10,000).") Long loss;
+    @Option(names = "--health-percent", paramLabel = "PERCENT", description = "A tunnel's health_in_percent.") Long healthPercent;
     @Option(names = "--for", paramLabel = "DURATION", description = "Come back to the previous status after this long (ISO-8601, e.g. PT30S).") Duration duration;
 
     @Override
     public Integer call() {
-      ObjectNode spec = Json.object().put("node", node);
+      ObjectNode spec = Json.object().put("element", href);
       if (nodeStatus != null) {
         spec.put("engine_node_status", nodeStatus);
       }
@@ -246,6 +254,24 @@ final class AdminCommands {
       }
       if (state != null) {
         spec.put("monitoring_state", state);
+      }
+      if (cpu != null) {
+        spec.put("cpu_percent", cpu);
+      }
+      if (memory != null) {
+        spec.put("memory_percent", memory);
+      }
+      if (latency != null) {
+        spec.put("latency_in_ms", latency);
+      }
+      if (jitter != null) {
+        spec.put("jitter_in_ms", jitter);
+      }
+      if (loss != null) {
+        spec.put("packet_loss_in_permyriad", loss);
+      }
+      if (healthPercent != null) {
+        spec.put("health_in_percent", healthPercent);
       }
       if (duration != null) {
         spec.put("for_ms", duration.toMillis());

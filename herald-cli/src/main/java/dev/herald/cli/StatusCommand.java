@@ -12,13 +12,15 @@ import picocli.CommandLine.Parameters;
 
 /** {@code herald status TYPE NAME [--watch]}: a monitored element's status, and its changes. */
 @Command(name = "status", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-    description = {"Print the status of an engine and of each of its nodes (SMC's monitoring_status);"
+    description = {"Print the status of an engine and of each of its nodes, or of a VPN and of each of its tunnels"
+        + " (SMC's monitoring_status);"
         + " with --watch, then one line per status change from the status socket until Ctrl-C."},
-    footer = {"", "Examples:", "  herald status single_fw fw1", "  herald status single_fw fw1 --watch"})
+    footer = {"", "Examples:", "  herald status single_fw fw1", "  herald status single_fw fw1 --watch",
+        "  herald status vpn corporate --watch"})
 final class StatusCommand implements Callable<Integer> {
   @Mixin Connection conn;
-  @Parameters(index = "0", paramLabel = "TYPE", description = "The engine's type (single_fw, fw_cluster, …).") String type;
-  @Parameters(index = "1", paramLabel = "KEY|NAME", description = "The engine's key or name.") String name;
+  @Parameters(index = "0", paramLabel = "TYPE", description = "The element's type (single_fw, fw_cluster, …, vpn).") String type;
+  @Parameters(index = "1", paramLabel = "KEY|NAME", description = "The element's key or name.") String name;
   @Option(names = "--watch", description = "Then print its status changes as they happen, until Ctrl-C.") boolean watch;
 
   @Override
@@ -69,6 +71,11 @@ final class StatusCommand implements Callable<Integer> {
     }
     if (s.hasNonNull("installed_policy")) {
       b.append(", policy ").append(s.get("installed_policy").asText());
+    }
+    if (s.has("latency_in_ms")) { // a VPN or a tunnel
+      b.append(", health ").append(s.path("health_in_percent").asLong()).append(" %, latency ")
+          .append(s.path("latency_in_ms").asLong()).append(" ms, jitter ").append(s.path("jitter_in_ms").asLong())
+          .append(" ms, loss ").append(s.path("packet_loss_in_permyriad").asLong()).append(" per 10,000");
     }
     return b.toString();
   }

@@ -151,6 +151,44 @@ class CliAdminTest {
     assertThat(run("status", "host", "nothing-here").exit()).isEqualTo(1);
   }
 
+  private static java.net.http.HttpResponse<String> call(java.net.http.HttpClient http, String method, String url,
+      String json) throws Exception {
+    var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")
+        .method(method, json == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+            : java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(method + " " + url + ": " + r.body()).isBetween(200, 201);
+    return r;
+  }
+
+  @Test
+  void status_andSimulate_ofAVpnAndItsTunnels() throws Exception {
+    String east = engine("cli-east");
+    var http = java.net.http.HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build();
+    String base = herald.url() + "/7.2";
+    call(http, "POST", base + "/login", "{\"authenticationkey\":\"" + herald.apiKey() + "\"}");
+    String gateway = Json.mapper().readTree(call(http, "GET", east + "/internal_gateway", null).body())
+        .get("result").get(0).get("href").asText();
+    String partner = call(http, "POST", base + "/elements/external_gateway", "{\"name\":\"cli-partner\"}")
+        .headers().firstValue("Location").orElseThrow();
+    String vpn = call(http, "POST", base + "/elements/vpn", "{\"name\":\"cli-vpn\"}").headers().firstValue("Location").orElseThrow();
+    call(http, "POST", vpn + "/central_gateway_node", "{\"gateway\":\"" + gateway + "\",\"node_usage\":\"central\"}");
+    call(http, "POST", vpn + "/satellite_gateway_node", "{\"gateway\":\"" + partner + "\",\"node_usage\":\"satellite\"}");
+    String tunnel = Json.mapper().readTree(call(http, "GET", vpn + "/gateway_tunnel", null).body())
+        .get("result").get(0).get("href").asText();
+
+    JsonNode set = json(run("simulate", tunnel, "--health", "WARNING", "--latency", "450", "--loss", "700"));
+    assertThat(set.get("latency_in_ms").asInt()).isEqualTo(450);
+    CliTest.Run status = run("status", "vpn", "cli-vpn");
+    assertThat(status.exit()).as(status.err()).isZero();
+    assertThat(status.out()).contains("cli-vpn: WARNING (READY)")
+        .contains("Gateway Tunnel cli-east Primary-cli-partner: WARNING (READY), health")
+        .contains("latency 450 ms").contains("loss 700 per 10,000");
+    CliTest.Run bad = run("simulate", tunnel, "--loss", "20000");
+    assertThat(bad.exit()).isEqualTo(1);
+    assertThat(bad.err()).contains("Invalid simulation");
+  }
+
   @Test
   void withoutTheAdminApi_theCommandsSaySo() throws Exception {
     Process p = CliTest.startCli(herald.url(), herald.apiKey(), tmp, Map.of(), "serve", "--port", "0",
