@@ -300,6 +300,49 @@ class ConsoleTest {
   }
 
   @Test
+  void theStatusBoard_showsVpnsAndTheirTunnels_andANodesHealthOverTime() throws Exception {
+    SmcClient other = SmcClient.loggedIn(server);
+    String engine = EnginesTest.createSingleFw(other, "console-gw");
+    String gateway = other.getUrl(engine + "/internal_gateway").json().get("result").get(0).get("href").asText();
+    String partner = other.create("external_gateway", "{\"name\":\"console-partner\"}");
+    String vpn = other.create("vpn", "{\"name\":\"console-vpn\"}");
+    assertThat(other.postUrl(vpn + "/central_gateway_node", "{\"gateway\":\"" + gateway + "\",\"node_usage\":\"central\"}")
+        .status()).isEqualTo(201);
+    assertThat(other.postUrl(vpn + "/satellite_gateway_node", "{\"gateway\":\"" + partner + "\",\"node_usage\":\"satellite\"}")
+        .status()).isEqualTo(201);
+    String tunnel = other.getUrl(vpn + "/gateway_tunnel").json().get("result").get(0).get("href").asText();
+    logIn();
+    chrome.eval("document.querySelector('nav button[data-tab=status]').click(); true");
+    String vpnRow = "[...document.querySelectorAll('#vpns tr.vpn')].find(tr => tr.dataset.href === " + js(vpn) + ")";
+    String tunnelRow = "[...document.querySelectorAll('#vpns tr.tunnel')].find(tr => tr.dataset.href === " + js(tunnel) + ")";
+    chrome.await(tunnelRow + " && " + tunnelRow + ".children[1].textContent === 'UNKNOWN'"); // no engine made contact
+    chrome.await("document.getElementById('status-state').textContent === 'live'");
+    // a superuser degrades the tunnel: the board follows the status socket
+    chrome.eval(tunnelRow + ".querySelector('button[data-simulate=Degrade]').click(); true");
+    chrome.await(tunnelRow + " && " + tunnelRow + ".children[1].textContent === 'WARNING' && "
+        + tunnelRow + ".children[4].textContent === '450'");
+    chrome.await(vpnRow + " && " + vpnRow + ".children[1].textContent === 'WARNING'");
+    assertThat(other.post("/monitoring_status", "{\"value\":\"" + tunnel + "\"}").json().get("monitoring_status").asText())
+        .isEqualTo("WARNING");
+
+    // a node's health over time: CPU, memory and disk from its appliance status, plotted as they move
+    String node = other.getUrl(engine).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+    assertThat(other.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
+    String nodeRow = "[...document.querySelectorAll('#engines tr.node')].find(tr => tr.dataset.href === " + js(node) + ")";
+    chrome.await(nodeRow + " && " + nodeRow + ".children[3].textContent === 'No Policy Installed'");
+    chrome.eval(nodeRow + ".querySelector('button').click(); true"); // its Health button
+    chrome.await("Number(document.getElementById('health-plot').dataset.samples || 0) >= 2");
+    assertThat(chrome.eval("Number(document.getElementById('health-plot').dataset.cpu)").asDouble()).isBetween(0.0, 100.0);
+    assertThat(chrome.eval("document.querySelectorAll('#health-plot canvas').length").asInt()).isPositive();
+    assertThat(chrome.eval("document.getElementById('health-title').textContent").asText()).contains("console-gw node 1");
+    docShot("status-vpn");
+
+    // and restored
+    chrome.eval(tunnelRow + ".querySelector('button[data-simulate=Restore]').click(); true");
+    chrome.await(tunnelRow + " && " + tunnelRow + ".children[1].textContent !== 'WARNING'");
+  }
+
+  @Test
   void theApiExplorer_showsTheOpenApiDescription_fromItsWebJar() throws Exception {
     logIn();
     chrome.eval("document.getElementById('explorer').click(); true");

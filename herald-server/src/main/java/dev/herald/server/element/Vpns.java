@@ -734,11 +734,16 @@ public final class Vpns {
   /**
    * Sets a tunnel's status and figures for a test (the admin API's simulate): any of
    * {@code monitoring_status} and the figures; with {@code forMs} above 0 it goes back after that
-   * long (a VPN degraded for 30 s). Bad values: 400, nothing changed.
+   * long (a VPN degraded for 30 s); {@code "clear": true} ends a simulation at once. Bad values:
+   * 400, nothing changed.
    */
   public ObjectNode simulate(Caller caller, TunnelHref h, JsonNode spec, long forMs) {
     ElementRecord vpn = vpn(caller, h.type(), h.key());
     Tunnel t = tunnel(vpn, h.id());
+    if (spec.path("clear").asBoolean(false)) {
+      simulated(vpn, t.id(), Optional.empty()); // back to what its gateways make it
+      return tunnelStatus(vpn, t);
+    }
     ObjectNode set = Json.object();
     if (spec.has("monitoring_status")) {
       if (!spec.get("monitoring_status").isTextual() || !HEALTHS.contains(spec.get("monitoring_status").asText())) {

@@ -210,6 +210,16 @@ function statusRow(kind, href, name, s, more) {
   return tr;
 }
 
+function button(parent, label, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  b.dataset.simulate = label;
+  b.addEventListener("click", onClick);
+  parent.appendChild(b);
+  return b;
+}
+
 async function engineRows(meta) {
   const s = await monitoring(meta.href);
   const rows = [statusRow("engine", meta.href, meta.name, s, ["", "", "", ""])];
@@ -218,14 +228,10 @@ async function engineRows(meta) {
     const nr = statusRow("node", child.href, child.name, n,
       [n && n.engine_node_status, n && n.configuration_status, n && n.installed_policy]);
     const actions = cell(nr, "");
+    button(actions, "Health", () => watchHealth(child.href, child.name)).dataset.simulate = "";
     if (canSimulate) {
       for (const [label, node, health] of [["Offline", "Offline", "WARNING"], ["Online", "Online", "OK"], ["Fail", "Unknown", "ERROR"]]) {
-        const b = document.createElement("button");
-        b.type = "button";
-        b.textContent = label;
-        b.dataset.simulate = label;
-        b.addEventListener("click", () => simulate(child.href, node, health));
-        actions.appendChild(b);
+        button(actions, label, () => simulate({ element: child.href, engine_node_status: node, monitoring_status: health }));
       }
     }
     rows.push(nr);
@@ -233,12 +239,35 @@ async function engineRows(meta) {
   return rows;
 }
 
-async function refreshEngine(href) {
-  const body = $("engines");
-  const old = [...body.children].filter((tr) => tr.dataset.href === href || tr.dataset.engine === href);
+function figures(s) {
+  return s ? [s.health_in_percent, s.latency_in_ms, s.jitter_in_ms, s.packet_loss_in_permyriad] : ["", "", "", ""];
+}
+
+/** A VPN's row and its tunnels' rows, with their figures; a superuser can degrade a tunnel and restore it. */
+async function vpnRows(meta) {
+  const s = await monitoring(meta.href);
+  const rows = [statusRow("vpn", meta.href, meta.name, s, [...figures(s), ""])];
+  for (const child of (s && s.result) || []) {
+    const t = await monitoring(child.href);
+    const tr = statusRow("tunnel", child.href, child.name, t, figures(t));
+    const actions = cell(tr, "");
+    if (canSimulate) {
+      button(actions, "Degrade", () => simulate({ element: child.href, monitoring_status: "WARNING", health_in_percent: 40,
+        latency_in_ms: 450, jitter_in_ms: 60, packet_loss_in_permyriad: 700 }));
+      button(actions, "Restore", () => simulate({ element: child.href, clear: true }));
+    }
+    rows.push(tr);
+  }
+  return rows;
+}
+
+/** Reads one monitored element (an engine, a VPN) and its parts again, in place. */
+async function refresh(bodyId, rowsOf, href) {
+  const body = $(bodyId);
+  const old = [...body.children].filter((tr) => tr.dataset.owner === href);
   const meta = { href, name: old.length ? old[0].firstChild.textContent : href };
-  const rows = await engineRows(meta);
-  rows.forEach((r) => { r.dataset.engine = href; });
+  const rows = await rowsOf(meta);
+  rows.forEach((r) => { r.dataset.owner = href; });
   if (old.length) {
     old[0].replaceWith(...rows);
     old.slice(1).forEach((r) => r.remove());
@@ -247,18 +276,23 @@ async function refreshEngine(href) {
   }
 }
 
+async function fill(bodyId, countId, path, rowsOf) {
+  const r = await api(path);
+  const items = (r.json && r.json.result) || [];
+  $(countId).textContent = items.length;
+  $(bodyId).textContent = "";
+  for (const e of items) {
+    const rows = await rowsOf(e);
+    rows.forEach((row) => { row.dataset.owner = e.href; $(bodyId).appendChild(row); });
+  }
+}
+
 async function openStatus() {
   if (canSimulate === null) {
     canSimulate = (await api("/herald/admin/faults")).status === 200;
   }
-  const r = await api(`/${version}/elements?filter_context=engine_clusters`);
-  const engines = (r.json && r.json.result) || [];
-  $("engine-count").textContent = engines.length;
-  $("engines").textContent = "";
-  for (const e of engines) {
-    const rows = await engineRows(e);
-    rows.forEach((row) => { row.dataset.engine = e.href; $("engines").appendChild(row); });
-  }
+  await fill("engines", "engine-count", `/${version}/elements?filter_context=engine_clusters`, engineRows);
+  await fill("vpns", "vpn-count", `/${version}/elements/vpn`, vpnRows);
   if (!statusSocket) {
     watchStatus();
   }
@@ -275,11 +309,15 @@ function watchStatus() {
       $("status-state").textContent = "live";
       $("status-state").className = "state live";
     } else if (f.status && f.status.status) {
-      // an engine's status changed: read it and its nodes again
+      // an engine's or a VPN's status changed: read it and its parts again
       const s = f.status.status;
-      const row = [...$("engines").children].find((tr) => tr.className === "engine" && tr.firstChild.textContent === s.name);
-      if (row) {
-        await refreshEngine(row.dataset.href);
+      const named = (bodyId, cls) => [...$(bodyId).children].find((tr) => tr.className === cls && tr.firstChild.textContent === s.name);
+      const engine = named("engines", "engine");
+      const vpn = named("vpns", "vpn");
+      if (engine) {
+        await refresh("engines", engineRows, engine.dataset.owner);
+      } else if (vpn) {
+        await refresh("vpns", vpnRows, vpn.dataset.owner);
       } else if (!$("status").hidden) {
         await openStatus();
       }
@@ -294,10 +332,64 @@ function watchStatus() {
   };
 }
 
-async function simulate(node, engineNodeStatus, health) {
-  const r = await api("/herald/admin/simulate", { method: "POST",
-    body: JSON.stringify({ node, engine_node_status: engineNodeStatus, monitoring_status: health }) });
+async function simulate(spec) {
+  const r = await api("/herald/admin/simulate", { method: "POST", body: JSON.stringify(spec) });
   $("status-message").textContent = r.status === 200 ? "" : problem(r);
+}
+
+// ---- a node's health over time: its appliance_status figures, sampled every 2 s ----
+
+const health = { node: null, at: [], cpu: [], memory: [], disk: [] };
+let healthPlot = null;
+
+function watchHealth(href, name) {
+  health.node = href;
+  for (const k of ["at", "cpu", "memory", "disk"]) {
+    health[k] = [];
+  }
+  $("health-title").textContent = `Node health: ${name}`;
+  sampleHealth();
+}
+
+/** The usage value of a hardware label ("CPU", "Memory", "File Systems") of an appliance status. */
+function usage(appliance, label) {
+  const l = ((appliance.hardware_statuses || {}).hardware_statuses || []).find((x) => x.name === label);
+  const item = l && l.items && l.items[0];
+  const st = item && (item.statuses || []).find((x) => x.param === "Usage");
+  return st ? parseFloat(st.value) : null;
+}
+
+async function sampleHealth() {
+  if ($("status").hidden || health.node === null) {
+    return;
+  }
+  const r = await api(`${health.node}/appliance_status`);
+  if (r.status !== 200) {
+    return;
+  }
+  health.at.push(Date.now() / 1000);
+  health.cpu.push(usage(r.json, "CPU"));
+  health.memory.push(usage(r.json, "Memory"));
+  health.disk.push(usage(r.json, "File Systems"));
+  for (const k of ["at", "cpu", "memory", "disk"]) {
+    if (health[k].length > OPS_POINTS) {
+      health[k].shift();
+    }
+  }
+  $("health-plot").dataset.samples = String(health.at.length); // for a test: how many points are plotted
+  $("health-plot").dataset.cpu = String(health.cpu[health.cpu.length - 1]);
+  if (typeof uPlot === "undefined") {
+    return;
+  }
+  const data = [health.at, health.cpu, health.memory, health.disk];
+  if (healthPlot === null) {
+    healthPlot = new uPlot({ width: Math.max(300, $("health-plot").clientWidth || 600), height: 160,
+      scales: { x: { time: true }, y: { range: [0, 100] } },
+      series: [{}, { label: "CPU %", stroke: "#3b6ea5" }, { label: "memory %", stroke: "#a5543b" },
+        { label: "disk %", stroke: "#5a9a4a" }] }, data, $("health-plot"));
+  } else {
+    healthPlot.setData(data);
+  }
 }
 
 // ---- live changes ----
@@ -757,12 +849,14 @@ async function logout() {
   $("rows").textContent = "";
   $("related").textContent = "";
   current = null;
+  health.node = null;
   showLogin();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   setInterval(drawRate, 1000);
   setInterval(sampleOps, 2000);
+  setInterval(sampleHealth, 2000);
   $("login").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   $("pause").addEventListener("click", togglePause);
