@@ -317,6 +317,10 @@ class ConsoleTest {
     String tunnelRow = "[...document.querySelectorAll('#vpns tr.tunnel')].find(tr => tr.dataset.href === " + js(tunnel) + ")";
     chrome.await(tunnelRow + " && " + tunnelRow + ".children[1].textContent === 'UNKNOWN'"); // no engine made contact
     chrome.await("document.getElementById('status-state').textContent === 'live'");
+    // the Management Server and Log Server: this Herald answers for them
+    chrome.await("document.querySelectorAll('#servers tr.server').length === 2");
+    assertThat(chrome.eval("[...document.querySelectorAll('#servers tr.server')].every(tr => tr.children[1].textContent === 'OK'"
+        + " && tr.children[3].textContent.includes('MB used'))").asBoolean()).isTrue();
     // a superuser degrades the tunnel: the board follows the status socket
     chrome.eval(tunnelRow + ".querySelector('button[data-simulate=Degrade]').click(); true");
     chrome.await(tunnelRow + " && " + tunnelRow + ".children[1].textContent === 'WARNING' && "

@@ -261,6 +261,12 @@ async function vpnRows(meta) {
   return rows;
 }
 
+/** The Management Server and Log Server: this Herald answers for them. */
+async function serverRows(meta) {
+  const s = await monitoring(meta.href);
+  return [statusRow("server", meta.href, meta.name, s, [s && s.memory_info])];
+}
+
 /** Reads one monitored element (an engine, a VPN) and its parts again, in place. */
 async function refresh(bodyId, rowsOf, href) {
   const body = $(bodyId);
@@ -293,6 +299,7 @@ async function openStatus() {
   }
   await fill("engines", "engine-count", `/${version}/elements?filter_context=engine_clusters`, engineRows);
   await fill("vpns", "vpn-count", `/${version}/elements/vpn`, vpnRows);
+  await fill("servers", "server-count", `/${version}/elements?filter_context=mgt_server,log_server`, serverRows);
   if (!statusSocket) {
     watchStatus();
   }
