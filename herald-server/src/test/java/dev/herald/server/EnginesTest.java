@@ -391,6 +391,78 @@ class EnginesTest {
     assertThat(py.getUrl(node + "/status").json().get("monitoring_status").asText()).isEqualTo("OK");
   }
 
+  /**
+   * Static routes as smc-python adds them: engine.add_route(gateway, network) (POST add_route with
+   * params), routing.get(0).add_static_route(Router, [Network]) (GET the interface node for its
+   * ETag, PUT it back with a gateway node under the network), remove_route_gateway (DELETE the
+   * gateway node), routing_monitoring; refusals change nothing.
+   */
+  @Test
+  void staticRoutes_inTheRoutingTree_asSmcPythonAddsThem() throws Exception {
+    String name = unique("routes");
+    String engine = createSingleFw(name);
+    JsonNode e = py.getUrl(engine).json();
+    Response add = py.postUrl(rel(e, "add_route") + "?gateway=192.168.10.254%2F32&network=0.0.0.0%2F0", "{}");
+    assertThat(add.status()).as(add.body()).isEqualTo(200);
+    JsonNode itf = py.getUrl(rel(e, "routing")).json().get("routing_node").get(0);
+    JsonNode gateway = itf.get("routing_node").get(0).get("routing_node").get(0);
+    assertThat(gateway.get("level").asText()).isEqualTo("gateway");
+    assertThat(gateway.get("ip").asText()).isEqualTo("192.168.10.254");
+    assertThat(gateway.get("related_element_type").asText()).isEqualTo("router");
+    assertThat(gateway.get("routing_node").get(0).get("level").asText()).isEqualTo("any");
+    assertThat(py.getUrl(gateway.get("href").asText()).json().get("address").asText()).isEqualTo("192.168.10.254");
+
+    // add_static_route: the interface node as read, plus a gateway node without link (the server adds them)
+    String router = py.create("router", "{\"name\":\"" + unique("gw") + "\",\"address\":\"192.168.10.253\"}");
+    String network = py.create("network", "{\"name\":\"" + unique("dst") + "\",\"ipv4_network\":\"172.16.0.0/16\"}");
+    String itfHref = itf.get("link").get(0).get("href").asText();
+    Response read = py.getUrl(itfHref);
+    com.fasterxml.jackson.databind.node.ObjectNode node = (com.fasterxml.jackson.databind.node.ObjectNode) read.json();
+    ((com.fasterxml.jackson.databind.node.ArrayNode) node.get("routing_node").get(0).get("routing_node")).addObject()
+        .put("level", "gateway").put("href", router).put("name", "gw")
+        .putArray("routing_node").addObject().put("href", network).put("name", "dst").put("level", "any");
+    Response put = py.put(itfHref, node.toString(), read.header("ETag").replace("\"", ""));
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    JsonNode gateways = put.json().get("routing_node").get(0).get("routing_node");
+    assertThat(gateways).hasSize(2);
+    assertThat(gateways.get(1).get("link").get(0).get("rel").asText()).isEqualTo("self");
+    assertThat(py.put(itfHref, node.toString(), read.header("ETag")).status()).isEqualTo(412); // stale
+
+    // refusals: a gateway on no network of the engine, a network the interface does not have, not an element
+    String before = py.getUrl(rel(e, "routing")).body();
+    assertThat(py.postUrl(rel(e, "add_route") + "?gateway=10.99.0.1&network=10.9.0.0%2F16", "{}").status()).isEqualTo(400);
+    assertThat(py.postUrl(rel(e, "add_route") + "?gateway=192.168.10.9&network=10.9.0.1%2F16", "{}").status()).isEqualTo(400);
+    com.fasterxml.jackson.databind.node.ObjectNode bad = node.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) bad.get("routing_node").get(0)).put("ip", "10.200.0.0/24");
+    assertThat(py.put(itfHref, bad.toString(), null).status()).isEqualTo(400);
+    com.fasterxml.jackson.databind.node.ObjectNode noElement = node.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) noElement.get("routing_node").get(0).get("routing_node").get(1))
+        .put("href", engine.replaceAll("/single_fw/\\d+", "/router/999999999"));
+    assertThat(py.put(itfHref, noElement.toString(), null).status()).isEqualTo(400);
+    assertThat(py.getUrl(rel(e, "routing")).body()).isEqualTo(before);
+
+    // a router in a route is referenced by the engine
+    assertThat(py.delete(router, py.getUrl(router).header("ETag")).status()).isNotIn(200, 204);
+
+    // routing_monitoring: nothing until the node answers, then the connected and static routes
+    assertThat(py.getUrl(rel(e, "routing_monitoring")).json().get("routing_monitoring_entry")).isEmpty();
+    py.postUrl(firstNode(engine).get("link").get(0).get("href").asText() + "/initial_contact", "{}");
+    JsonNode routes = py.getUrl(rel(e, "routing_monitoring")).json().get("routing_monitoring_entry");
+    List<String> seen = new ArrayList<>();
+    routes.forEach(r -> seen.add(r.get("route_type").asText() + " " + r.get("route_network").asText() + "/"
+        + r.get("route_netmask").asInt() + " via " + r.get("route_gateway").asText()));
+    assertThat(seen).containsExactly("Connected 192.168.10.0/24 via null", "Static 0.0.0.0/0 via 192.168.10.254",
+        "Static 172.16.0.0/16 via 192.168.10.253");
+
+    // remove_route_gateway: DELETE the gateway node
+    String gwNode = gateways.get(1).get("link").get(0).get("href").asText();
+    Response deleted = py.delete(gwNode, py.getUrl(gwNode).header("ETag"));
+    assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
+    assertThat(py.getUrl(rel(e, "routing")).json().get("routing_node").get(0).get("routing_node").get(0)
+        .get("routing_node")).hasSize(1);
+    assertThat(py.delete(router, py.getUrl(router).header("ETag")).status()).isEqualTo(204); // no longer referenced
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));

@@ -173,6 +173,8 @@ class VpnsTest {
     JsonNode satellites = py.getUrl(rel(py.getUrl(t.vpn()).json(), "satellite_gateway_node")).json().get("result");
     assertThat(py.delete(satellites.get(1).get("href").asText(), null).status()).isEqualTo(204);
     assertThat(tunnels(t.vpn())).hasSize(3);
+    // and lets the gateway go: no longer referenced by the VPN
+    assertThat(py.delete(t.partner(), py.getUrl(t.partner()).header("ETag")).status()).isEqualTo(204);
   }
 
   @Test

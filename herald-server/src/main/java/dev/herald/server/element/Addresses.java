@@ -49,6 +49,27 @@ final class Addresses {
     return new BigInteger(1, a.getAddress());
   }
 
+  /** Whether {@code address} (v4 or v6, no prefix) is inside the network {@code cidr}. */
+  static boolean contains(String cidr, String address) {
+    int slash = cidr == null ? -1 : cidr.indexOf('/');
+    Optional<InetAddress> a = any(address);
+    Optional<InetAddress> n = slash < 0 ? Optional.empty() : any(cidr.substring(0, slash));
+    if (a.isEmpty() || n.isEmpty() || a.get().getAddress().length != n.get().getAddress().length) {
+      return false;
+    }
+    int bits = a.get().getAddress().length * 8;
+    int prefix;
+    try {
+      prefix = Integer.parseInt(cidr.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    if (prefix < 0 || prefix > bits) {
+      return false;
+    }
+    return toNumber(a.get()).shiftRight(bits - prefix).equals(toNumber(n.get()).shiftRight(bits - prefix));
+  }
+
   /** A network in CIDR form whose host bits are zero, e.g. 10.0.0.0/24. */
   static boolean isNetwork(String cidr, boolean v6) {
     if (cidr == null) {

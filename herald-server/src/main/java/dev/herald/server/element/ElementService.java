@@ -787,6 +787,18 @@ public final class ElementService {
     return cur;
   }
 
+  /**
+   * Sets an element's references to its body's and {@code extra} (what its resources refer to: a
+   * VPN's gateways, an engine's routes), inside a write that changed those resources.
+   */
+  void setReferences(ElementStore.WriteTx tx, Caller caller, ElementRecord r, java.util.Collection<Long> extra)
+      throws java.sql.SQLException {
+    Set<Long> refs = new java.util.LinkedHashSet<>(
+        validate(caller, r.type(), (ObjectNode) parse(r.body()), "Impossible to store the element").references());
+    refs.addAll(extra);
+    tx.setReferences(r.key(), refs);
+  }
+
   Validation.Result validate(Caller caller, String type, ObjectNode body, String message) {
     for (String d : DERIVED) {
       body.remove(d);

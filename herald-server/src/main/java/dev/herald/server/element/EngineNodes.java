@@ -395,6 +395,12 @@ public final class EngineNodes {
     }
   }
 
+  /** Whether some node of the engine answers (monitoring state READY). */
+  public boolean reports(Engine e) {
+    return Engines.nodes(e.body()).stream()
+        .anyMatch(n -> state(e.record().key(), n.key()).path("monitoring_state").asText().equals("READY"));
+  }
+
   /** Whether some node has a policy installed (a refresh needs one). */
   public Optional<String> installedPolicy(Engine e) {
     for (Engines.Node n : Engines.nodes(e.body())) {

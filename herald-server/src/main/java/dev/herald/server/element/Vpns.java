@@ -228,10 +228,17 @@ public final class Vpns {
     return Json.write(o);
   }
 
+  /** A PUT of the VPN set its body's references: its gateways' are added. */
   private static void keepReferences(ElementStore.WriteTx tx, long vpnKey, Topology t) throws java.sql.SQLException {
     Set<Long> refs = new LinkedHashSet<>(tx.references(vpnKey));
-    t.gateways().forEach(g -> refs.add(g.element()));
+    refs.addAll(gatewayKeys(t));
     tx.setReferences(vpnKey, refs);
+  }
+
+  private static Set<Long> gatewayKeys(Topology t) {
+    Set<Long> out = new LinkedHashSet<>();
+    t.gateways().forEach(g -> out.add(g.element()));
+    return out;
   }
 
   /** The VPN a caller may see (404 otherwise), checked to be a VPN. */
@@ -352,7 +359,7 @@ public final class Vpns {
       gws.add(new Gateway(t.next(), usage, g.path(), g.element(), g.internal()));
       Topology next = new Topology(t.next() + 1, gws, t.tunnels());
       tx.putResource(cur.key(), TOPOLOGY, write(next));
-      keepReferences(tx, cur.key(), next);
+      elements.setReferences(tx, caller, cur, gatewayKeys(next));
       changed(tx, cur, caller.userName(), null);
       return null;
     });
@@ -376,11 +383,7 @@ public final class Vpns {
       }
       Topology next = new Topology(t.next(), gws, tunnels);
       tx.putResource(cur.key(), TOPOLOGY, write(next));
-      Set<Long> refs = new LinkedHashSet<>(tx.references(cur.key()));
-      if (gws.stream().noneMatch(g -> g.element() == gone.element())) {
-        refs.remove(gone.element());
-      }
-      tx.setReferences(cur.key(), refs);
+      elements.setReferences(tx, caller, cur, gatewayKeys(next));
       changed(tx, cur, caller.userName(), null);
       return null;
     });

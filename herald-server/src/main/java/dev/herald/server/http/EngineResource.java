@@ -31,12 +31,14 @@ final class EngineResource {
   private final ElementResource elementResource;
   private final EngineNodes nodes;
   private final Tasks tasks;
+  private final dev.herald.server.element.Routes routes;
 
   EngineResource(ElementService elements, ElementResource elementResource, EngineNodes nodes, Tasks tasks) {
     this.elements = elements;
     this.elementResource = elementResource;
     this.nodes = nodes;
     this.tasks = tasks;
+    this.routes = new dev.herald.server.element.Routes(elements);
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
     // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
@@ -46,9 +48,19 @@ final class EngineResource {
     for (String itf : collections) {
       elementResource.register(itf, (c, t, k) -> interfaceCollection(c, t, k, itf));
     }
-    for (Engines.Tree tree : List.of(Engines.ROUTING, Engines.ANTISPOOFING)) {
-      elementResource.register(tree.rel(), (c, t, k) -> tree(c, t, k, tree));
-    }
+    elementResource.register(Engines.ROUTING.rel(), (c, t, k) -> Reply.json(200, routes.tree(engine(c, t, k), c.base())));
+    elementResource.register(Engines.ANTISPOOFING.rel(), (c, t, k) -> tree(c, t, k, Engines.ANTISPOOFING));
+    elementResource.register("add_route", (c, t, k) -> {
+      requireMethod(c, "POST");
+      routes.addRoute(c.session().caller(), engine(c, t, k), c.param("gateway"), c.param("network"), c.optionalJson(),
+          c.base());
+      return Reply.json(200, Json.object());
+    });
+    elementResource.register("routing_monitoring", (c, t, k) -> {
+      requireMethod(c, "GET");
+      EngineNodes.Engine e = engine(c, t, k);
+      return Reply.json(200, routes.monitoring(e, nodes.reports(e), c.base()));
+    });
     elementResource.register("pending_changes", (c, t, k) -> {
       engine(c, t, k);
       return Reply.json(200, Json.mapper().createArrayNode()); // every change is committed at once
@@ -61,6 +73,78 @@ final class EngineResource {
       engine(c, t, k);
       return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));
     });
+  }
+
+  /** The nodes of an engine's routing and antispoofing trees ({@code <engine>/routing/ID}). */
+  List<Route> routes() {
+    return List.of(
+        new Route("/{v}/elements/{ptype}/{pkey}/" + Engines.ROUTING.rel() + "/{id}", Set.of("GET", "HEAD", "PUT", "DELETE"),
+            this::routingNode),
+        new Route("/{v}/elements/{ptype}/{pkey}/" + Engines.ANTISPOOFING.rel() + "/{id}", Set.of("GET", "HEAD", "PUT", "DELETE"),
+            this::antispoofingNode));
+  }
+
+  private Reply routingNode(Call c) throws Exception {
+    EngineNodes.Engine e = engine(c, c.var("ptype"), number(c, "pkey"));
+    String id = c.var("id");
+    Caller caller = c.session().caller();
+    switch (c.method()) {
+      case "PUT" -> {
+        checkDigest(c, routes.node(e, id, c.base()));
+        ObjectNode now = routes.put(caller, e, id, c.json(), c.base());
+        return Reply.json(200, now).header("ETag", digest(now));
+      }
+      case "DELETE" -> {
+        checkDigest(c, routes.node(e, id, c.base()));
+        routes.delete(caller, e, id, c.base());
+        return Reply.empty(204);
+      }
+      default -> {
+        ObjectNode node = routes.node(e, id, c.base());
+        return Reply.json(200, node).header("ETag", digest(node));
+      }
+    }
+  }
+
+  private Reply antispoofingNode(Call c) {
+    EngineNodes.Engine e = engine(c, c.var("ptype"), number(c, "pkey"));
+    ObjectNode tree = Engines.tree(e.body(), e.record().type(), engineHref(c, e), Engines.ANTISPOOFING);
+    ObjectNode node = findNode(tree, Engines.ANTISPOOFING.child(), c.var("id")).orElseThrow(() ->
+        HeraldException.notFound("Antispoofing node not found.", e.record().name() + " has no antispoofing node " + c.var("id") + "."));
+    if (!c.method().equals("GET") && !c.method().equals("HEAD")) {
+      throw new HeraldException(501, "Herald does not implement changes of the antispoofing tree yet.",
+          List.of("It is generated from the engine's interfaces."), null);
+    }
+    return Reply.json(200, node).header("ETag", digest(node));
+  }
+
+  private static Optional<ObjectNode> findNode(JsonNode node, String child, String id) {
+    for (JsonNode n : node.path(child)) {
+      String self = n.path("link").path(0).path("href").asText();
+      if (self.endsWith("/" + id)) {
+        return Optional.of((ObjectNode) n);
+      }
+      Optional<ObjectNode> deeper = findNode(n, child, id);
+      if (deeper.isPresent()) {
+        return deeper;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A tree node is no element: its ETag is a digest of what it shows. */
+  private static String digest(ObjectNode o) {
+    return "\"" + Integer.toHexString(Json.write(o).hashCode()) + "\"";
+  }
+
+  /** A stale If-Match (or smc-python's Etag) is a 412; none given is accepted. */
+  private static void checkDigest(Call c, ObjectNode current) {
+    String given = Optional.ofNullable(c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH))
+        .or(() -> Optional.ofNullable(c.request.getHeaders().get("Etag"))).orElse(null);
+    if (given != null && !given.replace("\"", "").equals(digest(current).replace("\"", ""))) {
+      throw new HeraldException(412, "Impossible to update the routing node.",
+          List.of("It changed since you read it: GET it again."), null);
+    }
   }
 
   /**

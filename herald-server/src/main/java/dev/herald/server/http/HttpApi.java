@@ -45,6 +45,7 @@ public final class HttpApi {
     EngineResource engines = new EngineResource(p.elements(), elements, p.engineNodes(), p.tasks());
     // before the rules' nested routes: a VPN's tunnels and gateway nodes, an engine's internal gateway
     routes.addAll(new VpnResource(elements, p.vpns(), p.engineNodes()).routes());
+    routes.addAll(engines.routes());
     routes.addAll(new RuleResource(p.elements(), elements, new dev.herald.server.element.Rules(p.elements(), p.clock()),
         p.tasks(), engines).routes());
     routes.addAll(new MonitoringResource(p.elements(), p.monitored()).routes());
