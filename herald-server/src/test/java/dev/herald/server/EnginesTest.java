@@ -464,6 +464,37 @@ class EnginesTest {
   }
 
   @Test
+  void badInterfaces_areRefused_andChangeNothing() throws Exception {
+    String itf = "{\"physical_interface\":{\"interface_id\":\"%s\",%s\"interfaces\":[{\"single_node_interface\":"
+        + "{\"address\":\"%s\",\"network_value\":\"%s\",\"nicid\":\"%s\",\"nodeid\":1}}]}}";
+    String zone = py.get("/elements").json().get("result").get(0).get("href").asText()
+        .replaceAll("/elements.*", "/elements/interface_zone/999999999");
+    java.util.Map<String, String> bad = new java.util.LinkedHashMap<>();
+    bad.put("a missing zone", String.format(itf, "0", "\"zone_ref\":\"" + zone + "\",", "192.168.10.1", "192.168.10.0/24", "0"));
+    bad.put("an address outside its network", String.format(itf, "0", "", "10.0.0.1", "192.168.10.0/24", "0"));
+    bad.put("a network with host bits", String.format(itf, "0", "", "192.168.10.1", "192.168.10.1/24", "0"));
+    bad.put("a duplicate interface id", String.format(itf, "0", "", "192.168.10.1", "192.168.10.0/24", "0") + ","
+        + String.format(itf, "0", "", "192.168.11.1", "192.168.11.0/24", "0"));
+    for (var b : bad.entrySet()) {
+      String name = unique("badif");
+      Response r = py.post("/elements/single_fw", "{\"name\":\"" + name + "\",\"nodes\":[{\"firewall_node\":{\"nodeid\":1}}],"
+          + "\"physicalInterfaces\":[" + b.getValue() + "]}");
+      assertThat(r.status()).as(b.getKey() + ": " + r.body()).isEqualTo(400);
+      assertThat(r.json().get("message").asText()).as(b.getKey()).startsWith("Impossible to store the element");
+      assertThat(py.get("/elements/single_fw?filter=" + name + "&exact_match=True").json().get("result")).as(b.getKey()).isEmpty();
+    }
+    // on an engine that exists: adding such an interface, or a second interface 0, changes nothing
+    String engine = createSingleFw(unique("badif"));
+    String before = py.getUrl(engine).body();
+    String collection = rel(py.getUrl(engine).json(), "physical_interface");
+    assertThat(py.postUrl(collection, String.format(itf, "1", "", "10.0.0.1", "192.168.20.0/24", "1")
+        .replaceFirst("^\\{\"physical_interface\":", "").replaceFirst("}$", "")).status()).isEqualTo(400);
+    assertThat(py.postUrl(collection, String.format(itf, "0", "", "192.168.30.1", "192.168.30.0/24", "0")
+        .replaceFirst("^\\{\"physical_interface\":", "").replaceFirst("}$", "")).status()).isEqualTo(400);
+    assertThat(py.getUrl(engine).body()).isEqualTo(before);
+  }
+
+  @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));
     assertThat(py.getUrl(engine + "/firewall_node/999999999").status()).isEqualTo(404);

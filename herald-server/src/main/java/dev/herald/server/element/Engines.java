@@ -30,13 +30,15 @@ public final class Engines {
   /**
    * Before an engine is stored: every node and interface gets a key if it has none (a PUT of the
    * whole engine carries theirs back), a node without a name gets SMC's ("fw1 node 1"), and the
-   * rendered {@code link} lists sent back with a PUT are dropped (they are rendered again).
+   * rendered {@code link} lists sent back with a PUT are dropped (they are rendered again); first,
+   * what SMC refuses in its interfaces is refused ({@link #checkInterfaces}).
    */
   public static void shape(String type, ObjectNode body, LongSupplier keys) {
     Optional<Catalogue.Engine> kind = kind(type);
     if (kind.isEmpty()) {
       return;
     }
+    checkInterfaces(body);
     String name = body.path("name").asText("");
     int n = 0;
     for (JsonNode wrapped : body.withArray("nodes")) {
@@ -69,6 +71,52 @@ public final class Engines {
             }
           });
         }
+      }
+    }
+  }
+
+  /**
+   * What SMC refuses in an engine's interfaces (400, nothing stored): two interfaces (or VLANs)
+   * with one interface_id, a {@code network_value} with host bits, an address outside the
+   * network its {@code network_value} gives.
+   */
+  static void checkInterfaces(ObjectNode body) {
+    String refused = "Impossible to store the element " + body.path("name").asText() + ".";
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (JsonNode wrapped : body.path(INTERFACES)) {
+      ObjectNode itf = unwrap(wrapped);
+      if (itf == null) {
+        continue;
+      }
+      checkInterface(itf, ids, refused);
+      for (JsonNode vlan : itf.path("vlanInterfaces")) {
+        ObjectNode v = unwrap(vlan) != null && !vlan.has("interface_id") ? unwrap(vlan) : vlan instanceof ObjectNode o ? o : null;
+        if (v != null) {
+          checkInterface(v, ids, refused);
+        }
+      }
+    }
+  }
+
+  private static void checkInterface(ObjectNode itf, java.util.Set<String> ids, String refused) {
+    String id = itf.path("interface_id").asText("");
+    if (!id.isEmpty() && !ids.add(id)) {
+      throw dev.herald.server.HeraldException.badRequest(refused, "Interface ID " + id + " is used by two interfaces.");
+    }
+    for (JsonNode wrapped : itf.path("interfaces")) {
+      ObjectNode a = unwrap(wrapped);
+      if (a == null || !a.hasNonNull("address") || !a.hasNonNull("network_value")) {
+        continue;
+      }
+      String net = a.get("network_value").asText();
+      String address = a.get("address").asText();
+      if (!Addresses.isNetwork(net, net.contains(":"))) {
+        throw dev.herald.server.HeraldException.badRequest(refused, "Interface " + id + ": network_value " + net
+            + " is not a network in CIDR form with its host bits zero.");
+      }
+      if (!Addresses.contains(net, address)) {
+        throw dev.herald.server.HeraldException.badRequest(refused, "Interface " + id + ": the address " + address
+            + " is not in its network " + net + ".");
       }
     }
   }
