@@ -494,6 +494,75 @@ class EnginesTest {
     assertThat(py.getUrl(engine).body()).isEqualTo(before);
   }
 
+  /**
+   * A master engine and a virtual engine as smc-python makes them (MasterEngine.create,
+   * engine.virtual_resource.create, Layer3VirtualEngine.create): the virtual engine's node runs
+   * on the master's nodes — its status follows theirs, on REST and on the status socket.
+   */
+  @Test
+  void aVirtualEngine_followsItsMasterEngine() throws Exception {
+    String name = unique("master");
+    String logServer = py.get("/elements/log_server").json().get("result").get(0).get("href").asText();
+    String master = py.create("master_engine", "{\"name\":\"" + name + "\",\"master_type\":\"firewall\","
+        + "\"cluster_mode\":\"standby\",\"log_server_ref\":\"" + logServer + "\",\"nodes\":[{\"master_node\":{\"nodeid\":1,"
+        + "\"name\":\"" + name + " node 1\"}}],\"physicalInterfaces\":[{\"physical_interface\":{\"interface_id\":\"0\","
+        + "\"interfaces\":[{\"node_interface\":{\"address\":\"10.5.0.1\",\"network_value\":\"10.5.0.0/24\",\"nicid\":\"0\","
+        + "\"nodeid\":1,\"primary_mgt\":true,\"outgoing\":true}}]}}]}");
+    String domain = py.get("/elements/admin_domain?filter=Shared+Domain&exact_match=True").json().get("result").get(0)
+        .get("href").asText();
+    String resources = rel(py.getUrl(master).json(), "virtual_resources");
+    Response vr = py.postUrl(resources, "{\"name\":\"" + name + "-res\",\"connection_limit\":0,\"show_master_nic\":false,"
+        + "\"vfw_id\":1,\"comment\":null,\"allocated_domain_ref\":\"" + domain + "\"}");
+    assertThat(vr.status()).as(vr.body()).isEqualTo(201);
+    String resource = vr.header("Location");
+    // smc-python lists them from the engine's JSON
+    JsonNode listed = py.getUrl(master).json().get("virtualResources").get(0).get("virtual_resource");
+    assertThat(listed.get("name").asText()).isEqualTo(name + "-res");
+    assertThat(listed.get("link").get(0).get("href").asText()).isEqualTo(resource);
+    for (String bad : List.of("{\"name\":\"" + name + "-other\",\"vfw_id\":1}", "{\"name\":\"" + name + "-x\"}",
+        "{\"name\":\"" + name + "-y\",\"vfw_id\":\"two\"}")) {
+      assertThat(py.postUrl(resources, bad).status()).as(bad).isEqualTo(400);
+    }
+    assertThat(py.getUrl(resources).json().get("result")).hasSize(1);
+
+    String virtual = py.create("virtual_fw", "{\"name\":\"" + name + "-ve\",\"nodes\":[{\"virtual_fw_node\":{\"nodeid\":1}}],"
+        + "\"physicalInterfaces\":[{\"virtual_physical_interface\":{\"interface_id\":\"0\",\"interfaces\":"
+        + "[{\"single_node_interface\":{\"address\":\"10.6.0.1\",\"network_value\":\"10.6.0.0/24\",\"nicid\":\"0\","
+        + "\"nodeid\":1,\"outgoing\":true,\"auth_request\":true}}]}}],\"virtual_resource\":\"" + resource + "\"}");
+    String vnode = py.getUrl(virtual).json().get("nodes").get(0).get("virtual_fw_node").get("link").get(0).get("href").asText();
+    String mnode = py.getUrl(master).json().get("nodes").get(0).get("master_node").get("link").get(0).get("href").asText();
+    assertThat(py.getUrl(vnode + "/status").json().get("monitoring_state").asText()).isEqualTo("NO_STATUS");
+    // a virtual engine makes no contact of its own
+    assertThat(py.postUrl(vnode + "/initial_contact", "{}").status()).isEqualTo(400);
+
+    try (WsClient ws = WsClient.openAt(py, "/7.2/status/socket")) {
+      assertThat(ws.subscribe("{\"element\":\"" + vnode + "\"}")).contains("Subscribed for status");
+      assertThat(py.postUrl(mnode + "/initial_contact", "{}").status()).isEqualTo(200);
+      JsonNode frame = Json.mapper().readTree(ws.next()).get("status").get("status");
+      assertThat(frame.get("engine_node_status").asText()).isEqualTo("No Policy Installed");
+      assertThat(frame.get("master_node").asText()).isEqualTo(mnode);
+    }
+    policy(name + "-vp");
+    JsonNode task = awaitTask(py.postUrl(rel(py.getUrl(virtual).json(), "upload") + "?filter=" + name + "-vp", "{}"));
+    assertThat(task.get("success").asBoolean()).as(task.toString()).isTrue();
+    JsonNode online = py.post("/monitoring_status", "{\"value\":\"" + vnode + "\"}").json();
+    assertThat(online.get("engine_node_status").asText()).isEqualTo("Online");
+    assertThat(online.get("installed_policy").asText()).isEqualTo(name + "-vp");
+
+    // the master goes offline: so does the virtual engine, and back
+    policy(name + "-mp");
+    awaitTask(py.postUrl(rel(py.getUrl(master).json(), "upload") + "?filter=" + name + "-mp", "{}"));
+    assertThat(put(mnode + "/go_offline").status()).isEqualTo(200);
+    assertThat(py.getUrl(vnode + "/status").json().get("engine_node_status").asText()).isEqualTo("Offline");
+    assertThat(put(mnode + "/go_online").status()).isEqualTo(200);
+    assertThat(py.getUrl(vnode + "/status").json().get("engine_node_status").asText()).isEqualTo("Online");
+
+    // the master and its resource are in use
+    assertThat(py.delete(resource, null).status()).isEqualTo(409);
+    assertThat(py.delete(master, py.getUrl(master).header("ETag")).status()).isNotIn(200, 204);
+    assertThat(py.getUrl(master).status()).isEqualTo(200);
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));

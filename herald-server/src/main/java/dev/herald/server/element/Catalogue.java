@@ -50,11 +50,11 @@ public final class Catalogue {
 
   /**
    * An engine type: the type of its nodes (as its create body names them), whether it routes
-   * (layer 3), the links of its nodes, what an interface of each kind shows when its create
-   * body leaves it out ({@code {"physical_interface": {"vlanInterfaces": []}}}), and what each
+   * (layer 3), whether it is a virtual engine (its nodes run on its master engine's), the links
+   * of its nodes, what an interface of each kind shows when its create body leaves it out ({@code {"physical_interface": {"vlanInterfaces": []}}}), and what each
    * node command does to a simulated node (rel → effect; see the overlay's {@code node_commands}).
    */
-  public record Engine(String nodeType, boolean layer3, List<Link> nodeLinks, ObjectNode interfaceDefaults,
+  public record Engine(String nodeType, boolean layer3, boolean virtual, List<Link> nodeLinks, ObjectNode interfaceDefaults,
       ObjectNode nodeCommands) {
     public Optional<Link> nodeLink(String rel) {
       return nodeLinks.stream().filter(l -> l.rel().equals(rel)).findFirst();
@@ -196,6 +196,7 @@ public final class Catalogue {
     if (t.path("engine").isObject()) {
       JsonNode e = t.get("engine");
       engine = Optional.of(new Engine(e.path("node").asText(), e.path("layer3").asBoolean(false),
+          e.path("virtual").asBoolean(false),
           List.copyOf(links(e.path("node_links"))),
           e.path("interface_defaults").isObject() ? (ObjectNode) e.get("interface_defaults") : Json.object(),
           e.path("node_commands").isObject() ? (ObjectNode) e.get("node_commands") : Json.object()));

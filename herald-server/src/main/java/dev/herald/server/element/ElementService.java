@@ -788,6 +788,33 @@ public final class ElementService {
   }
 
   /**
+   * Checks a part of an element against its catalogue type before it goes inside the element (a
+   * master engine's virtual resource): 400 with {@code message} when it is not valid.
+   */
+  public void validatePart(Caller caller, String type, ObjectNode part, String message) {
+    validate(caller, type, part, message);
+  }
+
+  /**
+   * A part held inside an engine's JSON ({@code …/elements/master_engine/5/virtual_resource/7}):
+   * it has the part's type, and referring to it refers to the engine (which then cannot be
+   * deleted while a virtual engine uses its resource).
+   */
+  private Optional<Validation.Member> enginePart(String href, Set<Long> visible) {
+    java.util.regex.Matcher m = ENGINE_PART.matcher(href);
+    if (!m.matches() || Engines.kind(m.group(1)).isEmpty()) {
+      return Optional.empty();
+    }
+    return store.find(Long.parseLong(m.group(2)))
+        .filter(r -> r.type().equals(Catalogue.canonical(m.group(1))))
+        .filter(r -> Engines.holds((ObjectNode) parse(r.body()), m.group(3), Long.parseLong(m.group(4))))
+        .map(r -> new Validation.Member(r.key(), m.group(3), visible.contains(r.domainKey())));
+  }
+
+  private static final java.util.regex.Pattern ENGINE_PART =
+      java.util.regex.Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
+
+  /**
    * Sets an element's references to its body's and {@code extra} (what its resources refer to: a
    * VPN's gateways, an engine's routes), inside a write that changed those resources.
    */
@@ -809,7 +836,7 @@ public final class ElementService {
             type,
             body,
             href -> resolveAnywhere(href).map(r -> new Validation.Member(r.key(), r.type(),
-                visible.contains(r.domainKey()))));
+                visible.contains(r.domainKey()))).or(() -> enginePart(href, visible)));
     if (!v.errors().isEmpty()) {
       JsonNode n = body.get("name");
       String suffix = n != null && n.isTextual() ? " " + n.asText() + "." : ".";

@@ -95,10 +95,108 @@ public final class EngineNodes {
     });
   }
 
-  /** The stored simulation state of a node (fresh: not contacted). */
+  /**
+   * The simulation state of a node (fresh: not contacted). A virtual engine's node runs on its
+   * master engine's nodes: its state is theirs ({@link #onMaster}), with its own policy and what a
+   * command or a test set on it.
+   */
   ObjectNode state(long engineKey, long nodeKey) {
+    ObjectNode own = stored(engineKey, nodeKey);
+    return masterOf(engineKey).map(m -> onMaster(own, m, true)).orElse(own);
+  }
+
+  private ObjectNode stored(long engineKey, long nodeKey) {
     return store.resource(engineKey, STATUS + nodeKey).map(s -> (ObjectNode) ElementService.parse(s))
         .orElseGet(EngineNodes::fresh);
+  }
+
+  private static final java.util.regex.Pattern VIRTUAL_RESOURCE = java.util.regex.Pattern.compile(
+      ".*/elements/([a-z0-9_]+)/(\\d{1,18})/" + Engines.VIRTUAL_RESOURCE + "/\\d{1,18}/?");
+
+  /** A virtual engine's master engine (the one holding its virtual resource), if it is one. */
+  private Optional<Engine> masterOf(long engineKey) {
+    Optional<ElementRecord> r = store.find(engineKey);
+    if (r.isEmpty() || !Engines.kind(r.get().type()).map(Catalogue.Engine::virtual).orElse(false)) {
+      return Optional.empty();
+    }
+    java.util.regex.Matcher m = VIRTUAL_RESOURCE.matcher(
+        ElementService.parse(r.get().body()).path(Engines.VIRTUAL_RESOURCE).asText(""));
+    if (!m.matches()) {
+      return Optional.empty();
+    }
+    return store.find(Long.parseLong(m.group(2))).filter(x -> Engines.kind(x.type()).isPresent())
+        .map(x -> new Engine(x, (ObjectNode) ElementService.parse(x.body()), Engines.kind(x.type()).orElseThrow()));
+  }
+
+  /**
+   * A virtual node's state from its master's nodes (Herald's rules, docs/engines.md): it has
+   * contact when a master node has; it answers as the best master node answers (one online
+   * first); with a policy of its own it is that node's status, else No Policy Installed; its
+   * {@code master_node} is that node. What a command or a test set on it ({@code override})
+   * comes last, unless {@code withOverride} is false.
+   */
+  private ObjectNode onMaster(ObjectNode own, Engine master, boolean withOverride) {
+    ObjectNode best = null;
+    String bestPath = null;
+    int bestRank = -1;
+    for (Engines.Node n : Engines.nodes(master.body())) {
+      ObjectNode ms = stored(master.record().key(), n.key());
+      int rank = !ms.path("contacted").asBoolean() ? 0 : !ms.path("monitoring_state").asText().equals("READY") ? 1
+          : ms.path("engine_node_status").asText().equals("Online") ? 3 : 2;
+      if (rank > bestRank) {
+        bestRank = rank;
+        best = ms;
+        bestPath = "/elements/" + master.record().type() + "/" + master.record().key() + "/" + n.type() + "/" + n.key();
+      }
+    }
+    ObjectNode s = fresh();
+    if (best != null && bestRank > 0) {
+      boolean policy = own.hasNonNull("installed_policy");
+      s.put("contacted", true).put("configuration_status", policy ? "Installed" : "Configured")
+          .put("monitoring_state", best.path("monitoring_state").asText());
+      if (bestRank == 1) {
+        s.put("engine_node_status", "Unknown").put("monitoring_status", "UNKNOWN");
+      } else {
+        String st = best.path("engine_node_status").asText();
+        s.put("engine_node_status", !policy ? "No Policy Installed" : st.equals("No Policy Installed") ? "Online" : st)
+            .put("monitoring_status", best.path("monitoring_status").asText("OK"));
+      }
+      s.put("master_node", bestPath);
+    }
+    for (String f : List.of("installed_policy", "installed_policy_ref", "last_upload_time")) {
+      if (own.has(f)) {
+        s.set(f, own.get(f));
+      }
+    }
+    if (withOverride && own.path("override").isObject()) {
+      s.setAll((ObjectNode) own.get("override"));
+      s.put("contacted", true);
+    }
+    return s;
+  }
+
+  /**
+   * What a virtual node keeps of a state to store: its policy, and as {@code override} the status
+   * fields that differ from what its master's nodes make it.
+   */
+  private ObjectNode ownOf(ObjectNode effective, Engine master) {
+    ObjectNode own = Json.object();
+    for (String f : List.of("installed_policy", "installed_policy_ref", "last_upload_time")) {
+      if (effective.has(f)) {
+        own.set(f, effective.get(f));
+      }
+    }
+    ObjectNode base = onMaster(own, master, false);
+    ObjectNode override = Json.object();
+    for (String f : List.of("engine_node_status", "monitoring_status", "monitoring_state")) {
+      if (!effective.path(f).equals(base.path(f))) {
+        override.set(f, effective.get(f));
+      }
+    }
+    if (!override.isEmpty()) {
+      own.set("override", override);
+    }
+    return own;
   }
 
   private static ObjectNode fresh() {
@@ -112,15 +210,33 @@ public final class EngineNodes {
    */
   private void save(Engine e, Engines.Node node, ObjectNode state) {
     ElementRecord r = e.record();
+    Optional<Engine> master = masterOf(r.key());
+    ObjectNode kept = master.isPresent() && state.path("contacted").asBoolean() ? ownOf(state, master.get()) : state;
     store.write(tx -> {
-      tx.putResource(r.key(), STATUS + node.key(), Json.write(state));
-      tx.record(new dev.herald.server.store.Change.Pending(r.domainKey(), r.type(), r.key(), r.name(),
-          dev.herald.protocol.EventType.STATUS, "system", node.type() + "/" + node.key()));
-      for (StatusListener l : statusListeners) {
-        l.changed(tx, r);
+      tx.putResource(r.key(), STATUS + node.key(), Json.write(kept));
+      changed(tx, r, node.type() + "/" + node.key());
+      if (master.isEmpty()) {
+        // the virtual engines on this engine's nodes (a master engine's) follow them
+        for (long k : tx.referrers(r.key())) {
+          Optional<ElementRecord> v = store.find(k).filter(x -> Engines.kind(x.type()).map(Catalogue.Engine::virtual).orElse(false));
+          if (v.isPresent()) {
+            for (Engines.Node n : Engines.nodes((ObjectNode) ElementService.parse(v.get().body()))) {
+              changed(tx, v.get(), n.type() + "/" + n.key());
+            }
+          }
+        }
       }
       return null;
     });
+  }
+
+  /** A status change of one node of {@code r}, and what follows it (a VPN's tunnels). */
+  private void changed(ElementStore.WriteTx tx, ElementRecord r, String node) throws java.sql.SQLException {
+    tx.record(new dev.herald.server.store.Change.Pending(r.domainKey(), r.type(), r.key(), r.name(),
+        dev.herald.protocol.EventType.STATUS, "system", node));
+    for (StatusListener l : statusListeners) {
+      l.changed(tx, r);
+    }
   }
 
   /** Told, inside the transaction, that a node of an engine changed state (a VPN's tunnels follow). */
@@ -183,6 +299,9 @@ public final class EngineNodes {
     } else {
       o.putNull("installed_policy");
     }
+    if (s.hasNonNull("master_node")) {
+      o.put("master_node", base + s.get("master_node").asText()); // a virtual engine's node
+    }
     o.put("platform", reports ? "x86-64-small" : "N/A");
     o.put("version", reports ? "version 7.2.1 #31180" : "unknown");
     if (reports) {
@@ -231,6 +350,10 @@ public final class EngineNodes {
    * imports; base64 when asked). The simulated node contacts at once.
    */
   public String initialContact(Engine e, Engines.Node node, boolean base64) {
+    if (e.kind().virtual()) {
+      throw HeraldException.badRequest("Impossible to make initial contact with " + node.name() + ".",
+          "A virtual engine runs on its master engine: make initial contact with the master engine's nodes.");
+    }
     ObjectNode s = state(e.record().key(), node.key());
     if (!s.path("contacted").asBoolean()) {
       s.put("contacted", true).put("configuration_status", "Configured").put("monitoring_state", "READY")

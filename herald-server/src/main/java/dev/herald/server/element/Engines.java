@@ -20,6 +20,9 @@ import java.util.function.LongSupplier;
 public final class Engines {
   /** Where an engine's interfaces are, and the wrapper keys they come in. */
   static final String INTERFACES = "physicalInterfaces";
+  /** Where a master engine's virtual resources are ({@code [{"virtual_resource": {…}}]}). */
+  public static final String VIRTUAL_RESOURCES = "virtualResources";
+  public static final String VIRTUAL_RESOURCE = "virtual_resource";
 
   private Engines() {}
 
@@ -54,6 +57,13 @@ public final class Engines {
       }
       if (!node.hasNonNull("name")) {
         node.put("name", name + " node " + node.path("nodeid").asInt(n));
+      }
+    }
+    for (JsonNode wrapped : body.path(VIRTUAL_RESOURCES)) {
+      ObjectNode vr = unwrap(wrapped);
+      if (vr != null) {
+        ensureKey(vr, keys);
+        vr.remove("link");
       }
     }
     if (body.has(INTERFACES) && body.get(INTERFACES).isArray()) {
@@ -154,6 +164,14 @@ public final class Engines {
         link.addObject().put("rel", l.rel()).put("href", href + "/" + l.path());
       }
     }
+    for (JsonNode wrapped : body.path(VIRTUAL_RESOURCES)) {
+      ObjectNode vr = unwrap(wrapped);
+      if (vr != null) {
+        String type = wrappedType(wrapped);
+        vr.putArray("link").addObject().put("rel", "self")
+            .put("href", self + "/" + type + "/" + vr.path("key").asLong()).put("type", type);
+      }
+    }
     for (JsonNode wrapped : body.path(INTERFACES)) {
       ObjectNode itf = unwrap(wrapped);
       if (itf != null) {
@@ -184,6 +202,34 @@ public final class Engines {
 
   public static Optional<Node> node(ObjectNode engine, String nodeType, long key) {
     return nodes(engine).stream().filter(n -> n.key() == key && n.type().equals(nodeType)).findFirst();
+  }
+
+  /** A master engine's virtual resources: key → data. */
+  public static List<ObjectNode> virtualResources(ObjectNode engine) {
+    List<ObjectNode> out = new ArrayList<>();
+    for (JsonNode wrapped : engine.path(VIRTUAL_RESOURCES)) {
+      ObjectNode d = unwrap(wrapped);
+      if (d != null) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether the engine's JSON holds a part of {@code type} with {@code key} (a node, an interface,
+   * a virtual resource): an href to it names the engine.
+   */
+  public static boolean holds(ObjectNode engine, String type, long key) {
+    for (String list : List.of("nodes", INTERFACES, VIRTUAL_RESOURCES)) {
+      for (JsonNode wrapped : engine.path(list)) {
+        ObjectNode d = unwrap(wrapped);
+        if (d != null && wrappedType(wrapped).equals(type) && d.path("key").asLong() == key) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** One interface: its wrapper type and data. */

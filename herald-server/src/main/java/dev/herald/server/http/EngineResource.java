@@ -69,6 +69,7 @@ final class EngineResource {
     elementResource.register("disapprove_all_changes", this::noChanges);
     elementResource.register("refresh", this::refresh);
     elementResource.register("permissions", this::permissions);
+    elementResource.register("virtual_resources", this::virtualResources);
     elementResource.register("snapshots", (c, t, k) -> {
       engine(c, t, k);
       return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));
@@ -382,7 +383,7 @@ final class EngineResource {
     }
   }
 
-  /** GET / PUT a node, GET / PUT / DELETE an interface. */
+  /** GET / PUT a node, GET / PUT / DELETE an interface or a virtual resource. */
   Reply sub(Call c) throws Exception {
     EngineNodes.Engine e = engine(c, c.var("ptype"), number(c, "pkey"));
     String sub = c.var("type");
@@ -390,7 +391,103 @@ final class EngineResource {
     if (sub.equals(e.kind().nodeType())) {
       return node(c, e, nodes.node(e, sub, subKey));
     }
+    if (sub.equals(Engines.VIRTUAL_RESOURCE)) {
+      return virtualResource(c, e, subKey);
+    }
     return iface(c, e, sub, subKey);
+  }
+
+  /**
+   * A master engine's virtual resources (smc-python's {@code engine.virtual_resource}): GET the
+   * meta list; POST one ({@code {"name", "vfw_id", "connection_limit", "show_master_nic",
+   * "allocated_domain_ref"}}, checked against the catalogue's {@code virtual_resource}; a name or
+   * vfw_id already used: 400) — it goes in the engine's {@code virtualResources}, an update of the
+   * engine, 201 with its href.
+   */
+  private Reply virtualResources(Call c, String type, long key) throws Exception {
+    EngineNodes.Engine e = engine(c, type, key);
+    String self = engineHref(c, e);
+    if (c.method().equals("GET") || c.method().equals("HEAD")) {
+      ArrayNode result = Json.mapper().createArrayNode();
+      for (ObjectNode vr : Engines.virtualResources(e.body())) {
+        result.addObject().put("name", vr.path("name").asText())
+            .put("href", self + "/" + Engines.VIRTUAL_RESOURCE + "/" + vr.path("key").asLong())
+            .put("type", Engines.VIRTUAL_RESOURCE);
+      }
+      return Reply.json(200, Json.object().set("result", result));
+    }
+    requireMethod(c, "POST");
+    String refused = "Impossible to create the virtual resource.";
+    if (!(c.json() instanceof ObjectNode given)) {
+      throw HeraldException.badRequest(refused, "The body must be the virtual resource's JSON object.");
+    }
+    given.remove("key");
+    given.remove("link");
+    elements.validatePart(c.session().caller(), Engines.VIRTUAL_RESOURCE, given, refused);
+    if (!given.path("vfw_id").canConvertToInt() || given.path("vfw_id").asInt() < 1) {
+      throw HeraldException.badRequest(refused, "vfw_id must be a whole number from 1.");
+    }
+    for (ObjectNode vr : Engines.virtualResources(e.body())) {
+      if (vr.path("name").asText().equals(given.path("name").asText()) || vr.path("vfw_id").asInt() == given.path("vfw_id").asInt()) {
+        throw HeraldException.badRequest(refused, e.record().name() + " already has a virtual resource named "
+            + vr.path("name").asText() + " with vfw_id " + vr.path("vfw_id").asInt() + ".");
+      }
+    }
+    ObjectNode body = e.body().deepCopy();
+    body.withArray(Engines.VIRTUAL_RESOURCES).addObject().set(Engines.VIRTUAL_RESOURCE, given);
+    ElementRecord next = update(c, e, body, etag(e));
+    for (ObjectNode vr : Engines.virtualResources(ElementJson.render(next, c.base()))) {
+      if (vr.path("name").asText().equals(given.path("name").asText())) {
+        String href = self + "/" + Engines.VIRTUAL_RESOURCE + "/" + vr.path("key").asLong();
+        return Reply.json(201, vr).header("Location", href).header("ETag", ETags.of(next.key(), next.version()));
+      }
+    }
+    throw new IllegalStateException("the virtual resource just added is not in the engine");
+  }
+
+  /** GET, PUT, DELETE one virtual resource; a DELETE is refused while a virtual engine uses it. */
+  private Reply virtualResource(Call c, EngineNodes.Engine e, long key) throws Exception {
+    ObjectNode rendered = ElementJson.render(e.record(), c.base());
+    ObjectNode vr = Engines.virtualResources(rendered).stream().filter(x -> x.path("key").asLong() == key).findFirst()
+        .orElseThrow(() -> HeraldException.notFound("Virtual resource not found.",
+            e.record().name() + " has no virtual resource " + key + "."));
+    switch (c.method()) {
+      case "GET", "HEAD" -> {
+        return Reply.json(200, vr).header("ETag", etag(e));
+      }
+      case "PUT" -> {
+        ObjectNode given = object(c.json());
+        given.remove("link");
+        elements.validatePart(c.session().caller(), Engines.VIRTUAL_RESOURCE, given.deepCopy(), "Impossible to update the virtual resource.");
+        ObjectNode body = e.body().deepCopy();
+        replace(body, Engines.VIRTUAL_RESOURCES, Engines.VIRTUAL_RESOURCE, key, given);
+        ElementRecord next = update(c, e, body, ifMatch(c));
+        ObjectNode now = Engines.virtualResources(ElementJson.render(next, c.base())).stream()
+            .filter(x -> x.path("key").asLong() == key).findFirst().orElseThrow();
+        return Reply.json(200, now).header("ETag", ETags.of(next.key(), next.version()));
+      }
+      case "DELETE" -> {
+        for (ElementRecord user : elements.store().findAll(elements.store().referrers(e.record().key()))) {
+          if (Json.mapper().readTree(user.body()).path(Engines.VIRTUAL_RESOURCE).asText().endsWith(
+              "/" + e.record().type() + "/" + e.record().key() + "/" + Engines.VIRTUAL_RESOURCE + "/" + key)) {
+            throw new HeraldException(409, "Impossible to delete the virtual resource " + vr.path("name").asText() + ".",
+                List.of("A virtual engine uses it" + (elements.visibleDomains(c.session().caller()).contains(user.domainKey())
+                    ? ": " + user.type() + " " + user.name() + "." : ".")), null);
+          }
+        }
+        ObjectNode body = e.body().deepCopy();
+        ArrayNode list = body.withArray(Engines.VIRTUAL_RESOURCES);
+        for (int i = 0; i < list.size(); i++) {
+          if (list.get(i).path(Engines.VIRTUAL_RESOURCE).path("key").asLong() == key) {
+            list.remove(i);
+            break;
+          }
+        }
+        update(c, e, body, c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH) != null ? ifMatch(c) : etag(e));
+        return Reply.empty(204);
+      }
+      default -> throw notAllowed(c, "GET, PUT, DELETE");
+    }
   }
 
   private Reply node(Call c, EngineNodes.Engine e, Engines.Node n) throws Exception {
