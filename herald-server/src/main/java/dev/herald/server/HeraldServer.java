@@ -229,10 +229,8 @@ public final class HeraldServer implements AutoCloseable {
     ScheduledExecutorService engineTimers = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("herald-engines").daemon(true).factory());
     opened.add(engineTimers::shutdownNow);
-    dev.herald.server.element.EngineNodes engineNodes =
-        new dev.herald.server.element.EngineNodes(elements, clock, engineTimers);
-    dev.herald.server.element.Vpns vpns = new dev.herald.server.element.Vpns(elements, engineNodes, clock, engineTimers);
-    dev.herald.server.element.Monitored monitored = new dev.herald.server.element.Monitored(elements, engineNodes, vpns);
+    dev.herald.server.element.EngineModel engines = dev.herald.server.element.EngineModel.of(elements, clock, engineTimers);
+    dev.herald.server.element.Monitored monitored = engines.monitored();
     notifications.statusTargets(new Notifications.StatusTargets() {
       @Override
       public java.util.Set<String> types() {
@@ -252,14 +250,14 @@ public final class HeraldServer implements AutoCloseable {
     });
     Whole whole = new Whole(config, store, new StateStore(store, db), boot, shared, sessions, notifications,
         db, clock, random);
-    whole.engineNodes(engineNodes, vpns);
+    whole.engineNodes(engines.nodes(), engines.vpns());
     HttpApi.Parts parts = new HttpApi.Parts(elements, sessions,
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
         notifications::upgrade, new Origins(config.allowedOrigins()), config.maxBodyBytes(),
         () -> new Readiness(db.isReachable(), notifications.isCaughtUp(), memory.ok()),
         config.metricsToken(), memory::outOfMemory,
         new dev.herald.server.task.Tasks(new dev.herald.server.store.TaskStore(db), store::newKey, clock, 4), clock,
-        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults, engineNodes, vpns, monitored,
+        config.adminApi() ? Optional.of(whole) : Optional.empty(), journal, faults, engines,
         config.sessionTokens(), config.console(), config.connectionAuth());
     jetty.setErrorHandler(new JsonErrors());
     ServerConnector metricsConnector = null;

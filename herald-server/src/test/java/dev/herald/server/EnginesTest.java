@@ -563,6 +563,37 @@ class EnginesTest {
     assertThat(py.getUrl(master).status()).isEqualTo(200);
   }
 
+  /** engine.block_list / System.block_list / engine.block_list_flush, with the bodies smc-python sends. */
+  @Test
+  void blockLists_addedCheckedAndFlushed() throws Exception {
+    String engine = createSingleFw(unique("bl"));
+    String other = createSingleFw(unique("bl"));
+    JsonNode e = py.getUrl(engine).json();
+    String entry = "{\"entries\": [{\"end_point1\": {\"address_mode\": \"address\", \"ip_network\": \"1.1.1.1/32\"},"
+        + " \"end_point2\": {\"address_mode\": \"any\", \"port1\": 443, \"port2\": 443, \"port_mode\": \"predefined_tcp\"},"
+        + " \"duration\": 3600}]}";
+    assertThat(py.postUrl(rel(e, "block_list"), entry).status()).isEqualTo(200);
+    JsonNode listed = py.getUrl(rel(e, "block_list")).json().get("result");
+    assertThat(listed).hasSize(1);
+    assertThat(listed.get(0).get("end_point1").get("ip_network").asText()).isEqualTo("1.1.1.1/32");
+    assertThat(listed.get(0).get("expires_in").asLong()).isBetween(3590L, 3600L);
+    for (String bad : List.of(entry.replace("1.1.1.1/32", "1.1.1.1"), entry.replace("\"address\", \"ip_network", "\"here\", \"ip_network"),
+        entry.replace("\"duration\": 3600", "\"duration\": 0"), entry.replace("\"port1\": 443", "\"port1\": 70000"),
+        entry.replace("predefined_tcp", "icmp"), "{\"entries\": []}", "{\"entries\": [" + entry.substring(13, entry.length() - 2)
+            + ", {\"end_point1\": {}}]}")) {
+      assertThat(py.postUrl(rel(e, "block_list"), bad).status()).as(bad).isEqualTo(400);
+    }
+    assertThat(py.getUrl(rel(e, "block_list")).json().get("result")).hasSize(1); // the refused changed nothing
+    // the system's block list reaches every engine
+    assertThat(py.post("/system/block_list", entry.replace("1.1.1.1/32", "2.2.2.0/24")).status()).isEqualTo(200);
+    assertThat(py.getUrl(rel(e, "block_list")).json().get("result")).hasSize(2);
+    assertThat(py.getUrl(rel(py.getUrl(other).json(), "block_list")).json().get("result")).hasSize(1);
+    Response flushed = py.send(HttpRequest.newBuilder(URI.create(rel(e, "flush_block_list"))).DELETE());
+    assertThat(flushed.status()).isEqualTo(204);
+    assertThat(py.getUrl(rel(e, "block_list")).json().get("result")).isEmpty();
+    assertThat(py.getUrl(rel(py.getUrl(other).json(), "block_list")).json().get("result")).hasSize(1);
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));
@@ -570,7 +601,7 @@ class EnginesTest {
     assertThat(py.getUrl(engine + "/firewall_node/999999999/status").status()).isEqualTo(404);
     JsonNode node = firstNode(engine);
     assertThat(py.getUrl(rel(node, "sginfo")).status()).isEqualTo(501);
-    assertThat(py.getUrl(engine + "/block_list").status()).isEqualTo(501);
+    assertThat(py.getUrl(engine + "/alias_resolving").status()).isEqualTo(501);
     String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"192.0.2.1\"}");
     assertThat(py.post("/monitoring_status", "{\"value\":\"" + host + "\"}").status()).isEqualTo(400);
     assertThat(py.postUrl(rel(node, "initial_contact"), "{}").status()).isEqualTo(200);

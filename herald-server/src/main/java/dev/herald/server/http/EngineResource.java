@@ -32,13 +32,17 @@ final class EngineResource {
   private final EngineNodes nodes;
   private final Tasks tasks;
   private final dev.herald.server.element.Routes routes;
+  private final dev.herald.server.element.BlockLists blockLists;
 
-  EngineResource(ElementService elements, ElementResource elementResource, EngineNodes nodes, Tasks tasks) {
+  /** {@code engines} null: only the link handlers are registered (a test of the catalogue's marks). */
+  EngineResource(ElementService elements, ElementResource elementResource, dev.herald.server.element.EngineModel engines,
+      Tasks tasks) {
     this.elements = elements;
     this.elementResource = elementResource;
-    this.nodes = nodes;
+    this.nodes = engines == null ? null : engines.nodes();
     this.tasks = tasks;
-    this.routes = new dev.herald.server.element.Routes(elements);
+    this.routes = engines == null ? null : engines.routes();
+    this.blockLists = engines == null ? null : engines.blockLists();
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
     // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
@@ -70,6 +74,20 @@ final class EngineResource {
     elementResource.register("refresh", this::refresh);
     elementResource.register("permissions", this::permissions);
     elementResource.register("virtual_resources", this::virtualResources);
+    elementResource.register("block_list", (c, t, k) -> {
+      EngineNodes.Engine e = engine(c, t, k);
+      if (c.method().equals("GET")) {
+        return Reply.json(200, blockLists.list(e.record())); // Herald's reading: SMC shows them on its monitoring sockets
+      }
+      requireMethod(c, "POST");
+      blockLists.add(List.of(e.record()), dev.herald.server.element.BlockLists.entries(c.json()));
+      return Reply.json(200, Json.object());
+    });
+    elementResource.register("flush_block_list", (c, t, k) -> {
+      requireMethod(c, "DELETE");
+      blockLists.flush(engine(c, t, k).record());
+      return Reply.empty(204);
+    });
     elementResource.register("snapshots", (c, t, k) -> {
       engine(c, t, k);
       return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));

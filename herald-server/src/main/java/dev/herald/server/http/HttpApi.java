@@ -19,8 +19,7 @@ public final class HttpApi {
       int maxBodyBytes, Supplier<Readiness> ready, Optional<String> metricsToken,
       Runnable onOutOfMemory, dev.herald.server.task.Tasks tasks, java.time.InstantSource clock,
       Optional<AdminControl> admin, Journal journal, Faults faults,
-      dev.herald.server.element.EngineNodes engineNodes, dev.herald.server.element.Vpns vpns,
-      dev.herald.server.element.Monitored monitored, boolean sessionTokens, boolean console,
+      dev.herald.server.element.EngineModel engines, boolean sessionTokens, boolean console,
       boolean connectionAuth) {}
 
   /** The handler of the main port: every resource. */
@@ -40,15 +39,15 @@ public final class HttpApi {
     routes.addAll(new SocketResource(p.socket(), p.origins()).routes());
     ElementResource elements = new ElementResource(p.elements(), new dev.herald.server.element.ElementLinks(p.elements()));
     // before the element routes: task_progress is served by the system resource, not as elements
-    routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock()).routes());
+    routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock(), p.engines().blockLists()).routes());
     new AdminResource(p.elements(), elements);
-    EngineResource engines = new EngineResource(p.elements(), elements, p.engineNodes(), p.tasks());
+    EngineResource engines = new EngineResource(p.elements(), elements, p.engines(), p.tasks());
     // before the rules' nested routes: a VPN's tunnels and gateway nodes, an engine's internal gateway
-    routes.addAll(new VpnResource(elements, p.vpns(), p.engineNodes()).routes());
+    routes.addAll(new VpnResource(elements, p.engines().vpns(), p.engines().nodes()).routes());
     routes.addAll(engines.routes());
     routes.addAll(new RuleResource(p.elements(), elements, new dev.herald.server.element.Rules(p.elements(), p.clock()),
         p.tasks(), engines).routes());
-    routes.addAll(new MonitoringResource(p.elements(), p.monitored()).routes());
+    routes.addAll(new MonitoringResource(p.elements(), p.engines().monitored()).routes());
     routes.addAll(elements.routes());
     return new SmcHandler(routes, p.versions(), p.metrics(), new Bodies(p.maxBodyBytes()),
         sessions::of, p.origins(), p.onOutOfMemory(), p.journal(), p.admin().isPresent() ? p.faults() : null);

@@ -49,7 +49,11 @@ final class SystemResource {
 
   private final ElementResource elementResource;
 
-  SystemResource(ElementService elements, ElementResource elementResource, Tasks tasks, InstantSource clock) {
+  private final dev.herald.server.element.BlockLists blockLists;
+
+  SystemResource(ElementService elements, ElementResource elementResource, Tasks tasks, InstantSource clock,
+      dev.herald.server.element.BlockLists blockLists) {
+    this.blockLists = blockLists;
     this.elements = elements;
     this.elementResource = elementResource;
     elementResource.register("export", this::exportOne);
@@ -93,6 +97,8 @@ final class SystemResource {
             c -> list(c, Json.object().set("mapping", Json.mapper().createArrayNode()))),
         new Route("/{v}/system/temporary_banned_ip_statuses", Set.of("GET"),
             c -> list(c, Json.object().set("statuses", Json.mapper().createArrayNode()))),
+        new Route("/{v}/system/block_list", Set.of("POST"), this::blockList),
+        new Route("/{v}/system/blacklist", Set.of("POST"), this::blockList),
         new Route("/{v}/system/{rel}", Set.of("GET", "POST", "PUT", "DELETE"), this::notYet),
         new Route("/{v}/elements/task_progress", Set.of("GET", "HEAD"), this::taskList),
         new Route("/{v}/elements/task_progress/{id}", Set.of("GET", "HEAD"), c -> task(c, tasks.get(caller(c), id(c)))),
@@ -131,6 +137,17 @@ final class SystemResource {
   private Reply list(Call call, JsonNode body) {
     caller(call);
     return Reply.json(200, body);
+  }
+
+  /**
+   * The global block list (smc-python's {@code System.block_list}): the entries go to every engine
+   * the caller may see, all or none.
+   */
+  private Reply blockList(Call c) throws Exception {
+    List<dev.herald.server.store.ElementRecord> engines = elements.search(caller(c),
+        dev.herald.server.element.Engines.types().keySet(), java.util.Optional.empty(), false, false, Integer.MAX_VALUE);
+    blockLists.add(engines, dev.herald.server.element.BlockLists.entries(c.json()));
+    return Reply.json(200, Json.object());
   }
 
   private Reply notYet(Call call) {

@@ -14,9 +14,10 @@ class LinkHandlersTest {
   /** The handlers as the server assembles them: the element resource's, and what others register. */
   private static Set<String> handlers() {
     ElementResource elements = new ElementResource(null, null);
-    new SystemResource(null, elements, null, null);
+    new SystemResource(null, elements, null, null, null);
     new AdminResource(null, elements);
     new RuleResource(null, elements, null, null, new EngineResource(null, elements, null, null));
+    new VpnResource(elements, null, null);
     java.util.Set<String> out = new java.util.TreeSet<>(elements.handledRels());
     if (elements.handlesRules()) {
       for (Catalogue.Type t : Catalogue.types().values()) {
