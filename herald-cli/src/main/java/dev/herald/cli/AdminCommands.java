@@ -282,6 +282,67 @@ final class AdminCommands {
     }
   }
 
+  @Command(name = "scenario", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+      description = "Run a scripted scenario of simulation steps (nodes, tunnels), each at its time; list or cancel them.",
+      subcommands = {ScenarioRun.class, ScenarioList.class, ScenarioCancel.class},
+      footer = {"", "A scenario file:",
+          "  {\"name\": \"fw1 offline for 30 s\", \"steps\": [",
+          "    {\"after_ms\": 0, \"element\": \"<node href>\", \"engine_node_status\": \"Offline\", \"monitoring_status\": \"WARNING\"},",
+          "    {\"after_ms\": 30000, \"element\": \"<node href>\", \"engine_node_status\": \"Online\", \"monitoring_status\": \"OK\"}]}",
+          "", "Examples:", "  herald scenario run fw1-offline.json", "  herald scenario list", "  herald scenario cancel 3"})
+  static final class Scenario implements Runnable {
+    @Override
+    public void run() {
+      throw new CliException(Connection.USAGE, "Give run FILE, list or cancel ID.");
+    }
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Start the scenario in FILE (every step is checked first: one bad step starts nothing).")
+  static final class ScenarioRun implements Callable<Integer> {
+    @Mixin Connection conn;
+    @Parameters(paramLabel = "FILE") Path file;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      if (!java.nio.file.Files.isReadable(file)) {
+        throw new CliException(Connection.USAGE, "Cannot read " + file + ".");
+      }
+      String text = java.nio.file.Files.readString(file);
+      if (Json.parseObject(text).isEmpty()) {
+        throw new CliException(Connection.USAGE, file + " is not a JSON object.");
+      }
+      try (HeraldClient c = conn.open()) {
+        return print(c.admin("POST", "scenarios", text));
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "The running scenarios and the last ended.")
+  static final class ScenarioList implements Callable<Integer> {
+    @Mixin Connection conn;
+
+    @Override
+    public Integer call() {
+      try (HeraldClient c = conn.open()) {
+        return print(c.admin("GET", "scenarios"));
+      }
+    }
+  }
+
+  @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a scenario's steps still to come.")
+  static final class ScenarioCancel implements Callable<Integer> {
+    @Mixin Connection conn;
+    @Parameters(paramLabel = "ID") long id;
+
+    @Override
+    public Integer call() {
+      try (HeraldClient c = conn.open()) {
+        return print(c.admin("DELETE", "scenarios/" + id));
+      }
+    }
+  }
+
   @Command(name = "journal", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
       description = "Print the journal: the last REST exchanges and socket commands (a server started with --journal N).")
   static final class JournalCommand implements Callable<Integer> {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {ServeCommand.class, ListenCommand.class, ElementCommands.Get.class,
         ElementCommands.Create.class, ElementCommands.Update.class, ElementCommands.Delete.class,
         ElementCommands.SearchCommand.class, ImportCommand.class, AdminCommands.Reset.class,
-        AdminCommands.Snapshot.class, AdminCommands.Fault.class, AdminCommands.JournalCommand.class, AdminCommands.Simulate.class, StatusCommand.class,
+        AdminCommands.Snapshot.class, AdminCommands.Fault.class, AdminCommands.JournalCommand.class, AdminCommands.Simulate.class, AdminCommands.Scenario.class, StatusCommand.class,
         CommandLine.HelpCommand.class,
         picocli.AutoComplete.GenerateCompletion.class})
 public final class Herald implements Runnable {

@@ -184,6 +184,21 @@ class CliAdminTest {
     assertThat(status.out()).contains("cli-vpn: WARNING (READY)")
         .contains("Gateway Tunnel cli-east Primary-cli-partner: WARNING (READY), health")
         .contains("latency 450 ms").contains("loss 700 per 10,000");
+    // a scenario from a file: the tunnel fails, then comes back clear
+    Path scenario = tmp.resolve("scenario.json");
+    Files.writeString(scenario, "{\"name\":\"tunnel down\",\"steps\":[{\"after_ms\":0,\"element\":\"" + tunnel
+        + "\",\"monitoring_status\":\"ERROR\"},{\"after_ms\":300,\"element\":\"" + tunnel + "\",\"clear\":true}]}");
+    long id = json(run("scenario", "run", scenario.toString())).get("id").asLong();
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() ->
+        json(run("scenario", "list")).get("scenarios").findValuesAsText("state").stream().allMatch("done"::equals));
+    // cleared: back to what its gateways make it (the engine never made contact)
+    assertThat(run("status", "vpn", "cli-vpn").out()).contains("cli-vpn: UNKNOWN (INITIAL)");
+    assertThat(json(run("scenario", "cancel", Long.toString(id))).get("id").asLong()).isEqualTo(id);
+    Files.writeString(scenario, "{\"steps\":[{\"after_ms\":0,\"element\":\"" + tunnel + "\",\"monitoring_status\":\"SLOW\"}]}");
+    CliTest.Run refused = run("scenario", "run", scenario.toString());
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("Invalid scenario").contains("Step 1");
+
     CliTest.Run bad = run("simulate", tunnel, "--loss", "20000");
     assertThat(bad.exit()).isEqualTo(1);
     assertThat(bad.err()).contains("Invalid simulation");

@@ -122,6 +122,9 @@ public final class Whole implements AdminControl {
 
   @Override
   public ObjectNode reset(boolean keepUsers) {
+    if (scenarios != null) {
+      scenarios.cancelAll(); // a reset starts from nothing: no step of before it runs after it
+    }
     return resetState(keepUsers).json();
   }
 
@@ -143,17 +146,25 @@ public final class Whole implements AdminControl {
   private dev.herald.server.element.EngineNodes engineNodes;
   private dev.herald.server.element.Vpns vpns;
 
-  void engineNodes(dev.herald.server.element.EngineNodes n, dev.herald.server.element.Vpns v) {
+  void engineNodes(dev.herald.server.element.EngineNodes n, dev.herald.server.element.Vpns v,
+      java.util.concurrent.ScheduledExecutorService timers) {
     this.engineNodes = n;
     this.vpns = v;
+    this.scenarios = new Scenarios(timers, clock, (caller, href, spec, forMs, base, dryRun) ->
+        simulate(caller, href, spec, forMs, base, dryRun));
   }
 
   @Override
   public ObjectNode simulate(dev.herald.server.element.Caller caller, String href, JsonNode spec, long forMs,
       String base) {
+    return simulate(caller, href, spec, forMs, base, false);
+  }
+
+  private ObjectNode simulate(dev.herald.server.element.Caller caller, String href, JsonNode spec, long forMs,
+      String base, boolean dryRun) {
     var tunnel = dev.herald.server.element.Vpns.parseTunnelHref(href);
     if (tunnel.isPresent()) {
-      return vpns.simulate(caller, tunnel.get(), spec, forMs);
+      return vpns.simulate(caller, tunnel.get(), spec, forMs, dryRun);
     }
     var h = dev.herald.server.element.Engines.parseHref(href).filter(p -> p.nodeType() != null)
         .orElseThrow(() -> HeraldException.badRequest("Invalid simulation.",
@@ -161,7 +172,29 @@ public final class Whole implements AdminControl {
             + " (…/elements/vpn/5/tunnels/MSMy); got \"" + href + "\"."));
     var e = engineNodes.engine(caller, h.engineType(), h.engineKey());
     var n = engineNodes.node(e, h.nodeType(), h.nodeKey());
-    return engineNodes.simulate(e, n, spec, forMs, base);
+    return engineNodes.simulate(e, n, spec, forMs, base, dryRun);
+  }
+
+  private Scenarios scenarios;
+
+  @Override
+  public ObjectNode startScenario(dev.herald.server.element.Caller caller, JsonNode spec, String base) {
+    return scenarios.start(caller, spec, base);
+  }
+
+  @Override
+  public ObjectNode scenarios() {
+    return scenarios.list();
+  }
+
+  @Override
+  public ObjectNode scenario(long id) {
+    return scenarios.get(id);
+  }
+
+  @Override
+  public ObjectNode cancelScenario(long id) {
+    return scenarios.cancel(id);
   }
 
   @Override

@@ -594,6 +594,55 @@ class EnginesTest {
     assertThat(py.getUrl(rel(py.getUrl(other).json(), "block_list")).json().get("result")).hasSize(1);
   }
 
+  private static Response admin(String method, String path, String json) throws Exception {
+    return py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/" + path))
+        .header("Content-Type", "application/json").method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  /** A scripted scenario: a node goes offline, then comes back, each step at its time. */
+  @Test
+  void aScenario_runsItsStepsAtTheirTimes_andBadOnesStartNothing() throws Exception {
+    String engine = createSingleFw(unique("scn"));
+    String node = firstNode(engine).get("link").get(0).get("href").asText();
+    py.postUrl(node + "/initial_contact", "{}");
+    String steps = "[{\"after_ms\":0,\"element\":\"" + node + "\",\"engine_node_status\":\"Offline\",\"monitoring_status\":\"WARNING\"},"
+        + "{\"after_ms\":600,\"element\":\"" + node + "\",\"engine_node_status\":\"Online\",\"monitoring_status\":\"OK\",\"cpu_percent\":95}]";
+    // one bad step: nothing starts
+    Response bad = admin("POST", "scenarios", "{\"name\":\"bad\",\"steps\":" + steps.replace("\"Online\"", "\"Sleeping\"") + "}");
+    assertThat(bad.status()).as(bad.body()).isEqualTo(400);
+    assertThat(bad.json().get("details").get(0).asText()).startsWith("Step 2:");
+    for (String worse : List.of("{}", "{\"steps\":[]}", "{\"steps\":[{\"after_ms\":-1,\"element\":\"" + node + "\",\"monitoring_status\":\"OK\"}]}",
+        "{\"steps\":[{\"after_ms\":0,\"element\":\"" + engine + "\",\"monitoring_status\":\"OK\"}]}")) {
+      assertThat(admin("POST", "scenarios", worse).status()).as(worse).isEqualTo(400);
+    }
+    assertThat(py.getUrl(node + "/status").json().get("engine_node_status").asText()).isEqualTo("No Policy Installed");
+
+    Response started = admin("POST", "scenarios", "{\"name\":\"offline a while\",\"steps\":" + steps + "}");
+    assertThat(started.status()).as(started.body()).isEqualTo(201);
+    long id = started.json().get("id").asLong();
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> py.getUrl(node + "/status").json().get("engine_node_status").asText().equals("Offline"));
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> py.getUrl(node + "/status").json().get("engine_node_status").asText().equals("Online"));
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !admin("GET", "scenarios/" + id, null).json()
+        .get("running").asBoolean());
+    JsonNode done = admin("GET", "scenarios/" + id, null).json();
+    assertThat(done.get("steps")).allSatisfy(st -> assertThat(st.get("state").asText()).isEqualTo("done"));
+    assertThat(py.getUrl(node + "/appliance_status").json().get("hardware_statuses").get("hardware_statuses").get(1)
+        .get("status").asText()).isEqualTo("WARNING"); // the CPU at 95 %
+
+    // a step still to come can be cancelled
+    Response later = admin("POST", "scenarios", "{\"name\":\"later\",\"steps\":[{\"after_ms\":60000,\"element\":\"" + node
+        + "\",\"engine_node_status\":\"Offline\"}]}");
+    long laterId = later.json().get("id").asLong();
+    JsonNode cancelled = admin("DELETE", "scenarios/" + laterId, null).json();
+    assertThat(cancelled.get("steps").get(0).get("state").asText()).isEqualTo("cancelled");
+    assertThat(cancelled.get("running").asBoolean()).isFalse();
+    assertThat(admin("GET", "scenarios", null).json().get("scenarios").findValuesAsText("name")).contains("offline a while", "later");
+    assertThat(admin("GET", "scenarios/999999", null).status()).isEqualTo(404);
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));

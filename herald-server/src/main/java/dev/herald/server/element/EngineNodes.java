@@ -429,6 +429,11 @@ public final class EngineNodes {
    * changed.
    */
   public ObjectNode simulate(Engine e, Engines.Node node, JsonNode spec, long forMs, String base) {
+    return simulate(e, node, spec, forMs, base, false);
+  }
+
+  /** With {@code dryRun}: only the checks (a scenario's steps, checked before it starts). */
+  public ObjectNode simulate(Engine e, Engines.Node node, JsonNode spec, long forMs, String base, boolean dryRun) {
     ObjectNode s = state(e.record().key(), node.key());
     ObjectNode before = s.deepCopy();
     check(spec, "engine_node_status", NODE_STATUSES);
@@ -455,6 +460,9 @@ public final class EngineNodes {
     }
     if (!s.path("contacted").asBoolean()) {
       s.put("contacted", true).put("configuration_status", "Configured"); // a test may skip initial contact
+    }
+    if (dryRun) {
+      return status(e, node, s, base);
     }
     save(e, node, s);
     if (forMs > 0) {

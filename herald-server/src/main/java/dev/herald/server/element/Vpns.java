@@ -741,8 +741,16 @@ public final class Vpns {
    * 400, nothing changed.
    */
   public ObjectNode simulate(Caller caller, TunnelHref h, JsonNode spec, long forMs) {
+    return simulate(caller, h, spec, forMs, false);
+  }
+
+  /** With {@code dryRun}: only the checks (a scenario's steps, checked before it starts). */
+  public ObjectNode simulate(Caller caller, TunnelHref h, JsonNode spec, long forMs, boolean dryRun) {
     ElementRecord vpn = vpn(caller, h.type(), h.key());
     Tunnel t = tunnel(vpn, h.id());
+    if (dryRun && spec.path("clear").asBoolean(false)) {
+      return tunnelStatus(vpn, t);
+    }
     if (spec.path("clear").asBoolean(false)) {
       simulated(vpn, t.id(), Optional.empty()); // back to what its gateways make it
       return tunnelStatus(vpn, t);
@@ -768,6 +776,9 @@ public final class Vpns {
     if (set.isEmpty()) {
       throw HeraldException.badRequest("Invalid simulation.", "Give monitoring_status or a figure ("
           + String.join(", ", new java.util.TreeSet<>(FIGURES.keySet())) + ").");
+    }
+    if (dryRun) {
+      return tunnelStatus(vpn, t);
     }
     Optional<String> before = store.resource(vpn.key(), SIMULATED + t.id());
     String during = Json.write(set);

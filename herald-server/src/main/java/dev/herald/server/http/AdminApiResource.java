@@ -61,6 +61,21 @@ final class AdminApiResource {
         }),
         new Route("/herald/admin/faults/{id}", Set.of("DELETE"), this::removeFault),
         new Route("/herald/admin/journal", Set.of("GET", "DELETE"), this::journal),
+        new Route("/herald/admin/scenarios", Set.of("GET", "POST"), c -> {
+          admin(c);
+          return c.method().equals("POST") ? Reply.json(201, control.startScenario(c.session().caller(), c.json(), c.base()))
+              : Reply.json(200, control.scenarios());
+        }),
+        new Route("/herald/admin/scenarios/{id}", Set.of("GET", "DELETE"), c -> {
+          admin(c);
+          long id;
+          try {
+            id = Long.parseLong(c.var("id"));
+          } catch (NumberFormatException e) {
+            throw HeraldException.notFound("No scenario " + c.var("id") + ".");
+          }
+          return Reply.json(200, c.method().equals("DELETE") ? control.cancelScenario(id) : control.scenario(id));
+        }),
         new Route("/herald/admin/simulate", Set.of("POST"), c -> {
           admin(c);
           JsonNode spec = c.json();

@@ -30,6 +30,21 @@ public interface AdminControl {
   com.fasterxml.jackson.databind.node.ObjectNode simulate(dev.herald.server.element.Caller caller, String href,
       JsonNode spec, long forMs, String base);
 
+  /**
+   * Starts a scenario: simulation steps at their times ({@code {"name", "steps": [{"after_ms",
+   * "element", …simulate fields}]}}), every step checked first (400, nothing started).
+   */
+  ObjectNode startScenario(dev.herald.server.element.Caller caller, JsonNode spec, String base);
+
+  /** The scenarios started on this node, the running ones and the last ended. */
+  ObjectNode scenarios();
+
+  /** One scenario (404 when there is none). */
+  ObjectNode scenario(long id);
+
+  /** Cancels a scenario's steps still to come. */
+  ObjectNode cancelScenario(long id);
+
   /** Makes the database look unreachable for this long. */
   void databaseOutage(long millis);
 }
