@@ -338,58 +338,21 @@ public final class HeraldClient implements AutoCloseable {
 
   /**
    * Subscribes on the status socket ({@code /{version}/status/socket}) to {@code target}: an
-   * element href (an engine or one of its nodes) or a context ({@code fw_single},
-   * {@code engine_clusters}, {@code *}); every status message's status reaches
-   * {@code onStatus}. Returns once the server acknowledged; close the result to stop. A status
-   * is a current state, not a history: after a disconnect, read {@link #status} again and watch
-   * anew.
+   * element href (an engine or one of its nodes, a VPN or one of its tunnels) or a context
+   * ({@code fw_single}, {@code engine_clusters}, {@code vpn}, {@code *}); every status message's
+   * status reaches {@code onStatus}. Returns once the server acknowledged; close the result to
+   * stop. When the socket closes it reconnects as a notification subscription does (jittered
+   * back-off up to {@link Builder#maxBackoff}, a new login when the session is gone) and, on an
+   * element, first delivers its status read over REST: a status is a current state, so what
+   * changed during the gap arrives as the state now. It stops when the element is no longer
+   * monitored.
    *
    * @throws SubscriptionRefusedException the server refused (not a monitored element or context)
    */
   public AutoCloseable watchStatus(String target, java.util.function.Consumer<JsonNode> onStatus) {
-    String command = Json.write(target.contains("/elements/") ? Json.object().put("element", target)
-        : Json.object().put("context", target));
-    java.util.concurrent.CompletableFuture<JsonNode> ack = new java.util.concurrent.CompletableFuture<>();
-    java.net.http.WebSocket ws = http.newWebSocketBuilder().header("Cookie", cookie)
-        .connectTimeout(config.timeout)
-        .buildAsync(URI.create(base().replaceFirst("^http", "ws") + "/status/socket"), new java.net.http.WebSocket.Listener() {
-          private final StringBuilder part = new StringBuilder();
-
-          @Override
-          public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
-            part.append(data);
-            if (last) {
-              Json.parseObject(part.toString()).ifPresent(m -> {
-                if (m.has("status")) {
-                  onStatus.accept(m.get("status").path("status"));
-                } else {
-                  ack.complete(m);
-                }
-              });
-              part.setLength(0);
-            }
-            w.request(1);
-            return null;
-          }
-
-          @Override
-          public void onError(java.net.http.WebSocket w, Throwable error) {
-            ack.completeExceptionally(error);
-          }
-        }).join();
-    ws.sendText(command, true).join();
-    JsonNode answer;
-    try {
-      answer = ack.get(config.timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      ws.abort();
-      throw new UncheckedIOException(new IOException("No answer to the status subscription: " + e));
-    }
-    if (answer.has("failure")) {
-      ws.abort();
-      throw new SubscriptionRefusedException(answer.path("failure").asText());
-    }
-    return () -> ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").exceptionally(t -> null).join();
+    StatusWatch w = new StatusWatch(socketSession, target, onStatus, this::status, config.maxBackoff);
+    w.open();
+    return w;
   }
 
   // ---- Herald's admin API (servers started with --admin-api; superusers only) ----

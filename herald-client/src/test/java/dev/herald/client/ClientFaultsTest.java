@@ -58,6 +58,34 @@ class ClientFaultsTest {
     }
   }
 
+  /** A status watch whose socket a fault closes reconnects, and delivers what changed meanwhile. */
+  @Test
+  void aStatusWatch_reconnectsAfterItsSocketCloses_andCatchesUp() throws Exception {
+    List<com.fasterxml.jackson.databind.JsonNode> statuses = new CopyOnWriteArrayList<>();
+    try (HeraldClient c = client()) {
+      Element engine = c.create("single_fw", (com.fasterxml.jackson.databind.node.ObjectNode) Json.parseObject(
+          "{\"name\":\"fault-fw\",\"nodes\":[{\"firewall_node\":{\"nodeid\":1}}]}").orElseThrow());
+      String node = c.get(engine.href()).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+      try (AutoCloseable watch = c.watchStatus(node, statuses::add)) {
+        simulate(c, node, "Offline");
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> last(statuses).equals("Offline"));
+        assertThat(herald.closeSockets(1011, "chaos")).isPositive();
+        simulate(c, node, "Standby"); // while it reconnects: arrives as the state read again
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> last(statuses).equals("Standby"));
+        simulate(c, node, "Locked Online"); // on the new socket
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> last(statuses).equals("Locked Online"));
+      }
+    }
+  }
+
+  private static void simulate(HeraldClient c, String node, String status) {
+    c.admin("POST", "simulate", Json.write(Json.object().put("element", node).put("engine_node_status", status)));
+  }
+
+  private static String last(List<com.fasterxml.jackson.databind.JsonNode> statuses) {
+    return statuses.isEmpty() ? "" : statuses.get(statuses.size() - 1).path("engine_node_status").asText();
+  }
+
   @Test
   void aStalledFeed_deliversEverythingLateInOrder() throws Exception {
     List<Event> events = new CopyOnWriteArrayList<>();
