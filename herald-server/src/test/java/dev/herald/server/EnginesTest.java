@@ -643,6 +643,36 @@ class EnginesTest {
     assertThat(admin("GET", "scenarios/999999", null).status()).isEqualTo(404);
   }
 
+  /** engine.alias_resolving() and Alias.resolve(engine), after Alias.create and update_or_create. */
+  @Test
+  void aliases_resolvedOnAnEngine() throws Exception {
+    String name = unique("alias-fw");
+    String engine = createSingleFw(name);
+    String host = py.create("host", "{\"name\":\"" + unique("ah") + "\",\"address\":\"192.0.2.10\"}");
+    String net = py.create("network", "{\"name\":\"" + unique("an") + "\",\"ipv4_network\":\"198.51.100.0/24\"}");
+    String web = py.create("alias", "{\"name\":\"" + unique("web") + "\",\"default_alias_value\":[\"" + host + "\"]}");
+    String dmz = py.create("alias", "{\"name\":\"" + unique("dmz") + "\"}");
+    // update_or_create(engine=…): the engine's own value for the alias, saved with a PUT of the engine
+    Response read = py.getUrl(engine);
+    com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode) read.json();
+    body.putArray("alias_value").addObject().put("alias_ref", dmz).putArray("translated_element").add(net);
+    assertThat(py.put(engine, body.toString(), read.header("ETag")).status()).isEqualTo(200);
+
+    JsonNode resolving = py.getUrl(rel(py.getUrl(engine).json(), "alias_resolving")).json();
+    java.util.Map<String, String> byRef = new java.util.HashMap<>();
+    resolving.forEach(a -> byRef.put(a.get("alias_ref").asText(), a.get("resolved_value").toString()));
+    assertThat(byRef).containsEntry(web, "[\"192.0.2.10\"]").containsEntry(dmz, "[\"198.51.100.0/24\"]");
+    String itf0 = hrefOf("interface_nic_x_ip_alias", "$$ Interface ID 0.ip");
+    assertThat(byRef).containsEntry(itf0, "[\"192.168.10.1\"]");
+
+    JsonNode resolved = py.getUrl(rel(py.getUrl(dmz).json(), "resolve") + "?for=" + name).json();
+    assertThat(resolved.get("resolved_value").get(0).asText()).isEqualTo("198.51.100.0/24");
+    assertThat(resolved.get("translated_element").get(0).asText()).isEqualTo(net);
+    assertThat(py.getUrl(rel(py.getUrl(dmz).json(), "resolve") + "?for=no-such-engine").status()).isEqualTo(404);
+    assertThat(py.getUrl(rel(py.getUrl(itf0).json(), "resolve") + "?for=" + name).json().get("resolved_value").get(0).asText())
+        .isEqualTo("192.168.10.1");
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));
@@ -650,7 +680,7 @@ class EnginesTest {
     assertThat(py.getUrl(engine + "/firewall_node/999999999/status").status()).isEqualTo(404);
     JsonNode node = firstNode(engine);
     assertThat(py.getUrl(rel(node, "sginfo")).status()).isEqualTo(501);
-    assertThat(py.getUrl(engine + "/alias_resolving").status()).isEqualTo(501);
+    assertThat(py.getUrl(engine + "/query_route").status()).isEqualTo(501);
     String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"192.0.2.1\"}");
     assertThat(py.post("/monitoring_status", "{\"value\":\"" + host + "\"}").status()).isEqualTo(400);
     assertThat(py.postUrl(rel(node, "initial_contact"), "{}").status()).isEqualTo(200);

@@ -33,6 +33,7 @@ final class EngineResource {
   private final Tasks tasks;
   private final dev.herald.server.element.Routes routes;
   private final dev.herald.server.element.BlockLists blockLists;
+  private final dev.herald.server.element.Aliases aliases;
 
   /** {@code engines} null: only the link handlers are registered (a test of the catalogue's marks). */
   EngineResource(ElementService elements, ElementResource elementResource, dev.herald.server.element.EngineModel engines,
@@ -43,6 +44,7 @@ final class EngineResource {
     this.tasks = tasks;
     this.routes = engines == null ? null : engines.routes();
     this.blockLists = engines == null ? null : engines.blockLists();
+    this.aliases = engines == null ? null : engines.aliases();
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
     // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
@@ -82,6 +84,17 @@ final class EngineResource {
       requireMethod(c, "POST");
       blockLists.add(List.of(e.record()), dev.herald.server.element.BlockLists.entries(c.json()));
       return Reply.json(200, Json.object());
+    });
+    elementResource.register("alias_resolving", (c, t, k) -> {
+      requireMethod(c, "GET");
+      return Reply.json(200, aliases.resolving(c.session().caller(), engine(c, t, k), c.base()));
+    });
+    elementResource.register("resolve", (c, t, k) -> {
+      requireMethod(c, "GET");
+      ElementRecord alias = elements.get(c.session().caller(), t, k);
+      String engine = c.param("for").filter(s -> !s.isBlank()).orElseThrow(() ->
+          HeraldException.badRequest("Impossible to resolve the alias.", "Give the engine's name: ?for=ENGINE."));
+      return Reply.json(200, aliases.resolveFor(c.session().caller(), alias, engine, c.base()));
     });
     elementResource.register("flush_block_list", (c, t, k) -> {
       requireMethod(c, "DELETE");
