@@ -266,6 +266,23 @@ class EnginesTest {
         .containsExactlyInAnyOrder("label", "param", "sub_system", "value");
     JsonNode nodeJson = py.getUrl(node.get("link").get(0).get("href").asText()).json();
     assertThat(nodeJson.get("appliance_info").get("product_name").asText()).isNotEmpty();
+
+    // node.sginfo(include_core_files=True): exactly 200, a gzip'd tar
+    java.net.http.HttpResponse<byte[]> sginfo = py.http.send(HttpRequest.newBuilder(URI.create(rel(node, "sginfo")
+        + "?include_core_files=True&include_slapcat_output=False")).header("Cookie", py.sessionCookie()).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(sginfo.statusCode()).isEqualTo(200);
+    List<String> files = new ArrayList<>();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(sginfo.body())))) {
+      for (var entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+        files.add(entry.getName().replaceAll(".*/", ""));
+        if (entry.getName().endsWith("status.json") && !entry.getName().endsWith("appliance_status.json")) {
+          assertThat(Json.mapper().readTree(tar.readAllBytes()).get("engine_node_status").asText()).isEqualTo("Online");
+        }
+      }
+    }
+    assertThat(files).containsExactly("README.txt", "status.json", "appliance_status.json", "engine.json", "core_files.txt");
   }
 
   @Test
@@ -679,7 +696,8 @@ class EnginesTest {
     assertThat(py.getUrl(engine + "/firewall_node/999999999").status()).isEqualTo(404);
     assertThat(py.getUrl(engine + "/firewall_node/999999999/status").status()).isEqualTo(404);
     JsonNode node = firstNode(engine);
-    assertThat(py.getUrl(rel(node, "sginfo")).status()).isEqualTo(501);
+    assertThat(py.getUrl(rel(node, "certificate_info")).status()).isEqualTo(501);
+    assertThat(py.getUrl(rel(node, "sginfo")).status()).isEqualTo(400); // the node does not answer yet
     assertThat(py.getUrl(engine + "/query_route").status()).isEqualTo(501);
     String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"192.0.2.1\"}");
     assertThat(py.post("/monitoring_status", "{\"value\":\"" + host + "\"}").status()).isEqualTo(400);

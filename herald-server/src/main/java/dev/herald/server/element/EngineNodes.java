@@ -544,6 +544,50 @@ public final class EngineNodes {
   }
 
   /**
+   * A node's {@code sginfo}: the diagnostics bundle an appliance makes, as a gzip'd tar — here
+   * what Herald knows of the node (its status, appliance status, the engine's configuration),
+   * and with {@code include_core_files} / {@code include_slapcat_output} the (empty) core files
+   * and user database dump. Only from a node that answers (400 otherwise).
+   */
+  public byte[] sginfo(Engine e, Engines.Node node, boolean cores, boolean slapcat, String base) {
+    ObjectNode s = state(e.record().key(), node.key());
+    if (!s.path("monitoring_state").asText().equals("READY")) {
+      throw HeraldException.badRequest("Impossible to get the sginfo of " + node.name() + ".",
+          "The node does not answer (" + s.path("engine_node_status").asText() + ").");
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+        new java.util.zip.GZIPOutputStream(bytes))) {
+      String dir = "sginfo-" + node.name().replaceAll("[^A-Za-z0-9._-]", "_") + "/";
+      entry(tar, dir + "README.txt", "sginfo of " + node.name() + " (engine " + e.record().name() + "), made by Herald:"
+          + " a simulated node, so it holds what the Management Server knows of it.\n");
+      entry(tar, dir + "status.json", Json.write(status(e, node, base)));
+      entry(tar, dir + "appliance_status.json", Json.write(applianceStatus(e, node)));
+      entry(tar, dir + "engine.json", Json.write(ElementJson.render(e.record(), base)));
+      if (cores) {
+        entry(tar, dir + "core_files.txt", "No core files.\n");
+      }
+      if (slapcat) {
+        entry(tar, dir + "slapcat.ldif", "");
+      }
+    } catch (java.io.IOException ex) {
+      throw new java.io.UncheckedIOException(ex);
+    }
+    return bytes.toByteArray();
+  }
+
+  private void entry(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar, String name, String text)
+      throws java.io.IOException {
+    byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+    entry.setSize(b.length);
+    entry.setModTime(clock.millis());
+    tar.putArchiveEntry(entry);
+    tar.write(b);
+    tar.closeArchiveEntry();
+  }
+
+  /**
    * A node's {@code appliance_status}: its interfaces and hardware, in the nested shape smc-python
    * reads (SMC 7.4's keys); empty lists until it reports. File system usage moves slowly with time.
    */

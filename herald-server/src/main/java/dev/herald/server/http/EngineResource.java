@@ -638,6 +638,12 @@ final class EngineResource {
       case "appliance_status" -> {
         return Reply.json(200, nodes.applianceStatus(e, n));
       }
+      case "sginfo" -> {
+        requireMethod(c, "GET");
+        byte[] tgz = nodes.sginfo(e, n, c.flag("include_core_files", false), c.flag("include_slapcat_output", false),
+            c.base());
+        return Reply.bytes(200, "application/gzip", tgz).header("Content-Disposition", "attachment; filename=\"sginfo.tar.gz\"");
+      }
       case "initial_contact" -> {
         requireMethod(c, "POST");
         String text = nodes.initialContact(e, n, c.flag("export_to_base64", false));
