@@ -690,6 +690,52 @@ class EnginesTest {
         .isEqualTo("192.168.10.1");
   }
 
+  private static java.util.Map<String, String> unzip(String url) throws Exception {
+    java.net.http.HttpResponse<byte[]> r = py.http.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Cookie", py.sessionCookie()).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode()).isEqualTo(200);
+    java.util.Map<String, String> files = new java.util.TreeMap<>();
+    try (var zip = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(r.body()))) {
+      for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+        files.put(e.getName(), new String(zip.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return files;
+  }
+
+  /** A policy upload takes a snapshot (smc-python's engine.snapshots, snapshot.download, generate_snapshot). */
+  @Test
+  void aPolicyUpload_takesASnapshot_toDownloadAndCompare() throws Exception {
+    String name = unique("snap");
+    String engine = createSingleFw(name);
+    String node = firstNode(engine).get("link").get(0).get("href").asText();
+    py.postUrl(node + "/initial_contact", "{}");
+    assertThat(py.getUrl(rel(py.getUrl(engine).json(), "snapshots")).json().get("result")).isEmpty();
+    policy(name + "-p");
+    awaitTask(py.postUrl(rel(py.getUrl(engine).json(), "upload") + "?filter=" + name + "-p&generate_snapshot=True", "{}"));
+    JsonNode list = py.getUrl(rel(py.getUrl(engine).json(), "snapshots")).json().get("result");
+    assertThat(list).hasSize(1);
+    assertThat(list.get(0).get("type").asText()).isEqualTo("snapshot");
+    JsonNode snap = py.getUrl(list.get(0).get("href").asText()).json();
+    assertThat(snap.get("policy").asText()).isEqualTo(name + "-p");
+    java.util.Map<String, String> content = unzip(rel(snap, "content"));
+    assertThat(content).hasSize(1);
+    assertThat(Json.mapper().readTree(content.values().iterator().next()).get("name").asText()).isEqualTo(name);
+    assertThat(unzip(rel(snap, "html_content")).values().iterator().next()).contains("<pre>");
+    // a change after the snapshot shows in the comparison
+    Response read = py.getUrl(engine);
+    com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode) read.json();
+    body.put("comment", "changed after the upload");
+    assertThat(py.put(engine, body.toString(), read.header("ETag")).status()).isEqualTo(200);
+    assertThat(unzip(rel(snap, "compare_to_latest")).values().iterator().next()).contains("changed after the upload");
+    assertThat(unzip(rel(py.getUrl(engine).json(), "generate_snapshot")).values().iterator().next())
+        .contains("changed after the upload");
+    // without generate_snapshot, none is taken
+    awaitTask(py.postUrl(rel(py.getUrl(engine).json(), "upload") + "?filter=" + name + "-p&generate_snapshot=False", "{}"));
+    assertThat(py.getUrl(rel(py.getUrl(engine).json(), "snapshots")).json().get("result")).hasSize(1);
+    assertThat(py.getUrl(engine + "/snapshot/999999").status()).isEqualTo(404);
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));

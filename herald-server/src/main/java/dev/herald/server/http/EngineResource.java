@@ -34,6 +34,7 @@ final class EngineResource {
   private final dev.herald.server.element.Routes routes;
   private final dev.herald.server.element.BlockLists blockLists;
   private final dev.herald.server.element.Aliases aliases;
+  private final dev.herald.server.element.Snapshots snapshots;
 
   /** {@code engines} null: only the link handlers are registered (a test of the catalogue's marks). */
   EngineResource(ElementService elements, ElementResource elementResource, dev.herald.server.element.EngineModel engines,
@@ -45,6 +46,7 @@ final class EngineResource {
     this.routes = engines == null ? null : engines.routes();
     this.blockLists = engines == null ? null : engines.blockLists();
     this.aliases = engines == null ? null : engines.aliases();
+    this.snapshots = engines == null ? null : engines.snapshots();
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
     // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
@@ -102,8 +104,13 @@ final class EngineResource {
       return Reply.empty(204);
     });
     elementResource.register("snapshots", (c, t, k) -> {
-      engine(c, t, k);
-      return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));
+      EngineNodes.Engine e = engine(c, t, k);
+      return Reply.json(200, snapshots.list(e, engineHref(c, e)));
+    });
+    elementResource.register("generate_snapshot", (c, t, k) -> {
+      requireMethod(c, "GET");
+      return Reply.bytes(200, "application/zip", snapshots.now(engine(c, t, k), c.base()))
+          .header("Content-Disposition", "attachment; filename=\"snapshot.zip\"");
     });
   }
 
@@ -362,6 +369,7 @@ final class EngineResource {
     Caller caller = c.session().caller();
     EngineNodes.Engine e = engine(c, type, key);
     String name = c.param("filter").orElse("");
+    boolean snapshot = c.flag("generate_snapshot", true);
     TaskRow t = tasks.start(caller, "upload", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
       if (name.isEmpty()) {
         throw new Tasks.Failed("No policy to upload: give its name with ?filter=.");
@@ -370,6 +378,9 @@ final class EngineResource {
           .findFirst().orElseThrow(() -> new Tasks.Failed("There is no policy " + name + "."));
       ctx.progress(50, "Uploading " + policy.name() + " to " + e.record().name());
       nodes.install(e, policy, "/elements/" + policy.type() + "/" + policy.key());
+      if (snapshot) {
+        snapshots.take(e.record(), policy.name());
+      }
       return Tasks.Outcome.of("Policy " + policy.name() + " was installed on " + e.record().name() + ".");
     });
     return Reply.json(200, Tasks.json(t, c.base()));
@@ -381,6 +392,7 @@ final class EngineResource {
         .stream().findFirst().orElseThrow(() -> new Tasks.Failed("There is no engine " + engineName + "."));
     EngineNodes.Engine e = nodes.engine(caller, engine.type(), engine.key());
     nodes.install(e, policy, "/elements/" + policy.type() + "/" + policy.key());
+    snapshots.take(e.record(), policy.name());
   }
 
   private static Set<String> policyTypes() {
@@ -424,6 +436,10 @@ final class EngineResource {
     }
     if (sub.equals(Engines.VIRTUAL_RESOURCE)) {
       return virtualResource(c, e, subKey);
+    }
+    if (sub.equals(dev.herald.server.element.Snapshots.TYPE)) {
+      requireMethod(c, "GET");
+      return Reply.json(200, snapshots.get(e, subKey, engineHref(c, e)));
     }
     return iface(c, e, sub, subKey);
   }
@@ -621,6 +637,10 @@ final class EngineResource {
     EngineNodes.Engine e = engine(c, c.var("ptype"), number(c, "pkey"));
     String sub = c.var("type");
     String rel = c.var("rel");
+    if (sub.equals(dev.herald.server.element.Snapshots.TYPE)) {
+      requireMethod(c, "GET");
+      return Reply.bytes(200, "application/zip", snapshots.download(e, number(c, "key"), rel, c.base()));
+    }
     if (!sub.equals(e.kind().nodeType())) {
       throw HeraldException.notFound("No link " + rel + " on " + sub + ".");
     }
