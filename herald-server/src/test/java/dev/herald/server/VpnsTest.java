@@ -169,6 +169,16 @@ class VpnsTest {
     assertThat(py.getUrl(tunnel).json().get("enabled").asBoolean()).isFalse();
     assertThat(py.put(tunnel, body, read.header("ETag")).status()).isEqualTo(412); // a stale ETag
 
+    // engine.vpn_mappings: the VPNs the engine's gateway is in, and as what
+    JsonNode mapping = py.getUrl(rel(py.getUrl(t.east()).json(), "vpn_mapping")).json().get("vpnMappings");
+    assertThat(mapping).hasSize(1);
+    JsonNode entry = mapping.get(0).get("vpn_mapping_entry");
+    assertThat(entry.get("vpn_ref").asText()).isEqualTo(t.vpn());
+    assertThat(entry.get("gateway_ref").asText()).isEqualTo(internalGateway(t.east()));
+    assertThat(entry.get("gateway_nodes_usage").fieldNames()).toIterable().containsExactly("central_gateway_node_ref");
+    assertThat(py.getUrl(rel(py.getUrl(t.north()).json(), "vpn_mapping")).json().get("vpnMappings").get(0)
+        .get("vpn_mapping_entry").get("gateway_nodes_usage").has("satellite_gateway_node_ref")).isTrue();
+
     // a gateway taken out takes its tunnels with it
     JsonNode satellites = py.getUrl(rel(py.getUrl(t.vpn()).json(), "satellite_gateway_node")).json().get("result");
     assertThat(py.delete(satellites.get(1).get("href").asText(), null).status()).isEqualTo(204);

@@ -195,6 +195,35 @@ public final class Vpns {
     };
   }
 
+  /**
+   * An engine's {@code vpn_mapping}: every VPN (the caller may see) its internal gateway is in,
+   * with the gateway node of each usage ({@code central_gateway_node_ref}, …).
+   */
+  public ObjectNode mappings(Caller caller, EngineNodes.Engine e, String base) {
+    requireLayer3(e);
+    ObjectNode out = Json.object();
+    ArrayNode list = out.putArray("vpnMappings");
+    String gateway = ElementJson.href(base, e.record().type(), e.record().key()) + "/internal_gateway/" + e.record().key();
+    Set<Long> visible = elements.visibleDomains(caller);
+    for (ElementRecord vpn : store.findAll(store.referrers(e.record().key()))) {
+      if (!isVpn(vpn.type()) || !visible.contains(vpn.domainKey())) {
+        continue;
+      }
+      ObjectNode usage = Json.object();
+      for (Gateway g : topology(vpn.key()).gateways()) {
+        if (g.internal() && g.element() == e.record().key()) {
+          usage.put(g.usage() + "_gateway_node_ref", vpnHref(base, vpn) + "/" + g.usage() + "_gateway_node/" + g.id());
+        }
+      }
+      if (!usage.isEmpty()) {
+        ObjectNode entry = list.addObject().putObject("vpn_mapping_entry").put("gateway_ref", gateway)
+            .put("vpn_ref", vpnHref(base, vpn));
+        entry.set("gateway_nodes_usage", usage);
+      }
+    }
+    return out;
+  }
+
   // ---- topology ----
 
   /** A gateway of a VPN: its node id in the VPN, usage, the gateway's path and element. */

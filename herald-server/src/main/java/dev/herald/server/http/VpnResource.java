@@ -46,6 +46,11 @@ final class VpnResource {
         return Reply.json(200, Json.object());
       });
     }
+    elementResource.register("vpn_mapping", (c, t, k) -> {
+      requireMethod(c, "GET");
+      EngineNodes.Engine e = engines.engine(c.session().caller(), Catalogue.canonical(t), k);
+      return Reply.json(200, vpns.mappings(c.session().caller(), e, c.base()));
+    });
     elementResource.register("internal_gateway", (c, t, k) -> {
       EngineNodes.Engine e = engines.engine(c.session().caller(), Catalogue.canonical(t), k);
       if (c.method().equals("POST")) {
