@@ -259,6 +259,8 @@ def main():
             t["engine"]["node_commands"] = {k: v for k, v in engines.get("node_commands", {}).items() if not k.startswith("_")}
             for l in engines["links"]:
                 links[l["rel"]] = dict(l)
+        if name in ov.get("rule_actions", {}) and not name.startswith("_"):
+            t["rule_actions"] = dict(ov["rule_actions"][name])
         if name in rule_types:
             t["rule"] = True
             t["sub_resource"] = True

@@ -245,6 +245,12 @@ class EnginesTest {
     assertThat(composite.get("monitoring_status").asText()).isEqualTo("WARNING");
     assertThat(composite.get("result").get(0).get("href").asText()).isEqualTo(node.get("link").get(0).get("href").asText());
     assertThat(composite.has("history")).isFalse(); // smc-python's MonitoringStatus cannot take one
+    // status.history (API 7.1+): POST the status's history link, a History of the engine's keys
+    JsonNode history = py.postUrl(rel(composite, "history"), "{}").json();
+    assertThat(history.fieldNames()).toIterable().isSubsetOf("creation_time", "creator", "creator_name", "is_locked",
+        "is_obsolete", "is_trashed", "last_modification_time", "modifier", "modifier_name", "follower", "in_progress",
+        "last_message", "progress", "success", "waiting_inputs");
+    assertThat(history.get("is_trashed").asBoolean()).isFalse();
     assertThat(put(rel(node, "go_online")).status()).isEqualTo(200);
     JsonNode viaEntryPoint = py.post("/monitoring_status",
         "{\"value\":\"" + node.get("link").get(0).get("href").asText() + "\"}").json();

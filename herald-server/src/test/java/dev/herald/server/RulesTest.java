@@ -271,6 +271,17 @@ class RulesTest {
       Response badAction = post(rules, ruleBody("bad", http).replace("\"action\":[\"allow\"]", "\"action\":\"allow\""));
       assertThat(badAction.status()).isEqualTo(400);
       assertThat(badAction.json().get("details").toString()).contains("action.action");
+      // actions as smc-python lists them for the rule type; a jump to a sub-policy of its family
+      Response unknownAction = post(rules, ruleBody("bad", http).replace("\"action\":[\"allow\"]", "\"action\":[\"allow\",\"fly\"]"));
+      assertThat(unknownAction.status()).isEqualTo(400);
+      assertThat(unknownAction.json().get("details").toString()).contains("fly").contains("apply_vpn");
+      Response jumpNowhere = post(rules, ruleBody("bad", http).replace("\"action\":[\"allow\"]", "\"action\":[\"jump\"]"));
+      assertThat(jumpNowhere.status()).isEqualTo(400);
+      assertThat(jumpNowhere.json().get("details").toString()).contains("sub_policy").contains("sub_ipv4_fw_policy");
+      Response jumpToPolicy = post(rules, ruleBody("bad", http).replace("\"action\":[\"allow\"]",
+          "\"action\":[\"jump\"],\"sub_policy\":\"" + pol + "\""));
+      assertThat(jumpToPolicy.status()).isEqualTo(400);
+      assertThat(jumpToPolicy.json().get("details").toString()).contains("not a fw_policy");
       Response badPlace = post(rules + "?after=999999999.0", ruleBody("bad", http));
       assertThat(badPlace.status()).isEqualTo(400);
       assertThat(names(rules)).containsExactly("keep");
@@ -279,6 +290,12 @@ class RulesTest {
       String marker = py.create("host", "{\"name\":\"" + unique("marker") + "\",\"address\":\"10.62.0.1\"}");
       assertThat(ws.next()).contains(marker);
     }
+    // a jump to a firewall sub-policy is stored, and the sub-policy is then in use
+    String sub = py.create("sub_ipv4_fw_policy", "{\"name\":\"" + unique("sub") + "\"}");
+    Response jump = post(rules, ruleBody("jump", http).replace("\"action\":[\"allow\"]",
+        "\"action\":[\"jump\"],\"sub_policy\":\"" + sub + "\""));
+    assertThat(jump.status()).as(jump.body()).isEqualTo(201);
+    assertThat(py.delete(sub, py.getUrl(sub).header("ETag")).status()).isNotIn(200, 204);
   }
 
   @Test

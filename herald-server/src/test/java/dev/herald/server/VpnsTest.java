@@ -187,6 +187,32 @@ class VpnsTest {
     assertThat(py.delete(t.partner(), py.getUrl(t.partner()).header("ETag")).status()).isEqualTo(204);
   }
 
+  /** engine.vpn.internal_endpoint: the engine's addresses as VPN endpoints, enabled with update(). */
+  @Test
+  void internalEndpoints_areTheEnginesAddresses_enabledByAnUpdate() throws Exception {
+    String engine = EnginesTest.createSingleFw(py, unique("ep"));
+    String gateway = internalGateway(engine);
+    JsonNode list = py.getUrl(rel(py.getUrl(gateway).json(), "internal_endpoint")).json().get("result");
+    assertThat(list).hasSize(1);
+    assertThat(list.get(0).get("name").asText()).isEqualTo("192.168.10.1");
+    String ep = list.get(0).get("href").asText();
+    Response read = py.getUrl(ep);
+    assertThat(read.json().get("enabled").asBoolean()).isFalse();
+    assertThat(py.getUrl(read.json().get("physical_interface").asText()).json().get("interface_id").asText()).isEqualTo("0");
+    assertThat(py.getUrl(gateway).json().get("end_point")).isEmpty();
+    com.fasterxml.jackson.databind.node.ObjectNode body = ((com.fasterxml.jackson.databind.node.ObjectNode) read.json())
+        .put("enabled", true).put("ipsec_vpn", true).put("force_nat_t", true);
+    Response put = py.put(ep, body.toString(), read.header("ETag").replace("\"", ""));
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(put.json().get("ipsec_vpn").asBoolean()).isTrue();
+    assertThat(py.getUrl(gateway).json().get("end_point").get(0).asText()).isEqualTo(ep);
+    for (String bad : List.of("{\"enabled\":\"yes\"}", "{\"balancing_mode\":\"fast\"}", "{\"nat_t\":null}")) {
+      assertThat(py.put(ep, bad, null).status()).as(bad).isEqualTo(400);
+    }
+    assertThat(py.getUrl(ep).json().get("force_nat_t").asBoolean()).isTrue();
+    assertThat(py.getUrl(gateway + "/internal_endpoint/1-9").status()).isEqualTo(404);
+  }
+
   @Test
   void badGateways_andBadTunnelValues_areRefused_andChangeNothing() throws Exception {
     Topology t = topology("bad");
@@ -243,7 +269,8 @@ class VpnsTest {
       assertThat(s.get("gatewayA").asText()).endsWith(" Primary");
       assertThat(s.fieldNames()).toIterable().containsOnly("name", "monitoring_state", "monitoring_status",
           "health_in_percent", "traffic_in_bits_per_sec", "packet_loss_in_permyriad", "latency_in_ms", "jitter_in_ms",
-          "gatewayA", "gatewayB"); // smc-python's VPNGatewayTunnelStatus takes these keys
+          "gatewayA", "gatewayB", "link"); // smc-python's VPNGatewayTunnelStatus keys, and its history link
+      assertThat(s.get("link").get(0).get("href").asText()).isEqualTo(t.vpn() + "/history");
     }
 
     // a central engine goes offline: its tunnels fail, and so the VPN

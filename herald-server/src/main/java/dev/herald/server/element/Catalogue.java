@@ -61,6 +61,12 @@ public final class Catalogue {
     }
   }
 
+  /**
+   * The actions a rule type takes ({@code action.action}, a text or a list), and the types its
+   * jump may go to (empty: not checked).
+   */
+  public record RuleActions(Set<String> actions, Set<String> jumpTo) {}
+
   /** What a container (a group) may hold, in which attribute. */
   public record Container(String attribute, Set<String> types) {}
 
@@ -72,12 +78,13 @@ public final class Catalogue {
    *     behaviour creates it
    * @param rules a policy's rule collections: rel → the rule type each holds
    * @param rule a rule type: created in a policy's collection, at a position, names not unique
+   * @param ruleActions a rule type's actions and jump targets
    */
   public record Type(String name, Map<String, Attribute> attributes, ObjectNode defaults,
       List<List<String>> oneOfRequired, List<List<String>> ordered, Set<String> families,
       Optional<Container> container, List<Link> links, boolean validated, List<String> sources,
       Optional<String> model, boolean subResource, Map<String, String> rules, boolean rule,
-      Optional<Engine> engine) {
+      Optional<Engine> engine, Optional<RuleActions> ruleActions) {
 
     public Optional<Link> link(String rel) {
       return links.stream().filter(l -> l.rel().equals(rel)).findFirst();
@@ -209,7 +216,10 @@ public final class Catalogue {
         List.copyOf(links), "validated".equals(t.path("status").asText()), List.copyOf(sources),
         t.path("model").isTextual() ? Optional.of(t.get("model").asText()) : Optional.empty(),
         t.path("sub_resource").asBoolean(false), stringMap(t.path("rules")), t.path("rule").asBoolean(false),
-        engine);
+        engine, t.path("rule_actions").isObject()
+            ? Optional.of(new RuleActions(strings(t.path("rule_actions").path("actions")),
+                strings(t.path("rule_actions").path("jump_to"))))
+            : Optional.empty());
   }
 
   private static List<Link> links(JsonNode list) {

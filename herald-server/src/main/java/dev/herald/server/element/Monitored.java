@@ -70,28 +70,48 @@ public final class Monitored {
   public Optional<ObjectNode> status(Caller caller, String href, String base) {
     Optional<Vpns.TunnelHref> tunnel = Vpns.parseTunnelHref(href);
     if (tunnel.isPresent()) {
-      return Optional.of(vpns.tunnelStatus(caller, tunnel.get().type(), tunnel.get().key(), tunnel.get().id()));
+      return Optional.of(withHistory(vpns.tunnelStatus(caller, tunnel.get().type(), tunnel.get().key(), tunnel.get().id()),
+          ElementJson.href(base, tunnel.get().type(), tunnel.get().key())));
     }
     Optional<Engines.NodeHref> node = Engines.parseHref(href);
     if (node.isPresent()) {
       EngineNodes.Engine e = engines.engine(caller, node.get().engineType(), node.get().engineKey());
+      String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
       if (node.get().nodeType() != null) {
-        return Optional.of(engines.status(e, engines.node(e, node.get().nodeType(), node.get().nodeKey()), base));
+        return Optional.of(withHistory(engines.status(e, engines.node(e, node.get().nodeType(), node.get().nodeKey()), base),
+            engineHref));
       }
-      return Optional.of(engines.engineStatus(e, base, ElementJson.href(base, e.record().type(), e.record().key())));
+      return Optional.of(withHistory(engines.engineStatus(e, base, engineHref), engineHref));
     }
     ElementRecord r = elements.resolveHref(caller, href).orElseThrow(() ->
         HeraldException.notFound("Element not found.", href + " does not exist."));
-    return Vpns.isVpn(r.type()) ? Optional.of(vpns.vpnStatus(r, base)) : Optional.empty();
+    return Vpns.isVpn(r.type())
+        ? Optional.of(withHistory(vpns.vpnStatus(r, base), ElementJson.href(base, r.type(), r.key()))) : Optional.empty();
+  }
+
+  /**
+   * A status's {@code link} to its element's history (smc-python's {@code MonitoringStatus.history}
+   * POSTs it, API 7.1+): a node's and a tunnel's are their engine's and VPN's.
+   */
+  private static ObjectNode withHistory(ObjectNode status, String elementHref) {
+    status.putArray("link").addObject().put("rel", "history").put("href", elementHref + "/history");
+    return status;
   }
 
   /** A status change as the status socket shows it: the element's status, or its part's. */
   public String statusJson(Change c, String base, boolean ofPart) {
+    String json;
     if (Engines.kind(c.type()).isPresent()) {
-      return engines.statusJson(c, base, ofPart);
+      json = engines.statusJson(c, base, ofPart);
+    } else if (Vpns.isVpn(c.type())) {
+      json = vpns.statusJson(c, base, ofPart);
+    } else {
+      json = null;
     }
-    if (Vpns.isVpn(c.type())) {
-      return vpns.statusJson(c, base, ofPart);
+    if (json != null) {
+      ObjectNode o = Json.parseObject(json).orElseThrow();
+      return o.path("monitoring_state").asText().equals("DELETED") ? json
+          : Json.write(withHistory(o, ElementJson.href(base, c.type(), c.elementKey())));
     }
     return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
         .put("monitoring_status", "NOT_MONITORED"));

@@ -90,6 +90,7 @@ final class Validation {
               : "Field " + String.join(" or ", anyOf) + " is required.");
         }
       }
+      t.ruleActions().ifPresent(ra -> actions(ra, body.path("action"), refs, errors));
       for (List<String> pair : t.ordered()) {
         Optional<Long> lo = number(body.get(pair.get(0)));
         Optional<Long> hi = number(body.get(pair.get(1)));
@@ -99,6 +100,38 @@ final class Validation {
       }
     }
     return new Result(errors, out);
+  }
+
+  /**
+   * A rule's actions: each one its type takes; a jump names a sub-policy of its family
+   * ({@code sub_policy}, required).
+   */
+  private static void actions(Catalogue.RuleActions ra, JsonNode action, References refs, List<String> errors) {
+    if (!action.isObject()) {
+      return;
+    }
+    JsonNode a = action.path("action");
+    List<String> given = new ArrayList<>();
+    if (a.isTextual()) {
+      given.add(a.asText());
+    } else if (a.isArray()) {
+      a.forEach(x -> given.add(x.asText()));
+    }
+    for (String g : given) {
+      if (!ra.actions().contains(g)) {
+        errors.add("Action " + g + " is not one of this rule's: " + String.join(", ", new java.util.TreeSet<>(ra.actions())) + ".");
+      }
+    }
+    if (given.contains("jump") && !ra.jumpTo().isEmpty()) {
+      JsonNode sub = action.path("sub_policy");
+      Optional<Member> m = sub.isTextual() ? refs.resolve(sub.asText()) : Optional.empty();
+      if (m.isEmpty()) {
+        errors.add("A jump needs its sub_policy: a " + String.join(" or ", new java.util.TreeSet<>(ra.jumpTo())) + ".");
+      } else if (!ra.jumpTo().contains(m.get().type())) {
+        errors.add("A jump goes to a " + String.join(" or ", new java.util.TreeSet<>(ra.jumpTo())) + ", not a "
+            + m.get().type() + ".");
+      }
+    }
   }
 
   private static boolean present(JsonNode n) {

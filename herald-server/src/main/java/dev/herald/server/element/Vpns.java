@@ -113,11 +113,16 @@ public final class Vpns {
     ObjectNode o = Json.object().put("name", e.record().name() + " Primary").put("antivirus", false)
         .put("auto_certificate", true).put("auto_site_content", true).put("dtls", false).put("firewall", false)
         .put("trust_all_cas", true).put("vpn_client_mode", "no");
-    o.putArray("end_point");
     o.putArray("site");
     o.putArray("trusted_certificate_authorities");
     o.putArray("ssl_vpn_portal_setting");
     store.resource(e.record().key(), INTERNAL_GATEWAY).ifPresent(s -> o.setAll((ObjectNode) ElementService.parse(s)));
+    ArrayNode endPoints = o.putArray("end_point"); // its endpoints that are enabled
+    for (Endpoint ep : endpoints(e)) {
+      if (internalEndpoint(e, ep.id(), base).path("enabled").asBoolean()) {
+        endPoints.add(gatewayHref(e, base) + "/internal_endpoint/" + ep.id());
+      }
+    }
     o.put("cluster_ref", engineHref).put("key", e.record().key());
     String self = engineHref + "/internal_gateway/" + e.record().key();
     ArrayNode link = o.putArray("link");
@@ -182,6 +187,107 @@ public final class Vpns {
       return null;
     });
     return internalGateway(e, base);
+  }
+
+  /** The engine's resource holding its internal endpoints' settings, by endpoint id. */
+  private static final String ENDPOINTS = "internal_endpoints";
+  private static final Set<String> ENDPOINT_ADDRESSES = Set.of("single_node_interface", "cluster_virtual_interface");
+  private static final Set<String> DERIVED = Set.of("name", "deducted_name", "address", "physical_interface", "dynamic", "key");
+
+  /** An address of the engine that can be a VPN endpoint: {@code <interface key>-<n>}. */
+  private record Endpoint(String id, String address, Engines.Interface itf) {}
+
+  private static List<Endpoint> endpoints(EngineNodes.Engine e) {
+    List<Endpoint> out = new ArrayList<>();
+    for (Engines.Interface itf : Engines.interfaces(e.body())) {
+      int n = 0;
+      for (JsonNode wrapped : itf.data().path("interfaces")) {
+        ObjectNode a = Engines.unwrap(wrapped);
+        if (a != null && ENDPOINT_ADDRESSES.contains(Engines.wrappedType(wrapped)) && a.hasNonNull("address")) {
+          out.add(new Endpoint(itf.key() + "-" + (++n), a.get("address").asText(), itf));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String gatewayHref(EngineNodes.Engine e, String base) {
+    return ElementJson.href(base, e.record().type(), e.record().key()) + "/internal_gateway/" + e.record().key();
+  }
+
+  /** The internal gateway's endpoints, as meta (named by their address, as smc-python shows them). */
+  public ObjectNode internalEndpoints(EngineNodes.Engine e, String base) {
+    requireLayer3(e);
+    ObjectNode out = Json.object();
+    ArrayNode result = out.putArray("result");
+    for (Endpoint ep : endpoints(e)) {
+      result.addObject().put("name", ep.address()).put("href", gatewayHref(e, base) + "/internal_endpoint/" + ep.id())
+          .put("type", "internal_endpoint");
+    }
+    return out;
+  }
+
+  /**
+   * One endpoint: an address of the engine's interfaces and its VPN settings (smc-python's
+   * {@code InternalEndpoint}: {@code enabled}, {@code ipsec_vpn}, {@code nat_t}, … all off until
+   * set, {@code balancing_mode} active).
+   */
+  public ObjectNode internalEndpoint(EngineNodes.Engine e, String id, String base) {
+    requireLayer3(e);
+    Endpoint ep = endpoints(e).stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow(() ->
+        HeraldException.notFound("Internal endpoint not found.", e.record().name() + " has no endpoint " + id + "."));
+    ObjectNode o = Json.object().put("name", ep.address()).put("deducted_name", ep.address()).put("address", ep.address())
+        .put("dynamic", false).put("enabled", false).put("ipsec_vpn", false).put("nat_t", false).put("force_nat_t", false)
+        .put("ssl_vpn_portal", false).put("ssl_vpn_tunnel", false).put("udp_encapsulation", false)
+        .put("balancing_mode", "active");
+    store.resource(e.record().key(), ENDPOINTS).map(ElementService::parse).map(s -> s.path(id))
+        .filter(JsonNode::isObject).ifPresent(s -> o.setAll((ObjectNode) s));
+    String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
+    o.put("physical_interface", engineHref + "/" + ep.itf().type() + "/" + ep.itf().key());
+    o.putArray("link").addObject().put("rel", "self").put("href", gatewayHref(e, base) + "/internal_endpoint/" + id)
+        .put("type", "internal_endpoint");
+    return o;
+  }
+
+  /**
+   * A PUT of an endpoint ({@code update(enabled=True, …)}): each setting checked against the
+   * catalogue's {@code internal_endpoint} ({@code balancing_mode}: standby, aggregate, active);
+   * what comes from the interface is ignored. An update of the engine.
+   */
+  public ObjectNode putInternalEndpoint(EngineNodes.Engine e, String id, JsonNode given, String actor, String base) {
+    internalEndpoint(e, id, base); // 404 first
+    String refused = "Impossible to update the internal endpoint.";
+    if (!(given instanceof ObjectNode body)) {
+      throw HeraldException.badRequest(refused, "The body must be a JSON object.");
+    }
+    Catalogue.Type type = Catalogue.type("internal_endpoint");
+    ObjectNode all = store.resource(e.record().key(), ENDPOINTS).map(s -> (ObjectNode) ElementService.parse(s))
+        .orElseGet(Json::object);
+    ObjectNode kept = all.path(id).isObject() ? (ObjectNode) all.get(id) : all.putObject(id);
+    for (Map.Entry<String, JsonNode> f : body.properties()) {
+      if (f.getKey().equals("balancing_mode")) {
+        if (!Set.of("standby", "aggregate", "active").contains(f.getValue().asText()) || !f.getValue().isTextual()) {
+          throw HeraldException.badRequest(refused, "balancing_mode must be standby, aggregate or active.");
+        }
+        kept.set(f.getKey(), f.getValue());
+        continue;
+      }
+      Catalogue.Attribute a = type.attributes().get(f.getKey());
+      if (a == null || a.computed() || DERIVED.contains(f.getKey())) {
+        continue;
+      }
+      if (!fits(a.type(), f.getValue()) || f.getValue().isNull()) {
+        throw HeraldException.badRequest(refused, f.getKey() + " must be " + a.type() + ".");
+      }
+      kept.set(f.getKey(), f.getValue());
+    }
+    ElementRecord r = e.record();
+    store.write(tx -> {
+      tx.putResource(r.key(), ENDPOINTS, Json.write(all));
+      tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, actor));
+      return null;
+    });
+    return internalEndpoint(e, id, base);
   }
 
   private static boolean fits(String type, JsonNode v) {

@@ -75,8 +75,12 @@ final class VpnResource {
     }
     out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}", Set.of("GET", "HEAD", "PUT"),
         this::internalGateway));
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/internal_endpoint", Set.of("GET", "HEAD"),
+        c -> Reply.json(200, vpns.internalEndpoints(gatewayOwner(c), c.base()))));
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/internal_endpoint/{eid}", Set.of("GET", "HEAD", "PUT"),
+        this::internalEndpoint));
     out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/{rel}", Set.of("GET", "POST", "PUT", "DELETE"),
-        c -> notYet(c, "the endpoints, sites and certificates of an internal gateway")));
+        c -> notYet(c, "the sites and certificates of an internal gateway")));
     return out;
   }
 
@@ -154,12 +158,35 @@ final class VpnResource {
     return "\"" + Integer.toHexString(Json.write(o).hashCode()) + "\"";
   }
 
-  private Reply internalGateway(Call c) throws Exception {
+  /** The engine whose internal gateway a nested href names (404 for another gateway key). */
+  private EngineNodes.Engine gatewayOwner(Call c) {
     EngineNodes.Engine e = engines.engine(c.session().caller(), Catalogue.isRelName(c.var("ptype"))
         ? Catalogue.canonical(c.var("ptype")) : "", number(c, "pkey"));
     if (number(c, "id") != e.record().key()) {
       throw HeraldException.notFound("Internal gateway not found.", e.record().name() + " has no internal gateway " + c.var("id") + ".");
     }
+    return e;
+  }
+
+  private Reply internalEndpoint(Call c) throws Exception {
+    EngineNodes.Engine e = gatewayOwner(c);
+    String id = c.var("eid");
+    ObjectNode current = vpns.internalEndpoint(e, id, c.base());
+    if (c.method().equals("PUT")) {
+      String given = Optional.ofNullable(c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH))
+          .or(() -> Optional.ofNullable(c.header("Etag"))).orElse(null);
+      if (given != null && !given.replace("\"", "").equals(etag(current).replace("\"", ""))) {
+        throw new HeraldException(412, "Impossible to update the internal endpoint " + current.get("name").asText() + ".",
+            List.of("It changed since you read it: GET it again."), null);
+      }
+      ObjectNode now = vpns.putInternalEndpoint(e, id, c.json(), c.session().caller().userName(), c.base());
+      return Reply.json(200, now).header("ETag", etag(now));
+    }
+    return Reply.json(200, current).header("ETag", etag(current));
+  }
+
+  private Reply internalGateway(Call c) throws Exception {
+    EngineNodes.Engine e = gatewayOwner(c);
     if (c.method().equals("PUT")) {
       ObjectNode now = vpns.putInternalGateway(e, c.json(), c.session().caller().userName(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
