@@ -298,6 +298,41 @@ class RulesTest {
     assertThat(py.delete(sub, py.getUrl(sub).header("ETag")).status()).isNotIn(200, 204);
   }
 
+  /** A policy's validate lists what cannot work, rule by rule; a sound policy is OK. */
+  @Test
+  void validate_listsWhatCannotWork_ruleByRule() throws Exception {
+    String pol = policy();
+    String rules = link(py.getUrl(pol).json(), "fw_ipv4_access_rules");
+    String http = href("tcp_service", "HTTP");
+    JsonNode clean = py.postUrl(link(py.getUrl(pol).json(), "validate"), "{}").json();
+    assertThat(clean.get("status").asText()).isEqualTo("OK");
+    assertThat(clean.get("problems")).isEmpty();
+
+    String sub = py.create("sub_ipv4_fw_policy", "{\"name\":\"" + unique("empty-sub") + "\"}");
+    String host = py.create("host", "{\"name\":\"" + unique("doomed") + "\",\"address\":\"10.63.0.1\"}");
+    // each added at the top: the last, allowing everything, comes first
+    post(rules, ruleBody("jumps-to-empty", http).replace("\"action\":[\"allow\"]", "\"action\":[\"jump\"],\"sub_policy\":\"" + sub + "\""));
+    post(rules, ruleBody("uses-trashed", http).replace("\"sources\":{\"any\":true}", "\"sources\":{\"any\":false,\"src\":[\"" + host + "\"]}"));
+    post(rules, ruleBody("vpn-without-vpn", http).replace("\"action\":[\"allow\"]", "\"action\":[\"allow\",\"apply_vpn\"]"));
+    post(rules, ruleBody("matches-nothing", http).replace("\"sources\":{\"any\":true}", "\"sources\":{\"none\":true}"));
+    post(rules, ruleBody("everything", http).replace("\"services\":{\"any\":false,\"service\":[\"" + http + "\"]}",
+        "\"services\":{\"any\":true}"));
+    assertThat(py.postUrl(host + "/trash", "{}").status()).isEqualTo(200);
+
+    JsonNode found = py.postUrl(link(py.getUrl(pol).json(), "validate"), "{}").json();
+    assertThat(found.get("status").asText()).isEqualTo("ERROR");
+    java.util.Map<String, List<String>> byRule = new java.util.TreeMap<>();
+    found.get("problems").forEach(p -> byRule.computeIfAbsent(p.get("rule").asText().replaceAll(" \\(@.*", ""),
+        k -> new java.util.ArrayList<>()).add(p.get("severity").asText() + ": " + p.get("message").asText()));
+    assertThat(byRule).doesNotContainKey("everything");
+    assertThat(byRule.get("matches-nothing")).anyMatch(m -> m.startsWith("warning: It never matches: its sources are none"));
+    assertThat(byRule.get("vpn-without-vpn")).anyMatch(m -> m.startsWith("error:") && m.contains("needs a VPN"));
+    assertThat(byRule.get("uses-trashed")).anyMatch(m -> m.startsWith("error:") && m.contains("in the trash"));
+    assertThat(byRule.get("jumps-to-empty")).anyMatch(m -> m.startsWith("warning:") && m.contains("has no rules"));
+    assertThat(byRule.values()).allMatch(ms -> ms.stream().anyMatch(m -> m.contains("No packet reaches it: everything")));
+    assertThat(found.get("problems").get(0).get("href").asText()).startsWith(pol + "/fw_ipv4_access_rule/");
+  }
+
   @Test
   void upload_toAMissingEngine_isATaskThatFailsSayingWhy() throws Exception {
     String pol = policy();

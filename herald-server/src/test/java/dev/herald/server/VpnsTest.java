@@ -213,6 +213,21 @@ class VpnsTest {
     assertThat(py.getUrl(gateway + "/internal_endpoint/1-9").status()).isEqualTo(404);
   }
 
+  /** PolicyVPN.validate (a GET): no central gateway is an error, gateways without an enabled endpoint warnings. */
+  @Test
+  void aVpnsValidate_saysWhatCannotWork() throws Exception {
+    Topology t = topology("validate");
+    JsonNode found = py.getUrl(rel(py.getUrl(t.vpn()).json(), "validate")).json();
+    assertThat(found.get("status").asText()).isEqualTo("WARNING");
+    assertThat(found.get("problems").findValuesAsText("message")).allMatch(m -> m.contains("no enabled endpoint")).hasSize(3);
+    String lonely = vpn(unique("lonely"));
+    assertThat(addGateway(lonely, "satellite", t.partner()).status()).isEqualTo(201);
+    JsonNode bad = py.getUrl(rel(py.getUrl(lonely).json(), "validate")).json();
+    assertThat(bad.get("status").asText()).isEqualTo("ERROR");
+    assertThat(bad.get("problems").findValuesAsText("message")).anyMatch(m -> m.contains("no central gateway"))
+        .anyMatch(m -> m.contains("no tunnel"));
+  }
+
   @Test
   void badGateways_andBadTunnelValues_areRefused_andChangeNothing() throws Exception {
     Topology t = topology("bad");

@@ -78,6 +78,100 @@ public final class Rules {
     return store.rules(policyKey, ruleType);
   }
 
+  /** Actions that end a rule's match: nothing after a rule that matches everything is reached. */
+  private static final Set<String> FINAL = Set.of("allow", "discard", "refuse");
+  private static final Set<String> VPN_ACTIONS = Set.of("apply_vpn", "enforce_vpn", "forward_vpn");
+
+  /**
+   * A policy's validation (its {@code validate} link): each enabled rule of each collection, in
+   * order, checked for what cannot work — a cell that matches nothing ({@code none}), an element
+   * in the trash or gone, a VPN action without its VPN, a jump to an empty sub-policy, a rule no
+   * packet reaches because one before it matches everything and ends the match. The answer lists
+   * each problem with its rule; {@code status} is ERROR, WARNING or OK.
+   */
+  public com.fasterxml.jackson.databind.node.ObjectNode validate(Caller caller, String policyType, long policyKey,
+      String base) {
+    ElementRecord policy = elements.get(caller, policyType, policyKey);
+    com.fasterxml.jackson.databind.node.ObjectNode out = dev.herald.protocol.Json.object().put("name", policy.name());
+    com.fasterxml.jackson.databind.node.ArrayNode problems = out.putArray("problems");
+    boolean errors = false;
+    for (String ruleType : new java.util.TreeSet<>(Catalogue.type(policyType).rules().values())) {
+      ElementRecord shadowing = null;
+      for (ElementRecord r : store.rules(policyKey, ruleType)) {
+        com.fasterxml.jackson.databind.JsonNode b = ElementService.parse(r.body());
+        if (b.path("is_disabled").asBoolean(false) || !b.has("action")) {
+          continue; // a disabled rule, a section or an insert point
+        }
+        List<String[]> found = new java.util.ArrayList<>();
+        if (shadowing != null) {
+          found.add(new String[] {"warning", "No packet reaches it: " + label(shadowing)
+              + " before it matches everything and ends the match."});
+        }
+        for (String cell : CELLS) {
+          if (b.path(cell).path("none").asBoolean(false)) {
+            found.add(new String[] {"warning", "It never matches: its " + cell + " are none."});
+          }
+        }
+        for (String href : references(b)) {
+          Optional<ElementRecord> ref = elements.resolveHref(caller, href);
+          if (ref.isEmpty()) {
+            found.add(new String[] {"error", "It uses " + href + ", which does not exist."});
+          } else if (ref.get().trashed()) {
+            found.add(new String[] {"error", "It uses " + ref.get().type() + " " + ref.get().name() + ", which is in the trash."});
+          }
+        }
+        List<String> actions = new java.util.ArrayList<>();
+        b.path("action").path("action").forEach(a -> actions.add(a.asText()));
+        if (actions.stream().anyMatch(VPN_ACTIONS::contains) && !b.path("action").path("vpn").isTextual()) {
+          found.add(new String[] {"error", "Its action " + String.join(", ", actions) + " needs a VPN (action.vpn)."});
+        }
+        if (actions.contains("jump") && b.path("action").path("sub_policy").isTextual()) {
+          elements.resolveHref(caller, b.path("action").path("sub_policy").asText())
+              .filter(sub -> store.rulesOfPolicy(sub.key()).isEmpty())
+              .ifPresent(sub -> found.add(new String[] {"warning", "It jumps to " + sub.name() + ", which has no rules."}));
+        }
+        for (String[] f : found) {
+          errors |= f[0].equals("error");
+          problems.addObject().put("severity", f[0]).put("rule", label(r)).put("rule_type", ruleType)
+              .put("href", ElementJson.selfHref(r, base)).put("message", f[1]);
+        }
+        if (shadowing == null && CELLS.stream().allMatch(c -> b.path(c).path("any").asBoolean(false))
+            && actions.stream().anyMatch(FINAL::contains)) {
+          shadowing = r;
+        }
+      }
+    }
+    out.put("status", errors ? "ERROR" : problems.isEmpty() ? "OK" : "WARNING");
+    return out;
+  }
+
+  private static String label(ElementRecord r) {
+    String name = ElementService.parse(r.body()).path("name").asText("");
+    return name.isEmpty() ? "Rule @" + tag(r) : name + " (@" + tag(r) + ")";
+  }
+
+  /** The element hrefs a rule's cells and action name. */
+  private static List<String> references(com.fasterxml.jackson.databind.JsonNode b) {
+    List<String> out = new java.util.ArrayList<>();
+    for (String cell : CELLS) {
+      b.path(cell).properties().forEach(e -> {
+        if (e.getValue().isArray()) {
+          e.getValue().forEach(v -> {
+            if (v.isTextual() && v.asText().contains("/elements/")) {
+              out.add(v.asText());
+            }
+          });
+        }
+      });
+    }
+    for (String f : List.of("vpn", "sub_policy")) {
+      if (b.path("action").path(f).isTextual()) {
+        out.add(b.path("action").path(f).asText());
+      }
+    }
+    return out;
+  }
+
   /** A rule, checked to be one of this policy's. */
   public ElementRecord rule(Caller caller, String policyType, long policyKey, String ruleType, long ruleKey) {
     ElementRecord r = elements.get(caller, ruleType, ruleKey);

@@ -537,6 +537,43 @@ public final class Vpns {
         tunnel == null ? null : TUNNELS + "/" + tunnel));
   }
 
+  /**
+   * A VPN's validation (its {@code validate} link, smc-python's {@code PolicyVPN.validate}): no
+   * central gateway, no tunnel, a gateway whose element is gone or in the trash, an internal
+   * gateway with no enabled endpoint — each a problem; {@code status} ERROR, WARNING or OK.
+   */
+  public ObjectNode validate(ElementRecord vpn, String base) {
+    Topology t = topology(vpn.key());
+    ObjectNode out = Json.object().put("name", vpn.name());
+    ArrayNode problems = out.putArray("problems");
+    boolean errors = false;
+    if (t.gateways().stream().noneMatch(g -> g.usage().equals("central"))) {
+      problems.addObject().put("severity", "error").put("message", "The VPN has no central gateway.");
+      errors = true;
+    }
+    if (tunnels(t).isEmpty()) {
+      problems.addObject().put("severity", "warning").put("message", "The VPN has no tunnel: it needs two central"
+          + " gateways, or a central and a satellite gateway.");
+    }
+    for (Gateway g : t.gateways()) {
+      Optional<ElementRecord> r = store.find(g.element());
+      if (r.isEmpty() || r.get().trashed()) {
+        problems.addObject().put("severity", "error").put("gateway", gatewayName(g))
+            .put("message", "Gateway " + gatewayName(g) + " is " + (r.isEmpty() ? "gone." : "in the trash."));
+        errors = true;
+      } else if (g.internal() && Engines.kind(r.get().type()).isPresent()) {
+        EngineNodes.Engine e = new EngineNodes.Engine(r.get(), (ObjectNode) ElementService.parse(r.get().body()),
+            Engines.kind(r.get().type()).orElseThrow());
+        if (internalGateway(e, base).path("end_point").isEmpty()) {
+          problems.addObject().put("severity", "warning").put("gateway", gatewayName(g))
+              .put("message", "Gateway " + gatewayName(g) + " has no enabled endpoint (its internal_endpoint).");
+        }
+      }
+    }
+    out.put("status", errors ? "ERROR" : problems.isEmpty() ? "OK" : "WARNING");
+    return out;
+  }
+
   // ---- tunnels ----
 
   /** A tunnel between two gateways of the VPN, with its own settings. */

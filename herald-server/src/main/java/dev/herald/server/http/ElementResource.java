@@ -39,7 +39,7 @@ final class ElementResource {
     this.links = links;
     handlers.put("trash", this::act);
     handlers.put("untrash", this::act);
-    handlers.put("validate", this::act);
+    handlers.put("validate", this::validate);
     handlers.put("history", (c, t, k) -> Reply.json(200, links.history(c.session().caller(), t, k, c.base())));
     handlers.put("lock", (c, t, k) -> lockReply(c, links.lock(c.session().caller(), t, k, true)));
     handlers.put("unlock", (c, t, k) -> lockReply(c, links.lock(c.session().caller(), t, k, false)));
@@ -116,6 +116,37 @@ final class ElementResource {
           List.of("docs/coverage.md lists what Herald implements for each element type."), null);
     }
     return h.handle(call, type, key);
+  }
+
+  /** What a validation finds for the types one answers (a policy's rules, a VPN's gateways). */
+  interface Validator {
+    Optional<com.fasterxml.jackson.databind.node.ObjectNode> validate(Call call, String type, long key);
+  }
+
+  private final List<Validator> validators = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  void registerValidator(Validator v) {
+    validators.add(v);
+  }
+
+  /**
+   * {@code validate}: the validating and validated events, and what a validator of the type
+   * finds ({@code {"name", "status", "problems"}}); the element when none answers for it. GET
+   * as well as POST: smc-python's PolicyVPN.validate GETs it.
+   */
+  private Reply validate(Call call, String type, long key) {
+    if (!call.method().equals("POST") && !call.method().equals("GET")) {
+      throw new HeraldException(405, "Method " + call.method() + " not allowed.", List.of("Allowed: GET, POST."), null)
+          .header("Allow", "GET, POST");
+    }
+    ElementRecord r = elements.act(call.session().caller(), type, key, "validate");
+    for (Validator v : validators) {
+      Optional<com.fasterxml.jackson.databind.node.ObjectNode> found = v.validate(call, type, key);
+      if (found.isPresent()) {
+        return Reply.json(200, found.get());
+      }
+    }
+    return Reply.json(200, ElementJson.render(r, call.base())).header("ETag", ETags.of(r.key(), r.version()));
   }
 
   private Reply act(Call call, String type, long key) {

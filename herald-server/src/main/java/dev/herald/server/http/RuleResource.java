@@ -15,6 +15,7 @@ import dev.herald.server.store.ElementRecord;
 import dev.herald.server.store.TaskStore.TaskRow;
 import dev.herald.server.task.Tasks;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -49,6 +50,8 @@ final class RuleResource {
       return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));
     });
     elementResource.register("upload", this::upload);
+    elementResource.registerValidator((c, t, k) -> Catalogue.type(t).rules().isEmpty() ? Optional.empty()
+        : Optional.of(rules.validate(c.session().caller(), t, k, c.base())));
     elementResource.register("force_unlock", (c, t, k) -> {
       requireMethod(c, "POST");
       ElementRecord r = elements.get(c.session().caller(), t, k);

@@ -39,6 +39,8 @@ final class VpnResource {
       requireMethod(c, "GET");
       return Reply.json(200, vpns.tunnelList(vpns.vpn(c.session().caller(), t, k), c.base()));
     });
+    elementResource.registerValidator((c, t, k) -> Vpns.isVpn(t)
+        ? Optional.of(vpns.validate(vpns.vpn(c.session().caller(), t, k), c.base())) : Optional.empty());
     for (String rel : List.of("open", "save", "close")) {
       elementResource.register(rel, (c, t, k) -> {
         requireMethod(c, "POST");
