@@ -742,6 +742,40 @@ class EnginesTest {
     assertThat(py.getUrl(engine + "/snapshot/999999").status()).isEqualTo(404);
   }
 
+  /**
+   * smc-python's examples/tasks.py: one rule created in the installed policy is one pending change;
+   * approve_all marks it; a refresh installs it, and none is pending.
+   */
+  @Test
+  void pendingChanges_listWhatChangedSinceTheInstall_untilARefresh() throws Exception {
+    String name = unique("pend");
+    String engine = createSingleFw(name);
+    String node = firstNode(engine).get("link").get(0).get("href").asText();
+    py.postUrl(node + "/initial_contact", "{}");
+    JsonNode e = py.getUrl(engine).json();
+    assertThat(py.getUrl(rel(e, "pending_changes")).json()).isEmpty(); // nothing installed yet
+    String policy = policy(name + "-p");
+    awaitTask(py.postUrl(rel(e, "upload") + "?filter=" + name + "-p", "{}"));
+    assertThat(py.getUrl(rel(e, "pending_changes")).json()).isEmpty();
+    String rules = rel(py.getUrl(policy).json(), "fw_ipv4_access_rules");
+    Response rule = py.postUrl(rules, "{\"name\":\"new-rule\",\"sources\":{\"any\":true},\"destinations\":{\"any\":true},"
+        + "\"services\":{\"any\":true},\"action\":{\"action\":[\"allow\"]}}");
+    assertThat(rule.status()).isEqualTo(201);
+    JsonNode pending = py.getUrl(rel(e, "pending_changes")).json();
+    assertThat(pending).hasSize(1);
+    assertThat(pending.get(0).get("element").asText()).isEqualTo(rule.header("Location"));
+    assertThat(pending.get(0).get("event_type").asText()).isEqualTo("stonegate.object.insert");
+    assertThat(pending.get(0).fieldNames()).toIterable().isSubsetOf("approved_on", "changed_on", "element",
+        "element_name", "event_type", "modifier", "approver"); // smc-python's ChangeRecord takes no other key
+    assertThat(py.postUrl(rel(e, "approve_all_changes"), "{}").status()).isEqualTo(200);
+    assertThat(py.getUrl(rel(e, "pending_changes")).json().get(0).get("approved_on").asText()).isNotEmpty();
+    assertThat(py.postUrl(rel(e, "disapprove_all_changes"), "{}").status()).isEqualTo(200);
+    assertThat(py.getUrl(rel(e, "pending_changes")).json().get(0).get("approved_on").asText()).isEmpty();
+    JsonNode refreshed = awaitTask(py.postUrl(rel(e, "refresh") + "?generate_snapshot=True&preserve_connections=True", "{}"));
+    assertThat(refreshed.get("success").asBoolean()).as(refreshed.toString()).isTrue();
+    assertThat(py.getUrl(rel(e, "pending_changes")).json()).isEmpty();
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));

@@ -532,6 +532,31 @@ public final class EngineNodes {
         .anyMatch(n -> state(e.record().key(), n.key()).path("monitoring_state").asText().equals("READY"));
   }
 
+  /** A policy installed on an engine: which, and when it was last installed (upload or refresh). */
+  public record Installed(String name, long policyKey, long atMs) {}
+
+  /** The policy most recently installed on one of the engine's nodes. */
+  public Optional<Installed> installed(Engine e) {
+    Installed best = null;
+    for (Engines.Node n : Engines.nodes(e.body())) {
+      ObjectNode s = state(e.record().key(), n.key());
+      if (s.hasNonNull("installed_policy")) {
+        String ref = s.path("installed_policy_ref").asText("");
+        long key;
+        try {
+          key = Long.parseLong(ref.substring(ref.lastIndexOf('/') + 1));
+        } catch (NumberFormatException ex) {
+          continue;
+        }
+        long at = s.path("last_upload_time").asLong();
+        if (best == null || at > best.atMs()) {
+          best = new Installed(s.get("installed_policy").asText(), key, at);
+        }
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
   /** Whether some node has a policy installed (a refresh needs one). */
   public Optional<String> installedPolicy(Engine e) {
     for (Engines.Node n : Engines.nodes(e.body())) {

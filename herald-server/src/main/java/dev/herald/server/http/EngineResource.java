@@ -35,6 +35,7 @@ final class EngineResource {
   private final dev.herald.server.element.BlockLists blockLists;
   private final dev.herald.server.element.Aliases aliases;
   private final dev.herald.server.element.Snapshots snapshots;
+  private final dev.herald.server.element.PendingChanges pendingChanges;
 
   /** {@code engines} null: only the link handlers are registered (a test of the catalogue's marks). */
   EngineResource(ElementService elements, ElementResource elementResource, dev.herald.server.element.EngineModel engines,
@@ -47,6 +48,7 @@ final class EngineResource {
     this.blockLists = engines == null ? null : engines.blockLists();
     this.aliases = engines == null ? null : engines.aliases();
     this.snapshots = engines == null ? null : engines.snapshots();
+    this.pendingChanges = engines == null ? null : engines.pendingChanges();
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
     // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
@@ -70,11 +72,11 @@ final class EngineResource {
       return Reply.json(200, routes.monitoring(e, nodes.reports(e), c.base()));
     });
     elementResource.register("pending_changes", (c, t, k) -> {
-      engine(c, t, k);
-      return Reply.json(200, Json.mapper().createArrayNode()); // every change is committed at once
+      requireMethod(c, "GET");
+      return Reply.json(200, pendingChanges.list(engine(c, t, k), c.base()));
     });
-    elementResource.register("approve_all_changes", this::noChanges);
-    elementResource.register("disapprove_all_changes", this::noChanges);
+    elementResource.register("approve_all_changes", (c, t, k) -> approve(c, t, k, true));
+    elementResource.register("disapprove_all_changes", (c, t, k) -> approve(c, t, k, false));
     elementResource.register("refresh", this::refresh);
     elementResource.register("permissions", this::permissions);
     elementResource.register("virtual_resources", this::virtualResources);
@@ -357,9 +359,9 @@ final class EngineResource {
     return Reply.json(200, Engines.tree(e.body(), e.record().type(), engineHref(c, e), tree));
   }
 
-  private Reply noChanges(Call c, String type, long key) {
+  private Reply approve(Call c, String type, long key, boolean approve) {
     requireMethod(c, "POST");
-    engine(c, type, key);
+    pendingChanges.approveAll(engine(c, type, key), c.session().caller(), approve);
     return Reply.json(200, Json.object());
   }
 
@@ -408,10 +410,20 @@ final class EngineResource {
   private Reply refresh(Call c, String type, long key) {
     requireMethod(c, "POST");
     EngineNodes.Engine e = engine(c, type, key);
-    TaskRow t = tasks.start(c.session().caller(), "refresh", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
-      String p = nodes.installedPolicy(e).orElseThrow(() ->
+    boolean snapshot = c.flag("generate_snapshot", true);
+    Caller caller = c.session().caller();
+    TaskRow t = tasks.start(caller, "refresh", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
+      EngineNodes.Installed p = nodes.installed(e).orElseThrow(() ->
           new Tasks.Failed("Engine " + e.record().name() + " has no policy installed to refresh."));
-      return Tasks.Outcome.of("Policy " + p + " was refreshed on " + e.record().name() + ".");
+      ElementRecord policy = elements.store().find(p.policyKey()).orElseThrow(() ->
+          new Tasks.Failed("The policy " + p.name() + " installed on " + e.record().name() + " no longer exists."));
+      // the policy as it is now goes to the nodes: what was pending is installed
+      nodes.install(nodes.engine(caller, e.record().type(), e.record().key()), policy,
+          "/elements/" + policy.type() + "/" + policy.key());
+      if (snapshot) {
+        snapshots.take(e.record(), policy.name());
+      }
+      return Tasks.Outcome.of("Policy " + p.name() + " was refreshed on " + e.record().name() + ".");
     });
     return Reply.json(200, Tasks.json(t, c.base()));
   }
