@@ -333,6 +333,28 @@ class RulesTest {
     assertThat(found.get("problems").get(0).get("href").asText()).startsWith(pol + "/fw_ipv4_access_rule/");
   }
 
+  /** Policy.save_as(name): POST save_as?name=NEW, the new policy's href in Location, its rules copied in order. */
+  @Test
+  void saveAs_copiesThePolicyAndItsRulesInOrder() throws Exception {
+    String pol = policy();
+    String rules = link(py.getUrl(pol).json(), "fw_ipv4_access_rules");
+    String http = href("tcp_service", "HTTP");
+    for (String n : List.of("c", "b", "a")) {
+      post(rules, ruleBody(n, http)); // each at the top: a, b, c
+    }
+    String name = unique("copy");
+    Response saved = py.postUrl(link(py.getUrl(pol).json(), "save_as") + "?name=" + name, "{}");
+    assertThat(saved.status()).as(saved.body()).isEqualTo(201);
+    String copy = saved.header("Location");
+    assertThat(py.getUrl(copy).json().get("name").asText()).isEqualTo(name);
+    assertThat(names(link(py.getUrl(copy).json(), "fw_ipv4_access_rules"))).containsExactly("a", "b", "c");
+    assertThat(names(rules)).containsExactly("a", "b", "c");
+    assertThat(py.getUrl(copy).json().get("template").asText()).isEqualTo(py.getUrl(pol).json().get("template").asText());
+    // the name is taken now: nothing more is made
+    assertThat(py.postUrl(link(py.getUrl(pol).json(), "save_as") + "?name=" + name, "{}").status()).isEqualTo(400);
+    assertThat(py.postUrl(link(py.getUrl(pol).json(), "save_as"), "{}").status()).isEqualTo(400);
+  }
+
   @Test
   void upload_toAMissingEngine_isATaskThatFailsSayingWhy() throws Exception {
     String pol = policy();

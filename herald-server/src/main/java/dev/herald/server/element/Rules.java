@@ -172,6 +172,34 @@ public final class Rules {
     return out;
   }
 
+  /**
+   * {@code save_as?name=NEW} (smc-python's {@code Policy.save_as}): a new policy like this one —
+   * its settings and template — with a copy of each of its rules, in the same order. The name is
+   * checked first (a name in use: 400, nothing made).
+   */
+  public ElementRecord saveAs(Caller caller, String policyType, long policyKey, String newName, String base) {
+    ElementRecord from = elements.get(caller, policyType, policyKey);
+    ObjectNode body = (ObjectNode) ElementService.parse(from.body());
+    if (from.system()) {
+      ElementJson.withBase(body, base);
+    }
+    body.put("name", newName);
+    body.remove("locked");
+    ElementRecord copy = elements.create(caller, policyType, body);
+    for (String ruleType : new java.util.TreeSet<>(Catalogue.type(policyType).rules().values())) {
+      for (ElementRecord r : store.rules(policyKey, ruleType)) {
+        ObjectNode rb = (ObjectNode) ElementService.parse(r.body());
+        ElementJson.withBase(rb, base);
+        double rank = rb.path("rank").asDouble();
+        for (String server : List.of("rank", "tag", "parent_policy", "key", "link")) {
+          rb.remove(server);
+        }
+        create(caller, policyType, copy.key(), ruleType, rb, new Position.Rank(rank));
+      }
+    }
+    return copy;
+  }
+
   /** A rule, checked to be one of this policy's. */
   public ElementRecord rule(Caller caller, String policyType, long policyKey, String ruleType, long ruleKey) {
     ElementRecord r = elements.get(caller, ruleType, ruleKey);

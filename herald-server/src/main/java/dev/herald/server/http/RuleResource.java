@@ -50,6 +50,14 @@ final class RuleResource {
       return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));
     });
     elementResource.register("upload", this::upload);
+    elementResource.register("save_as", (c, t, k) -> {
+      requireMethod(c, "POST");
+      String name = c.param("name").filter(n -> !n.isBlank()).orElseThrow(() ->
+          HeraldException.badRequest("Impossible to save the policy.", "Give the new policy's name: ?name=NEW."));
+      ElementRecord copy = rules.saveAs(c.session().caller(), t, k, name, c.base());
+      return Reply.json(201, ElementJson.render(copy, c.base())).header("Location", ElementJson.href(c.base(), copy.type(), copy.key()))
+          .header("ETag", ETags.of(copy.key(), copy.version()));
+    });
     elementResource.registerValidator((c, t, k) -> Catalogue.type(t).rules().isEmpty() ? Optional.empty()
         : Optional.of(rules.validate(c.session().caller(), t, k, c.base())));
     elementResource.register("force_unlock", (c, t, k) -> {
