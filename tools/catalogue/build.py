@@ -247,7 +247,7 @@ def main():
             t["rules"] = dict(rule_collections[name])
             for rel, rule_type in rule_collections[name].items():
                 links[rel] = {"rel": rel, "method": "GET", "kind": "rules", "implemented": True, "path": rule_type}
-            if name not in ("alert_chain",):
+            if name not in ov["policy_links"].get("except", ["alert_chain"]):
                 for l in ov["policy_links"]["links"]:
                     links[l["rel"]] = dict(l)
         engines = ov.get("engines", {})

@@ -355,6 +355,26 @@ class RulesTest {
     assertThat(py.postUrl(link(py.getUrl(pol).json(), "save_as"), "{}").status()).isEqualTo(400);
   }
 
+  /** QoS limit rules and inspection rules, POSTed to the policy's href + "/" + the rule type as the Terraform provider does. */
+  @Test
+  void qosAndInspectionRules_inTheirPolicies() throws Exception {
+    String qos = py.create("qos_policy", "{\"name\":\"" + unique("qos") + "\"}");
+    String limits = link(py.getUrl(qos).json(), "limit_rules");
+    assertThat(limits).isEqualTo(qos + "/limit_rule");
+    Response limit = post(limits, "{\"name\":\"voice\",\"priority\":1,\"guarantee\":1000,\"limit\":-50,\"rank\":1.0}");
+    assertThat(limit.status()).as(limit.body()).isEqualTo(201);
+    assertThat(post(limits, "{\"name\":\"bad\",\"priority\":\"high\"}").status()).isEqualTo(400);
+    assertThat(names(limits)).containsExactly("voice");
+
+    String insp = py.create("inspection_template_policy", "{\"name\":\"" + unique("insp") + "\"}");
+    String exceptions = link(py.getUrl(insp).json(), "inspection_exception_rules");
+    Response exc = post(exceptions, "{\"name\":\"exc\",\"min_severity\":1,\"max_severity\":10,\"sources\":{\"any\":true},"
+        + "\"destinations\":{\"any\":true}}");
+    assertThat(exc.status()).as(exc.body()).isEqualTo(201);
+    assertThat(names(exceptions)).containsExactly("exc");
+    assertThat(names(link(py.getUrl(insp).json(), "inspection_global_rules"))).isEmpty();
+  }
+
   @Test
   void upload_toAMissingEngine_isATaskThatFailsSayingWhy() throws Exception {
     String pol = policy();
