@@ -25,7 +25,8 @@ final class JvmChoice implements Callable<Integer> {
   FanoutLoad load;
   @Option(names = "--idle", defaultValue = "19000", description = "idle subscribers for the second RSS figure")
   int idle;
-  @Option(names = "--candidate", description = "JVM options to compare (repeatable; \"default\" = none). "
+  @Option(names = "--candidate", description = "JVM options to compare (repeatable; \"default\" = none;"
+      + " ENV:NAME=VALUE sets an environment variable of the server). "
       + "Default: the JVM's defaults, and the settings measured in docs/benchmarks.md.")
   List<String> candidates = new ArrayList<>();
 
@@ -33,7 +34,9 @@ final class JvmChoice implements Callable<Integer> {
       "default",
       "-XX:+UseSerialGC -Xmx256m",
       "-XX:+UseSerialGC -Xms16m -Xmx384m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:ReservedCodeCacheSize=64m -Xss512k",
-      "-XX:+UseParallelGC -Xmx512m");
+      "-XX:+UseParallelGC -Xmx512m",
+      "ENV:MALLOC_ARENA_MAX=2 -XX:+UseSerialGC -Xms16m -Xmx1g -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+          + " -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1");
 
   @Override
   public Integer call() throws Exception {

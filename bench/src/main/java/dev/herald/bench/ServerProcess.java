@@ -47,7 +47,15 @@ final class ServerProcess implements AutoCloseable {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
-    cmd.addAll(jvmOptions);
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    for (String o : jvmOptions) {
+      if (o.startsWith("ENV:") && o.contains("=")) {
+        // an environment variable of the server process (MALLOC_ARENA_MAX=2: what the launcher exports)
+        env.put(o.substring(4, o.indexOf('=')), o.substring(o.indexOf('=') + 1));
+      } else {
+        cmd.add(o);
+      }
+    }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), kind,
         Integer.toString(port)));
     if (dataDir != null) {
@@ -60,7 +68,9 @@ final class ServerProcess implements AutoCloseable {
     if (extra != null && !extra.isBlank()) {
       cmd.addAll(1, List.of(extra.strip().split("\\s+")));
     }
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
     String line;
     while ((line = out.readLine()) != null) {
