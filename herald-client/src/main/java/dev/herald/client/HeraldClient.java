@@ -39,6 +39,7 @@ public final class HeraldClient implements AutoCloseable {
   private final HttpClient http;
   private final String version;
   private final List<RealSubscription> subscriptions = new CopyOnWriteArrayList<>();
+  private final List<StatusWatch> watches = new CopyOnWriteArrayList<>();
   private volatile String cookie;
 
   private HeraldClient(Builder b) {
@@ -350,8 +351,9 @@ public final class HeraldClient implements AutoCloseable {
    * @throws SubscriptionRefusedException the server refused (not a monitored element or context)
    */
   public AutoCloseable watchStatus(String target, java.util.function.Consumer<JsonNode> onStatus) {
-    StatusWatch w = new StatusWatch(socketSession, target, onStatus, this::status, config.maxBackoff);
+    StatusWatch w = new StatusWatch(socketSession, target, onStatus, this::status, config.maxBackoff, watches::remove);
     w.open();
+    watches.add(w);
     return w;
   }
 
@@ -451,6 +453,9 @@ public final class HeraldClient implements AutoCloseable {
   public void close() {
     for (RealSubscription s : subscriptions) {
       s.close();
+    }
+    for (StatusWatch w : watches) {
+      w.close(); // before the logout: a watch would otherwise reconnect and log in again
     }
     try {
       logout();

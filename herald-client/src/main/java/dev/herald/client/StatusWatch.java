@@ -46,8 +46,11 @@ final class StatusWatch implements AutoCloseable {
   private ArrayDeque<JsonNode> held;
   private int attempt;
 
+  private final Consumer<StatusWatch> onClosed;
+
   StatusWatch(SocketSession session, String target, Consumer<JsonNode> onStatus, Function<String, JsonNode> readStatus,
-      Duration maxBackoff) {
+      Duration maxBackoff, Consumer<StatusWatch> closed) {
+    this.onClosed = closed;
     this.session = session;
     this.target = target;
     this.command = Json.write(target.contains("/elements/") ? Json.object().put("element", target)
@@ -128,7 +131,9 @@ final class StatusWatch implements AutoCloseable {
 
     @Override
     public CompletionStage<?> onClose(WebSocket w, int code, String reason) {
-      lost(w, new IOException("status socket closed: " + code + " " + reason));
+      IOException cause = new IOException("status socket closed: " + code + " " + reason);
+      ack.completeExceptionally(cause); // a close before the ack: no need to wait the timeout
+      lost(w, cause);
       return null;
     }
 
@@ -187,6 +192,9 @@ final class StatusWatch implements AutoCloseable {
           }
           attempt = 0;
           catchUp();
+          if (ws.isInputClosed() || ws.isOutputClosed()) {
+            continue; // lost while it was being set up (its loss was ignored then): again
+          }
           return;
         } catch (SubscriptionRefusedException e) {
           LOG.info("status watch of {} ends: {}", target, e.getMessage());
@@ -206,9 +214,15 @@ final class StatusWatch implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      WebSocket again;
       synchronized (lock) {
         reconnecting = false;
         held = null;
+        // a socket that went while this ran had its loss ignored: take it up now
+        again = !closed && socket != null && (socket.isInputClosed() || socket.isOutputClosed()) ? socket : null;
+      }
+      if (again != null) {
+        lost(again, new IOException("status socket closed while reconnecting"));
       }
     }
   }
@@ -243,6 +257,7 @@ final class StatusWatch implements AutoCloseable {
       ws = socket;
       socket = null;
     }
+    onClosed.accept(this);
     if (ws != null) {
       ws.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(t -> null).join();
     }

@@ -114,6 +114,52 @@ class SecurityTest {
     assertThat(vw.post("/elements/host", hostJson()).status()).isEqualTo(403);
   }
 
+  /**
+   * A viewer sees engines and VPNs but changes none of them (gateways, routes, block lists, node
+   * commands, internal gateways); an editor of a domain changes its own, never Shared Domain's.
+   */
+  @Test
+  void enginesAndVpns_changeOnlyForWhoMayEditThem() throws Exception {
+    String d = unique("dom");
+    String dHref = root.create("admin_domain", "{\"name\":\"" + d + "\"}");
+    SmcClient ed = member(dHref, d, "Editor");
+    SmcClient vw = member(dHref, d, "Viewer");
+    String engine = EnginesTest.createSingleFw(ed, unique("fw"));
+    String vpn = ed.create("vpn", "{\"name\":\"" + unique("vpn") + "\"}");
+    String node = ed.getUrl(engine).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+    String gateway = ed.getUrl(engine + "/internal_gateway").json().get("result").get(0).get("href").asText();
+    String addGateway = "{\"gateway\":\"" + gateway + "\",\"node_usage\":\"central\"}";
+    String entry = "{\"entries\":[{\"end_point1\":{\"address_mode\":\"any\"},\"end_point2\":{\"address_mode\":\"any\"},\"duration\":60}]}";
+    assertThat(vw.getUrl(engine).status()).isEqualTo(200);
+    assertThat(vw.postUrl(vpn + "/central_gateway_node", addGateway).status()).isEqualTo(403);
+    assertThat(vw.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(403);
+    assertThat(vw.postUrl(engine + "/add_route?gateway=192.168.10.254&network=0.0.0.0%2F0", "{}").status()).isEqualTo(403);
+    assertThat(vw.postUrl(engine + "/block_list", entry).status()).isEqualTo(403);
+    assertThat(vw.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(engine + "/flush_block_list")).DELETE())
+        .status()).isEqualTo(403);
+    assertThat(vw.put(gateway, "{\"name\":\"renamed\"}", null).status()).isEqualTo(403);
+    assertThat(vw.post("/system/block_list", entry).status()).isEqualTo(200); // reaches no engine: it may change none
+    assertThat(ed.getUrl(engine + "/block_list").json().get("result")).isEmpty();
+    // what the editor may do in its domain
+    assertThat(ed.postUrl(vpn + "/central_gateway_node", addGateway).status()).isEqualTo(201);
+    assertThat(ed.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
+    // but a Shared Domain VPN it only sees
+    String shared = root.create("vpn", "{\"name\":\"" + unique("shared-vpn") + "\"}");
+    assertThat(ed.postUrl(shared + "/central_gateway_node", addGateway).status()).isEqualTo(403);
+    assertThat(root.getUrl(shared + "/central_gateway_node").json().get("result")).isEmpty();
+  }
+
+  /** An api_client with one role in one domain, logged in there. */
+  private static SmcClient member(String domainHref, String domain, String role) throws Exception {
+    String key = role.toLowerCase(java.util.Locale.ROOT) + "-key-" + System.nanoTime();
+    root.create("api_client", "{\"name\":\"" + unique(role) + "\",\"authentication_key\":\"" + key + "\","
+        + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + domainHref + "\",\"role_ref\":\"" + roleHref(role)
+        + "\",\"granted_elements\":[]}]}}");
+    SmcClient c = new SmcClient(server.url(), "7.2");
+    assertThat(c.post("/login", "{\"authenticationkey\":\"" + key + "\",\"domain\":\"" + domain + "\"}").status()).isEqualTo(200);
+    return c;
+  }
+
   private static String roleHref(String name) throws Exception {
     JsonNode r = root.get("/elements/role?filter=" + name.replace(" ", "+") + "&exact_match=True").json().get("result");
     assertThat(r).as("built-in role %s", name).hasSize(1);

@@ -206,7 +206,8 @@ class VpnsTest {
     assertThat(put.status()).as(put.body()).isEqualTo(200);
     assertThat(put.json().get("ipsec_vpn").asBoolean()).isTrue();
     assertThat(py.getUrl(gateway).json().get("end_point").get(0).asText()).isEqualTo(ep);
-    for (String bad : List.of("{\"enabled\":\"yes\"}", "{\"balancing_mode\":\"fast\"}", "{\"nat_t\":null}")) {
+    for (String bad : List.of("{\"enabled\":\"yes\"}", "{\"balancing_mode\":\"fast\"}", "{\"nat_t\":null}",
+        "{\"ike_phase1_id_type\":\"9\"}", "{\"connection_type_ref\":\"" + gateway.replaceAll("/elements/.*", "/elements/connection_type/999999999") + "\"}")) {
       assertThat(py.put(ep, bad, null).status()).as(bad).isEqualTo(400);
     }
     assertThat(py.getUrl(ep).json().get("force_nat_t").asBoolean()).isTrue();

@@ -25,6 +25,9 @@ import java.util.Set;
 public final class BlockLists {
   private static final String RESOURCE = "block_list";
   private static final Set<String> PORT_MODES = Set.of("predefined_tcp", "predefined_udp");
+  /** Entries one request may carry, and one engine may hold (in force). */
+  static final int MAX_PER_REQUEST = 1_000;
+  static final int MAX_PER_ENGINE = 10_000;
   /** The longest block Herald keeps: a year. */
   private static final long MAX_DURATION_S = 366L * 24 * 3600;
 
@@ -42,6 +45,9 @@ public final class BlockLists {
     JsonNode list = body.has("entries") ? body.get("entries") : Json.mapper().createArrayNode().add(body);
     if (!list.isArray() || list.isEmpty()) {
       throw HeraldException.badRequest(refused, "Send {\"entries\": [{\"end_point1\": …, \"end_point2\": …, \"duration\": s}]}.");
+    }
+    if (list.size() > MAX_PER_REQUEST) {
+      throw HeraldException.badRequest(refused, "At most " + MAX_PER_REQUEST + " entries per request.");
     }
     List<ObjectNode> out = new ArrayList<>();
     int i = 0;
@@ -108,6 +114,10 @@ public final class BlockLists {
           continue;
         }
         ArrayNode list = inForce(r.key(), now);
+        if (list.size() + entries.size() > MAX_PER_ENGINE) {
+          throw HeraldException.badRequest("Impossible to add the block list entries.", r.name() + " holds "
+              + list.size() + " entries in force; an engine holds at most " + MAX_PER_ENGINE + ".");
+        }
         for (ObjectNode e : entries) {
           ObjectNode stored = e.deepCopy().put("added", now).put("expires", now + e.get("duration").asLong() * 1000);
           list.add(stored);

@@ -215,7 +215,7 @@ public final class ElementService {
               refuseLocked(cur, "update");
               ElementRecord next = cur.withBody(body.get("name").asText(), Json.write(body));
               tx.update(next, searchText(body));
-              tx.setReferences(key, v.references());
+              tx.setReferences(key, withResources(type, key, body, v.references()));
               saveSecrets(tx, key, stored, next.name());
               tx.stamp(key, false, caller.userKey(), now);
               for (UpdateHook h : updateHooks) {
@@ -548,7 +548,7 @@ public final class ElementService {
           tx.record(pending(next, EventType.UPDATE, caller));
           counts[1]++;
         }
-        tx.setReferences(p.key(), results.get(i).references());
+        tx.setReferences(p.key(), withResources(p.item().type(), p.key(), body, results.get(i).references()));
       }
       return null;
     });
@@ -813,6 +813,34 @@ public final class ElementService {
 
   private static final java.util.regex.Pattern ENGINE_PART =
       java.util.regex.Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
+
+  /**
+   * What an element's resources refer to besides its body (a VPN's gateways, an engine's routes):
+   * told the element's type, key and body (the new one, in an update).
+   */
+  @FunctionalInterface
+  public interface ReferenceSource {
+    Set<Long> references(String type, long key, ObjectNode body);
+  }
+
+  private final List<ReferenceSource> referenceSources = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Adds what an element's resources refer to, to every computation of its references. */
+  public void addReferenceSource(ReferenceSource source) {
+    referenceSources.add(source);
+  }
+
+  /** An element's references: its body's and its resources'. */
+  private Set<Long> withResources(String type, long key, ObjectNode body, Set<Long> bodyRefs) {
+    if (referenceSources.isEmpty()) {
+      return bodyRefs;
+    }
+    Set<Long> all = new java.util.LinkedHashSet<>(bodyRefs);
+    for (ReferenceSource s : referenceSources) {
+      all.addAll(s.references(type, key, body));
+    }
+    return all;
+  }
 
   /**
    * Sets an element's references to its body's and {@code extra} (what its resources refer to: a

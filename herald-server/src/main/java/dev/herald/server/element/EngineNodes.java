@@ -54,6 +54,18 @@ public final class EngineNodes {
     return new Engine(r, (ObjectNode) ElementService.parse(r.body()), kind);
   }
 
+  /**
+   * An engine the caller may change (edit rights in its domain, not a system element, not
+   * locked): for every request that changes it or its parts, its nodes' state included.
+   */
+  public Engine writableEngine(Caller caller, String type, long key, String what) {
+    Catalogue.Engine kind = Engines.kind(type).orElseThrow(() ->
+        HeraldException.notFound("Not an engine.", type + " elements have no nodes."));
+    ElementRecord r = elements.writableForLink(caller, type, key, what);
+    ElementService.refuseLocked(r, what);
+    return new Engine(r, (ObjectNode) ElementService.parse(r.body()), kind);
+  }
+
   public Engines.Node node(Engine e, String nodeType, long nodeKey) {
     return Engines.node(e.body(), nodeType, nodeKey).orElseThrow(() ->
         HeraldException.notFound("Node not found.", "Engine " + e.record().name() + " has no " + nodeType + " " + nodeKey + "."));
@@ -163,9 +175,10 @@ public final class EngineNodes {
       }
       s.put("master_node", bestPath);
     }
-    for (String f : List.of("installed_policy", "installed_policy_ref", "last_upload_time")) {
+    for (String f : List.of("installed_policy", "installed_policy_ref", "last_upload_time", "cpu_percent",
+        "memory_percent")) {
       if (own.has(f)) {
-        s.set(f, own.get(f));
+        s.set(f, own.get(f)); // its own policy, and the figures a test set on it
       }
     }
     if (withOverride && own.path("override").isObject()) {
@@ -181,7 +194,8 @@ public final class EngineNodes {
    */
   private ObjectNode ownOf(ObjectNode effective, Engine master) {
     ObjectNode own = Json.object();
-    for (String f : List.of("installed_policy", "installed_policy_ref", "last_upload_time")) {
+    for (String f : List.of("installed_policy", "installed_policy_ref", "last_upload_time", "cpu_percent",
+        "memory_percent")) {
       if (effective.has(f)) {
         own.set(f, effective.get(f));
       }

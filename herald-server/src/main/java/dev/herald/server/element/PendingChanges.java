@@ -20,7 +20,8 @@ import java.util.Optional;
  * {@code element_name}, {@code event_type}, {@code modifier}, and once approved
  * {@code approved_on}, {@code approver}). {@code approve_all_changes} approves those listed;
  * {@code disapprove_all_changes} takes the approvals back; an install empties the list. A rule
- * deleted since the install is not listed (Herald keeps no trace of it here).
+ * deleted since the install is not listed (Herald keeps no trace of it here); neither is what
+ * the caller may not see (a policy of another domain).
  */
 public final class PendingChanges {
   private static final String APPROVED = "approved_changes";
@@ -41,7 +42,8 @@ public final class PendingChanges {
 
   private record Pending(ElementRecord element, long changedMs, Optional<Long> modifier, boolean created) {}
 
-  private List<Pending> pending(EngineNodes.Engine e) {
+  private List<Pending> pending(Caller caller, EngineNodes.Engine e) {
+    java.util.Set<Long> visible = elements.visibleDomains(caller);
     List<Pending> out = new ArrayList<>();
     Optional<EngineNodes.Installed> installed = nodes.installed(e);
     if (installed.isEmpty()) {
@@ -50,9 +52,9 @@ public final class PendingChanges {
     long since = installed.get().atMs();
     List<ElementRecord> watched = new ArrayList<>();
     watched.add(e.record());
-    store.find(installed.get().policyKey()).ifPresent(p -> {
+    store.find(installed.get().policyKey()).filter(p -> visible.contains(p.domainKey())).ifPresent(p -> {
       watched.add(p);
-      watched.addAll(store.rulesOfPolicy(p.key()));
+      store.rulesOfPolicy(p.key()).stream().filter(r -> visible.contains(r.domainKey())).forEach(watched::add);
     });
     for (ElementRecord r : watched) {
       ElementStore.Stamps s = store.stamps(r.key());
@@ -67,10 +69,10 @@ public final class PendingChanges {
   }
 
   /** The records, as a JSON list (smc-python iterates it). */
-  public ArrayNode list(EngineNodes.Engine e, String base) {
+  public ArrayNode list(Caller caller, EngineNodes.Engine e, String base) {
     ObjectNode approved = approvals(e);
     ArrayNode out = Json.mapper().createArrayNode();
-    for (Pending p : pending(e)) {
+    for (Pending p : pending(caller, e)) {
       ObjectNode o = out.addObject().put("changed_on", WHEN.format(java.time.Instant.ofEpochMilli(p.changedMs())))
           .put("element", ElementJson.selfHref(p.element(), base)).put("element_name", p.element().name())
           .put("event_type", p.created() ? "stonegate.object.insert" : "stonegate.object.update");
@@ -99,7 +101,7 @@ public final class PendingChanges {
     if (approve) {
       String when = WHEN.format(clock.instant());
       ObjectNode before = approvals(e);
-      for (Pending p : pending(e)) {
+      for (Pending p : pending(caller, e)) {
         approved.set(key(p), before.has(key(p)) ? before.get(key(p))
             : Json.object().put("approved_on", when).put("approver", caller.userName()));
       }

@@ -34,23 +34,33 @@ public final class Routes {
   public Routes(ElementService elements) {
     this.elements = elements;
     this.store = elements.store();
-    // a PUT of the engine recomputes its references from its body: its routes' stay
-    elements.onUpdate((tx, next, body) -> {
-      if (Engines.kind(next.type()).isPresent()) {
-        keepReferences(tx, next.key(), stored(next.key()));
-      }
-    });
+    // a PUT or an import of the engine recomputes its references: its routes' stay among them —
+    // those whose interface and network it still has (the others are not shown, nor referenced)
+    elements.addReferenceSource((type, key, body) -> Engines.kind(type).isPresent()
+        ? referenced(placed(stored(key), body)) : Set.of());
   }
 
   private ObjectNode stored(long engineKey) {
     return store.resource(engineKey, RESOURCE).map(s -> (ObjectNode) ElementService.parse(s)).orElseGet(Json::object);
   }
 
-  /** A PUT of the engine set its body's references: its routes' are added. */
-  private static void keepReferences(ElementStore.WriteTx tx, long engineKey, ObjectNode routes) throws java.sql.SQLException {
-    Set<Long> refs = new LinkedHashSet<>(tx.references(engineKey));
-    refs.addAll(referenced(routes));
-    tx.setReferences(engineKey, refs);
+  /** The routes whose interface (by key) and network the engine's body still has. */
+  private static ObjectNode placed(ObjectNode routes, ObjectNode engine) {
+    ObjectNode out = Json.object();
+    for (Engines.Interface itf : Engines.interfaces(engine)) {
+      JsonNode nets = routes.path(Long.toString(itf.key()));
+      if (!nets.isObject()) {
+        continue;
+      }
+      ObjectNode kept = out.putObject(Long.toString(itf.key()));
+      for (JsonNode wrapped : itf.data().path("interfaces")) {
+        ObjectNode a = Engines.unwrap(wrapped);
+        if (a != null && a.hasNonNull("network_value") && nets.has(a.get("network_value").asText())) {
+          kept.set(a.get("network_value").asText(), nets.get(a.get("network_value").asText()));
+        }
+      }
+    }
+    return out;
   }
 
   /** The keys of the elements the routes use. */
@@ -220,7 +230,8 @@ public final class Routes {
       ObjectNode routes = stored(r.key());
       edit.apply(routes);
       tx.putResource(r.key(), RESOURCE, Json.write(routes));
-      elements.setReferences(tx, caller, cur, referenced(routes)); // the routes no longer used are let go
+      // the routes no longer used are let go
+      elements.setReferences(tx, caller, cur, referenced(placed(routes, (ObjectNode) ElementService.parse(cur.body()))));
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, caller.userName()));
       return null;
     });
@@ -235,13 +246,23 @@ public final class Routes {
           "Interfaces and their networks come from the engine's interfaces: delete a gateway or a destination.");
     }
     String network = node(e, parts[0] + "-" + parts[1], base).path("ip").asText();
-    int gw = Integer.parseInt(parts[2]) - 1;
+    String href = node.path("href").asText();
     save(e, caller, routes -> {
-      ArrayNode gws = (ArrayNode) routes.path(parts[0]).path(network);
-      if (parts.length == 3) {
-        gws.remove(gw);
+      // found again inside the transaction, by what it names: a change meanwhile gives 404, never another's removal
+      int gw = Integer.parseInt(parts[2]) - 1;
+      JsonNode gws = routes.path(parts[0]).path(network);
+      JsonNode g = gws.path(gw);
+      boolean gateway = parts.length == 3;
+      JsonNode dests = g.path("routing_node");
+      int d = gateway ? -1 : Integer.parseInt(parts[3]) - 1;
+      JsonNode target = gateway ? g : dests.path(d);
+      if (!(gws instanceof ArrayNode list) || !target.isObject() || !href.endsWith(target.path("href").asText("\u0000"))) {
+        throw HeraldException.notFound("Routing node not found.", "It changed meanwhile: GET the routing again.");
+      }
+      if (gateway) {
+        list.remove(gw);
       } else {
-        ((ArrayNode) gws.get(gw).get("routing_node")).remove(Integer.parseInt(parts[3]) - 1);
+        ((ArrayNode) dests).remove(d);
       }
     });
     node.removeAll();
@@ -267,10 +288,13 @@ public final class Routes {
         throw HeraldException.badRequest(refused, "network must be a network in CIDR form (0.0.0.0/0 for the default"
             + " route); got \"" + net + "\".");
       }
-      // the place first: a refused route creates no element
+      // everything that could refuse it first: a refused route creates no element
       String[] place = place(e, gwIp, base, refused);
-      add(e, caller, place, elementFor(caller, "router", "address", gwIp, "router-" + gwIp),
-          elementFor(caller, "network", net.contains(":") ? "ipv6_network" : "ipv4_network", net, "network-" + net));
+      String netField = net.contains(":") ? "ipv6_network" : "ipv4_network";
+      Optional<ObjectNode> router = existing(caller, "router", "address", gwIp, "router-" + gwIp, refused);
+      Optional<ObjectNode> network = existing(caller, "network", netField, net, "network-" + net, refused);
+      add(e, caller, place, router.orElseGet(() -> made(caller, "router", "address", gwIp, "router-" + gwIp)),
+          network.orElseGet(() -> made(caller, "network", netField, net, "network-" + net)));
       return;
     }
     ObjectNode gateway = reference(caller, body.path("gateway_ref"), refused, "gateway");
@@ -316,15 +340,27 @@ public final class Routes {
     });
   }
 
-  /** A visible element of {@code type} whose {@code field} is {@code value}, or a new one named {@code name}. */
-  private ObjectNode elementFor(Caller caller, String type, String field, String value, String name) {
+  /**
+   * A visible element of {@code type} whose {@code field} is {@code value}; none: empty, unless
+   * the name a new one would take is used already (400: nothing is made).
+   */
+  private Optional<ObjectNode> existing(Caller caller, String type, String field, String value, String name,
+      String refused) {
     for (ElementRecord r : elements.search(caller, Set.of(type), Optional.empty(), false, false, 10_000)) {
       if (ElementService.parse(r.body()).path(field).asText().equals(value)) {
-        return asRoutePart(r, field.equals("address") ? value : null);
+        return Optional.of(asRoutePart(r, field.equals("address") ? value : null));
       }
     }
-    ElementRecord made = elements.create(caller, type, Json.object().put("name", name).put(field, value));
-    return asRoutePart(made, field.equals("address") ? value : null);
+    if (!elements.search(caller, Set.of(type), Optional.of(name), true, true, 1).isEmpty()) {
+      throw HeraldException.badRequest(refused, "A " + type + " named " + name + " exists with another " + field
+          + ": give the route with gateway_ref and network_ref.");
+    }
+    return Optional.empty();
+  }
+
+  private ObjectNode made(Caller caller, String type, String field, String value, String name) {
+    ElementRecord r = elements.create(caller, type, Json.object().put("name", name).put(field, value));
+    return asRoutePart(r, field.equals("address") ? value : null);
   }
 
   private static ObjectNode asRoutePart(ElementRecord r, String ip) {
@@ -361,7 +397,7 @@ public final class Routes {
     return out;
   }
 
-  /** A destination's network: a network's, or a host's address as /32 (/128). */
+  /** A destination's network: a network's, or a host's address as /32 (an IPv6 one /128). */
   private Optional<String> keyNetwork(JsonNode dest) {
     Optional<ElementRecord> r = store.find(keyOf(dest.path("href").asText()));
     if (r.isEmpty()) {
@@ -375,7 +411,11 @@ public final class Routes {
       return Optional.of(b.get("ipv6_network").asText());
     }
     if (b.hasNonNull("address")) {
-      return Optional.of(b.get("address").asText() + "/32");
+      String a = b.get("address").asText();
+      return Optional.of(a + (a.contains(":") ? "/128" : "/32"));
+    }
+    if (b.hasNonNull("ipv6_address")) {
+      return Optional.of(b.get("ipv6_address").asText() + "/128");
     }
     return Optional.empty();
   }

@@ -120,8 +120,7 @@ public final class Rules {
             found.add(new String[] {"error", "It uses " + ref.get().type() + " " + ref.get().name() + ", which is in the trash."});
           }
         }
-        List<String> actions = new java.util.ArrayList<>();
-        b.path("action").path("action").forEach(a -> actions.add(a.asText()));
+        List<String> actions = Validation.actionsOf(b.path("action"));
         if (actions.stream().anyMatch(VPN_ACTIONS::contains) && !b.path("action").path("vpn").isTextual()) {
           found.add(new String[] {"error", "Its action " + String.join(", ", actions) + " needs a VPN (action.vpn)."});
         }
@@ -185,7 +184,10 @@ public final class Rules {
     }
     body.put("name", newName);
     body.remove("locked");
-    ElementRecord copy = elements.create(caller, policyType, body);
+    // every rule's copy checked before anything is made: one that no longer validates (it uses a
+    // trashed element, say) refuses the whole save, nothing made
+    record Copy(String ruleType, ObjectNode body, double rank) {}
+    List<Copy> copies = new ArrayList<>();
     for (String ruleType : new java.util.TreeSet<>(Catalogue.type(policyType).rules().values())) {
       for (ElementRecord r : store.rules(policyKey, ruleType)) {
         ObjectNode rb = (ObjectNode) ElementService.parse(r.body());
@@ -194,8 +196,20 @@ public final class Rules {
         for (String server : List.of("rank", "tag", "parent_policy", "key", "link")) {
           rb.remove(server);
         }
-        create(caller, policyType, copy.key(), ruleType, rb, new Position.Rank(rank));
+        ObjectNode check = rb.deepCopy();
+        prepare(ruleType, check);
+        ElementService.fillDefaults(ruleType, check);
+        elements.validate(caller, ruleType, check, "Impossible to copy the rule " + label(r) + ":");
+        copies.add(new Copy(ruleType, rb, rank));
       }
+    }
+    if (!elements.search(caller, Set.of(policyType), Optional.of(newName), true, true, 1).isEmpty()) {
+      throw HeraldException.badRequest("Impossible to save the policy as " + newName + ".",
+          "Element name " + newName + " is already used.");
+    }
+    ElementRecord copy = elements.create(caller, policyType, body);
+    for (Copy c : copies) {
+      create(caller, policyType, copy.key(), c.ruleType(), c.body(), new Position.Rank(c.rank()));
     }
     return copy;
   }

@@ -110,13 +110,7 @@ final class Validation {
     if (!action.isObject()) {
       return;
     }
-    JsonNode a = action.path("action");
-    List<String> given = new ArrayList<>();
-    if (a.isTextual()) {
-      given.add(a.asText());
-    } else if (a.isArray()) {
-      a.forEach(x -> given.add(x.asText()));
-    }
+    List<String> given = actionsOf(action);
     for (String g : given) {
       if (!ra.actions().contains(g)) {
         errors.add("Action " + g + " is not one of this rule's: " + String.join(", ", new java.util.TreeSet<>(ra.actions())) + ".");
@@ -124,7 +118,8 @@ final class Validation {
     }
     if (given.contains("jump") && !ra.jumpTo().isEmpty()) {
       JsonNode sub = action.path("sub_policy");
-      Optional<Member> m = sub.isTextual() ? refs.resolve(sub.asText()) : Optional.empty();
+      Optional<Member> m = (sub.isTextual() ? refs.resolve(sub.asText()) : Optional.<Member>empty())
+          .filter(Member::visible); // another domain's reads as missing: its type is not told
       if (m.isEmpty()) {
         errors.add("A jump needs its sub_policy: a " + String.join(" or ", new java.util.TreeSet<>(ra.jumpTo())) + ".");
       } else if (!ra.jumpTo().contains(m.get().type())) {
@@ -132,6 +127,18 @@ final class Validation {
             + m.get().type() + ".");
       }
     }
+  }
+
+  /** A rule's {@code action.action}: a list, or one text (SMC before 6.6). */
+  static List<String> actionsOf(JsonNode action) {
+    JsonNode a = action.path("action");
+    List<String> given = new ArrayList<>();
+    if (a.isTextual()) {
+      given.add(a.asText());
+    } else if (a.isArray()) {
+      a.forEach(x -> given.add(x.asText()));
+    }
+    return given;
   }
 
   private static boolean present(JsonNode n) {

@@ -43,6 +43,11 @@ import java.util.regex.Pattern;
  * them); every change of a tunnel's status is a status row in the change log, as a node's is.
  */
 public final class Vpns {
+  /**
+   * Gateways one VPN holds at most: a full mesh of n central gateways is n²/2 tunnels, each
+   * with a status to compute on every change of its engines.
+   */
+  static final int MAX_GATEWAYS = 100;
   /** The VPN's resource holding its gateways and the tunnels' own settings. */
   private static final String TOPOLOGY = "vpn_topology";
   /** The VPN's resources holding a tunnel's simulated figures. */
@@ -70,12 +75,8 @@ public final class Vpns {
     this.engines = engines;
     this.clock = clock;
     this.timers = timers;
-    // a PUT of the VPN recomputes its references from its body: its gateways' stay
-    elements.onUpdate((tx, next, body) -> {
-      if (isVpn(next.type())) {
-        keepReferences(tx, next.key(), topology(next.key()));
-      }
-    });
+    // a PUT or an import of the VPN recomputes its references: its gateways' stay among them
+    elements.addReferenceSource((type, key, body) -> isVpn(type) ? gatewayKeys(topology(key)) : Set.of());
     engines.onStatus(this::engineStatusChanged);
   }
 
@@ -150,39 +151,32 @@ public final class Vpns {
   }
 
   /**
-   * Replaces the internal gateway's settings (a PUT of it, as smc-python's rename does): each
-   * attribute the catalogue gives {@code internal_gateway} is checked against its type; computed
-   * ones and links are ignored. Recorded as an update of the engine.
+   * Changes the internal gateway's settings (a PUT of it, as smc-python's rename does): each
+   * attribute the catalogue gives {@code internal_gateway} is validated as the catalogue says;
+   * computed ones and links are ignored. Recorded as an update of the engine.
    */
-  public ObjectNode putInternalGateway(EngineNodes.Engine e, JsonNode given, String actor, String base) {
+  public ObjectNode putInternalGateway(Caller caller, EngineNodes.Engine e, JsonNode given, String base) {
     requireLayer3(e);
+    String actor = caller.userName();
     if (!(given instanceof ObjectNode body)) {
       throw HeraldException.badRequest("Impossible to update the internal gateway.", "The body must be a JSON object.");
     }
-    Catalogue.Type type = Catalogue.type(INTERNAL_GATEWAY);
-    ObjectNode kept = store.resource(e.record().key(), INTERNAL_GATEWAY).map(s -> (ObjectNode) ElementService.parse(s))
-        .orElseGet(Json::object);
-    for (Map.Entry<String, JsonNode> f : body.properties()) {
-      Catalogue.Attribute a = type.attributes().get(f.getKey());
-      if (a == null || a.computed() || f.getKey().equals("cluster_ref") || f.getKey().equals("key")) {
-        continue;
-      }
-      if (!fits(a.type(), f.getValue())) {
-        throw HeraldException.badRequest("Impossible to update the internal gateway.",
-            f.getKey() + " must be " + a.type() + ".");
-      }
-      kept.set(f.getKey(), f.getValue());
-    }
-    String name = kept.path("name").asText(e.record().name() + " Primary");
-    if (name.isBlank()) {
+    // the changes; applied over what is stored inside the transaction
+    ObjectNode kept = settings(caller, INTERNAL_GATEWAY, body, Set.of("cluster_ref", "key"),
+        e.record().name() + " Primary", "Impossible to update the internal gateway");
+    if (kept.has("name") && kept.get("name").asText("").isBlank()) {
       throw HeraldException.badRequest("Impossible to update the internal gateway.", "Its name cannot be empty.");
-    }
-    if (name.equals(e.record().name() + " Primary")) {
-      kept.remove("name"); // the default: it follows the engine's name
     }
     ElementRecord r = e.record();
     store.write(tx -> {
-      tx.putResource(r.key(), INTERNAL_GATEWAY, Json.write(kept));
+      ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      ObjectNode all = store.resource(r.key(), INTERNAL_GATEWAY).map(s -> (ObjectNode) ElementService.parse(s))
+          .orElseGet(Json::object);
+      all.setAll(kept);
+      if (all.path("name").asText("").equals(cur.name() + " Primary")) {
+        all.remove("name"); // the default: it follows the engine's name
+      }
+      tx.putResource(r.key(), INTERNAL_GATEWAY, Json.write(all));
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, actor));
       return null;
     });
@@ -254,35 +248,27 @@ public final class Vpns {
    * catalogue's {@code internal_endpoint} ({@code balancing_mode}: standby, aggregate, active);
    * what comes from the interface is ignored. An update of the engine.
    */
-  public ObjectNode putInternalEndpoint(EngineNodes.Engine e, String id, JsonNode given, String actor, String base) {
-    internalEndpoint(e, id, base); // 404 first
-    String refused = "Impossible to update the internal endpoint.";
+  public ObjectNode putInternalEndpoint(Caller caller, EngineNodes.Engine e, String id, JsonNode given, String base) {
+    ObjectNode current = internalEndpoint(e, id, base); // 404 first
+    String actor = caller.userName();
+    String refused = "Impossible to update the internal endpoint";
     if (!(given instanceof ObjectNode body)) {
-      throw HeraldException.badRequest(refused, "The body must be a JSON object.");
+      throw HeraldException.badRequest(refused + ".", "The body must be a JSON object.");
     }
-    Catalogue.Type type = Catalogue.type("internal_endpoint");
-    ObjectNode all = store.resource(e.record().key(), ENDPOINTS).map(s -> (ObjectNode) ElementService.parse(s))
-        .orElseGet(Json::object);
-    ObjectNode kept = all.path(id).isObject() ? (ObjectNode) all.get(id) : all.putObject(id);
-    for (Map.Entry<String, JsonNode> f : body.properties()) {
-      if (f.getKey().equals("balancing_mode")) {
-        if (!Set.of("standby", "aggregate", "active").contains(f.getValue().asText()) || !f.getValue().isTextual()) {
-          throw HeraldException.badRequest(refused, "balancing_mode must be standby, aggregate or active.");
-        }
-        kept.set(f.getKey(), f.getValue());
-        continue;
+    ObjectNode kept = settings(caller, "internal_endpoint", body, DERIVED, current.get("name").asText(), refused);
+    if (body.has("balancing_mode")) { // smc-python's attribute, not in the published model
+      if (!body.get("balancing_mode").isTextual()
+          || !Set.of("standby", "aggregate", "active").contains(body.get("balancing_mode").asText())) {
+        throw HeraldException.badRequest(refused + ".", "balancing_mode must be standby, aggregate or active.");
       }
-      Catalogue.Attribute a = type.attributes().get(f.getKey());
-      if (a == null || a.computed() || DERIVED.contains(f.getKey())) {
-        continue;
-      }
-      if (!fits(a.type(), f.getValue()) || f.getValue().isNull()) {
-        throw HeraldException.badRequest(refused, f.getKey() + " must be " + a.type() + ".");
-      }
-      kept.set(f.getKey(), f.getValue());
+      kept.set("balancing_mode", body.get("balancing_mode"));
     }
     ElementRecord r = e.record();
     store.write(tx -> {
+      tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      ObjectNode all = store.resource(r.key(), ENDPOINTS).map(s -> (ObjectNode) ElementService.parse(s))
+          .orElseGet(Json::object);
+      (all.path(id).isObject() ? (ObjectNode) all.get(id) : all.putObject(id)).setAll(kept);
       tx.putResource(r.key(), ENDPOINTS, Json.write(all));
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, actor));
       return null;
@@ -290,15 +276,33 @@ public final class Vpns {
     return internalEndpoint(e, id, base);
   }
 
-  private static boolean fits(String type, JsonNode v) {
-    return v.isNull() || switch (type) {
-      case "boolean" -> v.isBoolean();
-      case "integer" -> v.isIntegralNumber();
-      case "number" -> v.isNumber();
-      case "array" -> v.isArray();
-      case "object" -> v.isObject();
-      default -> v.isTextual();
-    };
+  /**
+   * The settings a PUT of a part changes: the attributes the catalogue gives {@code type} (not
+   * computed, not {@code derived}), validated as the catalogue says — JSON types, enums,
+   * references to elements the caller may see — and read as SMC reads them; 400 otherwise.
+   */
+  private ObjectNode settings(Caller caller, String type, ObjectNode body, Set<String> derived, String name,
+      String refused) {
+    Catalogue.Type t = Catalogue.type(type);
+    ObjectNode check = Json.object();
+    body.properties().forEach(f -> {
+      Catalogue.Attribute a = t.attributes().get(f.getKey());
+      if (a != null && !a.computed() && !derived.contains(f.getKey())) {
+        if (f.getValue().isNull()) {
+          throw HeraldException.badRequest(refused + ".", f.getKey() + " cannot be null.");
+        }
+        check.set(f.getKey(), f.getValue().deepCopy());
+      }
+    });
+    boolean named = check.has("name");
+    if (!named) {
+      check.put("name", name); // the catalogue needs one; it is not a change
+    }
+    elements.validatePart(caller, type, check, refused);
+    if (!named) {
+      check.remove("name");
+    }
+    return check;
   }
 
   /**
@@ -363,16 +367,16 @@ public final class Vpns {
     return Json.write(o);
   }
 
-  /** A PUT of the VPN set its body's references: its gateways' are added. */
-  private static void keepReferences(ElementStore.WriteTx tx, long vpnKey, Topology t) throws java.sql.SQLException {
-    Set<Long> refs = new LinkedHashSet<>(tx.references(vpnKey));
-    refs.addAll(gatewayKeys(t));
-    tx.setReferences(vpnKey, refs);
-  }
-
+  /** What the VPN's resources refer to: its gateways' elements, and its tunnels' post-quantum keys. */
   private static Set<Long> gatewayKeys(Topology t) {
     Set<Long> out = new LinkedHashSet<>();
     t.gateways().forEach(g -> out.add(g.element()));
+    t.tunnels().properties().forEach(e -> {
+      String ppk = e.getValue().path("ppk_ref").asText("");
+      if (!ppk.isEmpty()) {
+        out.add(Long.parseLong(ppk.substring(ppk.lastIndexOf('/') + 1)));
+      }
+    });
     return out;
   }
 
@@ -383,6 +387,14 @@ public final class Vpns {
       throw HeraldException.notFound("Not a VPN.", type + " elements have no gateways or tunnels.");
     }
     return elements.get(caller, t, key);
+  }
+
+  /** A VPN the caller may change (edit rights in its domain, not a system element, not locked). */
+  public ElementRecord writableVpn(Caller caller, String type, long key, String what) {
+    vpn(caller, type, key);
+    ElementRecord r = elements.writableForLink(caller, Catalogue.canonical(type), key, what);
+    ElementService.refuseLocked(r, what);
+    return r;
   }
 
   private static String vpnHref(String base, ElementRecord vpn) {
@@ -488,6 +500,9 @@ public final class Vpns {
           throw HeraldException.badRequest(refused, gatewayName(x) + " is already a " + x.usage() + " gateway of "
               + vpn.name() + ".");
         }
+      }
+      if (t.gateways().size() >= MAX_GATEWAYS) {
+        throw HeraldException.badRequest(refused, "A VPN holds at most " + MAX_GATEWAYS + " gateways.");
       }
       List<Gateway> gws = new ArrayList<>(t.gateways());
       id[0] = t.next();
@@ -698,7 +713,9 @@ public final class Vpns {
       Topology top = topology(cur.key());
       ObjectNode tunnels = top.tunnels().deepCopy();
       tunnels.set(t.id(), s);
-      tx.putResource(cur.key(), TOPOLOGY, write(new Topology(top.next(), top.gateways(), tunnels)));
+      Topology next = new Topology(top.next(), top.gateways(), tunnels);
+      tx.putResource(cur.key(), TOPOLOGY, write(next));
+      elements.setReferences(tx, caller, cur, gatewayKeys(next)); // a post-quantum key in use cannot go
       changed(tx, cur, caller.userName(), t.id());
       return null;
     });

@@ -62,8 +62,8 @@ final class EngineResource {
     elementResource.register(Engines.ANTISPOOFING.rel(), (c, t, k) -> tree(c, t, k, Engines.ANTISPOOFING));
     elementResource.register("add_route", (c, t, k) -> {
       requireMethod(c, "POST");
-      routes.addRoute(c.session().caller(), engine(c, t, k), c.param("gateway"), c.param("network"), c.optionalJson(),
-          c.base());
+      routes.addRoute(c.session().caller(), writable(c, t, k, "add a route to"), c.param("gateway"), c.param("network"),
+          c.optionalJson(), c.base());
       return Reply.json(200, Json.object());
     });
     elementResource.register("routing_monitoring", (c, t, k) -> {
@@ -73,7 +73,7 @@ final class EngineResource {
     });
     elementResource.register("pending_changes", (c, t, k) -> {
       requireMethod(c, "GET");
-      return Reply.json(200, pendingChanges.list(engine(c, t, k), c.base()));
+      return Reply.json(200, pendingChanges.list(c.session().caller(), engine(c, t, k), c.base()));
     });
     elementResource.register("approve_all_changes", (c, t, k) -> approve(c, t, k, true));
     elementResource.register("disapprove_all_changes", (c, t, k) -> approve(c, t, k, false));
@@ -86,6 +86,7 @@ final class EngineResource {
         return Reply.json(200, blockLists.list(e.record())); // Herald's reading: SMC shows them on its monitoring sockets
       }
       requireMethod(c, "POST");
+      e = writable(c, t, k, "add to the block list of");
       blockLists.add(List.of(e.record()), dev.herald.server.element.BlockLists.entries(c.json()));
       return Reply.json(200, Json.object());
     });
@@ -102,7 +103,7 @@ final class EngineResource {
     });
     elementResource.register("flush_block_list", (c, t, k) -> {
       requireMethod(c, "DELETE");
-      blockLists.flush(engine(c, t, k).record());
+      blockLists.flush(writable(c, t, k, "flush the block list of").record());
       return Reply.empty(204);
     });
     elementResource.register("snapshots", (c, t, k) -> {
@@ -132,11 +133,13 @@ final class EngineResource {
     switch (c.method()) {
       case "PUT" -> {
         checkDigest(c, routes.node(e, id, c.base()));
+        e = writable(c, e.record().type(), e.record().key(), "update the routing of");
         ObjectNode now = routes.put(caller, e, id, c.json(), c.base());
         return Reply.json(200, now).header("ETag", digest(now));
       }
       case "DELETE" -> {
         checkDigest(c, routes.node(e, id, c.base()));
+        e = writable(c, e.record().type(), e.record().key(), "update the routing of");
         routes.delete(caller, e, id, c.base());
         return Reply.empty(204);
       }
@@ -287,6 +290,12 @@ final class EngineResource {
     return nodes.engine(c.session().caller(), Catalogue.canonical(type), key);
   }
 
+  /** An engine the caller may change: every request that changes it, its parts or its nodes' state. */
+  private EngineNodes.Engine writable(Call c, String type, long key, String what) {
+    engine(c, type, key); // 404 before 403
+    return nodes.writableEngine(c.session().caller(), Catalogue.canonical(type), key, what);
+  }
+
   private static String engineHref(Call c, EngineNodes.Engine e) {
     return ElementJson.href(c.base(), e.record().type(), e.record().key());
   }
@@ -361,7 +370,8 @@ final class EngineResource {
 
   private Reply approve(Call c, String type, long key, boolean approve) {
     requireMethod(c, "POST");
-    pendingChanges.approveAll(engine(c, type, key), c.session().caller(), approve);
+    pendingChanges.approveAll(writable(c, type, key, approve ? "approve the changes of" : "disapprove the changes of"),
+        c.session().caller(), approve);
     return Reply.json(200, Json.object());
   }
 
@@ -369,7 +379,7 @@ final class EngineResource {
   Reply upload(Call c, String type, long key) {
     requireMethod(c, "POST");
     Caller caller = c.session().caller();
-    EngineNodes.Engine e = engine(c, type, key);
+    EngineNodes.Engine e = writable(c, type, key, "upload a policy to");
     String name = c.param("filter").orElse("");
     boolean snapshot = c.flag("generate_snapshot", true);
     TaskRow t = tasks.start(caller, "upload", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
@@ -392,7 +402,12 @@ final class EngineResource {
   void install(Caller caller, String engineName, ElementRecord policy) {
     ElementRecord engine = elements.search(caller, Engines.types().keySet(), Optional.of(engineName), true, true, 2)
         .stream().findFirst().orElseThrow(() -> new Tasks.Failed("There is no engine " + engineName + "."));
-    EngineNodes.Engine e = nodes.engine(caller, engine.type(), engine.key());
+    EngineNodes.Engine e;
+    try {
+      e = nodes.writableEngine(caller, engine.type(), engine.key(), "upload a policy to");
+    } catch (HeraldException refused) {
+      throw new Tasks.Failed(refused.getMessage() + " " + String.join(" ", refused.details()));
+    }
     nodes.install(e, policy, "/elements/" + policy.type() + "/" + policy.key());
     snapshots.take(e.record(), policy.name());
   }
@@ -409,14 +424,16 @@ final class EngineResource {
 
   private Reply refresh(Call c, String type, long key) {
     requireMethod(c, "POST");
-    EngineNodes.Engine e = engine(c, type, key);
+    EngineNodes.Engine e = writable(c, type, key, "refresh the policy of");
     boolean snapshot = c.flag("generate_snapshot", true);
     Caller caller = c.session().caller();
     TaskRow t = tasks.start(caller, "refresh", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
       EngineNodes.Installed p = nodes.installed(e).orElseThrow(() ->
           new Tasks.Failed("Engine " + e.record().name() + " has no policy installed to refresh."));
-      ElementRecord policy = elements.store().find(p.policyKey()).orElseThrow(() ->
-          new Tasks.Failed("The policy " + p.name() + " installed on " + e.record().name() + " no longer exists."));
+      ElementRecord policy = elements.store().find(p.policyKey())
+          .filter(x -> elements.visibleDomains(caller).contains(x.domainKey())).orElseThrow(() ->
+              new Tasks.Failed("The policy " + p.name() + " installed on " + e.record().name()
+                  + " no longer exists (or is not yours to see)."));
       // the policy as it is now goes to the nodes: what was pending is installed
       nodes.install(nodes.engine(caller, e.record().type(), e.record().key()), policy,
           "/elements/" + policy.type() + "/" + policy.key());
@@ -504,7 +521,7 @@ final class EngineResource {
     throw new IllegalStateException("the virtual resource just added is not in the engine");
   }
 
-  /** GET, PUT, DELETE one virtual resource; a DELETE is refused while a virtual engine uses it. */
+  /** GET, PUT, DELETE one virtual resource; a DELETE is refused (400) while a virtual engine uses it. */
   private Reply virtualResource(Call c, EngineNodes.Engine e, long key) throws Exception {
     ObjectNode rendered = ElementJson.render(e.record(), c.base());
     ObjectNode vr = Engines.virtualResources(rendered).stream().filter(x -> x.path("key").asLong() == key).findFirst()
@@ -529,9 +546,10 @@ final class EngineResource {
         for (ElementRecord user : elements.store().findAll(elements.store().referrers(e.record().key()))) {
           if (Json.mapper().readTree(user.body()).path(Engines.VIRTUAL_RESOURCE).asText().endsWith(
               "/" + e.record().type() + "/" + e.record().key() + "/" + Engines.VIRTUAL_RESOURCE + "/" + key)) {
-            throw new HeraldException(409, "Impossible to delete the virtual resource " + vr.path("name").asText() + ".",
-                List.of("A virtual engine uses it" + (elements.visibleDomains(c.session().caller()).contains(user.domainKey())
-                    ? ": " + user.type() + " " + user.name() + "." : ".")), null);
+            // 400 as for any element still referenced (SMC's "Impossible to delete the element")
+            throw HeraldException.badRequest("Impossible to delete the virtual resource " + vr.path("name").asText() + ".",
+                "A virtual engine uses it" + (elements.visibleDomains(c.session().caller()).contains(user.domainKey())
+                    ? ": " + user.type() + " " + user.name() + "." : "."));
           }
         }
         ObjectNode body = e.body().deepCopy();
@@ -678,11 +696,13 @@ final class EngineResource {
       }
       case "initial_contact" -> {
         requireMethod(c, "POST");
+        writable(c, e.record().type(), e.record().key(), "make initial contact with");
         String text = nodes.initialContact(e, n, c.flag("export_to_base64", false));
         return Reply.text(200, "text/plain; charset=utf-8", text);
       }
       default -> {
         requireMethod(c, link.method());
+        writable(c, e.record().type(), e.record().key(), rel.replace('_', ' '));
         nodes.command(e, n, rel, c.optionalJson());
         return Reply.json(200, Json.object());
       }

@@ -141,12 +141,20 @@ final class SystemResource {
 
   /**
    * The global block list (smc-python's {@code System.block_list}): the entries go to every engine
-   * the caller may see, all or none.
+   * the caller may change, all or none.
    */
   private Reply blockList(Call c) throws Exception {
-    List<dev.herald.server.store.ElementRecord> engines = elements.search(caller(c),
-        dev.herald.server.element.Engines.types().keySet(), java.util.Optional.empty(), false, false, Integer.MAX_VALUE);
-    blockLists.add(engines, dev.herald.server.element.BlockLists.entries(c.json()));
+    var entries = dev.herald.server.element.BlockLists.entries(c.json());
+    List<dev.herald.server.store.ElementRecord> engines = new java.util.ArrayList<>();
+    for (var e : elements.search(caller(c), dev.herald.server.element.Engines.types().keySet(), java.util.Optional.empty(),
+        false, false, Integer.MAX_VALUE)) {
+      try {
+        engines.add(elements.writableForLink(caller(c), e.type(), e.key(), "add to the block list of"));
+      } catch (HeraldException notYours) {
+        // an engine the caller may see but not change (another domain's, a read-only role): left alone
+      }
+    }
+    blockLists.add(engines, entries);
     return Reply.json(200, Json.object());
   }
 

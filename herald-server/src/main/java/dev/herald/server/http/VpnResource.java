@@ -123,6 +123,7 @@ final class VpnResource {
       return Reply.json(200, vpns.gatewayNodes(vpn, rel, c.base()));
     }
     requireMethod(c, "POST");
+    vpn = vpns.writableVpn(c.session().caller(), type, key, "add a gateway to");
     int id = vpns.addGateway(c.session().caller(), vpn, rel, c.json());
     String href = c.base() + "/elements/" + vpn.type() + "/" + vpn.key() + "/" + rel + "/" + id;
     return Reply.json(201, vpns.gatewayNode(vpn, rel, id, c.base())).header("Location", href);
@@ -130,8 +131,13 @@ final class VpnResource {
 
   private Reply gatewayNode(Call c, String rel) {
     ElementRecord vpn = vpn(c);
-    int id = (int) number(c, "id");
+    long n = number(c, "id");
+    if (n > Integer.MAX_VALUE) {
+      throw HeraldException.notFound("Gateway node not found.", "VPN " + vpn.name() + " has no " + rel + " " + n + ".");
+    }
+    int id = (int) n;
     if (c.method().equals("DELETE")) {
+      vpn = vpns.writableVpn(c.session().caller(), vpn.type(), vpn.key(), "remove a gateway from");
       vpns.removeGateway(c.session().caller(), vpn, rel, id);
       return Reply.empty(204);
     }
@@ -149,6 +155,7 @@ final class VpnResource {
         throw new HeraldException(412, "Impossible to update the tunnel " + current.get("name").asText() + ".",
             List.of("It changed since you read it: GET it again."), null);
       }
+      vpns.writableVpn(c.session().caller(), vpn.type(), vpn.key(), "update a tunnel of");
       ObjectNode now = vpns.putTunnel(c.session().caller(), vpn, id, c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
     }
@@ -181,7 +188,8 @@ final class VpnResource {
         throw new HeraldException(412, "Impossible to update the internal endpoint " + current.get("name").asText() + ".",
             List.of("It changed since you read it: GET it again."), null);
       }
-      ObjectNode now = vpns.putInternalEndpoint(e, id, c.json(), c.session().caller().userName(), c.base());
+      engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "update an internal endpoint of");
+      ObjectNode now = vpns.putInternalEndpoint(c.session().caller(), e, id, c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
     }
     return Reply.json(200, current).header("ETag", etag(current));
@@ -190,7 +198,8 @@ final class VpnResource {
   private Reply internalGateway(Call c) throws Exception {
     EngineNodes.Engine e = gatewayOwner(c);
     if (c.method().equals("PUT")) {
-      ObjectNode now = vpns.putInternalGateway(e, c.json(), c.session().caller().userName(), c.base());
+      engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "update the internal gateway of");
+      ObjectNode now = vpns.putInternalGateway(c.session().caller(), e, c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
     }
     ObjectNode g = vpns.internalGateway(e, c.base());
