@@ -71,7 +71,7 @@ final class Scenarios {
     }
   }
 
-  synchronized ObjectNode start(Caller caller, JsonNode given, String base) {
+  ObjectNode start(Caller caller, JsonNode given, String base) {
     String refused = "Invalid scenario.";
     if (!(given instanceof ObjectNode spec) || !spec.path("steps").isArray() || spec.get("steps").isEmpty()) {
       throw HeraldException.badRequest(refused, "Send {\"name\": \"…\", \"steps\": [{\"after_ms\": 0, \"element\": \"<href>\", …}]}.");
@@ -79,9 +79,8 @@ final class Scenarios {
     if (spec.get("steps").size() > MAX_STEPS) {
       throw HeraldException.badRequest(refused, "At most " + MAX_STEPS + " steps.");
     }
-    if (scenarios.values().stream().filter(Scenario::running).count() >= MAX_RUNNING) {
-      throw HeraldException.badRequest(refused, MAX_RUNNING + " scenarios are running: cancel one or wait for it to end.");
-    }
+    // the steps are checked (each a dry run against the database) without holding the scenarios'
+    // lock: a running step's timer thread takes it
     List<Step> steps = new ArrayList<>();
     int i = 0;
     for (JsonNode s : spec.get("steps")) {
@@ -106,13 +105,18 @@ final class Scenarios {
       steps.add(new Step(i, after.asLong(), element, fields));
     }
     steps.sort(Comparator.comparingLong((Step s) -> s.afterMs).thenComparingInt(s -> s.index));
-    Scenario sc = new Scenario(nextId++, spec.path("name").asText("scenario"), clock.millis(), steps);
-    for (Step st : steps) {
-      st.future = timers.schedule(() -> run(caller, base, st), st.afterMs, TimeUnit.MILLISECONDS);
+    synchronized (this) {
+      if (scenarios.values().stream().filter(Scenario::running).count() >= MAX_RUNNING) {
+        throw HeraldException.badRequest(refused, MAX_RUNNING + " scenarios are running: cancel one or wait for it to end.");
+      }
+      Scenario sc = new Scenario(nextId++, spec.path("name").asText("scenario"), clock.millis(), steps);
+      for (Step st : steps) {
+        st.future = timers.schedule(() -> run(caller, base, st), st.afterMs, TimeUnit.MILLISECONDS);
+      }
+      scenarios.put(sc.id(), sc);
+      trim();
+      return json(sc);
     }
-    scenarios.put(sc.id(), sc);
-    trim();
-    return json(sc);
   }
 
   private static long forMs(ObjectNode fields, String where, String refused) {

@@ -7,6 +7,16 @@ import java.util.Base64;
 public final class ETags {
   private ETags() {}
 
+  /** The ETag of something that is no element (a tunnel, a routing node): a digest of what it shows. */
+  public static String digest(com.fasterxml.jackson.databind.JsonNode shown) {
+    return "\"" + Integer.toHexString(dev.herald.protocol.Json.write(shown).hashCode()) + "\"";
+  }
+
+  /** Whether a client's If-Match (quoted or not, as smc-python sends it) names {@code etag}. */
+  public static boolean matches(String given, String etag) {
+    return given.replace("\"", "").equals(etag.replace("\"", ""));
+  }
+
   public static String of(long key, long version) {
     return "\""
         + Base64.getUrlEncoder()

@@ -111,12 +111,8 @@ public final class Vpns {
   public ObjectNode internalGateway(EngineNodes.Engine e, String base) {
     requireLayer3(e);
     String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
-    ObjectNode o = Json.object().put("name", e.record().name() + " Primary").put("antivirus", false)
-        .put("auto_certificate", true).put("auto_site_content", true).put("dtls", false).put("firewall", false)
-        .put("trust_all_cas", true).put("vpn_client_mode", "no");
-    o.putArray("site");
-    o.putArray("trusted_certificate_authorities");
-    o.putArray("ssl_vpn_portal_setting");
+    ObjectNode o = Json.object().put("name", e.record().name() + " Primary");
+    o.setAll(Catalogue.type(INTERNAL_GATEWAY).defaults().deepCopy()); // a fresh gateway (catalogue data)
     store.resource(e.record().key(), INTERNAL_GATEWAY).ifPresent(s -> o.setAll((ObjectNode) ElementService.parse(s)));
     ArrayNode endPoints = o.putArray("end_point"); // its endpoints that are enabled
     for (Endpoint ep : endpoints(e)) {
@@ -230,10 +226,8 @@ public final class Vpns {
     requireLayer3(e);
     Endpoint ep = endpoints(e).stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow(() ->
         HeraldException.notFound("Internal endpoint not found.", e.record().name() + " has no endpoint " + id + "."));
-    ObjectNode o = Json.object().put("name", ep.address()).put("deducted_name", ep.address()).put("address", ep.address())
-        .put("dynamic", false).put("enabled", false).put("ipsec_vpn", false).put("nat_t", false).put("force_nat_t", false)
-        .put("ssl_vpn_portal", false).put("ssl_vpn_tunnel", false).put("udp_encapsulation", false)
-        .put("balancing_mode", "active");
+    ObjectNode o = Json.object().put("name", ep.address()).put("deducted_name", ep.address()).put("address", ep.address());
+    o.setAll(Catalogue.type("internal_endpoint").defaults().deepCopy()); // a fresh endpoint (catalogue data)
     store.resource(e.record().key(), ENDPOINTS).map(ElementService::parse).map(s -> s.path(id))
         .filter(JsonNode::isObject).ifPresent(s -> o.setAll((ObjectNode) s));
     String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
@@ -624,9 +618,14 @@ public final class Vpns {
     return Base64.getEncoder().encodeToString((a + "#" + b).getBytes(StandardCharsets.US_ASCII));
   }
 
+  /** A tunnel id as it came in a path: its padding may be percent-encoded. */
+  private static String clean(String id) {
+    return id.replace("%3D", "=").replace("%3d", "=");
+  }
+
   private static Integer[] ids(String id) {
     try {
-      String[] p = new String(Base64.getDecoder().decode(id.replace("%3D", "=").replace("%3d", "=")),
+      String[] p = new String(Base64.getDecoder().decode(clean(id)),
           StandardCharsets.US_ASCII).split("#");
       return new Integer[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])};
     } catch (RuntimeException e) {
@@ -635,7 +634,7 @@ public final class Vpns {
   }
 
   private Tunnel tunnel(ElementRecord vpn, String id) {
-    String clean = id.replace("%3D", "=").replace("%3d", "=");
+    String clean = clean(id);
     return tunnels(topology(vpn.key())).stream().filter(t -> t.id().equals(clean)).findFirst()
         .orElseThrow(() -> HeraldException.notFound("Tunnel not found.", "VPN " + vpn.name() + " has no tunnel " + id + "."));
   }
@@ -888,12 +887,12 @@ public final class Vpns {
       return Optional.empty();
     }
     return Optional.of(new TunnelHref(Catalogue.canonical(m.group(1)), Long.parseLong(m.group(2)),
-        m.group(3).replace("%3D", "=").replace("%3d", "=")));
+        clean(m.group(3))));
   }
 
   /** Whether the VPN has this tunnel (a status subscription on it). */
   public boolean hasTunnel(ElementRecord vpn, String id) {
-    String clean = id.replace("%3D", "=").replace("%3d", "=");
+    String clean = clean(id);
     return tunnels(topology(vpn.key())).stream().anyMatch(t -> t.id().equals(clean));
   }
 

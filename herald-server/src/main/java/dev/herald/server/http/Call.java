@@ -151,6 +151,24 @@ final class Call {
     }
   }
 
+  /** The version the client names for a write: If-Match, or the Etag header smc-python sends. */
+  java.util.Optional<String> ifMatch() {
+    return java.util.Optional.ofNullable(header(HttpHeader.IF_MATCH)).or(() -> java.util.Optional.ofNullable(header("Etag")));
+  }
+
+  /**
+   * For something with no element version (a tunnel, a routing node): a version the client names
+   * that is not the digest of what it reads now is a 412; none given is accepted.
+   */
+  void checkDigest(com.fasterxml.jackson.databind.JsonNode current, String what) {
+    java.util.Optional<String> given = ifMatch();
+    if (given.isPresent() && !dev.herald.server.element.ETags.matches(given.get(),
+        dev.herald.server.element.ETags.digest(current))) {
+      throw new dev.herald.server.HeraldException(412, "Impossible to update " + what + ".",
+          java.util.List.of("It changed since you read it: GET it again."), null);
+    }
+  }
+
   String header(HttpHeader h) {
     return request.getHeaders().get(h);
   }

@@ -354,10 +354,6 @@ final class ElementResource {
   }
 
   static Optional<String> ifMatch(Call call) {
-    String v = call.header(HttpHeader.IF_MATCH);
-    if (v == null) {
-      v = call.header("Etag"); // smc-python sends its cached ETag under this name
-    }
-    return Optional.ofNullable(v).filter(x -> !x.isBlank());
+    return call.ifMatch().filter(x -> !x.isBlank()); // smc-python sends its cached ETag as Etag
   }
 }

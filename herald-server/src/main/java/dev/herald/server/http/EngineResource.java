@@ -176,19 +176,12 @@ final class EngineResource {
     return Optional.empty();
   }
 
-  /** A tree node is no element: its ETag is a digest of what it shows. */
   private static String digest(ObjectNode o) {
-    return "\"" + Integer.toHexString(Json.write(o).hashCode()) + "\"";
+    return ETags.digest(o);
   }
 
-  /** A stale If-Match (or smc-python's Etag) is a 412; none given is accepted. */
   private static void checkDigest(Call c, ObjectNode current) {
-    String given = Optional.ofNullable(c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH))
-        .or(() -> Optional.ofNullable(c.request.getHeaders().get("Etag"))).orElse(null);
-    if (given != null && !given.replace("\"", "").equals(digest(current).replace("\"", ""))) {
-      throw new HeraldException(412, "Impossible to update the routing node.",
-          List.of("It changed since you read it: GET it again."), null);
-    }
+    c.checkDigest(current, "the routing node");
   }
 
   /**
@@ -212,9 +205,7 @@ final class EngineResource {
       throw HeraldException.forbidden("Impossible to update the permissions of " + e.record().name() + ".",
           "Only a superuser grants permissions.");
     }
-    String given = Optional.ofNullable(c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH))
-        .or(() -> Optional.ofNullable(c.request.getHeaders().get("Etag"))).map(s -> s.replace("\"", "")).orElse("");
-    if (!given.equals(etag.replace("\"", ""))) {
+    if (!ETags.matches(c.ifMatch().orElse(""), etag)) {
       throw new HeraldException(412, "Impossible to update the permissions of " + e.record().name() + ".",
           List.of("They changed since you read them (or no ETag was given): GET them again."), null);
     }
@@ -251,7 +242,7 @@ final class EngineResource {
 
   /** The permissions' version: they are no element, so their ETag is a digest of their content. */
   private static String permissionsEtag(ObjectNode permissions) {
-    return "\"" + Integer.toHexString(Json.write(permissions).hashCode()) + "\"";
+    return ETags.digest(permissions);
   }
 
   private static Iterable<com.fasterxml.jackson.databind.JsonNode> array(com.fasterxml.jackson.databind.JsonNode o,
@@ -560,7 +551,7 @@ final class EngineResource {
             break;
           }
         }
-        update(c, e, body, c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH) != null ? ifMatch(c) : etag(e));
+        update(c, e, body, c.ifMatch().orElse(etag(e)));
         return Reply.empty(204);
       }
       default -> throw notAllowed(c, "GET, PUT, DELETE");
@@ -619,7 +610,7 @@ final class EngineResource {
             break;
           }
         }
-        update(c, e, body, c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH) != null ? ifMatch(c) : etag(e));
+        update(c, e, body, c.ifMatch().orElse(etag(e)));
         return Reply.empty(204);
       }
       default -> throw notAllowed(c, "GET, PUT, DELETE");
@@ -651,15 +642,8 @@ final class EngineResource {
   }
 
   private static String ifMatch(Call c) {
-    String v = c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH);
-    if (v == null) {
-      v = c.request.getHeaders().get("Etag");
-    }
-    if (v == null) {
-      throw new HeraldException(428, "Impossible to update the element.",
-          List.of("Send the ETag of the last GET in an If-Match (or Etag) header."), null);
-    }
-    return v;
+    return c.ifMatch().orElseThrow(() -> new HeraldException(428, "Impossible to update the element.",
+        List.of("Send the ETag of the last GET in an If-Match (or Etag) header."), null));
   }
 
   /** A node's command or status link. */

@@ -149,12 +149,7 @@ final class VpnResource {
     String id = c.var("id");
     ObjectNode current = vpns.tunnelJson(vpn, id, c.base());
     if (c.method().equals("PUT")) {
-      String given = Optional.ofNullable(c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH))
-          .or(() -> Optional.ofNullable(c.header("Etag"))).orElse(null);
-      if (given != null && !given.replace("\"", "").equals(etag(current).replace("\"", ""))) {
-        throw new HeraldException(412, "Impossible to update the tunnel " + current.get("name").asText() + ".",
-            List.of("It changed since you read it: GET it again."), null);
-      }
+      c.checkDigest(current, "the tunnel " + current.get("name").asText());
       vpns.writableVpn(c.session().caller(), vpn.type(), vpn.key(), "update a tunnel of");
       ObjectNode now = vpns.putTunnel(c.session().caller(), vpn, id, c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
@@ -162,9 +157,9 @@ final class VpnResource {
     return Reply.json(200, current).header("ETag", etag(current));
   }
 
-  /** A tunnel is no element: its ETag is a digest of what it shows. */
+  /** A tunnel, an endpoint, a gateway are no elements: their ETag is a digest of what they show. */
   private static String etag(ObjectNode o) {
-    return "\"" + Integer.toHexString(Json.write(o).hashCode()) + "\"";
+    return dev.herald.server.element.ETags.digest(o);
   }
 
   /** The engine whose internal gateway a nested href names (404 for another gateway key). */
@@ -182,12 +177,7 @@ final class VpnResource {
     String id = c.var("eid");
     ObjectNode current = vpns.internalEndpoint(e, id, c.base());
     if (c.method().equals("PUT")) {
-      String given = Optional.ofNullable(c.header(org.eclipse.jetty.http.HttpHeader.IF_MATCH))
-          .or(() -> Optional.ofNullable(c.header("Etag"))).orElse(null);
-      if (given != null && !given.replace("\"", "").equals(etag(current).replace("\"", ""))) {
-        throw new HeraldException(412, "Impossible to update the internal endpoint " + current.get("name").asText() + ".",
-            List.of("It changed since you read it: GET it again."), null);
-      }
+      c.checkDigest(current, "the internal endpoint " + current.get("name").asText());
       engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "update an internal endpoint of");
       ObjectNode now = vpns.putInternalEndpoint(c.session().caller(), e, id, c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
@@ -198,6 +188,7 @@ final class VpnResource {
   private Reply internalGateway(Call c) throws Exception {
     EngineNodes.Engine e = gatewayOwner(c);
     if (c.method().equals("PUT")) {
+      c.checkDigest(vpns.internalGateway(e, c.base()), "the internal gateway");
       engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "update the internal gateway of");
       ObjectNode now = vpns.putInternalGateway(c.session().caller(), e, c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));

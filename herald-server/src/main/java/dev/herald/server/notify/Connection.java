@@ -331,7 +331,7 @@ final class Connection implements FrameHandler {
     Set<String> monitoredTypes = visibility.monitoredTypes();
     Set<String> types = new LinkedHashSet<>();
     Set<Long> keys = Set.of();
-    String node = null;
+    String part = null;
     String statusOf = "element";
     String described;
     if (cmd.path("element").isTextual() && !cmd.has("context")) {
@@ -343,7 +343,7 @@ final class Connection implements FrameHandler {
         return;
       }
       if (t.get().part() != null) {
-        node = t.get().part();
+        part = t.get().part();
         statusOf = "part";
       }
       types.add(t.get().type());
@@ -378,7 +378,7 @@ final class Connection implements FrameHandler {
     Command.Subscribe as = new Command.Subscribe(described, List.of(described), Optional.empty(), Set.of(),
         Set.of(), keys, Optional.empty(), Optional.empty(), false);
     Subscription sub = new Subscription(id, this, as, Set.copyOf(types), new FrameStyle(id, false, false, statusOf), false,
-        notifier.position(), true, node);
+        notifier.position(), true, part);
     subscriptions.put(id, sub);
     notifier.register(sub, at -> dev.herald.protocol.Json.write(dev.herald.protocol.Json.object()
         .put("success", "Subscribed for status").put("subscription_id", id)));
