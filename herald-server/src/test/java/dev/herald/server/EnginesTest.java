@@ -477,6 +477,28 @@ class EnginesTest {
     assertThat(seen).containsExactly("Connected 192.168.10.0/24 via null", "Static 0.0.0.0/0 via 192.168.10.254",
         "Static 172.16.0.0/16 via 192.168.10.253");
 
+    // query_route (a GET with a JSON body, as smc-python sends it): the path to a destination
+    java.util.function.Function<String, List<String>> query = json -> {
+      try {
+        Response q = py.send(HttpRequest.newBuilder(URI.create(rel(e, "query_route"))).header("Content-Type", "application/json")
+            .method("GET", HttpRequest.BodyPublishers.ofString(json)));
+        assertThat(q.status()).as(q.body()).isEqualTo(200);
+        List<String> names = new ArrayList<>();
+        q.json().forEach(entry -> entry.get("entry").forEach(n -> names.add(n.get("level").asText() + ":" + n.get("name").asText())));
+        return names;
+      } catch (Exception ex) {
+        throw new IllegalStateException(ex);
+      }
+    };
+    assertThat(query.apply("{\"source_ip\":\"0.0.0.0\",\"destination_ip\":\"8.8.8.8\"}")).hasSize(4)
+        .first().isEqualTo("interface:Interface 0");
+    assertThat(query.apply("{\"destination_ip\":\"172.16.3.4\"}")).last().asString().startsWith("any:dst-");
+    assertThat(query.apply("{\"destination_ip\":\"192.168.10.7\"}")).containsExactly("interface:Interface 0",
+        "network:network-192.168.10.0/24"); // connected
+    assertThat(query.apply("{\"destination_ref\":\"" + network + "\"}")).last().asString().startsWith("any:dst-");
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(rel(e, "query_route"))).header("Content-Type", "application/json")
+        .method("GET", HttpRequest.BodyPublishers.ofString("{\"destination_ip\":\"nowhere\"}"))).status()).isEqualTo(400);
+
     // remove_route_gateway: DELETE the gateway node
     String gwNode = gateways.get(1).get("link").get(0).get("href").asText();
     Response deleted = py.delete(gwNode, py.getUrl(gwNode).header("ETag"));
@@ -784,7 +806,7 @@ class EnginesTest {
     JsonNode node = firstNode(engine);
     assertThat(py.getUrl(rel(node, "certificate_info")).status()).isEqualTo(501);
     assertThat(py.getUrl(rel(node, "sginfo")).status()).isEqualTo(400); // the node does not answer yet
-    assertThat(py.getUrl(engine + "/query_route").status()).isEqualTo(501);
+    assertThat(py.getUrl(engine + "/contact_addresses").status()).isEqualTo(501);
     String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"192.0.2.1\"}");
     assertThat(py.post("/monitoring_status", "{\"value\":\"" + host + "\"}").status()).isEqualTo(400);
     assertThat(py.postUrl(rel(node, "initial_contact"), "{}").status()).isEqualTo(200);

@@ -397,6 +397,71 @@ public final class Routes {
     return out;
   }
 
+  /**
+   * {@code query_route} (smc-python's {@code engine.query_route}): the route the engine takes to a
+   * destination — {@code destination_ip} (or the query parameter {@code destination}), or
+   * {@code destination_ref}, an element whose address or network is used — as
+   * {@code [{"entry": [interface, network, gateway, destination]}]} (a connected network's is
+   * {@code [interface, network]}): the longest prefix among the interfaces' networks and the static
+   * routes' destinations; {@code []} when none holds it.
+   */
+  public ArrayNode query(Caller caller, EngineNodes.Engine e, JsonNode body, Optional<String> destinationParam, String base) {
+    String refused = "Impossible to query the route.";
+    String dest;
+    if (body.path("destination_ref").isTextual()) {
+      ElementRecord r = elements.resolveHref(caller, body.get("destination_ref").asText()).orElseThrow(() ->
+          HeraldException.badRequest(refused, "destination_ref " + body.get("destination_ref").asText() + " is not an element."));
+      JsonNode b = ElementService.parse(r.body());
+      String value = b.path("address").asText(b.path("ipv4_network").asText(b.path("ipv6_network").asText("")));
+      dest = value.contains("/") ? value.substring(0, value.indexOf('/')) : value;
+    } else {
+      dest = destinationParam.or(() -> text(body, "destination_ip")).orElse("");
+    }
+    if (Addresses.any(dest).isEmpty()) {
+      throw HeraldException.badRequest(refused, "Give destination_ip (an IP address) or destination_ref (an element"
+          + " with an address or a network); got \"" + dest + "\".");
+    }
+    List<JsonNode> best = List.of();
+    int bestPrefix = -1;
+    for (JsonNode itf : tree(e, base).path("routing_node")) {
+      for (JsonNode net : itf.path("routing_node")) {
+        int p = prefixIfHolds(net.path("ip").asText(), dest);
+        if (p > bestPrefix) {
+          bestPrefix = p;
+          best = List.of(itf, net);
+        }
+        for (JsonNode gw : net.path("routing_node")) {
+          for (JsonNode d : gw.path("routing_node")) {
+            Optional<String> cidr = keyNetwork(d);
+            int q = cidr.map(c -> prefixIfHolds(c, dest)).orElse(-1);
+            if (q > bestPrefix) {
+              bestPrefix = q;
+              best = List.of(itf, net, gw, d);
+            }
+          }
+        }
+      }
+    }
+    ArrayNode out = Json.mapper().createArrayNode();
+    if (!best.isEmpty()) {
+      ArrayNode entry = out.addObject().putArray("entry");
+      for (JsonNode n : best) {
+        ObjectNode flat = ((ObjectNode) n).deepCopy();
+        flat.putArray("routing_node"); // the path, not the subtrees
+        entry.add(flat);
+      }
+    }
+    return out;
+  }
+
+  /** The prefix length of {@code cidr} when it holds {@code address}, else -1. */
+  private static int prefixIfHolds(String cidr, String address) {
+    if (!Addresses.contains(cidr, address)) {
+      return -1;
+    }
+    return Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1));
+  }
+
   /** A destination's network: a network's, or a host's address as /32 (an IPv6 one /128). */
   private Optional<String> keyNetwork(JsonNode dest) {
     Optional<ElementRecord> r = store.find(keyOf(dest.path("href").asText()));

@@ -66,6 +66,11 @@ final class EngineResource {
           c.optionalJson(), c.base());
       return Reply.json(200, Json.object());
     });
+    elementResource.register("query_route", (c, t, k) -> {
+      requireMethod(c, "GET"); // smc-python reads it with a JSON body
+      return Reply.json(200, routes.query(c.session().caller(), engine(c, t, k), c.optionalJson(),
+          c.param("destination"), c.base()));
+    });
     elementResource.register("routing_monitoring", (c, t, k) -> {
       requireMethod(c, "GET");
       EngineNodes.Engine e = engine(c, t, k);
