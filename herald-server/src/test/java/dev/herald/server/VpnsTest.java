@@ -229,6 +229,37 @@ class VpnsTest {
         .anyMatch(m -> m.contains("no tunnel"));
   }
 
+  /** GatewayTunnel.endpoint_tunnels: one per pair of enabled endpoints, enabled until disabled, with a status. */
+  @Test
+  void endpointTunnels_joinTheGatewaysEnabledEndpoints() throws Exception {
+    Topology t = topology("ept");
+    for (String engine : List.of(t.east(), t.west())) {
+      String ep = py.getUrl(rel(py.getUrl(internalGateway(engine)).json(), "internal_endpoint")).json().get("result").get(0)
+          .get("href").asText();
+      assertThat(py.put(ep, "{\"enabled\":true,\"ipsec_vpn\":true}", null).status()).isEqualTo(200);
+    }
+    List<JsonNode> tunnels = tunnels(t.vpn());
+    JsonNode eastWest = py.getUrl(tunnels.get(0).get("href").asText()).json(); // central east - central west
+    JsonNode list = py.getUrl(rel(eastWest, "gateway_endpoint_tunnel")).json().get("result");
+    assertThat(list).hasSize(1);
+    String et = list.get(0).get("href").asText();
+    Response read = py.getUrl(et);
+    assertThat(read.json().get("enabled").asBoolean()).isTrue();
+    assertThat(py.getUrl(read.json().get("endpoint_1").asText()).json().get("address").asText()).isEqualTo("192.168.10.1");
+    JsonNode status = status(et);
+    assertThat(status.get("endpointA").asText()).isEqualTo("192.168.10.1");
+    assertThat(status.get("gatewayA").asText()).endsWith(" Primary");
+    Response off = py.put(et, ((com.fasterxml.jackson.databind.node.ObjectNode) read.json()).put("enabled", false).toString(),
+        read.header("ETag"));
+    assertThat(off.status()).as(off.body()).isEqualTo(200);
+    assertThat(status(et).get("monitoring_status").asText()).isEqualTo("NOT_MONITORED");
+    assertThat(py.put(et, "{\"enabled\":\"no\"}", null).status()).isEqualTo(400);
+    // a tunnel to an external gateway: its endpoints are not modelled, so none
+    JsonNode toPartner = py.getUrl(tunnels.get(2).get("href").asText()).json();
+    assertThat(py.getUrl(rel(toPartner, "gateway_endpoint_tunnel")).json().get("result")).isEmpty();
+    assertThat(py.getUrl(rel(eastWest, "gateway_endpoint_tunnel") + "/bm9wZQ==").status()).isEqualTo(404);
+  }
+
   @Test
   void badGateways_andBadTunnelValues_areRefused_andChangeNothing() throws Exception {
     Topology t = topology("bad");
@@ -257,7 +288,6 @@ class VpnsTest {
     assertThat(delete.status()).as(delete.body()).isNotIn(200, 204);
     assertThat(py.getUrl(t.north()).status()).isEqualTo(200);
     assertThat(py.getUrl(t.vpn() + "/tunnels/bm9wZQ==").status()).isEqualTo(404);
-    assertThat(py.getUrl(tunnel + "/gateway_endpoint_tunnel").status()).isEqualTo(501);
   }
 
   @Test

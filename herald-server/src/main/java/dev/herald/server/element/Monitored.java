@@ -68,6 +68,11 @@ public final class Monitored {
    * there, empty when the element is not one Herald monitors.
    */
   public Optional<ObjectNode> status(Caller caller, String href, String base) {
+    Optional<Vpns.EndpointTunnelHref> et = Vpns.parseEndpointTunnelHref(href);
+    if (et.isPresent()) {
+      return Optional.of(withHistory(vpns.endpointTunnelStatus(caller, et.get().type(), et.get().key(),
+          et.get().tunnelId(), et.get().id(), base), ElementJson.href(base, et.get().type(), et.get().key())));
+    }
     Optional<Vpns.TunnelHref> tunnel = Vpns.parseTunnelHref(href);
     if (tunnel.isPresent()) {
       return Optional.of(withHistory(vpns.tunnelStatus(caller, tunnel.get().type(), tunnel.get().key(), tunnel.get().id()),

@@ -673,6 +673,140 @@ public final class Vpns {
     return o;
   }
 
+  // ---- endpoint tunnels: the IPsec tunnels between the two gateways' enabled endpoints ----
+
+  public static final String ENDPOINT_TUNNELS = "gateway_endpoint_tunnel";
+
+  private record EndpointTunnel(String id, Endpoint a, Endpoint b, boolean enabled) {}
+
+  /** The enabled endpoints of one side of a tunnel (an external gateway's are not modelled: none). */
+  private List<Endpoint> enabledEndpoints(Gateway g, String base) {
+    if (!g.internal()) {
+      return List.of();
+    }
+    Optional<ElementRecord> r = store.find(g.element());
+    if (r.isEmpty() || Engines.kind(r.get().type()).isEmpty()) {
+      return List.of();
+    }
+    EngineNodes.Engine e = new EngineNodes.Engine(r.get(), (ObjectNode) ElementService.parse(r.get().body()),
+        Engines.kind(r.get().type()).orElseThrow());
+    List<Endpoint> out = new ArrayList<>();
+    for (Endpoint ep : endpoints(e)) {
+      if (internalEndpoint(e, ep.id(), base).path("enabled").asBoolean()) {
+        out.add(ep);
+      }
+    }
+    return out;
+  }
+
+  private List<EndpointTunnel> endpointTunnels(Tunnel t, String base) {
+    List<EndpointTunnel> out = new ArrayList<>();
+    for (Endpoint a : enabledEndpoints(t.a(), base)) {
+      for (Endpoint b : enabledEndpoints(t.b(), base)) {
+        String id = Base64.getEncoder().encodeToString((a.id() + "#" + b.id()).getBytes(StandardCharsets.US_ASCII));
+        boolean enabled = t.settings().path("endpoint_tunnels").path(id).path("enabled").asBoolean(true);
+        out.add(new EndpointTunnel(id, a, b, enabled));
+      }
+    }
+    return out;
+  }
+
+  private EndpointTunnel endpointTunnel(ElementRecord vpn, Tunnel t, String id, String base) {
+    String clean = clean(id);
+    return endpointTunnels(t, base).stream().filter(x -> x.id().equals(clean)).findFirst().orElseThrow(() ->
+        HeraldException.notFound("Endpoint tunnel not found.", tunnelName(t) + " has no endpoint tunnel " + id + "."));
+  }
+
+  private String endpointHref(Gateway g, Endpoint ep, String base) {
+    String path = g.gateway(); // /elements/TYPE/KEY/internal_gateway/KEY
+    return base + path + "/internal_endpoint/" + ep.id();
+  }
+
+  /** A tunnel's endpoint tunnels (its {@code gateway_endpoint_tunnel} link), as meta. */
+  public ObjectNode endpointTunnelList(ElementRecord vpn, String tunnelId, String base) {
+    Tunnel t = tunnel(vpn, tunnelId);
+    ObjectNode out = Json.object();
+    ArrayNode result = out.putArray("result");
+    for (EndpointTunnel et : endpointTunnels(t, base)) {
+      result.addObject().put("name", "Endpoint Tunnel " + et.a().address() + "-" + et.b().address())
+          .put("href", vpnHref(base, vpn) + "/" + TUNNELS + "/" + t.id() + "/" + ENDPOINT_TUNNELS + "/" + et.id())
+          .put("type", "endpoint_tunnel");
+    }
+    return out;
+  }
+
+  /** One endpoint tunnel as smc-python's EndpointTunnel reads it: enabled, endpoint_1, endpoint_2. */
+  public ObjectNode endpointTunnelJson(ElementRecord vpn, String tunnelId, String id, String base) {
+    Tunnel t = tunnel(vpn, tunnelId);
+    EndpointTunnel et = endpointTunnel(vpn, t, id, base);
+    String self = vpnHref(base, vpn) + "/" + TUNNELS + "/" + t.id() + "/" + ENDPOINT_TUNNELS + "/" + et.id();
+    ObjectNode o = Json.object().put("name", "Endpoint Tunnel " + et.a().address() + "-" + et.b().address())
+        .put("enabled", et.enabled()).put("endpoint_1", endpointHref(t.a(), et.a(), base))
+        .put("endpoint_2", endpointHref(t.b(), et.b(), base));
+    o.putArray("link").addObject().put("rel", "self").put("href", self).put("type", "endpoint_tunnel");
+    return o;
+  }
+
+  /** A PUT of an endpoint tunnel: {@code enabled} (enable_disable); an update of the VPN. */
+  public ObjectNode putEndpointTunnel(Caller caller, ElementRecord vpn, String tunnelId, String id, JsonNode body,
+      String base) {
+    Tunnel t = tunnel(vpn, tunnelId);
+    EndpointTunnel et = endpointTunnel(vpn, t, id, base);
+    if (!(body instanceof ObjectNode o) || (o.has("enabled") && !o.get("enabled").isBoolean())) {
+      throw HeraldException.badRequest("Impossible to update the endpoint tunnel.", "enabled must be true or false.");
+    }
+    if (o.has("enabled")) {
+      store.write(tx -> {
+        ElementRecord cur = tx.lock(vpn.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+        Topology top = topology(cur.key());
+        ObjectNode tunnels = top.tunnels().deepCopy();
+        ObjectNode ts = tunnels.path(t.id()).isObject() ? (ObjectNode) tunnels.get(t.id()) : tunnels.putObject(t.id());
+        ObjectNode ets = ts.path("endpoint_tunnels").isObject() ? (ObjectNode) ts.get("endpoint_tunnels")
+            : ts.putObject("endpoint_tunnels");
+        ets.putObject(et.id()).put("enabled", o.get("enabled").asBoolean());
+        tx.putResource(cur.key(), TOPOLOGY, write(new Topology(top.next(), top.gateways(), tunnels)));
+        changed(tx, cur, caller.userName(), t.id());
+        return null;
+      });
+    }
+    return endpointTunnelJson(vpn, t.id(), id, base);
+  }
+
+  /**
+   * An endpoint tunnel's status (smc-python's {@code VPNEndpointTunnelStatus}): its gateway
+   * tunnel's, with {@code endpointA} and {@code endpointB}; disabled, it is not monitored.
+   */
+  public ObjectNode endpointTunnelStatus(Caller caller, String type, long key, String tunnelId, String id, String base) {
+    ElementRecord vpn = vpn(caller, type, key);
+    Tunnel t = tunnel(vpn, tunnelId);
+    EndpointTunnel et = endpointTunnel(vpn, t, id, base);
+    ObjectNode s = tunnelStatus(vpn, t);
+    s.put("name", "Endpoint Tunnel " + et.a().address() + "-" + et.b().address());
+    if (!et.enabled()) {
+      s.put("monitoring_state", "READY").put("monitoring_status", "NOT_MONITORED");
+    }
+    s.remove("gatewayA");
+    s.remove("gatewayB");
+    s.put("gatewayA", gatewayName(t.a())).put("gatewayB", gatewayName(t.b()))
+        .put("endpointA", et.a().address()).put("endpointB", et.b().address());
+    return s;
+  }
+
+  private static final Pattern ENDPOINT_TUNNEL_HREF = Pattern.compile(
+      ".*/elements/([a-z0-9_]+)/(\\d{1,18})/tunnels/([A-Za-z0-9+=%]{1,64})/" + ENDPOINT_TUNNELS + "/([A-Za-z0-9+=%]{1,128})/?");
+
+  /** An endpoint tunnel an href names: the VPN's type and key, the tunnel's and its own id. */
+  public record EndpointTunnelHref(String type, long key, String tunnelId, String id) {}
+
+  public static Optional<EndpointTunnelHref> parseEndpointTunnelHref(String href) {
+    Matcher m = ENDPOINT_TUNNEL_HREF.matcher(href);
+    if (!m.matches() || !Catalogue.isRelName(m.group(1)) || !isVpn(Catalogue.canonical(m.group(1)))) {
+      return Optional.empty();
+    }
+    return Optional.of(new EndpointTunnelHref(Catalogue.canonical(m.group(1)), Long.parseLong(m.group(2)),
+        clean(m.group(3)), clean(m.group(4))));
+  }
+
   /**
    * A PUT of a tunnel: {@code enabled} (boolean), {@code preshared_key} (text),
    * {@code ppk_ref} (a visible element's href, or null); the rest is what was read back and is

@@ -67,8 +67,10 @@ final class VpnResource {
   List<Route> routes() {
     List<Route> out = new ArrayList<>();
     out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + Vpns.TUNNELS + "/{id}", Set.of("GET", "HEAD", "PUT"), this::tunnel));
-    out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + Vpns.TUNNELS + "/{id}/{rel}", Set.of("GET", "POST", "PUT", "DELETE"),
-        c -> notYet(c, "the endpoint tunnels of a gateway tunnel")));
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + Vpns.TUNNELS + "/{id}/" + Vpns.ENDPOINT_TUNNELS, Set.of("GET", "HEAD"),
+        c -> Reply.json(200, vpns.endpointTunnelList(vpn(c), c.var("id"), c.base()))));
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + Vpns.TUNNELS + "/{id}/" + Vpns.ENDPOINT_TUNNELS + "/{eid}",
+        Set.of("GET", "HEAD", "PUT"), this::endpointTunnel));
     for (String rel : gatewayNodeRels) {
       out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}", Set.of("GET", "HEAD", "DELETE"),
           c -> gatewayNode(c, rel)));
@@ -152,6 +154,19 @@ final class VpnResource {
       c.checkDigest(current, "the tunnel " + current.get("name").asText());
       vpns.writableVpn(c.session().caller(), vpn.type(), vpn.key(), "update a tunnel of");
       ObjectNode now = vpns.putTunnel(c.session().caller(), vpn, id, c.json(), c.base());
+      return Reply.json(200, now).header("ETag", etag(now));
+    }
+    return Reply.json(200, current).header("ETag", etag(current));
+  }
+
+  /** An endpoint tunnel: GET; PUT {@code enabled} (smc-python's EndpointTunnel.enable_disable). */
+  private Reply endpointTunnel(Call c) throws Exception {
+    ElementRecord vpn = vpn(c);
+    ObjectNode current = vpns.endpointTunnelJson(vpn, c.var("id"), c.var("eid"), c.base());
+    if (c.method().equals("PUT")) {
+      c.checkDigest(current, "the endpoint tunnel " + current.get("name").asText());
+      vpn = vpns.writableVpn(c.session().caller(), vpn.type(), vpn.key(), "update an endpoint tunnel of");
+      ObjectNode now = vpns.putEndpointTunnel(c.session().caller(), vpn, c.var("id"), c.var("eid"), c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
     }
     return Reply.json(200, current).header("ETag", etag(current));
