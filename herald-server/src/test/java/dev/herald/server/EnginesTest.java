@@ -798,6 +798,37 @@ class EnginesTest {
     assertThat(py.getUrl(rel(e, "pending_changes")).json()).isEmpty();
   }
 
+  /** engine.contact_addresses: every interface address a node; update_or_create PUTs its list back. */
+  @Test
+  void contactAddresses_perInterfaceAddress_withTheirLocations() throws Exception {
+    String engine = createSingleFw(unique("ca"));
+    JsonNode list = py.getUrl(rel(py.getUrl(engine).json(), "contact_addresses")).json().get("result");
+    assertThat(list).hasSize(1);
+    assertThat(list.get(0).get("name").asText()).isEqualTo("0_192.168.10.1"); // smc-python splits it at "_"
+    String node = list.get(0).get("href").asText();
+    Response read = py.getUrl(node);
+    assertThat(read.json().get("contact_addresses")).isEmpty();
+    String location = py.create("location", "{\"name\":\"" + unique("site") + "\"}");
+    com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode) read.json();
+    body.withArray("contact_addresses").addObject().put("address", "203.0.113.7").put("dynamic", "false")
+        .put("location_ref", location);
+    Response put = py.put(node, body.toString(), read.header("ETag").replace("\"", ""));
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(put.json().get("contact_addresses").get(0).get("location_ref").asText()).isEqualTo(location);
+    // the location is in use now
+    assertThat(py.delete(location, py.getUrl(location).header("ETag")).status()).isNotIn(200, 204);
+    for (String bad : List.of("{\"contact_addresses\":[{\"address\":\"not-an-ip\",\"dynamic\":\"false\",\"location_ref\":\"" + location + "\"}]}",
+        "{\"contact_addresses\":[{\"address\":\"203.0.113.8\",\"dynamic\":\"false\",\"location_ref\":\"" + engine + "\"}]}",
+        "{\"contact_addresses\":[{\"address\":\"203.0.113.8\",\"dynamic\":\"maybe\",\"location_ref\":\"" + location + "\"}]}",
+        "{}")) {
+      assertThat(py.put(node, bad, null).status()).as(bad).isEqualTo(400);
+    }
+    assertThat(py.getUrl(node).json().get("contact_addresses").get(0).get("address").asText()).isEqualTo("203.0.113.7");
+    // emptied: the location is free again
+    assertThat(py.put(node, "{\"contact_addresses\":[]}", null).status()).isEqualTo(200);
+    assertThat(py.delete(location, py.getUrl(location).header("ETag")).status()).isEqualTo(204);
+  }
+
   @Test
   void notAnEngine_andMissingNodes_are404_notYet_is501() throws Exception {
     String engine = createSingleFw(unique("nf"));
@@ -806,7 +837,7 @@ class EnginesTest {
     JsonNode node = firstNode(engine);
     assertThat(py.getUrl(rel(node, "certificate_info")).status()).isEqualTo(501);
     assertThat(py.getUrl(rel(node, "sginfo")).status()).isEqualTo(400); // the node does not answer yet
-    assertThat(py.getUrl(engine + "/contact_addresses").status()).isEqualTo(501);
+    assertThat(py.getUrl(engine + "/upload_result").status()).isEqualTo(501);
     String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"192.0.2.1\"}");
     assertThat(py.post("/monitoring_status", "{\"value\":\"" + host + "\"}").status()).isEqualTo(400);
     assertThat(py.postUrl(rel(node, "initial_contact"), "{}").status()).isEqualTo(200);

@@ -215,7 +215,7 @@ public final class ElementService {
               refuseLocked(cur, "update");
               ElementRecord next = cur.withBody(body.get("name").asText(), Json.write(body));
               tx.update(next, searchText(body));
-              tx.setReferences(key, withResources(type, key, body, v.references()));
+              tx.setReferences(key, withResources(tx, type, key, body, v.references()));
               saveSecrets(tx, key, stored, next.name());
               tx.stamp(key, false, caller.userKey(), now);
               for (UpdateHook h : updateHooks) {
@@ -548,7 +548,7 @@ public final class ElementService {
           tx.record(pending(next, EventType.UPDATE, caller));
           counts[1]++;
         }
-        tx.setReferences(p.key(), withResources(p.item().type(), p.key(), body, results.get(i).references()));
+        tx.setReferences(p.key(), withResources(tx, p.item().type(), p.key(), body, results.get(i).references()));
       }
       return null;
     });
@@ -815,12 +815,19 @@ public final class ElementService {
       java.util.regex.Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
 
   /**
-   * What an element's resources refer to besides its body (a VPN's gateways, an engine's routes):
-   * told the element's type, key and body (the new one, in an update).
+   * What an element's resources refer to besides its body (a VPN's gateways, an engine's routes
+   * and contact addresses): told the element's type, key and body (the new one, in an update)
+   * and its resources as the writing transaction sees them.
    */
   @FunctionalInterface
   public interface ReferenceSource {
-    Set<Long> references(String type, long key, ObjectNode body);
+    Set<Long> references(String type, long key, ObjectNode body, Resources resources);
+  }
+
+  /** An element's resources, read inside the transaction that computes its references. */
+  @FunctionalInterface
+  public interface Resources {
+    Optional<String> read(String rel);
   }
 
   private final List<ReferenceSource> referenceSources = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -831,27 +838,32 @@ public final class ElementService {
   }
 
   /** An element's references: its body's and its resources'. */
-  private Set<Long> withResources(String type, long key, ObjectNode body, Set<Long> bodyRefs) {
+  private Set<Long> withResources(ElementStore.WriteTx tx, String type, long key, ObjectNode body, Set<Long> bodyRefs) {
     if (referenceSources.isEmpty()) {
       return bodyRefs;
     }
+    Resources resources = rel -> {
+      try {
+        return tx.resource(key, rel);
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    };
     Set<Long> all = new java.util.LinkedHashSet<>(bodyRefs);
     for (ReferenceSource s : referenceSources) {
-      all.addAll(s.references(type, key, body));
+      all.addAll(s.references(type, key, body, resources));
     }
     return all;
   }
 
   /**
-   * Sets an element's references to its body's and {@code extra} (what its resources refer to: a
-   * VPN's gateways, an engine's routes), inside a write that changed those resources.
+   * Sets an element's references again — its body's and its resources' as this transaction
+   * leaves them — inside a write that changed one of its resources.
    */
-  void setReferences(ElementStore.WriteTx tx, Caller caller, ElementRecord r, java.util.Collection<Long> extra)
-      throws java.sql.SQLException {
-    Set<Long> refs = new java.util.LinkedHashSet<>(
-        validate(caller, r.type(), (ObjectNode) parse(r.body()), "Impossible to store the element").references());
-    refs.addAll(extra);
-    tx.setReferences(r.key(), refs);
+  void setReferences(ElementStore.WriteTx tx, Caller caller, ElementRecord r) throws java.sql.SQLException {
+    ObjectNode body = (ObjectNode) parse(r.body());
+    Set<Long> bodyRefs = validate(caller, r.type(), body.deepCopy(), "Impossible to store the element").references();
+    tx.setReferences(r.key(), withResources(tx, r.type(), r.key(), body, bodyRefs));
   }
 
   Validation.Result validate(Caller caller, String type, ObjectNode body, String message) {

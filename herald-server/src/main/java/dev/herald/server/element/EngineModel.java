@@ -2,16 +2,16 @@ package dev.herald.server.element;
 
 /**
  * Engines and what hangs off them, built once per server: the nodes' simulated life, VPNs and
- * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots and pending changes.
+ * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes and contact addresses.
  */
 public record EngineModel(EngineNodes nodes, Vpns vpns, Monitored monitored, Routes routes, BlockLists blockLists,
-    Aliases aliases, Snapshots snapshots, PendingChanges pendingChanges) {
+    Aliases aliases, Snapshots snapshots, PendingChanges pendingChanges, ContactAddresses contactAddresses) {
   public static EngineModel of(ElementService elements, java.time.InstantSource clock,
       java.util.concurrent.ScheduledExecutorService timers) {
     EngineNodes nodes = new EngineNodes(elements, clock, timers);
     Vpns vpns = new Vpns(elements, nodes, clock, timers);
     return new EngineModel(nodes, vpns, new Monitored(elements, nodes, vpns), new Routes(elements),
         new BlockLists(elements, clock), new Aliases(elements), new Snapshots(elements, clock),
-        new PendingChanges(elements, nodes, clock));
+        new PendingChanges(elements, nodes, clock), new ContactAddresses(elements));
   }
 }

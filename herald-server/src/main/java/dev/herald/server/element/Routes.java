@@ -36,8 +36,9 @@ public final class Routes {
     this.store = elements.store();
     // a PUT or an import of the engine recomputes its references: its routes' stay among them —
     // those whose interface and network it still has (the others are not shown, nor referenced)
-    elements.addReferenceSource((type, key, body) -> Engines.kind(type).isPresent()
-        ? referenced(placed(stored(key), body)) : Set.of());
+    elements.addReferenceSource((type, key, body, resources) -> Engines.kind(type).isPresent()
+        ? referenced(placed(resources.read(RESOURCE).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object),
+            body)) : Set.of());
   }
 
   private ObjectNode stored(long engineKey) {
@@ -231,7 +232,7 @@ public final class Routes {
       edit.apply(routes);
       tx.putResource(r.key(), RESOURCE, Json.write(routes));
       // the routes no longer used are let go
-      elements.setReferences(tx, caller, cur, referenced(placed(routes, (ObjectNode) ElementService.parse(cur.body()))));
+      elements.setReferences(tx, caller, cur);
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, caller.userName()));
       return null;
     });

@@ -76,7 +76,8 @@ public final class Vpns {
     this.clock = clock;
     this.timers = timers;
     // a PUT or an import of the VPN recomputes its references: its gateways' stay among them
-    elements.addReferenceSource((type, key, body) -> isVpn(type) ? gatewayKeys(topology(key)) : Set.of());
+    elements.addReferenceSource((type, key, body, resources) -> isVpn(type)
+        ? gatewayKeys(topology(resources.read(TOPOLOGY))) : Set.of());
     engines.onStatus(this::engineStatusChanged);
   }
 
@@ -336,7 +337,10 @@ public final class Vpns {
   private record Topology(int next, List<Gateway> gateways, ObjectNode tunnels) {}
 
   private Topology topology(long vpnKey) {
-    Optional<String> s = store.resource(vpnKey, TOPOLOGY);
+    return topology(store.resource(vpnKey, TOPOLOGY));
+  }
+
+  private static Topology topology(Optional<String> s) {
     if (s.isEmpty()) {
       return new Topology(1, List.of(), Json.object());
     }
@@ -503,7 +507,7 @@ public final class Vpns {
       gws.add(new Gateway(t.next(), usage, g.path(), g.element(), g.internal()));
       Topology next = new Topology(t.next() + 1, gws, t.tunnels());
       tx.putResource(cur.key(), TOPOLOGY, write(next));
-      elements.setReferences(tx, caller, cur, gatewayKeys(next));
+      elements.setReferences(tx, caller, cur);
       changed(tx, cur, caller.userName(), null);
       return null;
     });
@@ -527,7 +531,7 @@ public final class Vpns {
       }
       Topology next = new Topology(t.next(), gws, tunnels);
       tx.putResource(cur.key(), TOPOLOGY, write(next));
-      elements.setReferences(tx, caller, cur, gatewayKeys(next));
+      elements.setReferences(tx, caller, cur);
       changed(tx, cur, caller.userName(), null);
       return null;
     });
@@ -848,7 +852,7 @@ public final class Vpns {
       tunnels.set(t.id(), s);
       Topology next = new Topology(top.next(), top.gateways(), tunnels);
       tx.putResource(cur.key(), TOPOLOGY, write(next));
-      elements.setReferences(tx, caller, cur, gatewayKeys(next)); // a post-quantum key in use cannot go
+      elements.setReferences(tx, caller, cur); // a post-quantum key in use cannot go
       changed(tx, cur, caller.userName(), t.id());
       return null;
     });

@@ -36,6 +36,7 @@ final class EngineResource {
   private final dev.herald.server.element.Aliases aliases;
   private final dev.herald.server.element.Snapshots snapshots;
   private final dev.herald.server.element.PendingChanges pendingChanges;
+  private final dev.herald.server.element.ContactAddresses contactAddresses;
 
   /** {@code engines} null: only the link handlers are registered (a test of the catalogue's marks). */
   EngineResource(ElementService elements, ElementResource elementResource, dev.herald.server.element.EngineModel engines,
@@ -49,6 +50,7 @@ final class EngineResource {
     this.aliases = engines == null ? null : engines.aliases();
     this.snapshots = engines == null ? null : engines.snapshots();
     this.pendingChanges = engines == null ? null : engines.pendingChanges();
+    this.contactAddresses = engines == null ? null : engines.contactAddresses();
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
     // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
@@ -65,6 +67,10 @@ final class EngineResource {
       routes.addRoute(c.session().caller(), writable(c, t, k, "add a route to"), c.param("gateway"), c.param("network"),
           c.optionalJson(), c.base());
       return Reply.json(200, Json.object());
+    });
+    elementResource.register(dev.herald.server.element.ContactAddresses.REL, (c, t, k) -> {
+      requireMethod(c, "GET");
+      return Reply.json(200, contactAddresses.list(engine(c, t, k), c.base()));
     });
     elementResource.register("query_route", (c, t, k) -> {
       requireMethod(c, "GET"); // smc-python reads it with a JSON body
@@ -128,7 +134,9 @@ final class EngineResource {
         new Route("/{v}/elements/{ptype}/{pkey}/" + Engines.ROUTING.rel() + "/{id}", Set.of("GET", "HEAD", "PUT", "DELETE"),
             this::routingNode),
         new Route("/{v}/elements/{ptype}/{pkey}/" + Engines.ANTISPOOFING.rel() + "/{id}", Set.of("GET", "HEAD", "PUT", "DELETE"),
-            this::antispoofingNode));
+            this::antispoofingNode),
+        new Route("/{v}/elements/{ptype}/{pkey}/" + dev.herald.server.element.ContactAddresses.REL + "/{id}",
+            Set.of("GET", "HEAD", "PUT"), this::contactAddress));
   }
 
   private Reply routingNode(Call c) throws Exception {
@@ -153,6 +161,19 @@ final class EngineResource {
         return Reply.json(200, node).header("ETag", digest(node));
       }
     }
+  }
+
+  /** A contact-address node: GET; PUT its contact_addresses (smc-python's update_or_create, delete). */
+  private Reply contactAddress(Call c) throws Exception {
+    EngineNodes.Engine e = engine(c, c.var("ptype"), number(c, "pkey"));
+    ObjectNode current = contactAddresses.get(e, c.var("id"), c.base());
+    if (c.method().equals("PUT")) {
+      c.checkDigest(current, "the contact addresses");
+      e = writable(c, e.record().type(), e.record().key(), "update the contact addresses of");
+      ObjectNode now = contactAddresses.put(c.session().caller(), e, c.var("id"), c.json(), c.base());
+      return Reply.json(200, now).header("ETag", digest(now));
+    }
+    return Reply.json(200, current).header("ETag", digest(current));
   }
 
   private Reply antispoofingNode(Call c) {

@@ -544,6 +544,17 @@ public final class ElementStore {
       }
     }
 
+    /** The content behind one of an element's links, as this transaction sees it (its own writes too). */
+    public Optional<String> resource(long key, String rel) throws SQLException {
+      try (PreparedStatement q = c.prepareStatement("SELECT content FROM element_resource WHERE element_key = ? AND rel = ?")) {
+        q.setLong(1, key);
+        q.setString(2, rel);
+        try (ResultSet rs = q.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+      }
+    }
+
     /** Forgets the content behind one of an element's links. */
     public void deleteResource(long key, String rel) throws SQLException {
       try (PreparedStatement d = c.prepareStatement("DELETE FROM element_resource WHERE element_key = ? AND rel = ?")) {
