@@ -576,11 +576,17 @@ async function loadTypes() {
   }
 }
 
+let listing = 0; // the latest list asked for: an older answer that comes late is dropped
+
 async function listElements() {
   const type = $("type").value;
   const filter = $("search").value.trim();
   const q = filter ? `?filter=${encodeURIComponent(filter)}` : "";
+  const asked = ++listing;
   const r = await api(`/${version}/elements/${type}${q}`);
+  if (asked !== listing) {
+    return; // a newer list (another type or filter) was asked for meanwhile
+  }
   const list = $("list");
   list.textContent = "";
   const items = (r.json && r.json.result) || [];
