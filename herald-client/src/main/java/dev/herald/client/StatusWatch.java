@@ -197,6 +197,11 @@ final class StatusWatch implements AutoCloseable {
           }
           return;
         } catch (SubscriptionRefusedException e) {
+          if (String.valueOf(e.getMessage()).startsWith("Too many subscriptions")) {
+            // the old socket's subscriptions are not released yet: a limit that passes, try again
+            LOG.debug("status reconnect attempt {} refused for now: {}", attempt, e.getMessage());
+            continue;
+          }
           LOG.info("status watch of {} ends: {}", target, e.getMessage());
           return;
         } catch (RuntimeException e) {

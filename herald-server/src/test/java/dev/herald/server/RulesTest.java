@@ -352,6 +352,12 @@ class RulesTest {
     assertThat(py.getUrl(copy).json().get("template").asText()).isEqualTo(py.getUrl(pol).json().get("template").asText());
     // the name is taken now: nothing more is made
     assertThat(py.postUrl(link(py.getUrl(pol).json(), "save_as") + "?name=" + name, "{}").status()).isEqualTo(400);
+    // a duplicate (PUT duplicate?name=) of a policy copies its rules too
+    String dupName = unique("dup");
+    Response dup = py.send(HttpRequest.newBuilder(URI.create(link(py.getUrl(pol).json(), "duplicate") + "?name=" + dupName))
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}")));
+    assertThat(dup.status()).as(dup.body()).isEqualTo(200);
+    assertThat(names(link(py.getUrl(dup.header("Location")).json(), "fw_ipv4_access_rules"))).containsExactly("a", "b", "c");
     assertThat(py.postUrl(link(py.getUrl(pol).json(), "save_as"), "{}").status()).isEqualTo(400);
   }
 

@@ -118,6 +118,17 @@ final class ElementResource {
     return h.handle(call, type, key);
   }
 
+  /** Copies a policy with its rules (the rules' resource gives it). */
+  interface PolicyCopier {
+    ElementRecord copy(dev.herald.server.element.Caller caller, String type, long key, String name, String base);
+  }
+
+  private PolicyCopier policyCopier;
+
+  void registerPolicyCopier(PolicyCopier copier) {
+    this.policyCopier = copier;
+  }
+
   /** What a validation finds for the types one answers (a policy's rules, a VPN's gateways). */
   interface Validator {
     Optional<com.fasterxml.jackson.databind.node.ObjectNode> validate(Call call, String type, long key);
@@ -166,7 +177,10 @@ final class ElementResource {
   private Reply duplicate(Call call, String type, long key) {
     String name = call.param("name").filter(n -> !n.isBlank()).orElseThrow(() ->
         HeraldException.badRequest("Impossible to duplicate the element.", "Give the copy's name: ?name=NEW."));
-    ElementRecord copy = links.duplicate(call.session().caller(), type, key, name, call.base());
+    // a policy's copy carries its rules (save_as's copy); any other element's, its JSON
+    ElementRecord copy = policyCopier != null && !Catalogue.type(type).rules().isEmpty()
+        ? policyCopier.copy(call.session().caller(), type, key, name, call.base())
+        : links.duplicate(call.session().caller(), type, key, name, call.base());
     String href = ElementJson.href(call.base(), copy.type(), copy.key());
     return Reply.json(200, ElementJson.render(copy, call.base())).header("Location", href)
         .header("ETag", ETags.of(copy.key(), copy.version()));
