@@ -50,7 +50,7 @@ final class RuleResource {
       return Reply.json(200, Json.object().set("result", Json.mapper().createArrayNode()));
     });
     elementResource.register("upload", this::upload);
-    elementResource.registerPolicyCopier(rules::saveAs);
+    elementResource.registerPolicyCopier((caller, t, k, name, base) -> rules.saveAs(caller, t, k, name, base));
     elementResource.register("save_as", (c, t, k) -> {
       requireMethod(c, "POST");
       String name = c.param("name").filter(n -> !n.isBlank()).orElseThrow(() ->
