@@ -269,24 +269,22 @@ public final class EngineNodes {
    * The status a status change leads to, as JSON text (the status socket's frames): the
    * engine's composite, or the node's the change names; a deleted engine reads as DELETED.
    */
-  public String statusJson(dev.herald.server.store.Change c, String base, boolean ofNode) {
+  public ObjectNode statusNode(dev.herald.server.store.Change c, String base, boolean ofNode) {
     Optional<ElementRecord> r = store.find(c.elementKey());
     Optional<Catalogue.Engine> kind = Engines.kind(c.type());
     if (r.isEmpty() || kind.isEmpty()) {
-      return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
-          .put("monitoring_status", "NOT_MONITORED"));
+      return Monitored.deleted(c);
     }
     Engine e = new Engine(r.get(), (ObjectNode) ElementService.parse(r.get().body()), kind.get());
     if (ofNode && c.parent() != null) {
       String[] p = c.parent().split("/");
       Optional<Engines.Node> n = p.length == 2 ? Engines.node(e.body(), p[0], Long.parseLong(p[1])) : Optional.empty();
       if (n.isPresent()) {
-        return Json.write(status(e, n.get(), base));
+        return status(e, n.get(), base);
       }
-      return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
-          .put("monitoring_status", "NOT_MONITORED"));
+      return Monitored.deleted(c);
     }
-    return Json.write(engineStatus(e, base, ElementJson.href(base, r.get().type(), r.get().key())));
+    return engineStatus(e, base, ElementJson.href(base, r.get().type(), r.get().key()));
   }
 
   /**

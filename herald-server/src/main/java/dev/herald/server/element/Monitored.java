@@ -105,20 +105,17 @@ public final class Monitored {
 
   /** A status change as the status socket shows it: the element's status, or its part's. */
   public String statusJson(Change c, String base, boolean ofPart) {
-    String json;
-    if (Engines.kind(c.type()).isPresent()) {
-      json = engines.statusJson(c, base, ofPart);
-    } else if (Vpns.isVpn(c.type())) {
-      json = vpns.statusJson(c, base, ofPart);
-    } else {
-      json = null;
+    ObjectNode o = Engines.kind(c.type()).isPresent() ? engines.statusNode(c, base, ofPart)
+        : Vpns.isVpn(c.type()) ? vpns.statusNode(c, base, ofPart) : deleted(c);
+    if (!o.path("monitoring_state").asText().equals("DELETED")) {
+      withHistory(o, ElementJson.href(base, c.type(), c.elementKey()));
     }
-    if (json != null) {
-      ObjectNode o = Json.parseObject(json).orElseThrow();
-      return o.path("monitoring_state").asText().equals("DELETED") ? json
-          : Json.write(withHistory(o, ElementJson.href(base, c.type(), c.elementKey())));
-    }
-    return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
-        .put("monitoring_status", "NOT_MONITORED"));
+    return Json.write(o); // encoded once, for every subscriber of this base
   }
+
+  /** What a status change of an element (or part) that is gone shows. */
+  static ObjectNode deleted(Change c) {
+    return Json.object().put("name", c.name()).put("monitoring_state", "DELETED").put("monitoring_status", "NOT_MONITORED");
+  }
+
 }

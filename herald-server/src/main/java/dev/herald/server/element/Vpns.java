@@ -1035,22 +1035,20 @@ public final class Vpns {
   }
 
   /** A status change as the status socket shows it: the VPN's, or the tunnel's it names. */
-  public String statusJson(Change c, String base, boolean ofTunnel) {
+  public ObjectNode statusNode(Change c, String base, boolean ofTunnel) {
     Optional<ElementRecord> r = store.find(c.elementKey());
     if (r.isEmpty()) {
-      return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
-          .put("monitoring_status", "NOT_MONITORED"));
+      return Monitored.deleted(c);
     }
     if (ofTunnel && c.parent() != null && c.parent().startsWith(TUNNELS + "/")) {
       String id = c.parent().substring(TUNNELS.length() + 1);
       Optional<Tunnel> t = tunnels(topology(r.get().key())).stream().filter(x -> x.id().equals(id)).findFirst();
       if (t.isEmpty()) {
-        return Json.write(Json.object().put("name", c.name()).put("monitoring_state", "DELETED")
-            .put("monitoring_status", "NOT_MONITORED"));
+        return Monitored.deleted(c);
       }
-      return Json.write(tunnelStatus(r.get(), t.get()));
+      return tunnelStatus(r.get(), t.get());
     }
-    return Json.write(vpnStatus(r.get(), base));
+    return vpnStatus(r.get(), base);
   }
 
   // ---- simulation and the engines' part ----
