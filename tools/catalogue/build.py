@@ -266,6 +266,21 @@ def main():
             t["sub_resource"] = True
             for l in ov["rule_links"]["links"]:
                 links[l["rel"]] = dict(l)
+        sub = ov.get("sub_elements", {})
+        for rel in sub.get("held_by", {}).get(name, []):
+            # a collection of elements this one holds (their type is the rel)
+            links[rel] = {"rel": rel, "method": "GET", "kind": "sub_elements", "implemented": True}
+        if name in sub.get("types", {}):
+            spec = dict(sub["types"][name])
+            for a, r in spec.pop("refs", {}).items():
+                ref = set(r.get("types", []))
+                for f in r.get("families", []):
+                    ref |= set(family_members(f))
+                target = attrs.setdefault(a, {"type": "string"})
+                (target["items"] if target.get("type") == "array" and "items" in target else target)["ref"] = sorted(ref)
+            spec["max_per_holder"] = sub.get("max_per_holder", 1000)
+            t["sub_element"] = spec
+            t["sub_resource"] = True
         t["links"] = [links[r] for r in sorted(links)]
         t["status"] = "validated" if name in tf_of or name in ov["formats"] else "stored"
         for spec in attrs.values():

@@ -214,13 +214,14 @@ class VpnsTest {
     assertThat(py.getUrl(gateway + "/internal_endpoint/1-9").status()).isEqualTo(404);
   }
 
-  /** PolicyVPN.validate (a GET): no central gateway is an error, gateways without an enabled endpoint warnings. */
+  /** PolicyVPN.validate (a GET): no central gateway is an error, gateways (internal or external) without an enabled endpoint warnings. */
   @Test
   void aVpnsValidate_saysWhatCannotWork() throws Exception {
     Topology t = topology("validate");
     JsonNode found = py.getUrl(rel(py.getUrl(t.vpn()).json(), "validate")).json();
     assertThat(found.get("status").asText()).isEqualTo("WARNING");
-    assertThat(found.get("problems").findValuesAsText("message")).allMatch(m -> m.contains("no enabled endpoint")).hasSize(3);
+    assertThat(found.get("problems").findValuesAsText("message")).allMatch(m -> m.contains("no enabled endpoint")).hasSize(4)
+        .anyMatch(m -> m.contains("external_endpoint"));
     String lonely = vpn(unique("lonely"));
     assertThat(addGateway(lonely, "satellite", t.partner()).status()).isEqualTo(201);
     JsonNode bad = py.getUrl(rel(py.getUrl(lonely).json(), "validate")).json();
@@ -254,9 +255,19 @@ class VpnsTest {
     assertThat(off.status()).as(off.body()).isEqualTo(200);
     assertThat(status(et).get("monitoring_status").asText()).isEqualTo("NOT_MONITORED");
     assertThat(py.put(et, "{\"enabled\":\"no\"}", null).status()).isEqualTo(400);
-    // a tunnel to an external gateway: its endpoints are not modelled, so none
+    // a tunnel to an external gateway: none until it has an enabled endpoint, then one per pair
     JsonNode toPartner = py.getUrl(tunnels.get(2).get("href").asText()).json();
     assertThat(py.getUrl(rel(toPartner, "gateway_endpoint_tunnel")).json().get("result")).isEmpty();
+    String endpoints = rel(py.getUrl(t.partner()).json(), "external_endpoint");
+    assertThat(py.postUrl(endpoints, "{\"name\":\"off\",\"address\":\"203.0.113.9\",\"enabled\":false}").status()).isEqualTo(201);
+    assertThat(py.getUrl(rel(toPartner, "gateway_endpoint_tunnel")).json().get("result")).isEmpty();
+    assertThat(py.postUrl(endpoints, "{\"name\":\"on\",\"address\":\"203.0.113.10\"}").status()).isEqualTo(201);
+    JsonNode toEndpoint = py.getUrl(rel(toPartner, "gateway_endpoint_tunnel")).json().get("result");
+    assertThat(toEndpoint).hasSize(1);
+    JsonNode partnerSide = py.getUrl(toEndpoint.get(0).get("href").asText()).json();
+    assertThat(partnerSide.get("endpoint_2").asText()).startsWith(endpoints + "/");
+    assertThat(py.getUrl(partnerSide.get("endpoint_2").asText()).json().get("address").asText()).isEqualTo("203.0.113.10");
+    assertThat(status(toEndpoint.get(0).get("href").asText()).get("endpointB").asText()).isEqualTo("203.0.113.10");
     assertThat(py.getUrl(rel(eastWest, "gateway_endpoint_tunnel") + "/bm9wZQ==").status()).isEqualTo(404);
   }
 

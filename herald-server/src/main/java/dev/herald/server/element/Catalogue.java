@@ -67,6 +67,14 @@ public final class Catalogue {
    */
   public record RuleActions(Set<String> actions, Set<String> jumpTo) {}
 
+  /**
+   * An element kept under another one (an external gateway's endpoints and sites): how a list
+   * names it ({@code "{name} ({address})"}: fields in braces, the bare name when one is missing),
+   * the fields no two under one holder share, the attribute that names the holder, and how many
+   * one holder keeps.
+   */
+  public record SubElement(String listedName, List<String> unique, Optional<String> holderAttribute, int maxPerHolder) {}
+
   /** What a container (a group) may hold, in which attribute. */
   public record Container(String attribute, Set<String> types) {}
 
@@ -79,12 +87,13 @@ public final class Catalogue {
    * @param rules a policy's rule collections: rel → the rule type each holds
    * @param rule a rule type: created in a policy's collection, at a position, names not unique
    * @param ruleActions a rule type's actions and jump targets
+   * @param subElement how an element kept under another one is listed and kept unique
    */
   public record Type(String name, Map<String, Attribute> attributes, ObjectNode defaults,
       List<List<String>> oneOfRequired, List<List<String>> ordered, Set<String> families,
       Optional<Container> container, List<Link> links, boolean validated, List<String> sources,
       Optional<String> model, boolean subResource, Map<String, String> rules, boolean rule,
-      Optional<Engine> engine, Optional<RuleActions> ruleActions) {
+      Optional<Engine> engine, Optional<RuleActions> ruleActions, Optional<SubElement> subElement) {
 
     public Optional<Link> link(String rel) {
       return links.stream().filter(l -> l.rel().equals(rel)).findFirst();
@@ -219,7 +228,16 @@ public final class Catalogue {
         engine, t.path("rule_actions").isObject()
             ? Optional.of(new RuleActions(strings(t.path("rule_actions").path("actions")),
                 strings(t.path("rule_actions").path("jump_to"))))
-            : Optional.empty());
+            : Optional.empty(),
+        t.path("sub_element").isObject() ? Optional.of(subElement(t.get("sub_element"))) : Optional.empty());
+  }
+
+  private static SubElement subElement(JsonNode s) {
+    List<String> unique = new ArrayList<>();
+    s.path("unique").forEach(u -> unique.add(u.asText()));
+    return new SubElement(s.path("listed_name").asText("{name}"), List.copyOf(unique),
+        s.path("holder_attribute").isTextual() ? Optional.of(s.get("holder_attribute").asText()) : Optional.empty(),
+        s.path("max_per_holder").asInt(1000));
   }
 
   private static List<Link> links(JsonNode list) {

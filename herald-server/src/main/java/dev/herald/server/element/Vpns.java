@@ -56,6 +56,8 @@ public final class Vpns {
   private static final String INTERNAL_GATEWAY = "internal_gateway";
   /** The element type of a gateway SMC does not manage (the other gateway a tunnel may reach). */
   private static final String EXTERNAL_GATEWAY = "external_gateway";
+  /** An external gateway's endpoints (the elements it holds under this rel). */
+  private static final String EXTERNAL_ENDPOINT = "external_endpoint";
   private static final String GATEWAY_NODE = "gateway_node";
   private static final String TUNNEL = "gateway_tunnel";
   public static final String TUNNELS = "tunnels";
@@ -66,13 +68,16 @@ public final class Vpns {
   private final ElementService elements;
   private final ElementStore store;
   private final EngineNodes engines;
+  private final SubElements subElements;
   private final InstantSource clock;
   private final ScheduledExecutorService timers;
 
-  public Vpns(ElementService elements, EngineNodes engines, InstantSource clock, ScheduledExecutorService timers) {
+  public Vpns(ElementService elements, EngineNodes engines, SubElements subElements, InstantSource clock,
+      ScheduledExecutorService timers) {
     this.elements = elements;
     this.store = elements.store();
     this.engines = engines;
+    this.subElements = subElements;
     this.clock = clock;
     this.timers = timers;
     // a PUT or an import of the VPN recomputes its references: its gateways' stay among them
@@ -426,6 +431,96 @@ public final class Vpns {
     return o;
   }
 
+  // ---- a gateway node's VPN sites ----
+
+  /** The VPN's resource holding the sites each gateway node leaves out: node id → site keys. */
+  private static final String DISABLED_SITES = "vpn_sites_disabled";
+  /** A gateway node's two site lists (smc-python's GatewayNode.enabled_sites, disabled_sites). */
+  public static final List<String> SITE_LISTS = List.of("enabled_vpn_site", "disabled_vpn_site");
+  private static final String TREE_NODE = "gateway_tree_node";
+
+  /** Where the sites of a node's gateway are kept: with the external gateway, or with the engine. */
+  private Optional<SubElements.Holder> sites(Gateway g) {
+    return store.find(g.element()).map(r -> new SubElements.Holder(r,
+        g.internal() ? g.gateway().substring(g.gateway().indexOf("internal_gateway/")) + "/vpn_site" : "vpn_site", "vpn_site"));
+  }
+
+  private Set<Long> disabledSites(long vpnKey, int node) {
+    Set<Long> out = new LinkedHashSet<>();
+    store.resource(vpnKey, DISABLED_SITES).ifPresent(s -> ElementService.parse(s).path(Integer.toString(node))
+        .forEach(k -> out.add(k.asLong())));
+    return out;
+  }
+
+  private static String siteList(String list) {
+    if (!SITE_LISTS.contains(list)) {
+      throw HeraldException.notFound("Not found.", "A gateway node's site lists are " + String.join(" and ", SITE_LISTS) + ".");
+    }
+    return list;
+  }
+
+  /**
+   * One of a gateway node's site lists: the gateway's VPN sites this VPN uses
+   * ({@code enabled_vpn_site}, every site until one is disabled) or leaves out, as meta.
+   */
+  public ObjectNode gatewayNodeSites(ElementRecord vpn, String rel, int id, String list, String base) {
+    boolean enabled = siteList(list).equals(SITE_LISTS.get(0));
+    Gateway g = gateway(vpn, rel, id);
+    Set<Long> disabled = disabledSites(vpn.key(), g.id());
+    String self = vpnHref(base, vpn) + "/" + rel + "/" + g.id() + "/" + list;
+    ObjectNode out = Json.object();
+    ArrayNode result = out.putArray("result");
+    sites(g).ifPresent(h -> subElements.names(h).forEach((site, name) -> {
+      if (disabled.contains(site) != enabled) {
+        result.addObject().put("name", name).put("href", self + "/" + site).put("type", TREE_NODE);
+      }
+    }));
+    return out;
+  }
+
+  /** One site of a node's list: the site's href (smc-python's GatewayTreeNode reads {@code vpn_site}). */
+  public ObjectNode gatewayNodeSite(ElementRecord vpn, String rel, int id, String list, long site, String base) {
+    boolean enabled = siteList(list).equals(SITE_LISTS.get(0));
+    Gateway g = gateway(vpn, rel, id);
+    SubElements.Holder h = sites(g).filter(x -> subElements.names(x).containsKey(site))
+        .filter(x -> disabledSites(vpn.key(), g.id()).contains(site) != enabled)
+        .orElseThrow(() -> HeraldException.notFound("VPN site not found.", gatewayName(g) + " has no site " + site + " in its "
+            + list + " list of " + vpn.name() + "."));
+    String self = vpnHref(base, vpn) + "/" + rel + "/" + g.id() + "/" + list + "/" + site;
+    ObjectNode o = Json.object().put("name", subElements.names(h).get(site)).put("vpn_site", h.href(base) + "/" + site)
+        .put("enabled", enabled);
+    o.putArray("link").addObject().put("rel", "self").put("href", self).put("type", TREE_NODE);
+    return o;
+  }
+
+  /**
+   * Moves a site to the node's other list (a DELETE of the tree node, smc-python's
+   * GatewayTreeNode.enable_disable); an update of the VPN. The site's href in its new list.
+   */
+  public String toggleGatewayNodeSite(Caller caller, ElementRecord vpn, String rel, int id, String list, long site, String base) {
+    gatewayNodeSite(vpn, rel, id, list, site, base);
+    store.write(tx -> {
+      ElementRecord cur = tx.lock(vpn.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      ObjectNode all = tx.resource(cur.key(), DISABLED_SITES).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
+      ArrayNode ids = all.has(Integer.toString(id)) ? (ArrayNode) all.get(Integer.toString(id)) : all.putArray(Integer.toString(id));
+      boolean wasDisabled = false;
+      for (int i = ids.size() - 1; i >= 0; i--) {
+        if (ids.get(i).asLong() == site) {
+          ids.remove(i);
+          wasDisabled = true;
+        }
+      }
+      if (!wasDisabled) {
+        ids.add(site);
+      }
+      tx.putResource(cur.key(), DISABLED_SITES, Json.write(all));
+      tx.record(new Change.Pending(cur.domainKey(), cur.type(), cur.key(), cur.name(), EventType.UPDATE, caller.userName()));
+      return null;
+    });
+    String other = list.equals(SITE_LISTS.get(0)) ? SITE_LISTS.get(1) : SITE_LISTS.get(0);
+    return vpnHref(base, vpn) + "/" + rel + "/" + id + "/" + other + "/" + site;
+  }
+
   private Gateway gateway(ElementRecord vpn, String rel, int id) {
     String usage = usage(rel);
     return topology(vpn.key()).gateways().stream().filter(g -> g.id() == id && g.usage().equals(usage)).findFirst()
@@ -574,13 +669,10 @@ public final class Vpns {
         problems.addObject().put("severity", "error").put("gateway", gatewayName(g))
             .put("message", "Gateway " + gatewayName(g) + " is " + (r.isEmpty() ? "gone." : "in the trash."));
         errors = true;
-      } else if (g.internal() && Engines.kind(r.get().type()).isPresent()) {
-        EngineNodes.Engine e = new EngineNodes.Engine(r.get(), (ObjectNode) ElementService.parse(r.get().body()),
-            Engines.kind(r.get().type()).orElseThrow());
-        if (internalGateway(e, base).path("end_point").isEmpty()) {
-          problems.addObject().put("severity", "warning").put("gateway", gatewayName(g))
-              .put("message", "Gateway " + gatewayName(g) + " has no enabled endpoint (its internal_endpoint).");
-        }
+      } else if (enabledEndpoints(g, base).isEmpty()) {
+        problems.addObject().put("severity", "warning").put("gateway", gatewayName(g))
+            .put("message", "Gateway " + gatewayName(g) + " has no enabled endpoint (its "
+                + (g.internal() ? "internal_endpoint" : EXTERNAL_ENDPOINT) + ").");
       }
     }
     out.put("status", errors ? "ERROR" : problems.isEmpty() ? "OK" : "WARNING");
@@ -685,8 +777,15 @@ public final class Vpns {
 
   /** The enabled endpoints of one side of a tunnel (an external gateway's are not modelled: none). */
   private List<Endpoint> enabledEndpoints(Gateway g, String base) {
-    if (!g.internal()) {
-      return List.of();
+    if (!g.internal()) { // an external gateway's enabled endpoints
+      List<Endpoint> out = new ArrayList<>();
+      store.find(g.element()).ifPresent(r -> subElements.items(new SubElements.Holder(r, EXTERNAL_ENDPOINT, EXTERNAL_ENDPOINT))
+          .forEach((id, body) -> {
+            if (body.path("enabled").asBoolean(true)) {
+              out.add(new Endpoint(Long.toString(id), body.path("address").asText(body.path("name").asText()), null));
+            }
+          }));
+      return out;
     }
     Optional<ElementRecord> r = store.find(g.element());
     if (r.isEmpty() || Engines.kind(r.get().type()).isEmpty()) {
@@ -722,8 +821,8 @@ public final class Vpns {
   }
 
   private String endpointHref(Gateway g, Endpoint ep, String base) {
-    String path = g.gateway(); // /elements/TYPE/KEY/internal_gateway/KEY
-    return base + path + "/internal_endpoint/" + ep.id();
+    String path = g.gateway(); // /elements/TYPE/KEY/internal_gateway/KEY, or /elements/external_gateway/KEY
+    return base + path + "/" + (g.internal() ? "internal_endpoint" : EXTERNAL_ENDPOINT) + "/" + ep.id();
   }
 
   /** A tunnel's endpoint tunnels (its {@code gateway_endpoint_tunnel} link), as meta. */

@@ -42,8 +42,11 @@ public final class HttpApi {
     routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock(), p.engines().blockLists()).routes());
     new AdminResource(p.elements(), elements);
     EngineResource engines = new EngineResource(p.elements(), elements, p.engines(), p.tasks());
-    // before the rules' nested routes: a VPN's tunnels and gateway nodes, an engine's internal gateway
-    routes.addAll(new VpnResource(elements, p.engines().vpns(), p.engines().nodes()).routes());
+    // before the rules' nested routes: a VPN's tunnels and gateway nodes, an engine's internal gateway,
+    // the elements a gateway holds
+    SubElementResource subElements = new SubElementResource(elements, p.elements(), p.engines().subElements());
+    routes.addAll(new VpnResource(elements, p.engines().vpns(), p.engines().nodes(), subElements).routes());
+    routes.addAll(subElements.routes());
     routes.addAll(engines.routes());
     routes.addAll(new RuleResource(p.elements(), elements, new dev.herald.server.element.Rules(p.elements(), p.clock()),
         p.tasks(), engines).routes());

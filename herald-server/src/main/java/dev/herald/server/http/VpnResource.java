@@ -19,16 +19,19 @@ import java.util.TreeSet;
  * GET, DELETE), the {@code gateway_tunnel} list and a tunnel ({@code <vpn>/tunnels/ID}: GET, PUT),
  * {@code open} / {@code save} / {@code close} (Herald commits each change at once: they only
  * check the VPN); and an engine's internal gateway ({@code <engine>/internal_gateway}: GET the
- * list; {@code <engine>/internal_gateway/KEY}: GET, PUT).
+ * list; {@code <engine>/internal_gateway/KEY}: GET, PUT) with its endpoints and the elements it
+ * holds (its VPN sites, through {@link SubElementResource}).
  */
 final class VpnResource {
   private final Vpns vpns;
   private final EngineNodes engines;
   private final Set<String> gatewayNodeRels = new TreeSet<>();
+  private final SubElementResource subElements;
 
-  VpnResource(ElementResource elementResource, Vpns vpns, EngineNodes engines) {
+  VpnResource(ElementResource elementResource, Vpns vpns, EngineNodes engines, SubElementResource subElements) {
     this.vpns = vpns;
     this.engines = engines;
+    this.subElements = subElements;
     for (String type : Vpns.types()) {
       Catalogue.type(type).links().stream().filter(l -> l.kind().equals("gateway_nodes")).forEach(l -> gatewayNodeRels.add(l.rel()));
     }
@@ -74,8 +77,10 @@ final class VpnResource {
     for (String rel : gatewayNodeRels) {
       out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}", Set.of("GET", "HEAD", "DELETE"),
           c -> gatewayNode(c, rel)));
-      out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}/{rel}", Set.of("GET", "POST", "PUT", "DELETE"),
-          c -> notYet(c, "the VPN sites of a gateway node")));
+      out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}/{list}", Set.of("GET", "HEAD"),
+          c -> Reply.json(200, vpns.gatewayNodeSites(vpn(c), rel, nodeId(c), c.var("list"), c.base()))));
+      out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}/{list}/{site}", Set.of("GET", "HEAD", "DELETE"),
+          c -> gatewayNodeSite(c, rel)));
     }
     out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}", Set.of("GET", "HEAD", "PUT"),
         this::internalGateway));
@@ -83,6 +88,14 @@ final class VpnResource {
         c -> Reply.json(200, vpns.internalEndpoints(gatewayOwner(c), c.base()))));
     out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/internal_endpoint/{eid}", Set.of("GET", "HEAD", "PUT"),
         this::internalEndpoint));
+    // the elements an internal gateway holds (its VPN sites), kept with its engine
+    Catalogue.type("internal_gateway").links().stream().filter(l -> l.kind().equals("sub_elements")).forEach(l -> {
+      String prefix = "/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/" + l.rel();
+      out.add(new Route(prefix, Set.of("GET", "HEAD", "POST"),
+          c -> subElements.collection(c, internalHolder(c, l.rel()), () -> writableGateway(c))));
+      out.add(new Route(prefix + "/{sid}", Set.of("GET", "HEAD", "PUT", "DELETE"),
+          c -> subElements.one(c, internalHolder(c, l.rel()), number(c, "sid"), () -> writableGateway(c))));
+    });
     out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/{rel}", Set.of("GET", "POST", "PUT", "DELETE"),
         c -> notYet(c, "the sites and certificates of an internal gateway")));
     return out;
@@ -131,13 +144,30 @@ final class VpnResource {
     return Reply.json(201, vpns.gatewayNode(vpn, rel, id, c.base())).header("Location", href);
   }
 
-  private Reply gatewayNode(Call c, String rel) {
-    ElementRecord vpn = vpn(c);
+  private int nodeId(Call c) {
     long n = number(c, "id");
     if (n > Integer.MAX_VALUE) {
-      throw HeraldException.notFound("Gateway node not found.", "VPN " + vpn.name() + " has no " + rel + " " + n + ".");
+      throw HeraldException.notFound("Gateway node not found.", "No gateway node " + n + ".");
     }
-    int id = (int) n;
+    return (int) n;
+  }
+
+  /** A site of a gateway node's list: GET; DELETE moves it to the other list (enable_disable). */
+  private Reply gatewayNodeSite(Call c, String rel) {
+    ElementRecord vpn = vpn(c);
+    int id = nodeId(c);
+    long site = number(c, "site");
+    if (c.method().equals("DELETE")) {
+      vpn = vpns.writableVpn(c.session().caller(), vpn.type(), vpn.key(), "enable or disable a site in");
+      String now = vpns.toggleGatewayNodeSite(c.session().caller(), vpn, rel, id, c.var("list"), site, c.base());
+      return Reply.empty(204).header("Location", now);
+    }
+    return Reply.json(200, vpns.gatewayNodeSite(vpn, rel, id, c.var("list"), site, c.base()));
+  }
+
+  private Reply gatewayNode(Call c, String rel) {
+    ElementRecord vpn = vpn(c);
+    int id = nodeId(c);
     if (c.method().equals("DELETE")) {
       vpn = vpns.writableVpn(c.session().caller(), vpn.type(), vpn.key(), "remove a gateway from");
       vpns.removeGateway(c.session().caller(), vpn, rel, id);
@@ -185,6 +215,18 @@ final class VpnResource {
       throw HeraldException.notFound("Internal gateway not found.", e.record().name() + " has no internal gateway " + c.var("id") + ".");
     }
     return e;
+  }
+
+  private dev.herald.server.element.SubElements.Holder internalHolder(Call c, String rel) {
+    EngineNodes.Engine e = gatewayOwner(c);
+    vpns.internalGateway(e, c.base()); // a layer 3 engine's (400 otherwise)
+    return new dev.herald.server.element.SubElements.Holder(e.record(),
+        "internal_gateway/" + e.record().key() + "/" + rel, rel);
+  }
+
+  private void writableGateway(Call c) {
+    EngineNodes.Engine e = gatewayOwner(c);
+    engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "change the internal gateway of");
   }
 
   private Reply internalEndpoint(Call c) throws Exception {

@@ -1,0 +1,254 @@
+package dev.herald.server.element;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.EventType;
+import dev.herald.protocol.Json;
+import dev.herald.server.HeraldException;
+import dev.herald.server.store.Change;
+import dev.herald.server.store.ElementRecord;
+import dev.herald.server.store.ElementStore;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Elements SMC keeps under another one — an external gateway's endpoints and VPN sites, the VPN
+ * sites of an engine's internal gateway — as smc-python's create collections drive them: a list
+ * (GET), a create (POST, 201 with {@code Location}), one (GET, PUT with If-Match, DELETE). What
+ * each type is, how a list names it, what must be unique and which attribute names the holder is
+ * catalogue data ({@code sub_elements} in the overlay); a body is validated as the catalogue says
+ * (references visible and of the right types, enums, formats), so nothing here names a type.
+ *
+ * <p>They are kept as one resource of the holding element (an engine for its internal gateway's
+ * sites); a change is an update of that element on the notification socket, and what they refer
+ * to (a site's networks, an endpoint's connection type) that element refers to, so a network in a
+ * site cannot be deleted.
+ */
+public final class SubElements {
+  private static final String RESOURCE = "sub_elements";
+
+  private final ElementService elements;
+  private final ElementStore store;
+
+  public SubElements(ElementService elements) {
+    this.elements = elements;
+    this.store = elements.store();
+    elements.addReferenceSource((type, key, body, resources) -> referenced(resources.read(RESOURCE)));
+  }
+
+  /**
+   * Where some sub-elements live: the element that holds them, the path from its href to their
+   * collection ({@code vpn_site}, {@code internal_gateway/12/vpn_site}) and their type.
+   */
+  public record Holder(ElementRecord owner, String path, String type) {
+    public String href(String base) {
+      return ElementJson.href(base, owner.type(), owner.key()) + "/" + path;
+    }
+  }
+
+  /** The type a link of kind {@code sub_elements} holds: its rel. */
+  public static boolean holds(String ownerType, String rel) {
+    return Catalogue.isRelName(ownerType) && Catalogue.type(ownerType).link(rel)
+        .map(l -> l.kind().equals("sub_elements")).orElse(false);
+  }
+
+  private static Catalogue.SubElement spec(String type) {
+    return Catalogue.type(type).subElement().orElseThrow(() -> new IllegalStateException(type + " is no sub-element type"));
+  }
+
+  private static ObjectNode all(Optional<String> stored) {
+    return stored.map(s -> (ObjectNode) ElementService.parse(s)).orElseGet(Json::object);
+  }
+
+  /** The holder's collection: {@code {"next": N, "items": {id: {"body": …, "refs": […]}}}}. */
+  private static ObjectNode collection(ObjectNode all, String path) {
+    JsonNode c = all.get(path);
+    if (c instanceof ObjectNode o) {
+      return o;
+    }
+    ObjectNode fresh = all.putObject(path);
+    fresh.put("next", 1);
+    fresh.putObject("items");
+    return fresh;
+  }
+
+  private static Set<Long> referenced(Optional<String> stored) {
+    Set<Long> out = new LinkedHashSet<>();
+    all(stored).forEach(c -> c.path("items").forEach(item -> item.path("refs").forEach(k -> out.add(k.asLong()))));
+    return out;
+  }
+
+  /** The holder's sub-elements as kept (key → attributes), in key order; not to be changed. */
+  public Map<Long, ObjectNode> items(Holder h) {
+    Map<Long, ObjectNode> out = new TreeMap<>();
+    JsonNode c = all(store.resource(h.owner().key(), RESOURCE)).path(h.path()).path("items");
+    c.properties().forEach(e -> out.put(Long.parseLong(e.getKey()), (ObjectNode) e.getValue().path("body")));
+    return out;
+  }
+
+  /** How a list names one: the type's pattern with its fields, or the bare name when one is missing. */
+  static String listedName(String type, JsonNode body) {
+    String pattern = spec(type).listedName();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{([a-z0-9_]+)}").matcher(pattern);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      JsonNode v = body.get(m.group(1));
+      if (v == null || v.isNull() || !v.isValueNode() || v.asText().isEmpty()) {
+        return body.path("name").asText();
+      }
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(v.asText()));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  /** The holder's sub-elements: key → how a list names it, in key order. */
+  public Map<Long, String> names(Holder h) {
+    Map<Long, String> out = new java.util.LinkedHashMap<>();
+    items(h).forEach((id, body) -> out.put(id, listedName(h.type(), body)));
+    return out;
+  }
+
+  /** The holder's sub-elements as SMC's meta list. */
+  public ObjectNode list(Holder h, String base) {
+    ObjectNode out = Json.object();
+    ArrayNode result = out.putArray("result");
+    items(h).forEach((id, body) -> result.addObject().put("name", listedName(h.type(), body))
+        .put("href", h.href(base) + "/" + id).put("type", h.type()));
+    return out;
+  }
+
+  /** One sub-element as SMC shows it: its attributes, its key, its holder, a self link. */
+  public ObjectNode get(Holder h, long id, String base) {
+    ObjectNode body = items(h).get(id);
+    if (body == null) {
+      throw HeraldException.notFound(h.type() + " not found.",
+          h.owner().name() + " has no " + h.type() + " " + id + " under " + h.path() + ".");
+    }
+    return render(h, id, body.deepCopy(), base);
+  }
+
+  private static ObjectNode render(Holder h, long id, ObjectNode o, String base) {
+    String self = h.href(base) + "/" + id;
+    o.put("key", id);
+    spec(h.type()).holderAttribute().ifPresent(a -> o.put(a, h.href(base).substring(0, h.href(base).lastIndexOf('/'))));
+    ArrayNode link = o.putArray("link");
+    link.addObject().put("rel", "self").put("href", self).put("type", h.type());
+    return o;
+  }
+
+  /** What the caller sent, as it is kept: defaults under it, computed fields out, validated. */
+  private Validation.Result clean(Caller caller, Holder h, JsonNode given, String refused, ObjectNode into) {
+    if (!(given instanceof ObjectNode body)) {
+      throw HeraldException.badRequest(refused + ".", "The body must be a JSON object.");
+    }
+    Catalogue.Type t = Catalogue.type(h.type());
+    into.setAll(t.defaults().deepCopy());
+    body.properties().forEach(e -> {
+      Catalogue.Attribute a = t.attributes().get(e.getKey());
+      boolean holder = spec(h.type()).holderAttribute().map(e.getKey()::equals).orElse(false);
+      if (!e.getKey().equals("link") && !holder && (a == null || !a.computed())) {
+        into.set(e.getKey(), e.getValue().deepCopy());
+      }
+    });
+    return elements.validate(caller, h.type(), into, refused);
+  }
+
+  /** The fields no two under one holder share, checked against the others; 409 with the clash. */
+  private static void unique(Holder h, ObjectNode items, long self, ObjectNode body, String refused) {
+    for (String f : spec(h.type()).unique()) {
+      JsonNode v = body.get(f);
+      if (v == null || v.isNull()) {
+        continue;
+      }
+      items.properties().forEach(e -> {
+        if (Long.parseLong(e.getKey()) != self && v.equals(e.getValue().path("body").get(f))) {
+          throw new HeraldException(409, refused + ".",
+              List.of(h.owner().name() + " already has a " + h.type() + " with " + f + " " + v.asText() + "."), null);
+        }
+      });
+    }
+  }
+
+  /** Creates one under its holder; the caller must be allowed to change the holder. Its key. */
+  public long create(Caller caller, Holder h, JsonNode given) {
+    String refused = "Impossible to create the " + h.type();
+    ObjectNode body = Json.object();
+    Set<Long> refs = clean(caller, h, given, refused, body).references();
+    return write(caller, h, refused, (items, c) -> {
+      if (items.size() >= spec(h.type()).maxPerHolder()) {
+        throw HeraldException.badRequest(refused + ".",
+            h.owner().name() + " holds " + items.size() + " of them already, the most Herald keeps.");
+      }
+      long id = c.path("next").asLong(1);
+      unique(h, items, id, body, refused);
+      c.put("next", id + 1);
+      keep(items, id, body, refs);
+      return id;
+    });
+  }
+
+  /** Replaces one (a PUT of the whole, as smc-python's update sends it). */
+  public ObjectNode put(Caller caller, Holder h, long id, JsonNode given, String base) {
+    String refused = "Impossible to update the " + h.type();
+    ObjectNode body = Json.object();
+    Set<Long> refs = clean(caller, h, given, refused, body).references();
+    write(caller, h, refused, (items, c) -> {
+      present(h, items, id);
+      unique(h, items, id, body, refused);
+      keep(items, id, body, refs);
+      return id;
+    });
+    return get(h, id, base);
+  }
+
+  /** Removes one. */
+  public void delete(Caller caller, Holder h, long id) {
+    write(caller, h, "Impossible to delete the " + h.type(), (items, c) -> {
+      present(h, items, id);
+      items.remove(Long.toString(id));
+      return id;
+    });
+  }
+
+  private static void present(Holder h, ObjectNode items, long id) {
+    if (!items.has(Long.toString(id))) {
+      throw HeraldException.notFound(h.type() + " not found.", h.owner().name() + " has no " + h.type() + " " + id + ".");
+    }
+  }
+
+  private static void keep(ObjectNode items, long id, ObjectNode body, Set<Long> refs) {
+    ObjectNode item = items.putObject(Long.toString(id));
+    item.set("body", body);
+    ArrayNode r = item.putArray("refs");
+    refs.forEach(r::add);
+  }
+
+  @FunctionalInterface
+  private interface Edit {
+    long apply(ObjectNode items, ObjectNode collection);
+  }
+
+  /**
+   * One change under the holder's lock: the resource read inside the transaction, edited, written
+   * back, the holder's references set again, an update of the holder recorded.
+   */
+  private long write(Caller caller, Holder h, String refused, Edit edit) {
+    ElementRecord r = h.owner();
+    return store.write(tx -> {
+      ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      ObjectNode all = all(tx.resource(r.key(), RESOURCE));
+      ObjectNode c = collection(all, h.path());
+      long id = edit.apply((ObjectNode) c.get("items"), c);
+      tx.putResource(r.key(), RESOURCE, Json.write(all));
+      elements.setReferences(tx, caller, cur);
+      tx.record(new Change.Pending(cur.domainKey(), cur.type(), cur.key(), cur.name(), EventType.UPDATE, caller.userName()));
+      return id;
+    }).value();
+  }
+}

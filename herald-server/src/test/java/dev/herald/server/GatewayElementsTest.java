@@ -1,0 +1,222 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.server.SmcClient.Response;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The elements a gateway holds, as smc-python drives them (the requests of a run of the real
+ * smc-python 1.0.31 against Herald: ExternalGateway.update_or_create with external_endpoint and
+ * vpn_site lists, ExternalEndpoint.enable_disable, VPNSite.add_site_element, ExternalEndpoint
+ * delete, engine.vpn.add_site and engine.vpn.sites): lists named as SMC names them, creates, PUTs
+ * with If-Match, deletes, references held by the gateway, events of the gateway; bad input.
+ */
+class GatewayElementsTest {
+  static TestServer server;
+  static SmcClient py;
+  private static int n;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start(b -> b);
+    py = SmcClient.loggedIn(server);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  private static String unique(String p) {
+    return p + "-" + (++n);
+  }
+
+  private static String rel(JsonNode o, String rel) {
+    for (JsonNode l : o.get("link")) {
+      if (l.get("rel").asText().equals(rel)) {
+        return l.get("href").asText();
+      }
+    }
+    throw new AssertionError("no link " + rel + " in " + o.get("link"));
+  }
+
+  /** element_default(clazz, name): the first of the type whose name contains it. */
+  private static String first(String type, String name) throws Exception {
+    return py.get("/elements/" + type + "?filter=" + name).json().get("result").get(0).get("href").asText();
+  }
+
+  /** ExternalGateway.create: trust_all_cas and the "Default" gateway profile. */
+  private static String gateway(String name) throws Exception {
+    return py.create("external_gateway", "{\"name\":\"" + name + "\",\"trust_all_cas\":true,\"gateway_profile\":\""
+        + first("gateway_profile", "Default") + "\"}");
+  }
+
+  /** ExternalEndpoint.create's body. */
+  private static Response endpoint(String gateway, String name, String address) throws Exception {
+    return py.postUrl(rel(py.getUrl(gateway).json(), "external_endpoint"), "{\"name\":\"" + name + "\",\"address\":\"" + address
+        + "\",\"dynamic\":false,\"enabled\":true,\"nat_t\":false,\"force_nat_t\":false,\"ipsec_vpn\":true,"
+        + "\"connection_type_ref\":\"" + first("connection_type", "Active") + "\"}");
+  }
+
+  private static List<String> names(String collection) throws Exception {
+    List<String> out = new ArrayList<>();
+    py.getUrl(collection).json().get("result").forEach(m -> out.add(m.get("name").asText()));
+    return out;
+  }
+
+  @Test
+  void externalGateway_endpointsAndSites_asSmcPythonBuildsThem() throws Exception {
+    String gw = gateway(unique("partner"));
+    String net = py.create("network", "{\"name\":\"" + unique("remote") + "\",\"ipv4_network\":\"172.18.1.0/24\"}");
+    String endpoints = rel(py.getUrl(gw).json(), "external_endpoint");
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"external_gateway\"}");
+      Response one = endpoint(gw, "endpoint1", "1.1.1.1");
+      assertThat(one.status()).as(one.body()).isEqualTo(201);
+      assertThat(ws.next()).contains("\"update\"").contains(gw);
+      assertThat(endpoint(gw, "endpoint2", "2.2.2.2").status()).isEqualTo(201);
+      assertThat(ws.next()).contains("\"update\"").contains(gw);
+    }
+    // SMC lists an endpoint as "NAME (ADDRESS)": update_or_create finds one by "(ADDRESS)"
+    assertThat(names(endpoints)).containsExactly("endpoint1 (1.1.1.1)", "endpoint2 (2.2.2.2)");
+    String href = py.getUrl(endpoints).json().get("result").get(1).get("href").asText();
+    assertThat(href).startsWith(endpoints + "/");
+    Response got = py.getUrl(href);
+    assertThat(got.json().get("enabled").asBoolean()).isTrue();
+    assertThat(got.json().get("connection_type_ref").asText()).endsWith(first("connection_type", "Active").replaceAll(".*/elements", "/elements"));
+    assertThat(rel(got.json(), "self")).isEqualTo(href);
+    // enable_disable: a PUT of the whole with the ETag it read
+    com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode) got.json();
+    body.put("enabled", false);
+    Response put = py.put(href, body.toString(), got.header("ETag"));
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(py.getUrl(href).json().get("enabled").asBoolean()).isFalse();
+    assertThat(py.put(href, body.put("nat_t", true).toString(), got.header("ETag")).status())
+        .as("a stale ETag").isEqualTo(412);
+    assertThat(py.getUrl(href).json().get("nat_t").asBoolean()).isFalse();
+
+    // a site: its networks are the gateway's references
+    Response site = py.postUrl(rel(py.getUrl(gw).json(), "vpn_site"),
+        "{\"name\":\"sitea\",\"site_element\":[\"" + net + "\"],\"automatic\":false}");
+    assertThat(site.status()).as(site.body()).isEqualTo(201);
+    String siteHref = site.header("Location");
+    assertThat(py.getUrl(siteHref).json().get("gateway").asText()).isEqualTo(gw);
+    Response refused = py.delete(net, null);
+    assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.body()).contains("external_gateway");
+    // add_site_element: a PUT with one more; then the site emptied lets the network go
+    JsonNode s = py.getUrl(siteHref).json();
+    String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"172.18.1.5\"}");
+    ((com.fasterxml.jackson.databind.node.ArrayNode) s.get("site_element")).add(host);
+    assertThat(py.put(siteHref, s.toString(), py.getUrl(siteHref).header("ETag")).status()).isEqualTo(200);
+    assertThat(py.getUrl(siteHref).json().get("site_element")).hasSize(2);
+    JsonNode now = py.getUrl(siteHref).json();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) now).putArray("site_element");
+    assertThat(py.put(siteHref, now.toString(), null).status()).isEqualTo(200);
+    assertThat(py.delete(net, null).status()).isEqualTo(204);
+
+    // delete an endpoint
+    assertThat(py.delete(href, py.getUrl(href).header("ETag")).status()).isEqualTo(204);
+    assertThat(names(endpoints)).containsExactly("endpoint1 (1.1.1.1)");
+    assertThat(py.getUrl(href).status()).isEqualTo(404);
+  }
+
+  @Test
+  void badInput_isRefused_andChangesNothing() throws Exception {
+    String gw = gateway(unique("bad"));
+    String endpoints = rel(py.getUrl(gw).json(), "external_endpoint");
+    assertThat(endpoint(gw, "e1", "3.3.3.3").status()).isEqualTo(201);
+    Response twice = endpoint(gw, "e2", "3.3.3.3");
+    assertThat(twice.status()).as("two endpoints with one address").isEqualTo(409);
+    assertThat(twice.body()).contains("3.3.3.3");
+    assertThat(py.postUrl(endpoints, "{\"address\":\"4.4.4.4\"}").status()).as("no name").isEqualTo(400);
+    assertThat(py.postUrl(endpoints, "[1]").status()).as("not an object").isEqualTo(400);
+    Response enumBad = py.postUrl(endpoints, "{\"name\":\"e3\",\"address\":\"5.5.5.5\",\"ike_phase1_id_type\":\"9\"}");
+    assertThat(enumBad.status()).as(enumBad.body()).isEqualTo(400);
+    String service = py.create("tcp_service", "{\"name\":\"" + unique("svc") + "\",\"min_dst_port\":8080}");
+    Response notANetwork = py.postUrl(rel(py.getUrl(gw).json(), "vpn_site"),
+        "{\"name\":\"s\",\"site_element\":[\"" + service + "\"]}");
+    assertThat(notANetwork.status()).as(notANetwork.body()).isEqualTo(400);
+    Response missing = py.postUrl(rel(py.getUrl(gw).json(), "vpn_site"),
+        "{\"name\":\"s\",\"site_element\":[\"" + server.url() + "/7.2/elements/network/999999\"]}");
+    assertThat(missing.status()).as(missing.body()).isEqualTo(400);
+    assertThat(names(endpoints)).containsExactly("e1 (3.3.3.3)");
+    assertThat(names(rel(py.getUrl(gw).json(), "vpn_site"))).isEmpty();
+    assertThat(py.delete(service, null).status()).as("nothing holds the service").isEqualTo(204);
+    assertThat(py.getUrl(endpoints + "/77").status()).isEqualTo(404);
+    assertThat(py.getUrl(endpoints + "/x").status()).isEqualTo(404);
+    // a type without such a collection
+    String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"10.9.9.9\"}");
+    assertThat(py.getUrl(host + "/external_endpoint").status()).isEqualTo(404);
+    assertThat(py.getUrl(host + "/external_endpoint/1").status()).isEqualTo(404);
+  }
+
+  @Test
+  void anInternalGateway_holdsItsSites_withItsEngine() throws Exception {
+    String engine = EnginesTest.createSingleFw(py, unique("fw"));
+    String net = py.create("network", "{\"name\":\"" + unique("wireless") + "\",\"ipv4_network\":\"192.168.5.0/24\"}");
+    String gateway = py.getUrl(rel(py.getUrl(engine).json(), "internal_gateway")).json().get("result").get(0).get("href").asText();
+    String sites = rel(py.getUrl(gateway).json(), "vpn_site");
+    assertThat(sites).isEqualTo(gateway + "/vpn_site");
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"single_fw\"}");
+      // engine.vpn.add_site: VPNSite.create's body
+      Response r = py.postUrl(sites, "{\"name\":\"wireless\",\"site_element\":[\"" + net + "\"],\"automatic\":false}");
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      assertThat(ws.next()).contains("\"update\"").contains(engine);
+    }
+    assertThat(names(sites)).containsExactly("wireless");
+    String site = py.getUrl(sites).json().get("result").get(0).get("href").asText();
+    assertThat(py.getUrl(site).json().get("gateway").asText()).isEqualTo(gateway);
+    assertThat(py.delete(net, null).status()).as("the engine refers to the site's network").isEqualTo(400);
+    assertThat(py.delete(site, null).status()).isEqualTo(204);
+    assertThat(py.delete(net, null).status()).isEqualTo(204);
+    String layer2 = py.create("single_layer2", "{\"name\":\"" + unique("l2") + "\",\"nodes\":[{\"fwlayer2_node\":{\"nodeid\":1}}]}");
+    String key = layer2.substring(layer2.lastIndexOf('/') + 1);
+    assertThat(py.getUrl(layer2 + "/internal_gateway/" + key + "/vpn_site").status()).as("no internal gateway on layer 2").isEqualTo(400);
+  }
+
+  @Test
+  void aGatewayNode_listsItsGatewaysSites_andTogglesThem() throws Exception {
+    String gw = gateway(unique("sat"));
+    String net = py.create("network", "{\"name\":\"" + unique("n") + "\",\"ipv4_network\":\"172.19.1.0/24\"}");
+    String sites = rel(py.getUrl(gw).json(), "vpn_site");
+    for (String name : List.of("sitea", "siteb")) {
+      assertThat(py.postUrl(sites, "{\"name\":\"" + name + "\",\"site_element\":[\"" + net + "\"]}").status()).isEqualTo(201);
+    }
+    String profile = py.get("/elements/vpn_profile?filter=Suite-B-GCM-128&exact_match=True").json()
+        .get("result").get(0).get("href").asText();
+    String vpn = py.create("vpn", "{\"name\":\"" + unique("vpn") + "\",\"nat\":false,\"vpn_profile\":\"" + profile + "\"}");
+    Response added = py.postUrl(rel(py.getUrl(vpn).json(), "satellite_gateway_node"),
+        "{\"gateway\":\"" + gw + "\",\"node_usage\":\"satellite\"}");
+    assertThat(added.status()).as(added.body()).isEqualTo(201);
+    JsonNode node = py.getUrl(added.header("Location")).json();
+    String enabled = rel(node, "enabled_vpn_site");
+    String disabled = rel(node, "disabled_vpn_site");
+    assertThat(names(enabled)).containsExactly("sitea", "siteb");
+    assertThat(names(disabled)).isEmpty();
+    String first = py.getUrl(enabled).json().get("result").get(0).get("href").asText();
+    JsonNode treeNode = py.getUrl(first).json();
+    assertThat(treeNode.get("vpn_site").asText()).startsWith(sites + "/");
+    assertThat(py.getUrl(treeNode.get("vpn_site").asText()).json().get("name").asText()).isEqualTo("sitea");
+    // GatewayTreeNode.enable_disable: a DELETE of the tree node moves it to the other list
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"vpn\"}");
+      assertThat(py.delete(first, null).status()).isEqualTo(204);
+      assertThat(ws.next()).contains("\"update\"").contains(vpn);
+    }
+    assertThat(names(enabled)).containsExactly("siteb");
+    assertThat(names(disabled)).containsExactly("sitea");
+    assertThat(py.getUrl(first).status()).as("no longer in the enabled list").isEqualTo(404);
+    String back = py.getUrl(disabled).json().get("result").get(0).get("href").asText();
+    assertThat(py.delete(back, null).status()).isEqualTo(204);
+    assertThat(names(enabled)).containsExactly("sitea", "siteb");
+    assertThat(py.getUrl(added.header("Location") + "/other_vpn_site").status()).isEqualTo(404);
+  }
+}
