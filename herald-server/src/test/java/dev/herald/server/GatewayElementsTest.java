@@ -219,4 +219,55 @@ class GatewayElementsTest {
     assertThat(names(enabled)).containsExactly("sitea", "siteb");
     assertThat(py.getUrl(added.header("Location") + "/other_vpn_site").status()).isEqualTo(404);
   }
+
+  /**
+   * RouteVPN.create_ipsec_tunnel between an engine's internal gateway and an external gateway
+   * (TunnelEndpoint.create_ipsec_endpoint for each side), then RouteVPN.tunnels and
+   * EndpointTunnel.enable_disable.
+   */
+  @Test
+  void aRouteBasedVpn_pairsItsSidesEndpoints() throws Exception {
+    String engine = EnginesTest.createSingleFw(py, unique("rb"));
+    String internal = py.getUrl(rel(py.getUrl(engine).json(), "internal_gateway")).json().get("result").get(0).get("href").asText();
+    String ep = py.getUrl(rel(py.getUrl(internal).json(), "internal_endpoint")).json().get("result").get(0).get("href").asText();
+    assertThat(py.put(ep, "{\"enabled\":true}", null).status()).isEqualTo(200);
+    String gw = gateway(unique("remote"));
+    Response remote = endpoint(gw, "endpoint1", "198.51.100.7");
+    assertThat(remote.status()).isEqualTo(201);
+    String body = "{\"name\":\"NAME\",\"mtu\":0,\"ttl\":0,\"enabled\":true,\"tunnel_group_ref\":\""
+        + first("rbvpn_tunnel_group", "Uncategorized") + "\",\"pmtu_discovery\":true,\"preshared_key\":\"abcdefgh123456789\","
+        + "\"rbvpn_tunnel_side_a\":{\"gateway_ref\":\"" + internal + "\"},\"rbvpn_tunnel_side_b\":{\"gateway_ref\":\"" + gw + "\"},"
+        + "\"tunnel_mode\":\"MODE\",\"comment\":null,\"vpn_profile_ref\":\"" + first("vpn_profile", "Suite-B-GCM-128") + "\"}";
+    String vpn = py.create("rbvpn_tunnel", body.replace("NAME", unique("myvpn")).replace("MODE", "vpn"));
+    String tunnels = rel(py.getUrl(vpn).json(), "gateway_endpoint_tunnel");
+    JsonNode list = py.getUrl(tunnels).json().get("result");
+    assertThat(list).hasSize(1);
+    assertThat(list.get(0).get("name").asText()).isEqualTo("Endpoint Tunnel 192.168.10.1-198.51.100.7");
+    String et = list.get(0).get("href").asText();
+    Response read = py.getUrl(et);
+    assertThat(read.json().get("enabled").asBoolean()).isTrue();
+    assertThat(read.json().get("endpoint_1").asText()).isEqualTo(ep);
+    assertThat(read.json().get("endpoint_2").asText()).isEqualTo(remote.header("Location"));
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"rbvpn_tunnel\"}");
+      Response off = py.put(et, ((com.fasterxml.jackson.databind.node.ObjectNode) read.json()).put("enabled", false).toString(),
+          read.header("ETag"));
+      assertThat(off.status()).as(off.body()).isEqualTo(200);
+      assertThat(ws.next()).contains("\"update\"").contains(vpn);
+    }
+    assertThat(py.getUrl(et).json().get("enabled").asBoolean()).isFalse();
+    assertThat(py.put(et, "{\"enabled\":true}", read.header("ETag")).status()).as("a stale ETag").isEqualTo(412);
+    assertThat(py.put(et, "{\"enabled\":\"no\"}", null).status()).isEqualTo(400);
+    assertThat(py.getUrl(tunnels + "/bm9wZQ==").status()).isEqualTo(404);
+    // its sides hold their engine and gateway
+    assertThat(py.delete(engine, null).status()).isEqualTo(400);
+    assertThat(py.delete(gw, null).status()).isEqualTo(400);
+    // a side naming no gateway of this engine is refused; a GRE tunnel has no endpoint tunnels
+    String wrong = internal.substring(0, internal.lastIndexOf('/') + 1) + "999999";
+    Response refused = py.post("/elements/rbvpn_tunnel", body.replace("NAME", unique("bad")).replace("MODE", "vpn").replace(internal, wrong));
+    assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+    String gre = py.create("rbvpn_tunnel", body.replace("NAME", unique("gre")).replace("MODE", "gre"));
+    assertThat(py.getUrl(rel(py.getUrl(gre).json(), "gateway_endpoint_tunnel")).json().get("result")).isEmpty();
+    assertThat(py.getUrl(engine + "/gateway_endpoint_tunnel").status()).as("an engine has no such link").isEqualTo(404);
+  }
 }

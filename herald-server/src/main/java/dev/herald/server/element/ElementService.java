@@ -811,6 +811,37 @@ public final class ElementService {
         .map(r -> new Validation.Member(r.key(), m.group(3), visible.contains(r.domainKey())));
   }
 
+  /**
+   * Names what a nested href is part of ({@code …/single_fw/5/internal_gateway/5},
+   * {@code …/external_gateway/9/external_endpoint/2}): the element holding it and the part's type.
+   * Referring to the part refers to that element.
+   */
+  @FunctionalInterface
+  public interface PartResolver {
+    Optional<Part> resolve(String href);
+  }
+
+  /** A part of an element: the element's key and the part's type. */
+  public record Part(long element, String type) {}
+
+  private final List<PartResolver> partResolvers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Adds a kind of part that bodies may refer to. */
+  public void addPartResolver(PartResolver resolver) {
+    partResolvers.add(resolver);
+  }
+
+  private Optional<Validation.Member> part(String href, Set<Long> visible) {
+    for (PartResolver p : partResolvers) {
+      Optional<Part> found = p.resolve(href);
+      if (found.isPresent()) {
+        return store.find(found.get().element())
+            .map(r -> new Validation.Member(r.key(), found.get().type(), visible.contains(r.domainKey())));
+      }
+    }
+    return Optional.empty();
+  }
+
   private static final java.util.regex.Pattern ENGINE_PART =
       java.util.regex.Pattern.compile(".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
 
@@ -876,7 +907,7 @@ public final class ElementService {
             type,
             body,
             href -> resolveAnywhere(href).map(r -> new Validation.Member(r.key(), r.type(),
-                visible.contains(r.domainKey()))).or(() -> enginePart(href, visible)));
+                visible.contains(r.domainKey()))).or(() -> enginePart(href, visible)).or(() -> part(href, visible)));
     if (!v.errors().isEmpty()) {
       JsonNode n = body.get("name");
       String suffix = n != null && n.isTextual() ? " " + n.asText() + "." : ".";

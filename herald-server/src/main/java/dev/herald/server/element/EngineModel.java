@@ -2,11 +2,11 @@ package dev.herald.server.element;
 
 /**
  * Engines and what hangs off them, built once per server: the nodes' simulated life, VPNs and
- * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes, contact addresses, and the elements kept under a gateway (its endpoints and VPN sites).
+ * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes, contact addresses, the elements kept under a gateway (its endpoints and VPN sites) and route-based VPNs' endpoint tunnels.
  */
 public record EngineModel(EngineNodes nodes, Vpns vpns, Monitored monitored, Routes routes, BlockLists blockLists,
     Aliases aliases, Snapshots snapshots, PendingChanges pendingChanges, ContactAddresses contactAddresses,
-    SubElements subElements) {
+    SubElements subElements, RouteVpns routeVpns) {
   public static EngineModel of(ElementService elements, java.time.InstantSource clock,
       java.util.concurrent.ScheduledExecutorService timers) {
     EngineNodes nodes = new EngineNodes(elements, clock, timers);
@@ -14,6 +14,7 @@ public record EngineModel(EngineNodes nodes, Vpns vpns, Monitored monitored, Rou
     Vpns vpns = new Vpns(elements, nodes, subElements, clock, timers);
     return new EngineModel(nodes, vpns, new Monitored(elements, nodes, vpns), new Routes(elements),
         new BlockLists(elements, clock), new Aliases(elements), new Snapshots(elements, clock),
-        new PendingChanges(elements, nodes, clock), new ContactAddresses(elements), subElements);
+        new PendingChanges(elements, nodes, clock), new ContactAddresses(elements), subElements,
+        new RouteVpns(elements, vpns));
   }
 }

@@ -39,6 +39,23 @@ public final class SubElements {
     this.elements = elements;
     this.store = elements.store();
     elements.addReferenceSource((type, key, body, resources) -> referenced(resources.read(RESOURCE)));
+    elements.addPartResolver(this::part);
+  }
+
+  /** {@code …/elements/TYPE/KEY/[internal_gateway/G/]REL/ID}: a sub-element, when it exists. */
+  private static final java.util.regex.Pattern HREF = java.util.regex.Pattern.compile(
+      ".*/elements/([a-z0-9_]+)/(\\d{1,18})/((?:internal_gateway/\\d{1,18}/)?([a-z0-9_]+))/(\\d{1,18})/?");
+
+  private Optional<ElementService.Part> part(String href) {
+    java.util.regex.Matcher m = HREF.matcher(href);
+    if (!m.matches() || !Catalogue.isRelName(m.group(1)) || !Catalogue.isRelName(m.group(4))
+        || Catalogue.type(m.group(4)).subElement().isEmpty()) {
+      return Optional.empty();
+    }
+    return store.find(Long.parseLong(m.group(2)))
+        .filter(r -> r.type().equals(Catalogue.canonical(m.group(1))))
+        .filter(r -> items(new Holder(r, m.group(3), m.group(4))).containsKey(Long.parseLong(m.group(5))))
+        .map(r -> new ElementService.Part(r.key(), m.group(4)));
   }
 
   /**

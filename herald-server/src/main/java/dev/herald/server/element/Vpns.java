@@ -84,6 +84,27 @@ public final class Vpns {
     elements.addReferenceSource((type, key, body, resources) -> isVpn(type)
         ? gatewayKeys(topology(resources.read(TOPOLOGY))) : Set.of());
     engines.onStatus(this::engineStatusChanged);
+    elements.addPartResolver(this::gatewayPart);
+  }
+
+  private static final Pattern INTERNAL_PART = Pattern.compile(
+      ".*/elements/([a-z0-9_]+)/(\\d{1,18})/internal_gateway/(\\d{1,18})(?:/internal_endpoint/(\\d{1,18}-\\d{1,9}))?/?");
+
+  /**
+   * A layer 3 engine's internal gateway, or one of its internal endpoints, as a part of the engine
+   * (a route-based VPN's tunnel side names them).
+   */
+  private Optional<ElementService.Part> gatewayPart(String href) {
+    Matcher m = INTERNAL_PART.matcher(href);
+    if (!m.matches() || !Catalogue.isRelName(m.group(1)) || !m.group(2).equals(m.group(3))) {
+      return Optional.empty();
+    }
+    String type = Catalogue.canonical(m.group(1));
+    Optional<Catalogue.Engine> kind = Engines.kind(type).filter(Catalogue.Engine::layer3);
+    return kind.flatMap(k -> store.find(Long.parseLong(m.group(2))).filter(r -> r.type().equals(type))
+        .filter(r -> m.group(4) == null || endpoints(new EngineNodes.Engine(r, (ObjectNode) ElementService.parse(r.body()), k))
+            .stream().anyMatch(ep -> ep.id().equals(m.group(4))))
+        .map(r -> new ElementService.Part(r.key(), m.group(4) == null ? INTERNAL_GATEWAY : "internal_endpoint")));
   }
 
   /** VPN types: those with a link of kind {@code tunnels} (the catalogue says which). */
@@ -801,6 +822,33 @@ public final class Vpns {
     }
     return out;
   }
+
+  /** An enabled endpoint of a gateway: its id under the gateway, address and href. */
+  public record GatewayEndpoint(String id, String address, String href) {}
+
+  /**
+   * The enabled endpoints of the gateway an href names — an engine's internal gateway, or an
+   * external gateway — or none when it names neither (a route-based VPN's tunnel side).
+   */
+  public List<GatewayEndpoint> gatewayEndpoints(String href, String base) {
+    Optional<Gateway> g = Optional.empty();
+    Matcher m = INTERNAL.matcher(href);
+    if (m.matches() && m.group(2).equals(m.group(3)) && Catalogue.isRelName(m.group(1))) {
+      g = Optional.of(new Gateway(0, "", "/elements/" + Catalogue.canonical(m.group(1)) + "/" + m.group(2)
+          + "/internal_gateway/" + m.group(2), Long.parseLong(m.group(2)), true));
+    } else {
+      Matcher x = EXTERNAL_HREF.matcher(href);
+      if (x.matches()) {
+        g = Optional.of(new Gateway(0, "", "/elements/" + EXTERNAL_GATEWAY + "/" + x.group(1), Long.parseLong(x.group(1)), false));
+      }
+    }
+    List<GatewayEndpoint> out = new ArrayList<>();
+    g.ifPresent(gw -> enabledEndpoints(gw, base).forEach(ep -> out.add(new GatewayEndpoint(ep.id(), ep.address(),
+        endpointHref(gw, ep, base)))));
+    return out;
+  }
+
+  private static final Pattern EXTERNAL_HREF = Pattern.compile(".*/elements/" + EXTERNAL_GATEWAY + "/(\\d{1,18})/?");
 
   private List<EndpointTunnel> endpointTunnels(Tunnel t, String base) {
     List<EndpointTunnel> out = new ArrayList<>();

@@ -45,7 +45,8 @@ public final class HttpApi {
     // before the rules' nested routes: a VPN's tunnels and gateway nodes, an engine's internal gateway,
     // the elements a gateway holds
     SubElementResource subElements = new SubElementResource(elements, p.elements(), p.engines().subElements());
-    routes.addAll(new VpnResource(elements, p.engines().vpns(), p.engines().nodes(), subElements).routes());
+    routes.addAll(new VpnResource(elements, p.engines().vpns(), p.engines().nodes(), subElements,
+        p.engines().routeVpns()).routes());
     routes.addAll(subElements.routes());
     routes.addAll(engines.routes());
     routes.addAll(new RuleResource(p.elements(), elements, new dev.herald.server.element.Rules(p.elements(), p.clock()),

@@ -5,6 +5,7 @@ import dev.herald.protocol.Json;
 import dev.herald.server.HeraldException;
 import dev.herald.server.element.Catalogue;
 import dev.herald.server.element.EngineNodes;
+import dev.herald.server.element.RouteVpns;
 import dev.herald.server.element.Vpns;
 import dev.herald.server.store.ElementRecord;
 import java.util.ArrayList;
@@ -27,9 +28,12 @@ final class VpnResource {
   private final EngineNodes engines;
   private final Set<String> gatewayNodeRels = new TreeSet<>();
   private final SubElementResource subElements;
+  private final RouteVpns routeVpns;
 
-  VpnResource(ElementResource elementResource, Vpns vpns, EngineNodes engines, SubElementResource subElements) {
+  VpnResource(ElementResource elementResource, Vpns vpns, EngineNodes engines, SubElementResource subElements,
+      RouteVpns routeVpns) {
     this.vpns = vpns;
+    this.routeVpns = routeVpns;
     this.engines = engines;
     this.subElements = subElements;
     for (String type : Vpns.types()) {
@@ -51,6 +55,10 @@ final class VpnResource {
         return Reply.json(200, Json.object());
       });
     }
+    elementResource.register(RouteVpns.REL, (c, t, k) -> {
+      requireMethod(c, "GET");
+      return Reply.json(200, routeVpns.list(c.session().caller(), t, k, c.base()));
+    });
     elementResource.register("vpn_mapping", (c, t, k) -> {
       requireMethod(c, "GET");
       EngineNodes.Engine e = engines.engine(c.session().caller(), Catalogue.canonical(t), k);
@@ -74,6 +82,7 @@ final class VpnResource {
         c -> Reply.json(200, vpns.endpointTunnelList(vpn(c), c.var("id"), c.base()))));
     out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + Vpns.TUNNELS + "/{id}/" + Vpns.ENDPOINT_TUNNELS + "/{eid}",
         Set.of("GET", "HEAD", "PUT"), this::endpointTunnel));
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + RouteVpns.REL + "/{id}", Set.of("GET", "HEAD", "PUT"), this::routeEndpointTunnel));
     for (String rel : gatewayNodeRels) {
       out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}", Set.of("GET", "HEAD", "DELETE"),
           c -> gatewayNode(c, rel)));
@@ -197,6 +206,19 @@ final class VpnResource {
       c.checkDigest(current, "the endpoint tunnel " + current.get("name").asText());
       vpn = vpns.writableVpn(c.session().caller(), vpn.type(), vpn.key(), "update an endpoint tunnel of");
       ObjectNode now = vpns.putEndpointTunnel(c.session().caller(), vpn, c.var("id"), c.var("eid"), c.json(), c.base());
+      return Reply.json(200, now).header("ETag", etag(now));
+    }
+    return Reply.json(200, current).header("ETag", etag(current));
+  }
+
+  /** A route-based VPN's endpoint tunnel: GET; PUT {@code enabled} (EndpointTunnel.enable_disable). */
+  private Reply routeEndpointTunnel(Call c) throws Exception {
+    String type = Catalogue.isRelName(c.var("ptype")) ? c.var("ptype") : "";
+    long key = number(c, "pkey");
+    ObjectNode current = routeVpns.get(c.session().caller(), type, key, c.var("id"), c.base());
+    if (c.method().equals("PUT")) {
+      c.checkDigest(current, "the endpoint tunnel " + current.get("name").asText());
+      ObjectNode now = routeVpns.put(c.session().caller(), type, key, c.var("id"), c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
     }
     return Reply.json(200, current).header("ETag", etag(current));

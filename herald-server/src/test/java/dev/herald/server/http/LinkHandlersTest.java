@@ -17,7 +17,7 @@ class LinkHandlersTest {
     new SystemResource(null, elements, null, null, null);
     new AdminResource(null, elements);
     new RuleResource(null, elements, null, null, new EngineResource(null, elements, null, null));
-    new VpnResource(elements, null, null, new SubElementResource(elements, null, null));
+    new VpnResource(elements, null, null, new SubElementResource(elements, null, null), null);
     java.util.Set<String> out = new java.util.TreeSet<>(elements.handledRels());
     if (elements.handlesRules()) {
       for (Catalogue.Type t : Catalogue.types().values()) {
