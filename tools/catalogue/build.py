@@ -257,6 +257,11 @@ def main():
             t["engine"]["node_links"] = [dict(l) for l in engines["node_links"]]
             t["engine"]["interface_defaults"] = dict(engines.get("interface_defaults", {}))
             t["engine"]["node_commands"] = {k: v for k, v in engines.get("node_commands", {}).items() if not k.startswith("_")}
+            spoof = engines.get("antispoofing", {})
+            entry_types = set()
+            for f in spoof.get("entry_families", []):
+                entry_types |= set(family_members(f))
+            t["engine"]["antispoofing"] = {"entry_types": sorted(entry_types), "validity": spoof.get("validity", [])}
             for l in engines["links"]:
                 links[l["rel"]] = dict(l)
         if name in ov.get("rule_actions", {}) and not name.startswith("_"):

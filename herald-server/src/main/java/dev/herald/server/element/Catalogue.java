@@ -52,10 +52,12 @@ public final class Catalogue {
    * An engine type: the type of its nodes (as its create body names them), whether it routes
    * (layer 3), whether it is a virtual engine (its nodes run on its master engine's), the links
    * of its nodes, what an interface of each kind shows when its create body leaves it out ({@code {"physical_interface": {"vlanInterfaces": []}}}), and what each
-   * node command does to a simulated node (rel → effect; see the overlay's {@code node_commands}).
+   * node command does to a simulated node (rel → effect; see the overlay's {@code node_commands}),
+   * and the element types and validities an interface's antispoofing node takes besides the
+   * generated entries.
    */
   public record Engine(String nodeType, boolean layer3, boolean virtual, List<Link> nodeLinks, ObjectNode interfaceDefaults,
-      ObjectNode nodeCommands) {
+      ObjectNode nodeCommands, Set<String> antispoofingEntryTypes, Set<String> antispoofingValidity) {
     public Optional<Link> nodeLink(String rel) {
       return nodeLinks.stream().filter(l -> l.rel().equals(rel)).findFirst();
     }
@@ -215,7 +217,8 @@ public final class Catalogue {
           e.path("virtual").asBoolean(false),
           List.copyOf(links(e.path("node_links"))),
           e.path("interface_defaults").isObject() ? (ObjectNode) e.get("interface_defaults") : Json.object(),
-          e.path("node_commands").isObject() ? (ObjectNode) e.get("node_commands") : Json.object()));
+          e.path("node_commands").isObject() ? (ObjectNode) e.get("node_commands") : Json.object(),
+          strings(e.path("antispoofing").path("entry_types")), strings(e.path("antispoofing").path("validity"))));
     }
     List<String> sources = new ArrayList<>();
     t.path("sources").forEach(s -> sources.add(s.asText()));

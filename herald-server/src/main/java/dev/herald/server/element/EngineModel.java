@@ -2,11 +2,11 @@ package dev.herald.server.element;
 
 /**
  * Engines and what hangs off them, built once per server: the nodes' simulated life, VPNs and
- * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes, contact addresses, the elements kept under a gateway (its endpoints and VPN sites) and route-based VPNs' endpoint tunnels.
+ * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes, contact addresses, the elements kept under a gateway (its endpoints and VPN sites), route-based VPNs' endpoint tunnels and the entries added to the antispoofing tree.
  */
 public record EngineModel(EngineNodes nodes, Vpns vpns, Monitored monitored, Routes routes, BlockLists blockLists,
     Aliases aliases, Snapshots snapshots, PendingChanges pendingChanges, ContactAddresses contactAddresses,
-    SubElements subElements, RouteVpns routeVpns) {
+    SubElements subElements, RouteVpns routeVpns, Antispoofing antispoofing) {
   public static EngineModel of(ElementService elements, java.time.InstantSource clock,
       java.util.concurrent.ScheduledExecutorService timers) {
     EngineNodes nodes = new EngineNodes(elements, clock, timers);
@@ -15,6 +15,6 @@ public record EngineModel(EngineNodes nodes, Vpns vpns, Monitored monitored, Rou
     return new EngineModel(nodes, vpns, new Monitored(elements, nodes, vpns), new Routes(elements),
         new BlockLists(elements, clock), new Aliases(elements), new Snapshots(elements, clock),
         new PendingChanges(elements, nodes, clock), new ContactAddresses(elements), subElements,
-        new RouteVpns(elements, vpns));
+        new RouteVpns(elements, vpns), new Antispoofing(elements));
   }
 }

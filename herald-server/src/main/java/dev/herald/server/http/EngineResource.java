@@ -37,6 +37,7 @@ final class EngineResource {
   private final dev.herald.server.element.Snapshots snapshots;
   private final dev.herald.server.element.PendingChanges pendingChanges;
   private final dev.herald.server.element.ContactAddresses contactAddresses;
+  private final dev.herald.server.element.Antispoofing antispoofing;
 
   /** {@code engines} null: only the link handlers are registered (a test of the catalogue's marks). */
   EngineResource(ElementService elements, ElementResource elementResource, dev.herald.server.element.EngineModel engines,
@@ -51,6 +52,7 @@ final class EngineResource {
     this.snapshots = engines == null ? null : engines.snapshots();
     this.pendingChanges = engines == null ? null : engines.pendingChanges();
     this.contactAddresses = engines == null ? null : engines.contactAddresses();
+    this.antispoofing = engines == null ? null : engines.antispoofing();
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
     // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
@@ -61,7 +63,8 @@ final class EngineResource {
       elementResource.register(itf, (c, t, k) -> interfaceCollection(c, t, k, itf));
     }
     elementResource.register(Engines.ROUTING.rel(), (c, t, k) -> Reply.json(200, routes.tree(engine(c, t, k), c.base())));
-    elementResource.register(Engines.ANTISPOOFING.rel(), (c, t, k) -> tree(c, t, k, Engines.ANTISPOOFING));
+    elementResource.register(Engines.ANTISPOOFING.rel(),
+        (c, t, k) -> Reply.json(200, antispoofing.tree(engine(c, t, k), c.base())));
     elementResource.register("add_route", (c, t, k) -> {
       requireMethod(c, "POST");
       routes.addRoute(c.session().caller(), writable(c, t, k, "add a route to"), c.param("gateway"), c.param("network"),
@@ -133,7 +136,7 @@ final class EngineResource {
     return List.of(
         new Route("/{v}/elements/{ptype}/{pkey}/" + Engines.ROUTING.rel() + "/{id}", Set.of("GET", "HEAD", "PUT", "DELETE"),
             this::routingNode),
-        new Route("/{v}/elements/{ptype}/{pkey}/" + Engines.ANTISPOOFING.rel() + "/{id}", Set.of("GET", "HEAD", "PUT", "DELETE"),
+        new Route("/{v}/elements/{ptype}/{pkey}/" + Engines.ANTISPOOFING.rel() + "/{id}", Set.of("GET", "HEAD", "PUT"),
             this::antispoofingNode),
         new Route("/{v}/elements/{ptype}/{pkey}/" + dev.herald.server.element.ContactAddresses.REL + "/{id}",
             Set.of("GET", "HEAD", "PUT"), this::contactAddress));
@@ -176,30 +179,17 @@ final class EngineResource {
     return Reply.json(200, current).header("ETag", digest(current));
   }
 
-  private Reply antispoofingNode(Call c) {
+  /** An antispoofing node: GET; PUT of an interface's node adds or removes its entries (smc-python's add, remove). */
+  private Reply antispoofingNode(Call c) throws Exception {
     EngineNodes.Engine e = engine(c, c.var("ptype"), number(c, "pkey"));
-    ObjectNode tree = Engines.tree(e.body(), e.record().type(), engineHref(c, e), Engines.ANTISPOOFING);
-    ObjectNode node = findNode(tree, Engines.ANTISPOOFING.child(), c.var("id")).orElseThrow(() ->
-        HeraldException.notFound("Antispoofing node not found.", e.record().name() + " has no antispoofing node " + c.var("id") + "."));
-    if (!c.method().equals("GET") && !c.method().equals("HEAD")) {
-      throw new HeraldException(501, "Herald does not implement changes of the antispoofing tree yet.",
-          List.of("It is generated from the engine's interfaces."), null);
+    ObjectNode node = antispoofing.node(e, c.var("id"), c.base());
+    if (c.method().equals("PUT")) {
+      c.checkDigest(node, "the antispoofing node " + node.path("name").asText());
+      EngineNodes.Engine w = writable(c, e.record().type(), e.record().key(), "change the antispoofing of");
+      ObjectNode now = antispoofing.put(c.session().caller(), w, c.var("id"), c.json(), c.base());
+      return Reply.json(200, now).header("ETag", digest(now));
     }
     return Reply.json(200, node).header("ETag", digest(node));
-  }
-
-  private static Optional<ObjectNode> findNode(JsonNode node, String child, String id) {
-    for (JsonNode n : node.path(child)) {
-      String self = n.path("link").path(0).path("href").asText();
-      if (self.endsWith("/" + id)) {
-        return Optional.of((ObjectNode) n);
-      }
-      Optional<ObjectNode> deeper = findNode(n, child, id);
-      if (deeper.isPresent()) {
-        return deeper;
-      }
-    }
-    return Optional.empty();
   }
 
   private static String digest(ObjectNode o) {
@@ -378,11 +368,6 @@ final class EngineResource {
 
   private ElementRecord update(Call c, EngineNodes.Engine e, ObjectNode body, String ifMatch) {
     return elements.update(c.session().caller(), e.record().type(), e.record().key(), body, Optional.of(ifMatch));
-  }
-
-  private Reply tree(Call c, String type, long key, Engines.Tree tree) {
-    EngineNodes.Engine e = engine(c, type, key);
-    return Reply.json(200, Engines.tree(e.body(), e.record().type(), engineHref(c, e), tree));
   }
 
   private Reply approve(Call c, String type, long key, boolean approve) {
