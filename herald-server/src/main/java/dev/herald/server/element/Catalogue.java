@@ -64,10 +64,22 @@ public final class Catalogue {
   }
 
   /**
-   * The actions a rule type takes ({@code action.action}, a text or a list), and the types its
-   * jump may go to (empty: not checked).
+   * The actions a rule type takes ({@code action.action}, a text or a list), the types its
+   * jump may go to (empty: not checked), those that end the match and those that need a VPN.
    */
-  public record RuleActions(Set<String> actions, Set<String> jumpTo) {}
+  public record RuleActions(Set<String> actions, Set<String> jumpTo, Set<String> ends, Set<String> needsVpn) {}
+
+  /**
+   * How a policy VPN derives its tunnels (the node usages that pair, either way round), which
+   * element types are gateways SMC does not manage, and which interface address types are VPN
+   * endpoints.
+   */
+  public record Vpn(List<List<String>> tunnelPairs, Set<String> externalGatewayTypes, Set<String> endpointAddresses) {
+    public boolean pairs(String usageA, String usageB) {
+      return tunnelPairs.stream().anyMatch(p -> (p.get(0).equals(usageA) && p.get(1).equals(usageB))
+          || (p.get(0).equals(usageB) && p.get(1).equals(usageA)));
+    }
+  }
 
   /**
    * An element kept under another one (an external gateway's endpoints and sites): how a list
@@ -90,12 +102,13 @@ public final class Catalogue {
    * @param rule a rule type: created in a policy's collection, at a position, names not unique
    * @param ruleActions a rule type's actions and jump targets
    * @param subElement how an element kept under another one is listed and kept unique
+   * @param vpn a VPN type's tunnel rules
    */
   public record Type(String name, Map<String, Attribute> attributes, ObjectNode defaults,
       List<List<String>> oneOfRequired, List<List<String>> ordered, Set<String> families,
       Optional<Container> container, List<Link> links, boolean validated, List<String> sources,
       Optional<String> model, boolean subResource, Map<String, String> rules, boolean rule,
-      Optional<Engine> engine, Optional<RuleActions> ruleActions, Optional<SubElement> subElement) {
+      Optional<Engine> engine, Optional<RuleActions> ruleActions, Optional<SubElement> subElement, Optional<Vpn> vpn) {
 
     public Optional<Link> link(String rel) {
       return links.stream().filter(l -> l.rel().equals(rel)).findFirst();
@@ -230,9 +243,13 @@ public final class Catalogue {
         t.path("sub_resource").asBoolean(false), stringMap(t.path("rules")), t.path("rule").asBoolean(false),
         engine, t.path("rule_actions").isObject()
             ? Optional.of(new RuleActions(strings(t.path("rule_actions").path("actions")),
-                strings(t.path("rule_actions").path("jump_to"))))
+                strings(t.path("rule_actions").path("jump_to")), strings(t.path("rule_actions").path("ends")),
+                strings(t.path("rule_actions").path("needs_vpn"))))
             : Optional.empty(),
-        t.path("sub_element").isObject() ? Optional.of(subElement(t.get("sub_element"))) : Optional.empty());
+        t.path("sub_element").isObject() ? Optional.of(subElement(t.get("sub_element"))) : Optional.empty(),
+        t.path("vpn").isObject() ? Optional.of(new Vpn(lists(t.path("vpn").path("tunnel_pairs")),
+            strings(t.path("vpn").path("external_gateway_types")), strings(t.path("vpn").path("endpoint_addresses"))))
+            : Optional.empty());
   }
 
   private static SubElement subElement(JsonNode s) {

@@ -27,6 +27,10 @@ public final class ContactAddresses {
   private static final String RESOURCE = "contact_addresses";
   public static final String REL = "contact_addresses";
 
+  /** What a contact address's location_ref may name: the catalogue's model of one (a location). */
+  private static final Catalogue.Attribute LOCATION_REF = Catalogue.model("Single_Contact_Address_Element")
+      .map(m -> m.get("location_ref")).orElseThrow(() -> new IllegalStateException("no contact address model"));
+
   private final ElementService elements;
   private final ElementStore store;
 
@@ -142,7 +146,7 @@ public final class ContactAddresses {
       if (dynamic.equals("false") && Addresses.any(address).isEmpty()) {
         throw HeraldException.badRequest(refused, address + " is not an IP address (a name is a dynamic contact address).");
       }
-      if (loc.isEmpty() || !loc.get().type().equals("location")) {
+      if (loc.isEmpty() || !LOCATION_REF.refAccepts(loc.get().type())) {
         throw HeraldException.badRequest(refused, "location_ref " + ca.path("location_ref") + " is not a location.");
       }
       if (!locations.add(loc.get().name())) {

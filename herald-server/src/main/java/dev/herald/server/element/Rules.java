@@ -78,10 +78,6 @@ public final class Rules {
     return store.rules(policyKey, ruleType);
   }
 
-  /** Actions that end a rule's match: nothing after a rule that matches everything is reached. */
-  private static final Set<String> FINAL = Set.of("allow", "discard", "refuse");
-  private static final Set<String> VPN_ACTIONS = Set.of("apply_vpn", "enforce_vpn", "forward_vpn");
-
   /**
    * A policy's validation (its {@code validate} link): each enabled rule of each collection, in
    * order, checked for what cannot work — a cell that matches nothing ({@code none}), an element
@@ -96,6 +92,9 @@ public final class Rules {
     com.fasterxml.jackson.databind.node.ArrayNode problems = out.putArray("problems");
     boolean errors = false;
     for (String ruleType : new java.util.TreeSet<>(Catalogue.type(policyType).rules().values())) {
+      // what its actions mean (catalogue data): those that end the match, those that need a VPN
+      Set<String> ends = Catalogue.type(ruleType).ruleActions().map(Catalogue.RuleActions::ends).orElse(Set.of());
+      Set<String> needVpn = Catalogue.type(ruleType).ruleActions().map(Catalogue.RuleActions::needsVpn).orElse(Set.of());
       ElementRecord shadowing = null;
       for (ElementRecord r : store.rules(policyKey, ruleType)) {
         com.fasterxml.jackson.databind.JsonNode b = ElementService.parse(r.body());
@@ -121,7 +120,7 @@ public final class Rules {
           }
         }
         List<String> actions = Validation.actionsOf(b.path("action"));
-        if (actions.stream().anyMatch(VPN_ACTIONS::contains) && !b.path("action").path("vpn").isTextual()) {
+        if (actions.stream().anyMatch(needVpn::contains) && !b.path("action").path("vpn").isTextual()) {
           found.add(new String[] {"error", "Its action " + String.join(", ", actions) + " needs a VPN (action.vpn)."});
         }
         if (actions.contains("jump") && b.path("action").path("sub_policy").isTextual()) {
@@ -135,7 +134,7 @@ public final class Rules {
               .put("href", ElementJson.selfHref(r, base)).put("message", f[1]);
         }
         if (shadowing == null && CELLS.stream().allMatch(c -> b.path(c).path("any").asBoolean(false))
-            && actions.stream().anyMatch(FINAL::contains)) {
+            && actions.stream().anyMatch(ends::contains)) {
           shadowing = r;
         }
       }

@@ -54,8 +54,12 @@ public final class Vpns {
   private static final String SIMULATED = "tunnel_status/";
   /** The engine's resource holding its internal gateway's settings. */
   private static final String INTERNAL_GATEWAY = "internal_gateway";
-  /** The element type of a gateway SMC does not manage (the other gateway a tunnel may reach). */
-  private static final String EXTERNAL_GATEWAY = "external_gateway";
+  /**
+   * How VPNs pair their gateways into tunnels, which types are gateways SMC does not manage and
+   * which addresses are VPN endpoints: catalogue data (the overlay's {@code vpns}).
+   */
+  private static final Catalogue.Vpn RULES = Catalogue.types().values().stream().flatMap(t -> t.vpn().stream())
+      .findFirst().orElseThrow(() -> new IllegalStateException("the catalogue has no VPN type"));
   /** An external gateway's endpoints (the elements it holds under this rel). */
   private static final String EXTERNAL_ENDPOINT = "external_endpoint";
   private static final String GATEWAY_NODE = "gateway_node";
@@ -208,7 +212,6 @@ public final class Vpns {
 
   /** The engine's resource holding its internal endpoints' settings, by endpoint id. */
   private static final String ENDPOINTS = "internal_endpoints";
-  private static final Set<String> ENDPOINT_ADDRESSES = Set.of("single_node_interface", "cluster_virtual_interface");
   private static final Set<String> DERIVED = Set.of("name", "deducted_name", "address", "physical_interface", "dynamic", "key");
 
   /** An address of the engine that can be a VPN endpoint: {@code <interface key>-<n>}. */
@@ -220,7 +223,7 @@ public final class Vpns {
       int n = 0;
       for (JsonNode wrapped : itf.data().path("interfaces")) {
         ObjectNode a = Engines.unwrap(wrapped);
-        if (a != null && ENDPOINT_ADDRESSES.contains(Engines.wrappedType(wrapped)) && a.hasNonNull("address")) {
+        if (a != null && RULES.endpointAddresses().contains(Engines.wrappedType(wrapped)) && a.hasNonNull("address")) {
           out.add(new Endpoint(itf.key() + "-" + (++n), a.get("address").asText(), itf));
         }
       }
@@ -277,13 +280,6 @@ public final class Vpns {
       throw HeraldException.badRequest(refused + ".", "The body must be a JSON object.");
     }
     ObjectNode kept = settings(caller, "internal_endpoint", body, DERIVED, current.get("name").asText(), refused);
-    if (body.has("balancing_mode")) { // smc-python's attribute, not in the published model
-      if (!body.get("balancing_mode").isTextual()
-          || !Set.of("standby", "aggregate", "active").contains(body.get("balancing_mode").asText())) {
-        throw HeraldException.badRequest(refused + ".", "balancing_mode must be standby, aggregate or active.");
-      }
-      kept.set("balancing_mode", body.get("balancing_mode"));
-    }
     ElementRecord r = e.record();
     store.write(tx -> {
       tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
@@ -582,8 +578,8 @@ public final class Vpns {
       return new Resolved("/elements/" + type + "/" + key + "/internal_gateway/" + key, key, true);
     }
     Optional<ElementRecord> r = elements.resolveHref(caller, href);
-    if (r.isPresent() && r.get().type().equals(EXTERNAL_GATEWAY)) {
-      return new Resolved("/elements/" + EXTERNAL_GATEWAY + "/" + r.get().key(), r.get().key(), false);
+    if (r.isPresent() && RULES.externalGatewayTypes().contains(r.get().type())) {
+      return new Resolved("/elements/" + r.get().type() + "/" + r.get().key(), r.get().key(), false);
     }
     throw HeraldException.badRequest(refused, "gateway must be an engine's internal gateway (its internal_gateway link)"
         + " or an external_gateway; got " + (v.isTextual() ? "\"" + href + "\"" : v.toString()) + ".");
@@ -709,10 +705,9 @@ public final class Vpns {
     }
   }
 
-  /** SMC's rule: central with central, central with satellite; mobile gateways have none. */
+  /** SMC's rule, as catalogue data: central with central, central with satellite; mobile gateways have none. */
   private static boolean paired(Gateway a, Gateway b) {
-    return (a.usage().equals("central") && (b.usage().equals("central") || b.usage().equals("satellite")))
-        || (a.usage().equals("satellite") && b.usage().equals("central"));
+    return RULES.pairs(a.usage(), b.usage());
   }
 
   private static List<Tunnel> tunnels(Topology t) {
@@ -839,7 +834,7 @@ public final class Vpns {
     } else {
       Matcher x = EXTERNAL_HREF.matcher(href);
       if (x.matches()) {
-        g = Optional.of(new Gateway(0, "", "/elements/" + EXTERNAL_GATEWAY + "/" + x.group(1), Long.parseLong(x.group(1)), false));
+        g = Optional.of(new Gateway(0, "", "/elements/" + x.group(1) + "/" + x.group(2), Long.parseLong(x.group(2)), false));
       }
     }
     List<GatewayEndpoint> out = new ArrayList<>();
@@ -848,7 +843,8 @@ public final class Vpns {
     return out;
   }
 
-  private static final Pattern EXTERNAL_HREF = Pattern.compile(".*/elements/" + EXTERNAL_GATEWAY + "/(\\d{1,18})/?");
+  private static final Pattern EXTERNAL_HREF = Pattern.compile(".*/elements/(" + String.join("|", RULES.externalGatewayTypes())
+      + ")/(\\d{1,18})/?");
 
   private List<EndpointTunnel> endpointTunnels(Tunnel t, String base) {
     List<EndpointTunnel> out = new ArrayList<>();
