@@ -423,4 +423,51 @@ class VpnsTest {
     assertThat(cpu.get("items").get(0).get("statuses").get(0).get("value").asText()).isEqualTo("97.5%");
     assertThat(simulate("{\"element\":\"" + node + "\",\"memory_percent\":140}").status()).isEqualTo(400);
   }
+
+  /**
+   * More internal gateways on one engine (smc-python's create_internal_gateway, all_vpns,
+   * VPN.rename, VPN.remove): each with endpoints of its own, a VPN gateway of its own; the first
+   * stays, a gateway in a VPN stays.
+   */
+  @Test
+  void anEngine_takesMoreInternalGateways() throws Exception {
+    String engine = EnginesTest.createSingleFw(py, unique("multi"));
+    String gateways = rel(py.getUrl(engine).json(), "internal_gateway");
+    String first = internalGateway(engine);
+    Response made = py.postUrl(gateways, "{\"name\":\"second\"}");
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    String second = made.header("Location");
+    assertThat(second).isNotEqualTo(first).startsWith(engine + "/internal_gateway/");
+    JsonNode list = py.getUrl(gateways).json().get("result");
+    assertThat(list).hasSize(2);
+    assertThat(list.get(0).get("href").asText()).as("the first stays first").isEqualTo(first);
+    assertThat(list.get(1).get("name").asText()).isEqualTo("second");
+    assertThat(py.postUrl(gateways, "{\"name\":\"second\"}").status()).as("a name the engine has").isEqualTo(409);
+    assertThat(py.postUrl(gateways, "{\"name\":\"\"}").status()).isEqualTo(400);
+    assertThat(py.postUrl(gateways, "{\"name\":\"x\",\"vpn_client_mode\":\"sometimes\"}").status()).isEqualTo(400);
+    // endpoints: the same addresses, settings of their own
+    String ep2 = py.getUrl(rel(py.getUrl(second).json(), "internal_endpoint")).json().get("result").get(0).get("href").asText();
+    assertThat(ep2).startsWith(second + "/internal_endpoint/");
+    assertThat(py.put(ep2, "{\"enabled\":true}", null).status()).isEqualTo(200);
+    assertThat(py.getUrl(second).json().get("end_point")).hasSize(1);
+    assertThat(py.getUrl(first).json().get("end_point")).isEmpty();
+    // rename (a PUT), and a VPN with both as central gateways
+    JsonNode g2 = py.getUrl(second).json();
+    Response renamed = py.put(second, ((com.fasterxml.jackson.databind.node.ObjectNode) g2).put("name", "second Primary").toString(),
+        py.getUrl(second).header("ETag"));
+    assertThat(renamed.status()).as(renamed.body()).isEqualTo(200);
+    String vpn = vpn(unique("two"));
+    assertThat(addGateway(vpn, "central", second).status()).isEqualTo(201);
+    assertThat(addGateway(vpn, "central", first).status()).isEqualTo(201);
+    assertThat(addGateway(vpn, "satellite", second).status()).as("already in the VPN").isEqualTo(400);
+    assertThat(tunnels(vpn)).hasSize(1);
+    JsonNode mapping = py.getUrl(rel(py.getUrl(engine).json(), "vpn_mapping")).json().get("vpnMappings");
+    assertThat(mapping).hasSize(2);
+    assertThat(py.delete(second, null).status()).as("a gateway of a VPN").isEqualTo(400);
+    assertThat(py.delete(vpn, null).status()).isEqualTo(204);
+    assertThat(py.delete(second, null).status()).isEqualTo(204);
+    assertThat(py.getUrl(second).status()).isEqualTo(404);
+    assertThat(py.getUrl(gateways).json().get("result")).hasSize(1);
+    assertThat(py.delete(first, null).status()).as("the first stays").isEqualTo(400);
+  }
 }

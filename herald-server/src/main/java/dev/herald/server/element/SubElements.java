@@ -124,6 +124,20 @@ public final class SubElements {
     return out.toString();
   }
 
+  /**
+   * Drops, inside a write of the holder, every collection whose path starts with {@code prefix}
+   * (an internal gateway's sites, when the gateway goes); the caller sets the references again.
+   */
+  public void dropAll(ElementStore.WriteTx tx, ElementRecord owner, String prefix) throws java.sql.SQLException {
+    Optional<String> stored = tx.resource(owner.key(), RESOURCE);
+    if (stored.isEmpty()) {
+      return;
+    }
+    ObjectNode all = all(stored);
+    all.properties().removeIf(e -> e.getKey().startsWith(prefix));
+    tx.putResource(owner.key(), RESOURCE, Json.write(all));
+  }
+
   /** The holder's sub-elements: key → how a list names it, in key order. */
   public Map<Long, String> names(Holder h) {
     Map<Long, String> out = new java.util.LinkedHashMap<>();

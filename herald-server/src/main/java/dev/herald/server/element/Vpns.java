@@ -100,15 +100,15 @@ public final class Vpns {
    */
   private Optional<ElementService.Part> gatewayPart(String href) {
     Matcher m = INTERNAL_PART.matcher(href);
-    if (!m.matches() || !Catalogue.isRelName(m.group(1)) || !m.group(2).equals(m.group(3))) {
+    if (!m.matches() || !Catalogue.isRelName(m.group(1))) {
       return Optional.empty();
     }
     String type = Catalogue.canonical(m.group(1));
-    Optional<Catalogue.Engine> kind = Engines.kind(type).filter(Catalogue.Engine::layer3);
-    return kind.flatMap(k -> store.find(Long.parseLong(m.group(2))).filter(r -> r.type().equals(type))
-        .filter(r -> m.group(4) == null || endpoints(new EngineNodes.Engine(r, (ObjectNode) ElementService.parse(r.body()), k))
-            .stream().anyMatch(ep -> ep.id().equals(m.group(4))))
-        .map(r -> new ElementService.Part(r.key(), m.group(4) == null ? INTERNAL_GATEWAY : "internal_endpoint")));
+    long gk = Long.parseLong(m.group(3));
+    return store.find(Long.parseLong(m.group(2))).filter(r -> r.type().equals(type)).flatMap(Vpns::engineOf)
+        .filter(e -> gatewayKeys(e).contains(gk))
+        .filter(e -> m.group(4) == null || endpoints(e).stream().anyMatch(ep -> ep.id().equals(m.group(4))))
+        .map(e -> new ElementService.Part(e.record().key(), m.group(4) == null ? INTERNAL_GATEWAY : "internal_endpoint"));
   }
 
   /** VPN types: those with a link of kind {@code tunnels} (the catalogue says which). */
@@ -138,21 +138,68 @@ public final class Vpns {
 
   // ---- internal gateways ----
 
-  /** The internal gateway of a layer 3 engine, as SMC shows it (its name follows the engine's). */
-  public ObjectNode internalGateway(EngineNodes.Engine e, String base) {
+  /** The engine's resource holding the internal gateways created beside its first: key → settings. */
+  private static final String MORE_GATEWAYS = "internal_gateways";
+
+  /**
+   * The keys of a layer 3 engine's internal gateways: its first (SMC's "ENGINE Primary", keyed by
+   * the engine's key, its name following the engine's), then those created beside it.
+   */
+  public List<Long> gatewayKeys(EngineNodes.Engine e) {
     requireLayer3(e);
+    List<Long> out = new ArrayList<>();
+    out.add(e.record().key());
+    store.resource(e.record().key(), MORE_GATEWAYS).map(ElementService::parse)
+        .ifPresent(m -> m.properties().forEach(x -> out.add(Long.parseLong(x.getKey()))));
+    return out;
+  }
+
+  /** A gateway key of the engine, or 404. */
+  public long requireGateway(EngineNodes.Engine e, long gk) {
+    if (!gatewayKeys(e).contains(gk)) {
+      throw HeraldException.notFound("Internal gateway not found.", e.record().name() + " has no internal gateway " + gk + ".");
+    }
+    return gk;
+  }
+
+  private static boolean primary(EngineNodes.Engine e, long gk) {
+    return gk == e.record().key();
+  }
+
+  /** The resource holding a gateway's own settings (the first's alone; the others' in one map). */
+  private Optional<ObjectNode> gatewaySettings(EngineNodes.Engine e, long gk) {
+    if (primary(e, gk)) {
+      return store.resource(e.record().key(), INTERNAL_GATEWAY).map(s -> (ObjectNode) ElementService.parse(s));
+    }
+    return store.resource(e.record().key(), MORE_GATEWAYS).map(ElementService::parse)
+        .map(m -> m.path(Long.toString(gk))).filter(JsonNode::isObject).map(o -> (ObjectNode) o);
+  }
+
+  /** The resource holding a gateway's endpoint settings, by endpoint id. */
+  private static String endpointsResource(EngineNodes.Engine e, long gk) {
+    return primary(e, gk) ? ENDPOINTS : ENDPOINTS + "/" + gk;
+  }
+
+  /** The engine's first internal gateway. */
+  public ObjectNode internalGateway(EngineNodes.Engine e, String base) {
+    return internalGateway(e, e.record().key(), base);
+  }
+
+  /** An internal gateway of a layer 3 engine, as SMC shows it (the first's name follows the engine's). */
+  public ObjectNode internalGateway(EngineNodes.Engine e, long gk, String base) {
+    requireGateway(e, gk);
     String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
     ObjectNode o = Json.object().put("name", e.record().name() + " Primary");
     o.setAll(Catalogue.type(INTERNAL_GATEWAY).defaults().deepCopy()); // a fresh gateway (catalogue data)
-    store.resource(e.record().key(), INTERNAL_GATEWAY).ifPresent(s -> o.setAll((ObjectNode) ElementService.parse(s)));
+    gatewaySettings(e, gk).ifPresent(o::setAll);
     ArrayNode endPoints = o.putArray("end_point"); // its endpoints that are enabled
     for (Endpoint ep : endpoints(e)) {
-      if (internalEndpoint(e, ep.id(), base).path("enabled").asBoolean()) {
-        endPoints.add(gatewayHref(e, base) + "/internal_endpoint/" + ep.id());
+      if (internalEndpoint(e, gk, ep.id(), base).path("enabled").asBoolean()) {
+        endPoints.add(gatewayHref(e, gk, base) + "/internal_endpoint/" + ep.id());
       }
     }
-    o.put("cluster_ref", engineHref).put("key", e.record().key());
-    String self = engineHref + "/internal_gateway/" + e.record().key();
+    o.put("cluster_ref", engineHref).put("key", gk);
+    String self = gatewayHref(e, gk, base);
     ArrayNode link = o.putArray("link");
     link.addObject().put("rel", "self").put("href", self).put("type", INTERNAL_GATEWAY);
     for (String rel : List.of("internal_endpoint", "vpn_site", "gateway_certificate", "gateway_certificate_request")) {
@@ -161,12 +208,15 @@ public final class Vpns {
     return o;
   }
 
-  /** The engine's internal gateways as a meta list (one: SMC's default). */
+  /** The engine's internal gateways as a meta list, its first first (smc-python's engine.vpn takes result[0]). */
   public ObjectNode internalGateways(EngineNodes.Engine e, String base) {
-    ObjectNode g = internalGateway(e, base);
     ObjectNode out = Json.object();
-    out.putArray("result").addObject().put("name", g.get("name").asText())
-        .put("href", g.get("link").get(0).get("href").asText()).put("type", INTERNAL_GATEWAY);
+    ArrayNode result = out.putArray("result");
+    for (long gk : gatewayKeys(e)) {
+      ObjectNode g = internalGateway(e, gk, base);
+      result.addObject().put("name", g.get("name").asText()).put("href", g.get("link").get(0).get("href").asText())
+          .put("type", INTERNAL_GATEWAY);
+    }
     return out;
   }
 
@@ -177,40 +227,139 @@ public final class Vpns {
     }
   }
 
-  /**
-   * Changes the internal gateway's settings (a PUT of it, as smc-python's rename does): each
-   * attribute the catalogue gives {@code internal_gateway} is validated as the catalogue says;
-   * computed ones and links are ignored. Recorded as an update of the engine.
-   */
-  public ObjectNode putInternalGateway(Caller caller, EngineNodes.Engine e, JsonNode given, String base) {
-    requireLayer3(e);
-    String actor = caller.userName();
-    if (!(given instanceof ObjectNode body)) {
-      throw HeraldException.badRequest("Impossible to update the internal gateway.", "The body must be a JSON object.");
+  /** The names of the engine's gateways but {@code except}'s. */
+  private Set<String> otherNames(EngineNodes.Engine e, long except, String base) {
+    Set<String> out = new java.util.HashSet<>();
+    for (long gk : gatewayKeys(e)) {
+      if (gk != except) {
+        out.add(internalGateway(e, gk, base).get("name").asText());
+      }
     }
-    // the changes; applied over what is stored inside the transaction
-    ObjectNode kept = settings(caller, INTERNAL_GATEWAY, body, Set.of("cluster_ref", "key"),
-        e.record().name() + " Primary", "Impossible to update the internal gateway");
-    if (kept.has("name") && kept.get("name").asText("").isBlank()) {
-      throw HeraldException.badRequest("Impossible to update the internal gateway.", "Its name cannot be empty.");
+    return out;
+  }
+
+  /**
+   * Creates another internal gateway on the engine (smc-python's {@code create_internal_gateway}:
+   * a POST of {@code {"name", …settings}} to the engine's {@code internal_gateway}): a name the
+   * engine's other gateways do not have, settings validated as the catalogue says. Its endpoints
+   * are the engine's addresses, with settings of their own (all off until set). An update of the
+   * engine. Its key.
+   */
+  public long createInternalGateway(Caller caller, EngineNodes.Engine e, JsonNode given, String base) {
+    requireLayer3(e);
+    String refused = "Impossible to create the internal gateway";
+    if (!(given instanceof ObjectNode body) || !body.path("name").isTextual() || body.get("name").asText().isBlank()) {
+      throw HeraldException.badRequest(refused + ".", "Send {\"name\": \"…\"} with the gateway's settings.");
+    }
+    String name = body.get("name").asText();
+    ObjectNode kept = settings(caller, INTERNAL_GATEWAY, body, Set.of("cluster_ref", "key", "end_point"), name, refused);
+    kept.put("name", name);
+    long gk = store.newKey();
+    ElementRecord r = e.record();
+    store.write(tx -> {
+      ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      if (otherNames(e, -1, base).contains(name)) {
+        throw new HeraldException(409, refused + " " + name + ".", List.of(cur.name() + " already has an internal gateway named "
+            + name + "."), null);
+      }
+      ObjectNode all = tx.resource(r.key(), MORE_GATEWAYS).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
+      if (all.size() >= MAX_GATEWAYS) {
+        throw HeraldException.badRequest(refused + ".", "An engine has at most " + (MAX_GATEWAYS + 1) + " internal gateways.");
+      }
+      all.set(Long.toString(gk), kept);
+      tx.putResource(r.key(), MORE_GATEWAYS, Json.write(all));
+      tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, caller.userName()));
+      return null;
+    });
+    return gk;
+  }
+
+  /**
+   * Deletes one of the gateways created beside the first (smc-python's {@code VPN.remove}); the
+   * first cannot go, nor one that a VPN uses (400). Its endpoints' settings and its VPN sites go
+   * with it. An update of the engine.
+   */
+  public void deleteInternalGateway(Caller caller, EngineNodes.Engine e, long gk, String base) {
+    requireGateway(e, gk);
+    String name = internalGateway(e, gk, base).get("name").asText();
+    String refused = "Impossible to delete the internal gateway " + name + ".";
+    if (primary(e, gk)) {
+      throw HeraldException.badRequest(refused, "An engine keeps its first internal gateway.");
+    }
+    String path = "/internal_gateway/" + gk;
+    for (ElementRecord vpn : store.findAll(store.referrers(e.record().key()))) {
+      if (isVpn(vpn.type()) && topology(vpn.key()).gateways().stream().anyMatch(g -> g.internal() && g.gateway().endsWith(path))) {
+        throw HeraldException.badRequest(refused, "It is a gateway of VPN " + vpn.name() + ".");
+      }
     }
     ElementRecord r = e.record();
     store.write(tx -> {
       ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
-      ObjectNode all = store.resource(r.key(), INTERNAL_GATEWAY).map(s -> (ObjectNode) ElementService.parse(s))
-          .orElseGet(Json::object);
-      all.setAll(kept);
-      if (all.path("name").asText("").equals(cur.name() + " Primary")) {
-        all.remove("name"); // the default: it follows the engine's name
+      ObjectNode all = tx.resource(r.key(), MORE_GATEWAYS).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
+      all.remove(Long.toString(gk));
+      tx.putResource(r.key(), MORE_GATEWAYS, Json.write(all));
+      tx.deleteResource(r.key(), ENDPOINTS + "/" + gk);
+      subElements.dropAll(tx, cur, "internal_gateway/" + gk + "/");
+      elements.setReferences(tx, caller, cur);
+      tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, caller.userName()));
+      return null;
+    });
+  }
+
+  /** Changes the engine's first internal gateway's settings. */
+  public ObjectNode putInternalGateway(Caller caller, EngineNodes.Engine e, JsonNode given, String base) {
+    return putInternalGateway(caller, e, e.record().key(), given, base);
+  }
+
+  /**
+   * Changes an internal gateway's settings (a PUT of it, as smc-python's rename does): each
+   * attribute the catalogue gives {@code internal_gateway} is validated as the catalogue says;
+   * computed ones and links are ignored; a name is not empty and not another gateway's of the
+   * engine. Recorded as an update of the engine.
+   */
+  public ObjectNode putInternalGateway(Caller caller, EngineNodes.Engine e, long gk, JsonNode given, String base) {
+    requireGateway(e, gk);
+    String actor = caller.userName();
+    String refused = "Impossible to update the internal gateway";
+    if (!(given instanceof ObjectNode body)) {
+      throw HeraldException.badRequest(refused + ".", "The body must be a JSON object.");
+    }
+    // the changes; applied over what is stored inside the transaction
+    ObjectNode kept = settings(caller, INTERNAL_GATEWAY, body, Set.of("cluster_ref", "key", "end_point"),
+        internalGateway(e, gk, base).get("name").asText(), refused);
+    if (kept.has("name") && kept.get("name").asText("").isBlank()) {
+      throw HeraldException.badRequest(refused + ".", "Its name cannot be empty.");
+    }
+    if (kept.has("name") && otherNames(e, gk, base).contains(kept.get("name").asText())) {
+      throw new HeraldException(409, refused + ".", List.of(e.record().name() + " already has an internal gateway named "
+          + kept.get("name").asText() + "."), null);
+    }
+    ElementRecord r = e.record();
+    store.write(tx -> {
+      ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      if (primary(e, gk)) {
+        ObjectNode all = tx.resource(r.key(), INTERNAL_GATEWAY).map(s -> (ObjectNode) ElementService.parse(s))
+            .orElseGet(Json::object);
+        all.setAll(kept);
+        if (all.path("name").asText("").equals(cur.name() + " Primary")) {
+          all.remove("name"); // the default: it follows the engine's name
+        }
+        tx.putResource(r.key(), INTERNAL_GATEWAY, Json.write(all));
+      } else {
+        ObjectNode all = tx.resource(r.key(), MORE_GATEWAYS).map(s -> (ObjectNode) ElementService.parse(s))
+            .orElseGet(Json::object);
+        ObjectNode mine = all.path(Long.toString(gk)).isObject() ? (ObjectNode) all.get(Long.toString(gk))
+            : all.putObject(Long.toString(gk));
+        mine.setAll(kept);
+        tx.putResource(r.key(), MORE_GATEWAYS, Json.write(all));
       }
-      tx.putResource(r.key(), INTERNAL_GATEWAY, Json.write(all));
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, actor));
       return null;
     });
-    return internalGateway(e, base);
+    return internalGateway(e, gk, base);
   }
 
-  /** The engine's resource holding its internal endpoints' settings, by endpoint id. */
+  /** The engine's resource holding its first internal gateway's endpoint settings, by endpoint id. */
   private static final String ENDPOINTS = "internal_endpoints";
   private static final Set<String> DERIVED = Set.of("name", "deducted_name", "address", "physical_interface", "dynamic", "key");
 
@@ -231,49 +380,49 @@ public final class Vpns {
     return out;
   }
 
-  private static String gatewayHref(EngineNodes.Engine e, String base) {
-    return ElementJson.href(base, e.record().type(), e.record().key()) + "/internal_gateway/" + e.record().key();
+  private static String gatewayHref(EngineNodes.Engine e, long gk, String base) {
+    return ElementJson.href(base, e.record().type(), e.record().key()) + "/internal_gateway/" + gk;
   }
 
-  /** The internal gateway's endpoints, as meta (named by their address, as smc-python shows them). */
-  public ObjectNode internalEndpoints(EngineNodes.Engine e, String base) {
-    requireLayer3(e);
+  /** An internal gateway's endpoints, as meta (named by their address, as smc-python shows them). */
+  public ObjectNode internalEndpoints(EngineNodes.Engine e, long gk, String base) {
+    requireGateway(e, gk);
     ObjectNode out = Json.object();
     ArrayNode result = out.putArray("result");
     for (Endpoint ep : endpoints(e)) {
-      result.addObject().put("name", ep.address()).put("href", gatewayHref(e, base) + "/internal_endpoint/" + ep.id())
+      result.addObject().put("name", ep.address()).put("href", gatewayHref(e, gk, base) + "/internal_endpoint/" + ep.id())
           .put("type", "internal_endpoint");
     }
     return out;
   }
 
   /**
-   * One endpoint: an address of the engine's interfaces and its VPN settings (smc-python's
-   * {@code InternalEndpoint}: {@code enabled}, {@code ipsec_vpn}, {@code nat_t}, … all off until
-   * set, {@code balancing_mode} active).
+   * One endpoint of a gateway: an address of the engine's interfaces and the gateway's VPN
+   * settings for it (smc-python's {@code InternalEndpoint}: {@code enabled}, {@code ipsec_vpn},
+   * {@code nat_t}, … all off until set, {@code balancing_mode} active).
    */
-  public ObjectNode internalEndpoint(EngineNodes.Engine e, String id, String base) {
-    requireLayer3(e);
+  public ObjectNode internalEndpoint(EngineNodes.Engine e, long gk, String id, String base) {
+    requireGateway(e, gk);
     Endpoint ep = endpoints(e).stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow(() ->
         HeraldException.notFound("Internal endpoint not found.", e.record().name() + " has no endpoint " + id + "."));
     ObjectNode o = Json.object().put("name", ep.address()).put("deducted_name", ep.address()).put("address", ep.address());
     o.setAll(Catalogue.type("internal_endpoint").defaults().deepCopy()); // a fresh endpoint (catalogue data)
-    store.resource(e.record().key(), ENDPOINTS).map(ElementService::parse).map(s -> s.path(id))
+    store.resource(e.record().key(), endpointsResource(e, gk)).map(ElementService::parse).map(s -> s.path(id))
         .filter(JsonNode::isObject).ifPresent(s -> o.setAll((ObjectNode) s));
     String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
     o.put("physical_interface", engineHref + "/" + ep.itf().type() + "/" + ep.itf().key());
-    o.putArray("link").addObject().put("rel", "self").put("href", gatewayHref(e, base) + "/internal_endpoint/" + id)
+    o.putArray("link").addObject().put("rel", "self").put("href", gatewayHref(e, gk, base) + "/internal_endpoint/" + id)
         .put("type", "internal_endpoint");
     return o;
   }
 
   /**
    * A PUT of an endpoint ({@code update(enabled=True, …)}): each setting checked against the
-   * catalogue's {@code internal_endpoint} ({@code balancing_mode}: standby, aggregate, active);
-   * what comes from the interface is ignored. An update of the engine.
+   * catalogue's {@code internal_endpoint}; what comes from the interface is ignored. An update
+   * of the engine.
    */
-  public ObjectNode putInternalEndpoint(Caller caller, EngineNodes.Engine e, String id, JsonNode given, String base) {
-    ObjectNode current = internalEndpoint(e, id, base); // 404 first
+  public ObjectNode putInternalEndpoint(Caller caller, EngineNodes.Engine e, long gk, String id, JsonNode given, String base) {
+    ObjectNode current = internalEndpoint(e, gk, id, base); // 404 first
     String actor = caller.userName();
     String refused = "Impossible to update the internal endpoint";
     if (!(given instanceof ObjectNode body)) {
@@ -281,16 +430,17 @@ public final class Vpns {
     }
     ObjectNode kept = settings(caller, "internal_endpoint", body, DERIVED, current.get("name").asText(), refused);
     ElementRecord r = e.record();
+    String resource = endpointsResource(e, gk);
     store.write(tx -> {
       tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
-      ObjectNode all = store.resource(r.key(), ENDPOINTS).map(s -> (ObjectNode) ElementService.parse(s))
+      ObjectNode all = tx.resource(r.key(), resource).map(s -> (ObjectNode) ElementService.parse(s))
           .orElseGet(Json::object);
       (all.path(id).isObject() ? (ObjectNode) all.get(id) : all.putObject(id)).setAll(kept);
-      tx.putResource(r.key(), ENDPOINTS, Json.write(all));
+      tx.putResource(r.key(), resource, Json.write(all));
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, actor));
       return null;
     });
-    return internalEndpoint(e, id, base);
+    return internalEndpoint(e, gk, id, base);
   }
 
   /**
@@ -330,23 +480,24 @@ public final class Vpns {
     requireLayer3(e);
     ObjectNode out = Json.object();
     ArrayNode list = out.putArray("vpnMappings");
-    String gateway = ElementJson.href(base, e.record().type(), e.record().key()) + "/internal_gateway/" + e.record().key();
     Set<Long> visible = elements.visibleDomains(caller);
     for (ElementRecord vpn : store.findAll(store.referrers(e.record().key()))) {
       if (!isVpn(vpn.type()) || !visible.contains(vpn.domainKey())) {
         continue;
       }
-      ObjectNode usage = Json.object();
+      // one entry per gateway of the engine in the VPN
+      Map<String, ObjectNode> byGateway = new java.util.LinkedHashMap<>();
       for (Gateway g : topology(vpn.key()).gateways()) {
         if (g.internal() && g.element() == e.record().key()) {
-          usage.put(g.usage() + "_gateway_node_ref", vpnHref(base, vpn) + "/" + g.usage() + "_gateway_node/" + g.id());
+          byGateway.computeIfAbsent(g.gateway(), x -> Json.object())
+              .put(g.usage() + "_gateway_node_ref", vpnHref(base, vpn) + "/" + g.usage() + "_gateway_node/" + g.id());
         }
       }
-      if (!usage.isEmpty()) {
-        ObjectNode entry = list.addObject().putObject("vpn_mapping_entry").put("gateway_ref", gateway)
+      byGateway.forEach((gateway, usage) -> {
+        ObjectNode entry = list.addObject().putObject("vpn_mapping_entry").put("gateway_ref", base + gateway)
             .put("vpn_ref", vpnHref(base, vpn));
         entry.set("gateway_nodes_usage", usage);
-      }
+      });
     }
     return out;
   }
@@ -553,8 +704,21 @@ public final class Vpns {
     if (!g.internal()) {
       return r.get().name();
     }
-    return store.resource(g.element(), INTERNAL_GATEWAY).map(s -> ElementService.parse(s).path("name").asText(""))
-        .filter(n -> !n.isEmpty()).orElse(r.get().name() + " Primary");
+    Optional<EngineNodes.Engine> e = engineOf(r.get());
+    long gk = gatewayKey(g);
+    return e.filter(x -> gatewayKeys(x).contains(gk)).map(x -> internalGateway(x, gk, "").get("name").asText())
+        .orElse("(deleted)");
+  }
+
+  /** The key of an internal gateway a VPN names ({@code /elements/TYPE/KEY/internal_gateway/GK}). */
+  private static long gatewayKey(Gateway g) {
+    return Long.parseLong(g.gateway().substring(g.gateway().lastIndexOf('/') + 1));
+  }
+
+  /** A stored engine as the engine model reads it (empty for another element). */
+  private static Optional<EngineNodes.Engine> engineOf(ElementRecord r) {
+    return Engines.kind(r.type()).filter(Catalogue.Engine::layer3)
+        .map(k -> new EngineNodes.Engine(r, (ObjectNode) ElementService.parse(r.body()), k));
   }
 
   private record Resolved(String path, long element, boolean internal) {}
@@ -572,10 +736,11 @@ public final class Vpns {
       } catch (HeraldException ex) {
         throw HeraldException.badRequest(refused, "There is no engine at " + href + ".");
       }
-      if (!e.kind().layer3() || Long.parseLong(m.group(3)) != key) {
-        throw HeraldException.badRequest(refused, href + " is not the internal gateway of " + e.record().name() + ".");
+      long gk = Long.parseLong(m.group(3));
+      if (!e.kind().layer3() || !gatewayKeys(e).contains(gk)) {
+        throw HeraldException.badRequest(refused, href + " is not an internal gateway of " + e.record().name() + ".");
       }
-      return new Resolved("/elements/" + type + "/" + key + "/internal_gateway/" + key, key, true);
+      return new Resolved("/elements/" + type + "/" + key + "/internal_gateway/" + gk, key, true);
     }
     Optional<ElementRecord> r = elements.resolveHref(caller, href);
     if (r.isPresent() && RULES.externalGatewayTypes().contains(r.get().type())) {
@@ -606,7 +771,7 @@ public final class Vpns {
       ElementRecord cur = tx.lock(vpn.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
       Topology t = topology(cur.key());
       for (Gateway x : t.gateways()) {
-        if (x.element() == g.element() && x.internal() == g.internal()) {
+        if (x.gateway().equals(g.path())) {
           throw HeraldException.badRequest(refused, gatewayName(x) + " is already a " + x.usage() + " gateway of "
               + vpn.name() + ".");
         }
@@ -803,15 +968,14 @@ public final class Vpns {
           }));
       return out;
     }
-    Optional<ElementRecord> r = store.find(g.element());
-    if (r.isEmpty() || Engines.kind(r.get().type()).isEmpty()) {
+    Optional<EngineNodes.Engine> e = store.find(g.element()).flatMap(Vpns::engineOf);
+    long gk = gatewayKey(g);
+    if (e.isEmpty() || !gatewayKeys(e.get()).contains(gk)) {
       return List.of();
     }
-    EngineNodes.Engine e = new EngineNodes.Engine(r.get(), (ObjectNode) ElementService.parse(r.get().body()),
-        Engines.kind(r.get().type()).orElseThrow());
     List<Endpoint> out = new ArrayList<>();
-    for (Endpoint ep : endpoints(e)) {
-      if (internalEndpoint(e, ep.id(), base).path("enabled").asBoolean()) {
+    for (Endpoint ep : endpoints(e.get())) {
+      if (internalEndpoint(e.get(), gk, ep.id(), base).path("enabled").asBoolean()) {
         out.add(ep);
       }
     }
@@ -828,9 +992,9 @@ public final class Vpns {
   public List<GatewayEndpoint> gatewayEndpoints(String href, String base) {
     Optional<Gateway> g = Optional.empty();
     Matcher m = INTERNAL.matcher(href);
-    if (m.matches() && m.group(2).equals(m.group(3)) && Catalogue.isRelName(m.group(1))) {
+    if (m.matches() && Catalogue.isRelName(m.group(1))) {
       g = Optional.of(new Gateway(0, "", "/elements/" + Catalogue.canonical(m.group(1)) + "/" + m.group(2)
-          + "/internal_gateway/" + m.group(2), Long.parseLong(m.group(2)), true));
+          + "/internal_gateway/" + m.group(3), Long.parseLong(m.group(2)), true));
     } else {
       Matcher x = EXTERNAL_HREF.matcher(href);
       if (x.matches()) {

@@ -66,9 +66,11 @@ final class VpnResource {
     });
     elementResource.register("internal_gateway", (c, t, k) -> {
       EngineNodes.Engine e = engines.engine(c.session().caller(), Catalogue.canonical(t), k);
-      if (c.method().equals("POST")) {
-        throw new HeraldException(501, "Herald does not implement more internal gateways yet.",
-            List.of("Each layer 3 engine has its one internal gateway, \"" + e.record().name() + " Primary\"."), null);
+      if (c.method().equals("POST")) { // smc-python's create_internal_gateway
+        e = engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "add an internal gateway to");
+        long gk = vpns.createInternalGateway(c.session().caller(), e, c.json(), c.base());
+        ObjectNode g = vpns.internalGateway(engines.engine(c.session().caller(), e.record().type(), e.record().key()), gk, c.base());
+        return Reply.json(201, g).header("Location", g.get("link").get(0).get("href").asText());
       }
       requireMethod(c, "GET");
       return Reply.json(200, vpns.internalGateways(e, c.base()));
@@ -91,10 +93,12 @@ final class VpnResource {
       out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}/{list}/{site}", Set.of("GET", "HEAD", "DELETE"),
           c -> gatewayNodeSite(c, rel)));
     }
-    out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}", Set.of("GET", "HEAD", "PUT"),
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}", Set.of("GET", "HEAD", "PUT", "DELETE"),
         this::internalGateway));
-    out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/internal_endpoint", Set.of("GET", "HEAD"),
-        c -> Reply.json(200, vpns.internalEndpoints(gatewayOwner(c), c.base()))));
+    out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/internal_endpoint", Set.of("GET", "HEAD"), c -> {
+      GatewayOf g = gatewayOwner(c);
+      return Reply.json(200, vpns.internalEndpoints(g.engine(), g.key(), c.base()));
+    }));
     out.add(new Route("/{v}/elements/{ptype}/{pkey}/internal_gateway/{id}/internal_endpoint/{eid}", Set.of("GET", "HEAD", "PUT"),
         this::internalEndpoint));
     // the elements an internal gateway holds (its VPN sites), kept with its engine
@@ -229,51 +233,57 @@ final class VpnResource {
     return dev.herald.server.element.ETags.digest(o);
   }
 
-  /** The engine whose internal gateway a nested href names (404 for another gateway key). */
-  private EngineNodes.Engine gatewayOwner(Call c) {
+  /** An engine and the key of one of its internal gateways. */
+  private record GatewayOf(EngineNodes.Engine engine, long key) {}
+
+  /** The engine and internal gateway a nested href names (404 for a gateway the engine has not). */
+  private GatewayOf gatewayOwner(Call c) {
     EngineNodes.Engine e = engines.engine(c.session().caller(), Catalogue.isRelName(c.var("ptype"))
         ? Catalogue.canonical(c.var("ptype")) : "", number(c, "pkey"));
-    if (number(c, "id") != e.record().key()) {
-      throw HeraldException.notFound("Internal gateway not found.", e.record().name() + " has no internal gateway " + c.var("id") + ".");
-    }
-    return e;
+    return new GatewayOf(e, vpns.requireGateway(e, number(c, "id")));
   }
 
   private dev.herald.server.element.SubElements.Holder internalHolder(Call c, String rel) {
-    EngineNodes.Engine e = gatewayOwner(c);
-    vpns.internalGateway(e, c.base()); // a layer 3 engine's (400 otherwise)
-    return new dev.herald.server.element.SubElements.Holder(e.record(),
-        "internal_gateway/" + e.record().key() + "/" + rel, rel);
+    GatewayOf g = gatewayOwner(c);
+    return new dev.herald.server.element.SubElements.Holder(g.engine().record(), "internal_gateway/" + g.key() + "/" + rel, rel);
   }
 
   private void writableGateway(Call c) {
-    EngineNodes.Engine e = gatewayOwner(c);
+    EngineNodes.Engine e = gatewayOwner(c).engine();
     engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "change the internal gateway of");
   }
 
   private Reply internalEndpoint(Call c) throws Exception {
-    EngineNodes.Engine e = gatewayOwner(c);
+    GatewayOf g = gatewayOwner(c);
     String id = c.var("eid");
-    ObjectNode current = vpns.internalEndpoint(e, id, c.base());
+    ObjectNode current = vpns.internalEndpoint(g.engine(), g.key(), id, c.base());
     if (c.method().equals("PUT")) {
       c.checkDigest(current, "the internal endpoint " + current.get("name").asText());
+      EngineNodes.Engine e = g.engine();
       engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "update an internal endpoint of");
-      ObjectNode now = vpns.putInternalEndpoint(c.session().caller(), e, id, c.json(), c.base());
+      ObjectNode now = vpns.putInternalEndpoint(c.session().caller(), e, g.key(), id, c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
     }
     return Reply.json(200, current).header("ETag", etag(current));
   }
 
+  /** An internal gateway: GET; PUT its settings (rename); DELETE one created beside the first. */
   private Reply internalGateway(Call c) throws Exception {
-    EngineNodes.Engine e = gatewayOwner(c);
-    if (c.method().equals("PUT")) {
-      c.checkDigest(vpns.internalGateway(e, c.base()), "the internal gateway");
-      engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(), "update the internal gateway of");
-      ObjectNode now = vpns.putInternalGateway(c.session().caller(), e, c.json(), c.base());
+    GatewayOf g = gatewayOwner(c);
+    EngineNodes.Engine e = g.engine();
+    ObjectNode current = vpns.internalGateway(e, g.key(), c.base());
+    if (c.method().equals("PUT") || c.method().equals("DELETE")) {
+      c.checkDigest(current, "the internal gateway " + current.get("name").asText());
+      engines.writableEngine(c.session().caller(), e.record().type(), e.record().key(),
+          c.method().equals("PUT") ? "update the internal gateway of" : "delete an internal gateway of");
+      if (c.method().equals("DELETE")) {
+        vpns.deleteInternalGateway(c.session().caller(), e, g.key(), c.base());
+        return Reply.empty(204);
+      }
+      ObjectNode now = vpns.putInternalGateway(c.session().caller(), e, g.key(), c.json(), c.base());
       return Reply.json(200, now).header("ETag", etag(now));
     }
-    ObjectNode g = vpns.internalGateway(e, c.base());
-    return Reply.json(200, g).header("ETag", etag(g));
+    return Reply.json(200, current).header("ETag", etag(current));
   }
 
   private static void requireMethod(Call call, String method) {
