@@ -264,6 +264,7 @@ def main():
             for f in spoof.get("entry_families", []):
                 entry_types |= set(family_members(f))
             t["engine"]["antispoofing"] = {"entry_types": sorted(entry_types), "validity": spoof.get("validity", [])}
+            t["engine"]["diagnostics"] = list(engines.get("diagnostics", {}).get("names", []))
             for l in engines["links"]:
                 links[l["rel"]] = dict(l)
         if name in ov.get("rule_actions", {}) and not name.startswith("_"):

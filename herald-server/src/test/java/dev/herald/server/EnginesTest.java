@@ -394,6 +394,34 @@ class EnginesTest {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  /** Node.debug(filter_enabled) and Node.set_debug(Debug): a GET of diagnostic, a POST of send_diagnostic. */
+  @Test
+  void aNodesDiagnostics_areReadAndSet_onceItAnswers() throws Exception {
+    String engine = createSingleFw(unique("diag"));
+    String node = firstNode(engine).get("link").get(0).get("href").asText();
+    assertThat(py.getUrl(node + "/diagnostic?filter_enabled=False").status()).as("before contact").isEqualTo(400);
+    py.postUrl(node + "/initial_contact", "{}");
+    JsonNode all = py.getUrl(node + "/diagnostic?filter_enabled=False").json().get("diagnostics");
+    assertThat(all.size()).isGreaterThan(40);
+    assertThat(all.findValues("enabled")).allMatch(v -> !v.asBoolean());
+    assertThat(all.findValuesAsText("name")).contains("management", "sandbox", "ipsec_vpn");
+    Response set = py.postUrl(node + "/send_diagnostic",
+        "{\"diagnostics\":[{\"diagnostic\":{\"name\":\"management\",\"enabled\":true}},"
+            + "{\"diagnostic\":{\"name\":\"sandbox\",\"enabled\":true}}]}");
+    assertThat(set.status()).as(set.body()).isEqualTo(200);
+    JsonNode on = py.getUrl(node + "/diagnostic?filter_enabled=True").json().get("diagnostics");
+    assertThat(on.findValuesAsText("name")).containsExactlyInAnyOrder("management", "sandbox");
+    for (String bad : List.of("{\"diagnostics\":[{\"diagnostic\":{\"name\":\"coffee\",\"enabled\":true}}]}",
+        "{\"diagnostics\":[{\"diagnostic\":{\"name\":\"nat\",\"enabled\":\"yes\"}}]}", "{}")) {
+      assertThat(py.postUrl(node + "/send_diagnostic", bad).status()).as(bad).isEqualTo(400);
+    }
+    assertThat(py.getUrl(node + "/diagnostic?filter_enabled=True").json().get("diagnostics")).hasSize(2);
+    assertThat(py.postUrl(node + "/send_diagnostic", "{\"diagnostics\":[{\"diagnostic\":{\"name\":\"sandbox\","
+        + "\"enabled\":false}}]}").status()).isEqualTo(200);
+    assertThat(py.getUrl(node + "/diagnostic?filter_enabled=True").json().get("diagnostics").findValuesAsText("name"))
+        .containsExactly("management");
+  }
+
   @Test
   void aTest_drivesANodesStatus_forAWhile_thenItComesBack() throws Exception {
     String engine = createSingleFw(unique("sim"));

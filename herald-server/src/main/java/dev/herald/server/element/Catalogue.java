@@ -53,11 +53,12 @@ public final class Catalogue {
    * (layer 3), whether it is a virtual engine (its nodes run on its master engine's), the links
    * of its nodes, what an interface of each kind shows when its create body leaves it out ({@code {"physical_interface": {"vlanInterfaces": []}}}), and what each
    * node command does to a simulated node (rel → effect; see the overlay's {@code node_commands}),
-   * and the element types and validities an interface's antispoofing node takes besides the
-   * generated entries.
+   * the element types and validities an interface's antispoofing node takes besides the
+   * generated entries, and the diagnostic settings of its nodes.
    */
   public record Engine(String nodeType, boolean layer3, boolean virtual, List<Link> nodeLinks, ObjectNode interfaceDefaults,
-      ObjectNode nodeCommands, Set<String> antispoofingEntryTypes, Set<String> antispoofingValidity) {
+      ObjectNode nodeCommands, Set<String> antispoofingEntryTypes, Set<String> antispoofingValidity,
+      List<String> diagnostics) {
     public Optional<Link> nodeLink(String rel) {
       return nodeLinks.stream().filter(l -> l.rel().equals(rel)).findFirst();
     }
@@ -231,7 +232,8 @@ public final class Catalogue {
           List.copyOf(links(e.path("node_links"))),
           e.path("interface_defaults").isObject() ? (ObjectNode) e.get("interface_defaults") : Json.object(),
           e.path("node_commands").isObject() ? (ObjectNode) e.get("node_commands") : Json.object(),
-          strings(e.path("antispoofing").path("entry_types")), strings(e.path("antispoofing").path("validity"))));
+          strings(e.path("antispoofing").path("entry_types")), strings(e.path("antispoofing").path("validity")),
+          textList(e.path("diagnostics"))));
     }
     List<String> sources = new ArrayList<>();
     t.path("sources").forEach(s -> sources.add(s.asText()));
@@ -250,6 +252,12 @@ public final class Catalogue {
         t.path("vpn").isObject() ? Optional.of(new Vpn(lists(t.path("vpn").path("tunnel_pairs")),
             strings(t.path("vpn").path("external_gateway_types")), strings(t.path("vpn").path("endpoint_addresses"))))
             : Optional.empty());
+  }
+
+  private static List<String> textList(JsonNode a) {
+    List<String> out = new ArrayList<>();
+    a.forEach(x -> out.add(x.asText()));
+    return List.copyOf(out);
   }
 
   private static SubElement subElement(JsonNode s) {

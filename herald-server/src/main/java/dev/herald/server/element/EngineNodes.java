@@ -580,6 +580,82 @@ public final class EngineNodes {
     return Optional.empty();
   }
 
+  /** The engine's resource holding a node's diagnostic settings that are on. */
+  private static final String DIAGNOSTICS = "diagnostics/";
+
+  private ObjectNode answering(Engine e, Engines.Node node, String what) {
+    ObjectNode s = state(e.record().key(), node.key());
+    if (!s.path("monitoring_state").asText().equals("READY")) {
+      throw HeraldException.badRequest("Impossible to " + what + " " + node.name() + ".",
+          "The node does not answer (" + s.path("engine_node_status").asText() + ").");
+    }
+    return s;
+  }
+
+  /**
+   * A node's diagnostic settings (smc-python's {@code Node.debug}): every setting its engine type
+   * has (catalogue data), off until turned on, as {@code {diagnostics: [{diagnostic: {name,
+   * enabled}}]}}; with {@code onlyEnabled}, those that are on. Only from a node that answers.
+   */
+  public ObjectNode diagnostics(Engine e, Engines.Node node, boolean onlyEnabled) {
+    answering(e, node, "read the diagnostics of");
+    Set<String> on = new java.util.HashSet<>();
+    store.resource(e.record().key(), DIAGNOSTICS + node.key()).map(ElementService::parse)
+        .ifPresent(a -> a.path("on").forEach(x -> on.add(x.asText())));
+    ObjectNode out = Json.object();
+    ArrayNode list = out.putArray("diagnostics");
+    for (String name : e.kind().diagnostics()) {
+      if (!onlyEnabled || on.contains(name)) {
+        list.addObject().putObject("diagnostic").put("name", name).put("enabled", on.contains(name));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Sets a node's diagnostics (smc-python's {@code set_debug}: the same shape POSTed to
+   * {@code send_diagnostic}): each named setting of the engine type turned on or off, in effect at
+   * once (no event: it is not configuration); an unknown name or a value that is not true or
+   * false is a 400 that changes nothing. Only on a node that answers.
+   */
+  public void setDiagnostics(Engine e, Engines.Node node, JsonNode body) {
+    answering(e, node, "set the diagnostics of");
+    String refused = "Impossible to set the diagnostics of " + node.name() + ".";
+    if (!body.path("diagnostics").isArray()) {
+      throw HeraldException.badRequest(refused, "Send {\"diagnostics\": [{\"diagnostic\": {\"name\", \"enabled\"}}]}.");
+    }
+    java.util.Map<String, Boolean> changes = new java.util.LinkedHashMap<>();
+    for (JsonNode d : body.get("diagnostics")) {
+      JsonNode x = d.path("diagnostic");
+      String name = x.path("name").asText("");
+      if (!e.kind().diagnostics().contains(name)) {
+        throw HeraldException.badRequest(refused, "No diagnostic \"" + name + "\" on a " + e.record().type() + ".");
+      }
+      if (!x.path("enabled").isBoolean()) {
+        throw HeraldException.badRequest(refused, "enabled of " + name + " is true or false.");
+      }
+      changes.put(name, x.get("enabled").asBoolean());
+    }
+    long key = e.record().key();
+    store.write(tx -> {
+      tx.lock(key).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      Set<String> on = new java.util.TreeSet<>();
+      tx.resource(key, DIAGNOSTICS + node.key()).map(ElementService::parse)
+          .ifPresent(a -> a.path("on").forEach(v -> on.add(v.asText())));
+      changes.forEach((n, enabled) -> {
+        if (enabled) {
+          on.add(n);
+        } else {
+          on.remove(n);
+        }
+      });
+      ObjectNode kept = Json.object();
+      on.forEach(kept.putArray("on")::add);
+      tx.putResource(key, DIAGNOSTICS + node.key(), Json.write(kept));
+      return null;
+    });
+  }
+
   /**
    * A node's {@code sginfo}: the diagnostics bundle an appliance makes, as a gzip'd tar — here
    * what Herald knows of the node (its status, appliance status, the engine's configuration),

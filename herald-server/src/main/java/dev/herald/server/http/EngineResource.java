@@ -689,6 +689,16 @@ final class EngineResource {
             c.base());
         return Reply.bytes(200, "application/gzip", tgz).header("Content-Disposition", "attachment; filename=\"sginfo.tar.gz\"");
       }
+      case "diagnostic" -> {
+        requireMethod(c, "GET");
+        return Reply.json(200, nodes.diagnostics(e, n, c.flag("filter_enabled", false)));
+      }
+      case "send_diagnostic" -> {
+        requireMethod(c, "POST");
+        writable(c, e.record().type(), e.record().key(), "set the diagnostics of");
+        nodes.setDiagnostics(e, n, object(c.json()));
+        return Reply.json(200, Json.object());
+      }
       case "initial_contact" -> {
         requireMethod(c, "POST");
         writable(c, e.record().type(), e.record().key(), "make initial contact with");

@@ -60,7 +60,8 @@ class LinkHandlersTest {
 
   @Test
   void everyImplementedNodeCommand_saysWhatItDoes() {
-    Set<String> answeredByTheResource = Set.of("status", "appliance_status", "initial_contact", "sginfo");
+    Set<String> answeredByTheResource = Set.of("status", "appliance_status", "initial_contact", "sginfo", "diagnostic",
+        "send_diagnostic");
     Set<String> missing = new TreeSet<>();
     for (Catalogue.Type t : Catalogue.types().values()) {
       t.engine().ifPresent(e -> e.nodeLinks().stream()
