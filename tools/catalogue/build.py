@@ -333,13 +333,14 @@ def main():
         },
         "aliases": aliases,
         "families": {f: family_members(f) for f in sorted(families)},
+        "monitoring": strip_meta(ov.get("monitoring", {})),
         "types": types,
         "models": models,
     }
     with open(OUT, "w") as f:
         # one type or model per line: reviewable diffs, a file the server reads fast
         f.write("{\n")
-        keys = ["about", "sources", "aliases", "families"]
+        keys = ["about", "sources", "aliases", "families", "monitoring"]
         for k in keys:
             f.write(json.dumps(k) + ": " + json.dumps(out[k], sort_keys=True) + ",\n")
         for section in ("types", "models"):

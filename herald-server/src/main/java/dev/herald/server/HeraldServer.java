@@ -250,7 +250,7 @@ public final class HeraldServer implements AutoCloseable {
     });
     Whole whole = new Whole(config, store, new StateStore(store, db), boot, shared, sessions, notifications,
         db, clock, random);
-    whole.engineNodes(engines.nodes(), engines.vpns(), engineTimers);
+    whole.engineNodes(engines.nodes(), engines.vpns(), engines.monitored(), engineTimers);
     HttpApi.Parts parts = new HttpApi.Parts(elements, sessions,
         new ApiVersions(config.advertisedVersions()), metrics, metrics::scrape,
         notifications::upgrade, new Origins(config.allowedOrigins()), config.maxBodyBytes(),

@@ -145,11 +145,14 @@ public final class Whole implements AdminControl {
 
   private dev.herald.server.element.EngineNodes engineNodes;
   private dev.herald.server.element.Vpns vpns;
+  private dev.herald.server.element.Monitored monitored;
 
   void engineNodes(dev.herald.server.element.EngineNodes n, dev.herald.server.element.Vpns v,
+      dev.herald.server.element.Monitored m,
       java.util.concurrent.ScheduledExecutorService timers) {
     this.engineNodes = n;
     this.vpns = v;
+    this.monitored = m;
     this.scenarios = new Scenarios(timers, clock, (caller, href, spec, forMs, base, dryRun) ->
         simulate(caller, href, spec, forMs, base, dryRun));
   }
@@ -166,10 +169,14 @@ public final class Whole implements AdminControl {
     if (tunnel.isPresent()) {
       return vpns.simulate(caller, tunnel.get(), spec, forMs, dryRun);
     }
+    var server = monitored.simulateServer(caller, href, spec, forMs, dryRun);
+    if (server.isPresent()) {
+      return server.get();
+    }
     var h = dev.herald.server.element.Engines.parseHref(href).filter(p -> p.nodeType() != null)
         .orElseThrow(() -> HeraldException.badRequest("Invalid simulation.",
-            "Give an engine node's href (…/elements/single_fw/12/firewall_node/13) or a VPN tunnel's"
-            + " (…/elements/vpn/5/tunnels/MSMy); got \"" + href + "\"."));
+            "Give an engine node's href (…/elements/single_fw/12/firewall_node/13), a VPN tunnel's"
+            + " (…/elements/vpn/5/tunnels/MSMy) or a Management or Log Server's; got \"" + href + "\"."));
     var e = engineNodes.engine(caller, h.engineType(), h.engineKey());
     var n = engineNodes.node(e, h.nodeType(), h.nodeKey());
     return engineNodes.simulate(e, n, spec, forMs, base, dryRun);

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The status socket {@code /{version}/status/socket} on the wire (JDK WebSocket): family and
  * element subscriptions, unsubscribe, bad commands, a status change reaching exactly the
- * subscribed channels (and never the notification socket), session end, two nodes on PostgreSQL.
+ * subscribed channels (and never the notification socket), session end, two nodes on PostgreSQL;
+ * the Management and Log Servers as monitored elements.
  */
 class StatusSocketTest {
   static TestServer server;
@@ -23,7 +24,7 @@ class StatusSocketTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start();
+    server = TestServer.start(b -> b.adminApi(true));
     py = SmcClient.loggedIn(server);
   }
 
@@ -83,6 +84,44 @@ class StatusSocketTest {
       assertThat(again.get("name").asText()).isEqualTo(status.get("name").asText());
       assertThat(again.get("configuration_status").asText()).isEqualTo("Initial");
     }
+  }
+
+  /** The Management and Log Servers are monitored: subscribed by type or href, a test's status reaches them. */
+  @Test
+  void theServers_areMonitored_andATestsStatusReachesTheirSubscribers() throws Exception {
+    String mgt = py.get("/elements/mgt_server").json().get("result").get(0).get("href").asText();
+    String log = py.get("/elements/log_server").json().get("result").get(0).get("href").asText();
+    try (WsClient ws = WsClient.openAt(py, "/7.2/status/socket")) {
+      long byType = Json.mapper().readTree(ws.subscribe("{\"context\":\"mgt_server\"}")).get("subscription_id").asLong();
+      long byHref = Json.mapper().readTree(ws.subscribe("{\"element\":\"" + log + "\"}")).get("subscription_id").asLong();
+      SmcClient.Response set = py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/simulate"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"element\":\"" + mgt + "\",\"monitoring_status\":\"WARNING\"}")));
+      assertThat(set.status()).as(set.body()).isEqualTo(200);
+      JsonNode frame = next(ws);
+      assertThat(frame.get("subscription_id").asLong()).isEqualTo(byType);
+      assertThat(frame.get("status").get("status").get("monitoring_status").asText()).isEqualTo("WARNING");
+      assertThat(frame.get("status").get("status").get("name").asText()).isEqualTo("Management Server");
+      assertThat(py.post("/monitoring_status", "{\"value\":\"" + mgt + "\"}").json().get("monitoring_status").asText())
+          .isEqualTo("WARNING");
+      SmcClient.Response bad = py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/simulate"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"element\":\"" + log + "\",\"monitoring_status\":\"FINE\"}")));
+      assertThat(bad.status()).isEqualTo(400);
+      SmcClient.Response logDown = py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/simulate"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"element\":\"" + log + "\",\"monitoring_status\":\"ERROR\"}")));
+      assertThat(logDown.status()).isEqualTo(200);
+      JsonNode logFrame = next(ws); // the bad one changed nothing: this is the log server's ERROR
+      assertThat(logFrame.get("subscription_id").asLong()).isEqualTo(byHref);
+      assertThat(logFrame.get("status").get("status").get("monitoring_status").asText()).isEqualTo("ERROR");
+      SmcClient.Response clear = py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/simulate"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"element\":\"" + mgt + "\",\"clear\":true}")));
+      assertThat(clear.status()).isEqualTo(200);
+      assertThat(next(ws).get("status").get("status").get("monitoring_status").asText()).isEqualTo("OK");
+    }
+    assertThat(py.post("/monitoring_status", "{\"value\":\"" + mgt + "\"}").json().get("monitoring_status").asText()).isEqualTo("OK");
   }
 
   @Test

@@ -136,8 +136,14 @@ public final class Catalogue {
   private final Map<String, Set<String>> families;
   private final Set<String> relNames;
 
+  /** The servers SMC monitors beside engines and VPNs, and the statuses a test may give them. */
+  public record Monitoring(Set<String> servers, Set<String> serverStatuses) {}
+
+  private final Monitoring monitoring;
+
   private Catalogue(Map<String, Type> types, Map<String, Map<String, Attribute>> models,
-      Map<String, String> aliases, Map<String, Set<String>> families) {
+      Map<String, String> aliases, Map<String, Set<String>> families, Monitoring monitoring) {
+    this.monitoring = monitoring;
     this.types = types;
     this.models = models;
     this.aliases = aliases;
@@ -145,6 +151,10 @@ public final class Catalogue {
     Set<String> names = new TreeSet<>(types.keySet());
     names.addAll(aliases.keySet());
     this.relNames = Collections.unmodifiableSet(names);
+  }
+
+  public static Monitoring monitoring() {
+    return INSTANCE.monitoring;
   }
 
   public static Catalogue get() {
@@ -211,7 +221,9 @@ public final class Catalogue {
       Map<String, Set<String>> families = new TreeMap<>();
       root.path("families").properties().forEach(e -> families.put(e.getKey(), strings(e.getValue())));
       return new Catalogue(Collections.unmodifiableMap(types), Collections.unmodifiableMap(models),
-          Collections.unmodifiableMap(aliases), Collections.unmodifiableMap(families));
+          Collections.unmodifiableMap(aliases), Collections.unmodifiableMap(families),
+          new Monitoring(strings(root.path("monitoring").path("servers")),
+              strings(root.path("monitoring").path("server_statuses"))));
     } catch (IOException e) {
       throw new IllegalStateException("catalogue.json cannot be read", e);
     }

@@ -2,19 +2,20 @@ package dev.herald.server.element;
 
 /**
  * Engines and what hangs off them, built once per server: the nodes' simulated life, VPNs and
- * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes, contact addresses, the elements kept under a gateway (its endpoints and VPN sites), route-based VPNs' endpoint tunnels and the entries added to the antispoofing tree.
+ * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes, contact addresses, the elements kept under a gateway (its endpoints and VPN sites), route-based VPNs' endpoint tunnels the entries added to the antispoofing tree, and the monitored servers' status.
  */
 public record EngineModel(EngineNodes nodes, Vpns vpns, Monitored monitored, Routes routes, BlockLists blockLists,
     Aliases aliases, Snapshots snapshots, PendingChanges pendingChanges, ContactAddresses contactAddresses,
-    SubElements subElements, RouteVpns routeVpns, Antispoofing antispoofing) {
+    SubElements subElements, RouteVpns routeVpns, Antispoofing antispoofing, Servers servers) {
   public static EngineModel of(ElementService elements, java.time.InstantSource clock,
       java.util.concurrent.ScheduledExecutorService timers) {
     EngineNodes nodes = new EngineNodes(elements, clock, timers);
     SubElements subElements = new SubElements(elements);
     Vpns vpns = new Vpns(elements, nodes, subElements, clock, timers);
-    return new EngineModel(nodes, vpns, new Monitored(elements, nodes, vpns), new Routes(elements),
+    Servers servers = new Servers(elements, timers);
+    return new EngineModel(nodes, vpns, new Monitored(elements, nodes, vpns, servers), new Routes(elements),
         new BlockLists(elements, clock), new Aliases(elements), new Snapshots(elements, clock),
         new PendingChanges(elements, nodes, clock), new ContactAddresses(elements), subElements,
-        new RouteVpns(elements, vpns), new Antispoofing(elements));
+        new RouteVpns(elements, vpns), new Antispoofing(elements), servers);
   }
 }

@@ -11,7 +11,7 @@ import java.util.TreeSet;
 
 /**
  * The monitored elements Herald simulates, whatever their kind: engines and their nodes, VPNs
- * and their tunnels. One place answers which types are monitored, which element (and which part
+ * and their tunnels, the Management and Log Servers. One place answers which types are monitored, which element (and which part
  * of it) an href names, and the status of either — for the {@code monitoring_status} entry point
  * and the status socket alike.
  */
@@ -19,11 +19,13 @@ public final class Monitored {
   private final ElementService elements;
   private final EngineNodes engines;
   private final Vpns vpns;
+  private final Servers servers;
 
-  public Monitored(ElementService elements, EngineNodes engines, Vpns vpns) {
+  public Monitored(ElementService elements, EngineNodes engines, Vpns vpns, Servers servers) {
     this.elements = elements;
     this.engines = engines;
     this.vpns = vpns;
+    this.servers = servers;
   }
 
   /**
@@ -32,10 +34,11 @@ public final class Monitored {
    */
   public record Target(ElementRecord element, String part) {}
 
-  /** Engine types and VPN types. */
+  /** Engine types, VPN types and the monitored servers' (catalogue data). */
   public static Set<String> types() {
     Set<String> out = new TreeSet<>(Engines.types().keySet());
     out.addAll(Vpns.types());
+    out.addAll(Catalogue.monitoring().servers());
     return out;
   }
 
@@ -57,7 +60,8 @@ public final class Monitored {
         return Engines.node(e.body(), node.get().nodeType(), node.get().nodeKey())
             .map(n -> new Target(e.record(), n.type() + "/" + n.key()));
       }
-      return elements.resolveHref(caller, href).filter(r -> Vpns.isVpn(r.type())).map(r -> new Target(r, null));
+      return elements.resolveHref(caller, href).filter(r -> Vpns.isVpn(r.type()) || Servers.isServer(r.type()))
+          .map(r -> new Target(r, null));
     } catch (HeraldException e) {
       return Optional.empty();
     }
@@ -90,6 +94,9 @@ public final class Monitored {
     }
     ElementRecord r = elements.resolveHref(caller, href).orElseThrow(() ->
         HeraldException.notFound("Element not found.", href + " does not exist."));
+    if (Servers.isServer(r.type())) {
+      return Optional.of(withHistory(servers.status(r), ElementJson.href(base, r.type(), r.key())));
+    }
     return Vpns.isVpn(r.type())
         ? Optional.of(withHistory(vpns.vpnStatus(r, base), ElementJson.href(base, r.type(), r.key()))) : Optional.empty();
   }
@@ -106,11 +113,18 @@ public final class Monitored {
   /** A status change as the status socket shows it: the element's status, or its part's. */
   public String statusJson(Change c, String base, boolean ofPart) {
     ObjectNode o = Engines.kind(c.type()).isPresent() ? engines.statusNode(c, base, ofPart)
-        : Vpns.isVpn(c.type()) ? vpns.statusNode(c, base, ofPart) : deleted(c);
+        : Vpns.isVpn(c.type()) ? vpns.statusNode(c, base, ofPart)
+        : Servers.isServer(c.type()) ? servers.statusNode(c) : deleted(c);
     if (!o.path("monitoring_state").asText().equals("DELETED")) {
       withHistory(o, ElementJson.href(base, c.type(), c.elementKey()));
     }
     return Json.write(o); // encoded once, for every subscriber of this base
+  }
+
+  /** A test's simulation of a monitored server's status (empty: the href names no such server). */
+  public Optional<ObjectNode> simulateServer(Caller caller, String href, com.fasterxml.jackson.databind.JsonNode spec,
+      long forMs, boolean dryRun) {
+    return servers.server(caller, href).map(r -> servers.simulate(r, spec, forMs, dryRun));
   }
 
   /** What a status change of an element (or part) that is gone shows. */

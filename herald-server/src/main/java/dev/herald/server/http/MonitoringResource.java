@@ -13,13 +13,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The {@code monitoring_status} entry point for Herald's own servers (the Management Server and
- * Log Server built-ins: they are this process, so their status is its status) and the {@code ha}
- * entry point of a Management Server without standby servers. Engines, their nodes, VPNs and
- * their tunnels answer through {@link dev.herald.server.element.Monitored}.
+ * The {@code monitoring_status} entry point (every monitored kind answers through
+ * {@link dev.herald.server.element.Monitored}: engines, their nodes, VPNs, their tunnels, the
+ * Management and Log Servers) and the {@code ha} entry point of a Management Server without
+ * standby servers.
  */
 final class MonitoringResource {
-  private static final Set<String> SERVERS = Set.of("mgt_server", "log_server");
   private final ElementService elements;
   private final dev.herald.server.element.Monitored monitored;
 
@@ -52,19 +51,8 @@ final class MonitoringResource {
     }
     ElementRecord r = elements.resolveHref(caller, v.asText()).orElseThrow(() ->
         HeraldException.notFound("Element not found.", v.asText() + " does not exist."));
-    if (!SERVERS.contains(r.type())) {
-      throw HeraldException.badRequest("Element " + r.name() + " is not monitored.",
-          "Herald monitors its Management Server and Log Server, engines and their nodes, VPNs and their tunnels.");
-    }
-    Runtime rt = Runtime.getRuntime();
-    long used = rt.totalMemory() - rt.freeMemory();
-    ObjectNode o = Json.object();
-    o.put("name", r.name());
-    o.put("monitoring_state", "READY");
-    o.put("monitoring_status", "OK");
-    o.put("memory_used", Math.round(100.0 * used / rt.maxMemory()));
-    o.put("memory_info", (used >> 20) + " MB used of " + (rt.maxMemory() >> 20) + " MB");
-    return Reply.json(200, o);
+    throw HeraldException.badRequest("Element " + r.name() + " is not monitored.",
+        "Herald monitors its Management Server and Log Server, engines and their nodes, VPNs and their tunnels.");
   }
 
   private Optional<ElementRecord> managementServer(Caller caller) {

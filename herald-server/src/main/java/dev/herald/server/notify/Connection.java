@@ -339,7 +339,7 @@ final class Connection implements FrameHandler {
       Optional<Notifications.StatusTargets.Target> t = visibility.monitored(session, href);
       if (t.isEmpty()) {
         control(Frames.failure("Not a monitored element: " + href
-            + " (engines and their nodes, VPNs and their tunnels are, when you may see them)."));
+            + " (engines and their nodes, VPNs and their tunnels, the Management and Log Servers are, when you may see them)."));
         return;
       }
       if (t.get().part() != null) {
@@ -361,8 +361,8 @@ final class Connection implements FrameHandler {
         Set<String> monitored = new LinkedHashSet<>();
         family.ifPresent(f -> f.stream().filter(monitoredTypes::contains).forEach(monitored::add));
         if (monitored.isEmpty()) {
-          control(Frames.failure("No monitored elements in context \"" + it + "\": engine and VPN types and families"
-              + " (fw_single, single_fw, fw_cluster, engine_clusters, vpn, *) are."));
+          control(Frames.failure("No monitored elements in context \"" + it + "\": engine, VPN and server types and families"
+              + " (fw_single, single_fw, fw_cluster, engine_clusters, vpn, mgt_server, log_server, *) are."));
           return;
         }
         types.addAll(monitored);
