@@ -394,6 +394,36 @@ class EnginesTest {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  /**
+   * Switch interfaces as smc-python adds them (API 6.8+): switch_physical_interface.add_switch_interface
+   * (a POST to the engine's switch_interface with the appliance module's href), then
+   * add_port_group_interface (the switch interface PUT back with its port group and addresses).
+   */
+  @Test
+  void aSwitchInterface_andItsPortGroups() throws Exception {
+    String engine = createSingleFw(unique("sw"));
+    String module = py.get("/elements/appliance_switch_module?filter=110").json().get("result").get(0).get("href").asText();
+    String switches = rel(py.getUrl(engine).json(), "switch_interface");
+    Response made = py.postUrl(switches, "{\"interface_id\":\"SWI_0\",\"switch_interface_switch_module_ref\":\"" + module
+        + "\",\"comment\":null,\"interfaces\":[]}");
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    String sw = made.header("Location");
+    assertThat(sw).startsWith(engine + "/switch_interface/");
+    JsonNode listed = py.getUrl(switches).json().get("result");
+    assertThat(listed).hasSize(1);
+    assertThat(listed.get(0).get("name").asText()).isEqualTo("Interface SWI_0");
+    Response read = py.getUrl(sw);
+    com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode) read.json();
+    body.putArray("port_group_interface").addObject().put("interface_id", "SWI_0.1")
+        .set("switch_interface_port", Json.mapper().readTree("[{\"physical_switch_port_number\": 2}, {\"physical_switch_port_number\": 3}]"));
+    Response put = py.put(sw, body.toString(), read.header("ETag"));
+    assertThat(put.status()).as(put.body()).isEqualTo(200);
+    assertThat(py.getUrl(sw).json().get("port_group_interface").get(0).get("switch_interface_port")).hasSize(2);
+    assertThat(py.postUrl(switches, "{\"interface_id\":\"SWI_0\"}").status()).as("an id the engine has").isEqualTo(400);
+    String layer2 = py.create("single_layer2", "{\"name\":\"" + unique("l2") + "\",\"nodes\":[{\"fwlayer2_node\":{\"nodeid\":1}}]}");
+    assertThat(py.getUrl(layer2 + "/switch_interface").status()).as("a single firewall's link").isEqualTo(404);
+  }
+
   /** Node.debug(filter_enabled) and Node.set_debug(Debug): a GET of diagnostic, a POST of send_diagnostic. */
   @Test
   void aNodesDiagnostics_areReadAndSet_onceItAnswers() throws Exception {
