@@ -50,12 +50,17 @@ final class ClassDataArchive {
     t.start();
   }
 
+  /** The command joins its arguments with blanks: a path with one is quoted. */
+  private static String quoted(String path) {
+    return path.contains(" ") ? "\"" + path + "\"" : path;
+  }
+
   static void dump(Path archive) {
     Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp-" + ProcessHandle.current().pid());
     try {
       Files.createDirectories(archive.toAbsolutePath().getParent());
       ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
-          "vmCds", new Object[] {new String[] {"dynamic_dump", tmp.toString()}}, new String[] {String[].class.getName()});
+          "vmCds", new Object[] {new String[] {"dynamic_dump", quoted(tmp.toString())}}, new String[] {String[].class.getName()});
       if (Files.size(tmp) > 0) {
         Files.move(tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       }

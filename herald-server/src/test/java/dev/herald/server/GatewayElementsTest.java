@@ -133,7 +133,7 @@ class GatewayElementsTest {
     String endpoints = rel(py.getUrl(gw).json(), "external_endpoint");
     assertThat(endpoint(gw, "e1", "3.3.3.3").status()).isEqualTo(201);
     Response twice = endpoint(gw, "e2", "3.3.3.3");
-    assertThat(twice.status()).as("two endpoints with one address").isEqualTo(409);
+    assertThat(twice.status()).as("two endpoints with one address").isEqualTo(400);
     assertThat(twice.body()).contains("3.3.3.3");
     assertThat(py.postUrl(endpoints, "{\"address\":\"4.4.4.4\"}").status()).as("no name").isEqualTo(400);
     assertThat(py.postUrl(endpoints, "[1]").status()).as("not an object").isEqualTo(400);
@@ -151,6 +151,12 @@ class GatewayElementsTest {
     assertThat(py.delete(service, null).status()).as("nothing holds the service").isEqualTo(204);
     assertThat(py.getUrl(endpoints + "/77").status()).isEqualTo(404);
     assertThat(py.getUrl(endpoints + "/x").status()).isEqualTo(404);
+    // a locked gateway takes no changes of what it holds
+    assertThat(py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw + "/lock"))
+        .PUT(java.net.http.HttpRequest.BodyPublishers.noBody())).status()).isEqualTo(200);
+    assertThat(endpoint(gw, "e9", "9.9.9.9").status()).as("locked").isEqualTo(400);
+    assertThat(py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw + "/unlock"))
+        .PUT(java.net.http.HttpRequest.BodyPublishers.noBody())).status()).isEqualTo(200);
     // a type without such a collection
     String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"10.9.9.9\"}");
     assertThat(py.getUrl(host + "/external_endpoint").status()).isEqualTo(404);
@@ -259,9 +265,19 @@ class GatewayElementsTest {
     assertThat(py.put(et, "{\"enabled\":true}", read.header("ETag")).status()).as("a stale ETag").isEqualTo(412);
     assertThat(py.put(et, "{\"enabled\":\"no\"}", null).status()).isEqualTo(400);
     assertThat(py.getUrl(tunnels + "/bm9wZQ==").status()).isEqualTo(404);
-    // its sides hold their engine and gateway
+    // its sides hold their engine and gateway, and the endpoint or gateway they name
     assertThat(py.delete(engine, null).status()).isEqualTo(400);
     assertThat(py.delete(gw, null).status()).isEqualTo(400);
+    String second = py.postUrl(rel(py.getUrl(engine).json(), "internal_gateway"), "{\"name\":\"rb-second\"}").header("Location");
+    String named = py.create("rbvpn_tunnel", body.replace("NAME", unique("named")).replace("MODE", "vpn")
+        .replace("{\"gateway_ref\":\"" + gw + "\"}", "{\"gateway_ref\":\"" + gw + "\",\"endpoint_ref\":\"" + remote.header("Location") + "\"}")
+        .replace(internal, second));
+    Response usedEndpoint = py.delete(remote.header("Location"), null);
+    assertThat(usedEndpoint.status()).as(usedEndpoint.body()).isEqualTo(400);
+    assertThat(usedEndpoint.body()).contains("rbvpn_tunnel");
+    assertThat(py.delete(second, null).status()).as("a gateway a route-based VPN names").isEqualTo(400);
+    assertThat(py.delete(named, null).status()).isEqualTo(204);
+    assertThat(py.delete(second, null).status()).isEqualTo(204);
     // a side naming no gateway of this engine is refused; a GRE tunnel has no endpoint tunnels
     String wrong = internal.substring(0, internal.lastIndexOf('/') + 1) + "999999";
     Response refused = py.post("/elements/rbvpn_tunnel", body.replace("NAME", unique("bad")).replace("MODE", "vpn").replace(internal, wrong));

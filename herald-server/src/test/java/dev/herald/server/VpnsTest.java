@@ -442,7 +442,7 @@ class VpnsTest {
     assertThat(list).hasSize(2);
     assertThat(list.get(0).get("href").asText()).as("the first stays first").isEqualTo(first);
     assertThat(list.get(1).get("name").asText()).isEqualTo("second");
-    assertThat(py.postUrl(gateways, "{\"name\":\"second\"}").status()).as("a name the engine has").isEqualTo(409);
+    assertThat(py.postUrl(gateways, "{\"name\":\"second\"}").status()).as("a name the engine has").isEqualTo(400);
     assertThat(py.postUrl(gateways, "{\"name\":\"\"}").status()).isEqualTo(400);
     assertThat(py.postUrl(gateways, "{\"name\":\"x\",\"vpn_client_mode\":\"sometimes\"}").status()).isEqualTo(400);
     // endpoints: the same addresses, settings of their own
@@ -451,6 +451,10 @@ class VpnsTest {
     assertThat(py.put(ep2, "{\"enabled\":true}", null).status()).isEqualTo(200);
     assertThat(py.getUrl(second).json().get("end_point")).hasSize(1);
     assertThat(py.getUrl(first).json().get("end_point")).isEmpty();
+    // what its settings name is the engine's reference
+    String profile = py.create("gateway_profile", "{\"name\":\"" + unique("gp") + "\"}");
+    assertThat(py.put(second, "{\"gateway_profile\":\"" + profile + "\"}", null).status()).isEqualTo(200);
+    assertThat(py.delete(profile, null).status()).as("named by a gateway's settings").isEqualTo(400);
     // rename (a PUT), and a VPN with both as central gateways
     JsonNode g2 = py.getUrl(second).json();
     Response renamed = py.put(second, ((com.fasterxml.jackson.databind.node.ObjectNode) g2).put("name", "second Primary").toString(),

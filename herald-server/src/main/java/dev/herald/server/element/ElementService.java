@@ -831,6 +831,22 @@ public final class ElementService {
     partResolvers.add(resolver);
   }
 
+  /**
+   * The elements, as this write sees them, that refer to {@code key} and name {@code path} (a
+   * part's href without its base, {@code /elements/external_gateway/9/external_endpoint/2}), or
+   * something under it, in their body: a part still named cannot go.
+   */
+  static List<ElementRecord> referrersNaming(ElementStore.WriteTx tx, long key, String path) throws java.sql.SQLException {
+    List<ElementRecord> out = new java.util.ArrayList<>();
+    for (long k : tx.referrers(key)) {
+      Optional<ElementRecord> r = tx.lock(k);
+      if (r.isPresent() && (r.get().body().contains(path + "\"") || r.get().body().contains(path + "/"))) {
+        out.add(r.get());
+      }
+    }
+    return out;
+  }
+
   private Optional<Validation.Member> part(String href, Set<Long> visible) {
     for (PartResolver p : partResolvers) {
       Optional<Part> found = p.resolve(href);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A route-based VPN tunnel's endpoint tunnels (an {@code rbvpn_tunnel}'s
@@ -121,6 +122,9 @@ public final class RouteVpns {
     Optional.ofNullable(o.get("enabled")).ifPresent(enabled -> store.write(tx -> {
       ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
       ObjectNode settings = tx.resource(cur.key(), RESOURCE).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
+      Set<String> current = new java.util.HashSet<>();
+      pairs(r, base).forEach(x -> current.add(x.id()));
+      settings.properties().removeIf(x -> !current.contains(x.getKey())); // pairs that are gone
       settings.putObject(p.id()).put("enabled", enabled.asBoolean());
       tx.putResource(cur.key(), RESOURCE, Json.write(settings));
       tx.record(new Change.Pending(cur.domainKey(), cur.type(), cur.key(), cur.name(), EventType.UPDATE, caller.userName()));

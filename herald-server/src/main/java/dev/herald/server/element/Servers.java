@@ -80,14 +80,24 @@ public final class Servers {
     if (dryRun) {
       return status(r);
     }
-    Optional<String> before = store.resource(r.key(), SIMULATED);
-    String during = Json.write(Json.object().put("monitoring_status", v.asText()));
+    // a timed status comes back to the last one set without a time (overlapping timed ones too)
+    Optional<String> lasting = store.resource(r.key(), SIMULATED).map(ElementService::parse)
+        .flatMap(s -> s.path("timed").asBoolean(false)
+            ? Optional.ofNullable(s.get("lasting")).map(JsonNode::asText) // none: its own status
+            : Optional.of(s.path("monitoring_status").asText()));
+    ObjectNode set = Json.object().put("monitoring_status", v.asText()).put("at", System.nanoTime());
+    if (forMs > 0) {
+      set.put("timed", true);
+      lasting.ifPresent(l -> set.put("lasting", l));
+    }
+    String during = Json.write(set);
     set(r, Optional.of(during));
     if (forMs > 0) {
+      Optional<String> back = lasting.map(l -> Json.write(Json.object().put("monitoring_status", l)));
       timers.schedule(() -> {
         try {
           if (store.resource(r.key(), SIMULATED).equals(Optional.of(during))) {
-            set(r, before);
+            set(r, back);
           }
         } catch (RuntimeException ex) {
           org.slf4j.LoggerFactory.getLogger(Servers.class).warn("server {} did not come back: {}", r.name(), ex.toString());

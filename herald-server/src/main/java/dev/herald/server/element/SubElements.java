@@ -31,6 +31,8 @@ import java.util.TreeMap;
  */
 public final class SubElements {
   private static final String RESOURCE = "sub_elements";
+  /** What one element's sub-elements may weigh, all together, as stored (a client cannot grow it further). */
+  static final int MAX_BYTES = 1 << 20;
 
   private final ElementService elements;
   private final ElementStore store;
@@ -190,7 +192,7 @@ public final class SubElements {
     return elements.validate(caller, h.type(), into, refused);
   }
 
-  /** The fields no two under one holder share, checked against the others; 409 with the clash. */
+  /** The fields no two under one holder share, checked against the others; 400 naming the clash. */
   private static void unique(Holder h, ObjectNode items, long self, ObjectNode body, String refused) {
     for (String f : spec(h.type()).unique()) {
       JsonNode v = body.get(f);
@@ -199,8 +201,8 @@ public final class SubElements {
       }
       items.properties().forEach(e -> {
         if (Long.parseLong(e.getKey()) != self && v.equals(e.getValue().path("body").get(f))) {
-          throw new HeraldException(409, refused + ".",
-              List.of(h.owner().name() + " already has a " + h.type() + " with " + f + " " + v.asText() + "."), null);
+          throw HeraldException.badRequest(refused + ".", // SMC refuses a used name with a 400 too
+              h.owner().name() + " already has a " + h.type() + " with " + f + " " + v.asText() + ".");
         }
       });
     }
@@ -211,7 +213,7 @@ public final class SubElements {
     String refused = "Impossible to create the " + h.type();
     ObjectNode body = Json.object();
     Set<Long> refs = clean(caller, h, given, refused, body).references();
-    return write(caller, h, refused, (items, c) -> {
+    return write(caller, h, refused, (items, c, tx) -> {
       if (items.size() >= spec(h.type()).maxPerHolder()) {
         throw HeraldException.badRequest(refused + ".",
             h.owner().name() + " holds " + items.size() + " of them already, the most Herald keeps.");
@@ -229,7 +231,7 @@ public final class SubElements {
     String refused = "Impossible to update the " + h.type();
     ObjectNode body = Json.object();
     Set<Long> refs = clean(caller, h, given, refused, body).references();
-    write(caller, h, refused, (items, c) -> {
+    write(caller, h, refused, (items, c, tx) -> {
       present(h, items, id);
       unique(h, items, id, body, refused);
       keep(items, id, body, refs);
@@ -238,10 +240,16 @@ public final class SubElements {
     return get(h, id, base);
   }
 
-  /** Removes one. */
+  /** Removes one, unless another element still names it (a route-based VPN's endpoint: 400). */
   public void delete(Caller caller, Holder h, long id) {
-    write(caller, h, "Impossible to delete the " + h.type(), (items, c) -> {
+    String refused = "Impossible to delete the " + h.type();
+    String path = "/elements/" + h.owner().type() + "/" + h.owner().key() + "/" + h.path() + "/" + id;
+    write(caller, h, refused, (items, c, tx) -> {
       present(h, items, id);
+      List<ElementRecord> naming = ElementService.referrersNaming(tx, h.owner().key(), path);
+      if (!naming.isEmpty()) {
+        throw HeraldException.badRequest(refused + ".", "It is used by " + naming.get(0).type() + " " + naming.get(0).name() + ".");
+      }
       items.remove(Long.toString(id));
       return id;
     });
@@ -262,21 +270,28 @@ public final class SubElements {
 
   @FunctionalInterface
   private interface Edit {
-    long apply(ObjectNode items, ObjectNode collection);
+    long apply(ObjectNode items, ObjectNode collection, ElementStore.WriteTx tx) throws java.sql.SQLException;
   }
 
   /**
-   * One change under the holder's lock: the resource read inside the transaction, edited, written
-   * back, the holder's references set again, an update of the holder recorded.
+   * One change under the holder's lock (not while it is locked by a user): the resource read
+   * inside the transaction, edited, written back (1 MiB at most), the holder's references set
+   * again, an update of the holder recorded.
    */
   private long write(Caller caller, Holder h, String refused, Edit edit) {
     ElementRecord r = h.owner();
     return store.write(tx -> {
       ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      ElementService.refuseLocked(cur, "change the elements held by");
       ObjectNode all = all(tx.resource(r.key(), RESOURCE));
       ObjectNode c = collection(all, h.path());
-      long id = edit.apply((ObjectNode) c.get("items"), c);
-      tx.putResource(r.key(), RESOURCE, Json.write(all));
+      long id = edit.apply((ObjectNode) c.get("items"), c, tx);
+      String kept = Json.write(all);
+      if (kept.length() > MAX_BYTES) {
+        throw HeraldException.badRequest(refused + ".", cur.name() + " would hold more than " + (MAX_BYTES >> 10)
+            + " KiB of sub-elements, the most Herald keeps.");
+      }
+      tx.putResource(r.key(), RESOURCE, kept);
       elements.setReferences(tx, caller, cur);
       tx.record(new Change.Pending(cur.domainKey(), cur.type(), cur.key(), cur.name(), EventType.UPDATE, caller.userName()));
       return id;

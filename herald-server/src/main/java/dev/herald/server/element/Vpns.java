@@ -86,7 +86,8 @@ public final class Vpns {
     this.timers = timers;
     // a PUT or an import of the VPN recomputes its references: its gateways' stay among them
     elements.addReferenceSource((type, key, body, resources) -> isVpn(type)
-        ? gatewayKeys(topology(resources.read(TOPOLOGY))) : Set.of());
+        ? gatewayKeys(topology(resources.read(TOPOLOGY)))
+        : Engines.kind(type).isPresent() ? settingsReferences(resources) : Set.of());
     engines.onStatus(this::engineStatusChanged);
     elements.addPartResolver(this::gatewayPart);
   }
@@ -227,15 +228,48 @@ public final class Vpns {
     }
   }
 
-  /** The names of the engine's gateways but {@code except}'s. */
-  private Set<String> otherNames(EngineNodes.Engine e, long except, String base) {
+  /** The names of the engine's gateways but {@code except}'s, as this write sees them. */
+  private static Set<String> otherNames(ElementStore.WriteTx tx, ElementRecord engine, long except) throws java.sql.SQLException {
     Set<String> out = new java.util.HashSet<>();
-    for (long gk : gatewayKeys(e)) {
-      if (gk != except) {
-        out.add(internalGateway(e, gk, base).get("name").asText());
-      }
+    if (engine.key() != except) {
+      out.add(tx.resource(engine.key(), INTERNAL_GATEWAY).map(ElementService::parse).map(g -> g.path("name").asText(""))
+          .filter(n -> !n.isEmpty()).orElse(engine.name() + " Primary"));
     }
+    tx.resource(engine.key(), MORE_GATEWAYS).map(ElementService::parse).ifPresent(m -> m.properties().forEach(g -> {
+      if (Long.parseLong(g.getKey()) != except) {
+        out.add(g.getValue().path("name").asText());
+      }
+    }));
     return out;
+  }
+
+  /**
+   * What the engine's internal gateways' and endpoints' settings refer to (a gateway profile,
+   * trusted CAs, an endpoint's connection type): the keys of the element hrefs in them.
+   */
+  private static Set<Long> settingsReferences(ElementService.Resources resources) {
+    Set<Long> out = new LinkedHashSet<>();
+    java.util.function.Consumer<String> add = rel -> resources.read(rel).map(ElementService::parse).ifPresent(j -> hrefKeys(j, out));
+    add.accept(INTERNAL_GATEWAY);
+    add.accept(ENDPOINTS);
+    resources.read(MORE_GATEWAYS).map(ElementService::parse).ifPresent(m -> {
+      hrefKeys(m, out);
+      m.fieldNames().forEachRemaining(gk -> add.accept(ENDPOINTS + "/" + gk));
+    });
+    return out;
+  }
+
+  private static final Pattern ELEMENT_HREF = Pattern.compile(".*/elements/[a-z0-9_]+/(\\d{1,18})/?");
+
+  private static void hrefKeys(JsonNode j, Set<Long> out) {
+    if (j.isTextual()) {
+      Matcher m = ELEMENT_HREF.matcher(j.asText());
+      if (m.matches()) {
+        out.add(Long.parseLong(m.group(1)));
+      }
+    } else {
+      j.forEach(x -> hrefKeys(x, out));
+    }
   }
 
   /**
@@ -258,9 +292,9 @@ public final class Vpns {
     ElementRecord r = e.record();
     store.write(tx -> {
       ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
-      if (otherNames(e, -1, base).contains(name)) {
-        throw new HeraldException(409, refused + " " + name + ".", List.of(cur.name() + " already has an internal gateway named "
-            + name + "."), null);
+      if (otherNames(tx, cur, -1).contains(name)) {
+        throw HeraldException.badRequest(refused + " " + name + ".", cur.name() + " already has an internal gateway named "
+            + name + ".");
       }
       ObjectNode all = tx.resource(r.key(), MORE_GATEWAYS).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
       if (all.size() >= MAX_GATEWAYS) {
@@ -268,6 +302,7 @@ public final class Vpns {
       }
       all.set(Long.toString(gk), kept);
       tx.putResource(r.key(), MORE_GATEWAYS, Json.write(all));
+      elements.setReferences(tx, caller, cur);
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, caller.userName()));
       return null;
     });
@@ -286,15 +321,22 @@ public final class Vpns {
     if (primary(e, gk)) {
       throw HeraldException.badRequest(refused, "An engine keeps its first internal gateway.");
     }
-    String path = "/internal_gateway/" + gk;
-    for (ElementRecord vpn : store.findAll(store.referrers(e.record().key()))) {
-      if (isVpn(vpn.type()) && topology(vpn.key()).gateways().stream().anyMatch(g -> g.internal() && g.gateway().endsWith(path))) {
-        throw HeraldException.badRequest(refused, "It is a gateway of VPN " + vpn.name() + ".");
-      }
-    }
+    String path = "/elements/" + e.record().type() + "/" + e.record().key() + "/internal_gateway/" + gk;
     ElementRecord r = e.record();
     store.write(tx -> {
       ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      // under the engine's lock (a VPN's addGateway takes it too): no VPN, no route-based VPN uses it
+      for (long k : tx.referrers(r.key())) {
+        Optional<ElementRecord> vpn = tx.lock(k).filter(x -> isVpn(x.type()));
+        if (vpn.isPresent() && topology(tx.resource(k, TOPOLOGY)).gateways().stream()
+            .anyMatch(g -> g.internal() && g.gateway().equals(path))) {
+          throw HeraldException.badRequest(refused, "It is a gateway of VPN " + vpn.get().name() + ".");
+        }
+      }
+      List<ElementRecord> naming = ElementService.referrersNaming(tx, r.key(), path);
+      if (!naming.isEmpty()) {
+        throw HeraldException.badRequest(refused, "It is used by " + naming.get(0).type() + " " + naming.get(0).name() + ".");
+      }
       ObjectNode all = tx.resource(r.key(), MORE_GATEWAYS).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
       all.remove(Long.toString(gk));
       tx.putResource(r.key(), MORE_GATEWAYS, Json.write(all));
@@ -330,13 +372,13 @@ public final class Vpns {
     if (kept.has("name") && kept.get("name").asText("").isBlank()) {
       throw HeraldException.badRequest(refused + ".", "Its name cannot be empty.");
     }
-    if (kept.has("name") && otherNames(e, gk, base).contains(kept.get("name").asText())) {
-      throw new HeraldException(409, refused + ".", List.of(e.record().name() + " already has an internal gateway named "
-          + kept.get("name").asText() + "."), null);
-    }
     ElementRecord r = e.record();
     store.write(tx -> {
       ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      if (kept.has("name") && otherNames(tx, cur, gk).contains(kept.get("name").asText())) {
+        throw HeraldException.badRequest(refused + ".", cur.name() + " already has an internal gateway named "
+            + kept.get("name").asText() + ".");
+      }
       if (primary(e, gk)) {
         ObjectNode all = tx.resource(r.key(), INTERNAL_GATEWAY).map(s -> (ObjectNode) ElementService.parse(s))
             .orElseGet(Json::object);
@@ -353,6 +395,7 @@ public final class Vpns {
         mine.setAll(kept);
         tx.putResource(r.key(), MORE_GATEWAYS, Json.write(all));
       }
+      elements.setReferences(tx, caller, cur);
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, actor));
       return null;
     });
@@ -432,11 +475,12 @@ public final class Vpns {
     ElementRecord r = e.record();
     String resource = endpointsResource(e, gk);
     store.write(tx -> {
-      tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
       ObjectNode all = tx.resource(r.key(), resource).map(s -> (ObjectNode) ElementService.parse(s))
           .orElseGet(Json::object);
       (all.path(id).isObject() ? (ObjectNode) all.get(id) : all.putObject(id)).setAll(kept);
       tx.putResource(r.key(), resource, Json.write(all));
+      elements.setReferences(tx, caller, cur);
       tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, actor));
       return null;
     });
@@ -671,14 +715,12 @@ public final class Vpns {
       ElementRecord cur = tx.lock(vpn.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
       ObjectNode all = tx.resource(cur.key(), DISABLED_SITES).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
       ArrayNode ids = all.has(Integer.toString(id)) ? (ArrayNode) all.get(Integer.toString(id)) : all.putArray(Integer.toString(id));
-      boolean wasDisabled = false;
       for (int i = ids.size() - 1; i >= 0; i--) {
         if (ids.get(i).asLong() == site) {
           ids.remove(i);
-          wasDisabled = true;
         }
       }
-      if (!wasDisabled) {
+      if (list.equals(SITE_LISTS.get(0))) { // from the enabled list: disabled (twice: still disabled)
         ids.add(site);
       }
       tx.putResource(cur.key(), DISABLED_SITES, Json.write(all));
@@ -808,6 +850,12 @@ public final class Vpns {
       }
       Topology next = new Topology(t.next(), gws, tunnels);
       tx.putResource(cur.key(), TOPOLOGY, write(next));
+      Optional<String> disabled = tx.resource(cur.key(), DISABLED_SITES);
+      if (disabled.isPresent()) { // the node's site choices go with it
+        ObjectNode d = (ObjectNode) ElementService.parse(disabled.get());
+        d.remove(Integer.toString(gone.id()));
+        tx.putResource(cur.key(), DISABLED_SITES, Json.write(d));
+      }
       elements.setReferences(tx, caller, cur);
       changed(tx, cur, caller.userName(), null);
       return null;
