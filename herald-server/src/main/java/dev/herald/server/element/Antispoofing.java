@@ -11,6 +11,7 @@ import dev.herald.server.store.ElementRecord;
 import dev.herald.server.store.ElementStore;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -52,15 +53,19 @@ public final class Antispoofing {
   }
 
   private static String id(JsonNode node) {
-    String self = node.path("link").path(0).path("href").asText();
-    return self.substring(self.lastIndexOf('/') + 1);
+    return Engines.treeNodeId(node);
   }
 
   /** The tree SMC generates, with each interface's added entries after its networks. */
   public ObjectNode tree(EngineNodes.Engine e, String base) {
-    String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
-    ObjectNode root = Engines.tree(e.body(), e.record().type(), engineHref, Engines.ANTISPOOFING);
-    JsonNode added = store.resource(e.record().key(), RESOURCE).map(ElementService::parse).orElseGet(Json::object);
+    return tree(e.record(), e.body(), store.resource(e.record().key(), RESOURCE), base);
+  }
+
+  /** The tree of an engine as stored ({@code added}: its resource, as some transaction reads it). */
+  private ObjectNode tree(ElementRecord engine, ObjectNode body, Optional<String> addedResource, String base) {
+    String engineHref = ElementJson.href(base, engine.type(), engine.key());
+    ObjectNode root = Engines.tree(body, engine.type(), engineHref, Engines.ANTISPOOFING);
+    JsonNode added = addedResource.map(ElementService::parse).orElseGet(Json::object);
     for (JsonNode itf : root.path(CHILD)) {
       ArrayNode children = (ArrayNode) itf.get(CHILD);
       int n = children.size();
@@ -82,30 +87,18 @@ public final class Antispoofing {
 
   /** One node, by the last segment of its self href; 404 when there is none. */
   public ObjectNode node(EngineNodes.Engine e, String id, String base) {
-    return find(tree(e, base), id).orElseThrow(() -> HeraldException.notFound("Antispoofing node not found.",
-        e.record().name() + " has no antispoofing node " + id + "."));
-  }
-
-  private static Optional<ObjectNode> find(JsonNode node, String id) {
-    for (JsonNode n : node.path(CHILD)) {
-      if (id(n).equals(id)) {
-        return Optional.of((ObjectNode) n);
-      }
-      Optional<ObjectNode> deeper = find(n, id);
-      if (deeper.isPresent()) {
-        return deeper;
-      }
-    }
-    return Optional.empty();
+    return Engines.findTreeNode(tree(e, base), Engines.ANTISPOOFING, id).orElseThrow(() ->
+        HeraldException.notFound("Antispoofing node not found.", e.record().name() + " has no antispoofing node " + id + "."));
   }
 
   /**
    * A PUT of an interface's node: its user entries (those not {@code auto_generated} "true")
    * replace the ones added before — each a visible element of an allowed type, with an allowed
    * validity (default enable), once each. 400 and nothing changed otherwise, and for a node that
-   * is not an interface's.
+   * is not an interface's; {@code ifMatch}, when given, must be the node's ETag as the write sees
+   * it (412 otherwise).
    */
-  public ObjectNode put(Caller caller, EngineNodes.Engine e, String id, JsonNode given, String base) {
+  public ObjectNode put(Caller caller, EngineNodes.Engine e, String id, JsonNode given, String base, Optional<String> ifMatch) {
     ObjectNode node = node(e, id, base);
     String refused = "Impossible to update the antispoofing of " + e.record().name() + ".";
     if (!node.path("level").asText().equals("interface")) {
@@ -140,7 +133,15 @@ public final class Antispoofing {
     ElementRecord engine = e.record();
     store.write(tx -> {
       ElementRecord cur = tx.lock(engine.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
-      ObjectNode all = tx.resource(cur.key(), RESOURCE).map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
+      Optional<String> stored = tx.resource(cur.key(), RESOURCE);
+      if (ifMatch.isPresent()) { // the node the client read, as this write sees it (under the engine's lock)
+        Optional<ObjectNode> now = Engines.findTreeNode(tree(cur, (ObjectNode) ElementService.parse(cur.body()), stored, base),
+            Engines.ANTISPOOFING, itf);
+        if (now.isEmpty() || !ETags.matches(ifMatch.get(), ETags.digest(now.get()))) {
+          throw new HeraldException(412, refused, List.of("It changed since you read it: GET it again."), null);
+        }
+      }
+      ObjectNode all = stored.map(x -> (ObjectNode) ElementService.parse(x)).orElseGet(Json::object);
       ArrayNode list = all.putArray(itf);
       entries.forEach((key, validity) -> list.addObject().put("key", key).put("validity", validity));
       if (list.isEmpty()) {

@@ -293,6 +293,26 @@ public final class Engines {
     return root;
   }
 
+  /** A tree node's id: the last segment of its self href. */
+  public static String treeNodeId(JsonNode node) {
+    String self = node.path("link").path(0).path("href").asText();
+    return self.substring(self.lastIndexOf('/') + 1);
+  }
+
+  /** A node of a generated tree ({@link #ROUTING}, {@link #ANTISPOOFING}) by its id, at any depth. */
+  public static Optional<ObjectNode> findTreeNode(JsonNode node, Tree kind, String id) {
+    for (JsonNode child : node.path(kind.child())) {
+      if (treeNodeId(child).equals(id)) {
+        return Optional.of((ObjectNode) child);
+      }
+      Optional<ObjectNode> deeper = findTreeNode(child, kind, id);
+      if (deeper.isPresent()) {
+        return deeper;
+      }
+    }
+    return Optional.empty();
+  }
+
   /** An engine node's href, parsed: {@code …/elements/single_fw/12/firewall_node/13}. */
   public record NodeHref(String engineType, long engineKey, String nodeType, long nodeKey) {}
 

@@ -100,8 +100,7 @@ public final class Routes {
   }
 
   private static String id(JsonNode node) {
-    String self = node.path("link").path(0).path("href").asText();
-    return self.substring(self.lastIndexOf('/') + 1);
+    return Engines.treeNodeId(node);
   }
 
   /** The routing tree SMC generates, with the static routes under their networks. */
@@ -142,21 +141,8 @@ public final class Routes {
 
   /** One node of the tree, by the last segment of its self href; 404 when there is none. */
   public ObjectNode node(EngineNodes.Engine e, String id, String base) {
-    return find(tree(e, base), id).orElseThrow(() -> HeraldException.notFound("Routing node not found.",
+    return Engines.findTreeNode(tree(e, base), Engines.ROUTING, id).orElseThrow(() -> HeraldException.notFound("Routing node not found.",
         e.record().name() + "'s routing has no node " + id + "."));
-  }
-
-  private static Optional<ObjectNode> find(JsonNode node, String id) {
-    for (JsonNode child : node.path("routing_node")) {
-      if (id(child).equals(id)) {
-        return Optional.of((ObjectNode) child);
-      }
-      Optional<ObjectNode> deeper = find(child, id);
-      if (deeper.isPresent()) {
-        return deeper;
-      }
-    }
-    return Optional.empty();
   }
 
   /**

@@ -226,13 +226,17 @@ public final class SubElements {
     });
   }
 
-  /** Replaces one (a PUT of the whole, as smc-python's update sends it). */
-  public ObjectNode put(Caller caller, Holder h, long id, JsonNode given, String base) {
+  /**
+   * Replaces one (a PUT of the whole, as smc-python's update sends it); {@code ifMatch}, when
+   * given, must be the ETag of the one this write replaces (412 otherwise).
+   */
+  public ObjectNode put(Caller caller, Holder h, long id, JsonNode given, String base, Optional<String> ifMatch) {
     String refused = "Impossible to update the " + h.type();
     ObjectNode body = Json.object();
     Set<Long> refs = clean(caller, h, given, refused, body).references();
     write(caller, h, refused, (items, c, tx) -> {
       present(h, items, id);
+      unchanged(h, id, items, base, ifMatch, refused);
       unique(h, items, id, body, refused);
       keep(items, id, body, refs);
       return id;
@@ -240,12 +244,16 @@ public final class SubElements {
     return get(h, id, base);
   }
 
-  /** Removes one, unless another element still names it (a route-based VPN's endpoint: 400). */
-  public void delete(Caller caller, Holder h, long id) {
+  /**
+   * Removes one, unless another element still names it (a route-based VPN's endpoint: 400);
+   * {@code ifMatch} as for {@link #put}.
+   */
+  public void delete(Caller caller, Holder h, long id, String base, Optional<String> ifMatch) {
     String refused = "Impossible to delete the " + h.type();
     String path = "/elements/" + h.owner().type() + "/" + h.owner().key() + "/" + h.path() + "/" + id;
     write(caller, h, refused, (items, c, tx) -> {
       present(h, items, id);
+      unchanged(h, id, items, base, ifMatch, refused);
       List<ElementRecord> naming = ElementService.referrersNaming(tx, h.owner().key(), path);
       if (!naming.isEmpty()) {
         throw HeraldException.badRequest(refused + ".", "It is used by " + naming.get(0).type() + " " + naming.get(0).name() + ".");
@@ -253,6 +261,16 @@ public final class SubElements {
       items.remove(Long.toString(id));
       return id;
     });
+  }
+
+  /** The ETag a client read, checked against the one as this write sees it (under the holder's lock). */
+  private static void unchanged(Holder h, long id, ObjectNode items, String base, Optional<String> ifMatch, String refused) {
+    if (ifMatch.isPresent()) {
+      ObjectNode now = render(h, id, ((ObjectNode) items.get(Long.toString(id)).get("body")).deepCopy(), base);
+      if (!ETags.matches(ifMatch.get(), ETags.digest(now))) {
+        throw new HeraldException(412, refused + ".", List.of("It changed since you read it: GET it again."), null);
+      }
+    }
   }
 
   private static void present(Holder h, ObjectNode items, long id) {

@@ -186,7 +186,7 @@ final class EngineResource {
     if (c.method().equals("PUT")) {
       c.checkDigest(node, "the antispoofing node " + node.path("name").asText());
       EngineNodes.Engine w = writable(c, e.record().type(), e.record().key(), "change the antispoofing of");
-      ObjectNode now = antispoofing.put(c.session().caller(), w, c.var("id"), c.json(), c.base());
+      ObjectNode now = antispoofing.put(c.session().caller(), w, c.var("id"), c.json(), c.base(), c.ifMatch());
       return Reply.json(200, now).header("ETag", digest(now));
     }
     return Reply.json(200, node).header("ETag", digest(node));

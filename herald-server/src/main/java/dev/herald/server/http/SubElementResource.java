@@ -79,20 +79,23 @@ final class SubElementResource {
     return Reply.json(201, subs.get(h, id, c.base())).header("Location", h.href(c.base()) + "/" + id);
   }
 
-  /** One: GET (with its ETag), PUT (If-Match, when sent, must be that ETag), DELETE. */
+  /**
+   * One: GET (with its ETag), PUT and DELETE (If-Match, when sent, must be that ETag: checked
+   * at once and again under the holder's lock, so two writes from one read cannot both pass).
+   */
   Reply one(Call c, SubElements.Holder h, long id, Runnable writable) throws Exception {
     ObjectNode current = subs.get(h, id, c.base());
     switch (c.method()) {
       case "PUT" -> {
         c.checkDigest(current, "the " + h.type() + " " + current.path("name").asText());
         writable.run();
-        ObjectNode now = subs.put(c.session().caller(), h, id, c.json(), c.base());
+        ObjectNode now = subs.put(c.session().caller(), h, id, c.json(), c.base(), c.ifMatch());
         return Reply.json(200, now).header("ETag", dev.herald.server.element.ETags.digest(now));
       }
       case "DELETE" -> {
         c.checkDigest(current, "the " + h.type() + " " + current.path("name").asText());
         writable.run();
-        subs.delete(c.session().caller(), h, id);
+        subs.delete(c.session().caller(), h, id, c.base(), c.ifMatch());
         return Reply.empty(204);
       }
       default -> {
