@@ -240,12 +240,12 @@ public final class HeraldServer implements AutoCloseable {
       @Override
       public Optional<Target> target(dev.herald.server.session.Session session, String href) {
         return monitored.target(session.caller(), href)
-            .map(t -> new Target(t.element().type(), t.element().key(), t.part()));
+            .map(t -> new Target(t.element().type(), t.element().key(), t.part(), t.within()));
       }
 
       @Override
-      public String render(dev.herald.server.store.Change change, String base, boolean ofPart) {
-        return monitored.statusJson(change, base, ofPart);
+      public String render(dev.herald.server.store.Change change, String base, String of) {
+        return monitored.statusJson(change, base, of);
       }
     });
     Whole whole = new Whole(config, store, new StateStore(store, db), boot, shared, sessions, notifications,

@@ -255,6 +255,21 @@ class VpnsTest {
     assertThat(off.status()).as(off.body()).isEqualTo(200);
     assertThat(status(et).get("monitoring_status").asText()).isEqualTo("NOT_MONITORED");
     assertThat(py.put(et, "{\"enabled\":\"no\"}", null).status()).isEqualTo(400);
+    // on the status socket: an endpoint tunnel's subscriber gets its status whenever its tunnel's moves
+    try (WsClient ws = WsClient.openAt(py, "/7.2/status/socket")) {
+      assertThat(ws.subscribe("{\"element\":\"" + et + "\"}")).contains("Subscribed for status");
+      assertThat(py.put(et, "{\"enabled\":true}", null).status()).isEqualTo(200);
+      JsonNode frame = Json.mapper().readTree(ws.next()).get("status").get("status");
+      assertThat(frame.get("endpointA").asText()).isEqualTo("192.168.10.1");
+      assertThat(frame.get("name").asText()).startsWith("Endpoint Tunnel ");
+      assertThat(frame.get("monitoring_status").asText()).isNotEqualTo("NOT_MONITORED");
+      assertThat(simulate("{\"element\":\"" + tunnels.get(0).get("href").asText() + "\",\"monitoring_status\":\"WARNING\"}")
+          .status()).isEqualTo(200);
+      JsonNode simulated = Json.mapper().readTree(ws.next()).get("status").get("status");
+      assertThat(simulated.get("monitoring_status").asText()).isEqualTo("WARNING");
+      assertThat(simulated.get("endpointB").asText()).isEqualTo(frame.get("endpointB").asText());
+      assertThat(ws.subscribe("{\"element\":\"" + rel(eastWest, "gateway_endpoint_tunnel") + "/bm9wZQ==\"}")).contains("failure");
+    }
     // a tunnel to an external gateway: none until it has an enabled endpoint, then one per pair
     JsonNode toPartner = py.getUrl(tunnels.get(2).get("href").asText()).json();
     assertThat(py.getUrl(rel(toPartner, "gateway_endpoint_tunnel")).json().get("result")).isEmpty();

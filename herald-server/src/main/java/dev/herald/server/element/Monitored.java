@@ -30,9 +30,15 @@ public final class Monitored {
 
   /**
    * A monitored element the caller may see, and the part of it an href names: a node
-   * ({@code firewall_node/12}), a tunnel ({@code tunnels/MSMy}) or, null, the element itself.
+   * ({@code firewall_node/12}), a tunnel ({@code tunnels/MSMy}) or, null, the element itself;
+   * {@code within}: something inside that part the href names (an endpoint tunnel of a tunnel,
+   * {@code gateway_endpoint_tunnel/ID}), whose status follows the part's.
    */
-  public record Target(ElementRecord element, String part) {}
+  public record Target(ElementRecord element, String part, String within) {
+    Target(ElementRecord element, String part) {
+      this(element, part, null);
+    }
+  }
 
   /** Engine types, VPN types and the monitored servers' (catalogue data). */
   public static Set<String> types() {
@@ -45,6 +51,13 @@ public final class Monitored {
   /** What an href names, when it is monitored, exists and the caller may see it. */
   public Optional<Target> target(Caller caller, String href) {
     try {
+      Optional<Vpns.EndpointTunnelHref> et = Vpns.parseEndpointTunnelHref(href);
+      if (et.isPresent()) {
+        ElementRecord vpn = vpns.vpn(caller, et.get().type(), et.get().key());
+        vpns.endpointTunnelStatus(caller, et.get().type(), et.get().key(), et.get().tunnelId(), et.get().id(), ""); // 404 if none
+        return Optional.of(new Target(vpn, Vpns.TUNNELS + "/" + et.get().tunnelId(),
+            Vpns.ENDPOINT_TUNNELS + "/" + et.get().id()));
+      }
       Optional<Vpns.TunnelHref> tunnel = Vpns.parseTunnelHref(href);
       if (tunnel.isPresent()) {
         ElementRecord vpn = vpns.vpn(caller, tunnel.get().type(), tunnel.get().key());
@@ -111,8 +124,10 @@ public final class Monitored {
   }
 
   /** A status change as the status socket shows it: the element's status, or its part's. */
-  public String statusJson(Change c, String base, boolean ofPart) {
+  public String statusJson(Change c, String base, String of) {
+    boolean ofPart = !of.equals("element");
     ObjectNode o = Engines.kind(c.type()).isPresent() ? engines.statusNode(c, base, ofPart)
+        : Vpns.isVpn(c.type()) && of.startsWith("part:") ? vpns.endpointTunnelStatusNode(c, base, of.substring(5))
         : Vpns.isVpn(c.type()) ? vpns.statusNode(c, base, ofPart)
         : Servers.isServer(c.type()) ? servers.statusNode(c) : deleted(c);
     if (!o.path("monitoring_state").asText().equals("DELETED")) {

@@ -1137,7 +1137,29 @@ public final class Vpns {
    */
   public ObjectNode endpointTunnelStatus(Caller caller, String type, long key, String tunnelId, String id, String base) {
     ElementRecord vpn = vpn(caller, type, key);
-    Tunnel t = tunnel(vpn, tunnelId);
+    return endpointTunnelStatus(vpn, tunnel(vpn, tunnelId), id, base);
+  }
+
+  /**
+   * A status change of a tunnel as an endpoint tunnel's subscriber sees it ({@code within}:
+   * {@code gateway_endpoint_tunnel/ID}): the endpoint tunnel's status, or DELETED when it is gone.
+   */
+  public ObjectNode endpointTunnelStatusNode(Change c, String base, String within) {
+    Optional<ElementRecord> r = store.find(c.elementKey());
+    if (r.isEmpty() || c.parent() == null || !c.parent().startsWith(TUNNELS + "/") || !within.startsWith(ENDPOINT_TUNNELS + "/")) {
+      return Monitored.deleted(c);
+    }
+    String tunnelId = c.parent().substring(TUNNELS.length() + 1);
+    Optional<Tunnel> t = tunnels(topology(r.get().key())).stream().filter(x -> x.id().equals(tunnelId)).findFirst();
+    try {
+      return t.isEmpty() ? Monitored.deleted(c)
+          : endpointTunnelStatus(r.get(), t.get(), within.substring(ENDPOINT_TUNNELS.length() + 1), base);
+    } catch (HeraldException gone) {
+      return Monitored.deleted(c); // its endpoint was disabled or went meanwhile
+    }
+  }
+
+  private ObjectNode endpointTunnelStatus(ElementRecord vpn, Tunnel t, String id, String base) {
     EndpointTunnel et = endpointTunnel(vpn, t, id, base);
     ObjectNode s = tunnelStatus(vpn, t);
     s.put("name", "Endpoint Tunnel " + et.a().address() + "-" + et.b().address());

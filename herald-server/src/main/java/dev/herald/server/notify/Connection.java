@@ -344,7 +344,7 @@ final class Connection implements FrameHandler {
       }
       if (t.get().part() != null) {
         part = t.get().part();
-        statusOf = "part";
+        statusOf = t.get().within() == null ? "part" : "part:" + t.get().within();
       }
       types.add(t.get().type());
       keys = Set.of(t.get().key());

@@ -18,7 +18,7 @@ final class FrameCache {
   /** Renders the status a status change leads to, as the REST status of the element. */
   @FunctionalInterface
   interface StatusRenderer {
-    String render(Change change, String base, boolean ofPart);
+    String render(Change change, String base, String of);
   }
 
   private final StatusRenderer statuses;
@@ -58,9 +58,8 @@ final class FrameCache {
 
   private byte[] encode(Change c, Key k) {
     if (k.style().statusOf() != null) {
-      boolean ofPart = k.style().statusOf().equals("part");
-      String status = statusObjects.computeIfAbsent(k.base() + (ofPart ? " part" : " element"),
-          x -> statuses.render(c, k.base(), ofPart));
+      String of = k.style().statusOf();
+      String status = statusObjects.computeIfAbsent(k.base() + " " + of, x -> statuses.render(c, k.base(), of));
       return ("{\"status\":{\"status\":" + status + "},\"subscription_id\":" + k.style().subscriptionId() + "}")
           .getBytes(StandardCharsets.UTF_8);
     }

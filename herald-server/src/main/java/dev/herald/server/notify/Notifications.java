@@ -113,18 +113,22 @@ public final class Notifications {
    * What the status socket serves: the monitored types (the {@code *} context and families),
    * the element and part an {@code {"element": href}} subscription names (empty when it is not
    * monitored or the session may not see it), and how a status change is shown — the status, as
-   * REST answers it, of the element ({@code ofPart} false) or of the part the change names (a
-   * node, a tunnel).
+   * REST answers it, of the element ({@code of} "element"), of the part the change names (a node,
+   * a tunnel: "part") or of something within that part ("part:SUB": an endpoint tunnel of a
+   * tunnel).
    */
   public interface StatusTargets {
     Set<String> types();
 
     Optional<Target> target(Session session, String href);
 
-    String render(Change change, String base, boolean ofPart);
+    String render(Change change, String base, String of);
 
-    /** An element ({@code type}, {@code key}) and one of its parts, or null for the element. */
-    record Target(String type, long key, String part) {}
+    /**
+     * An element ({@code type}, {@code key}), one of its parts (null: the element), and what
+     * within that part a subscriber watches (null: the part itself).
+     */
+    record Target(String type, long key, String part, String within) {}
   }
 
   public void statusTargets(StatusTargets targets) {

@@ -91,8 +91,8 @@ final class Notifier {
     statusView = view;
   }
 
-  private String renderStatus(Change c, String base, boolean ofPart) {
-    return statusView.render(c, base, ofPart);
+  private String renderStatus(Change c, String base, String of) {
+    return statusView.render(c, base, of);
   }
 
   /** Whether nothing was published for {@link #QUIET_NANOS}: a change now comes alone. */

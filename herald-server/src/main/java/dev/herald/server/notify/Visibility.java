@@ -21,7 +21,7 @@ final class Visibility {
     }
 
     @Override
-    public String render(dev.herald.server.store.Change change, String base, boolean ofPart) {
+    public String render(dev.herald.server.store.Change change, String base, String of) {
       return "{}";
     }
   };
