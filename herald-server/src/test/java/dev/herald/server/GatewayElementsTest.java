@@ -3,6 +3,7 @@ package dev.herald.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.protocol.Json;
 import dev.herald.server.SmcClient.Response;
 import java.util.ArrayList;
 import java.util.List;
@@ -265,6 +266,25 @@ class GatewayElementsTest {
     assertThat(py.put(et, "{\"enabled\":true}", read.header("ETag")).status()).as("a stale ETag").isEqualTo(412);
     assertThat(py.put(et, "{\"enabled\":\"no\"}", null).status()).isEqualTo(400);
     assertThat(py.getUrl(tunnels + "/bm9wZQ==").status()).isEqualTo(404);
+    // monitored as a gateway tunnel: its engine not yet contacted, then on the status socket
+    JsonNode status = py.post("/monitoring_status", "{\"value\":\"" + vpn + "\"}").json();
+    assertThat(status.get("name").asText()).isEqualTo(py.getUrl(vpn).json().get("name").asText());
+    assertThat(status.get("monitoring_status").asText()).isEqualTo("UNKNOWN");
+    assertThat(status.get("gatewayA").asText()).endsWith(" Primary");
+    String node = py.getUrl(engine).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+    try (WsClient ws = WsClient.openAt(py, "/7.2/status/socket")) {
+      assertThat(ws.subscribe("{\"element\":\"" + vpn + "\"}")).contains("Subscribed for status");
+      assertThat(py.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
+      JsonNode frame = Json.mapper().readTree(ws.next()).get("status").get("status");
+      assertThat(frame.get("name").asText()).isEqualTo(status.get("name").asText());
+      assertThat(frame.get("monitoring_state").asText()).isEqualTo("READY");
+      Response tunnel = py.getUrl(vpn);
+      Response off = py.put(vpn, ((com.fasterxml.jackson.databind.node.ObjectNode) tunnel.json()).put("enabled", false).toString(),
+          tunnel.header("ETag"));
+      assertThat(off.status()).as(off.body()).isEqualTo(200);
+      assertThat(Json.mapper().readTree(ws.next()).get("status").get("status").get("monitoring_status").asText())
+          .isEqualTo("NOT_MONITORED");
+    }
     // its sides hold their engine and gateway, and the endpoint or gateway they name
     assertThat(py.delete(engine, null).status()).isEqualTo(400);
     assertThat(py.delete(gw, null).status()).isEqualTo(400);

@@ -136,8 +136,11 @@ public final class Catalogue {
   private final Map<String, Set<String>> families;
   private final Set<String> relNames;
 
-  /** The servers SMC monitors beside engines and VPNs, and the statuses a test may give them. */
-  public record Monitoring(Set<String> servers, Set<String> serverStatuses) {}
+  /**
+   * The servers SMC monitors beside engines and VPNs, the statuses a test may give them, and the
+   * route-based VPN tunnel types (monitored as gateway tunnels are).
+   */
+  public record Monitoring(Set<String> servers, Set<String> serverStatuses, Set<String> routeTunnels) {}
 
   private final Monitoring monitoring;
 
@@ -223,7 +226,7 @@ public final class Catalogue {
       return new Catalogue(Collections.unmodifiableMap(types), Collections.unmodifiableMap(models),
           Collections.unmodifiableMap(aliases), Collections.unmodifiableMap(families),
           new Monitoring(strings(root.path("monitoring").path("servers")),
-              strings(root.path("monitoring").path("server_statuses"))));
+              strings(root.path("monitoring").path("server_statuses")), strings(root.path("monitoring").path("route_tunnels"))));
     } catch (IOException e) {
       throw new IllegalStateException("catalogue.json cannot be read", e);
     }

@@ -2,7 +2,7 @@ package dev.herald.server.element;
 
 /**
  * Engines and what hangs off them, built once per server: the nodes' simulated life, VPNs and
- * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes, contact addresses, the elements kept under a gateway (its endpoints and VPN sites), route-based VPNs' endpoint tunnels the entries added to the antispoofing tree, and the monitored servers' status.
+ * their tunnels, the monitored kinds, static routes, block lists, aliases resolved on engines, policy snapshots, pending changes, contact addresses, the elements kept under a gateway (its endpoints and VPN sites), route-based VPNs' endpoint tunnels and status, the entries added to the antispoofing tree, and the monitored servers' status.
  */
 public record EngineModel(EngineNodes nodes, Vpns vpns, Monitored monitored, Routes routes, BlockLists blockLists,
     Aliases aliases, Snapshots snapshots, PendingChanges pendingChanges, ContactAddresses contactAddresses,
@@ -13,9 +13,10 @@ public record EngineModel(EngineNodes nodes, Vpns vpns, Monitored monitored, Rou
     SubElements subElements = new SubElements(elements);
     Vpns vpns = new Vpns(elements, nodes, subElements, clock, timers);
     Servers servers = new Servers(elements, timers);
-    return new EngineModel(nodes, vpns, new Monitored(elements, nodes, vpns, servers), new Routes(elements),
+    RouteVpns routeVpns = new RouteVpns(elements, vpns);
+    return new EngineModel(nodes, vpns, new Monitored(elements, nodes, vpns, servers, routeVpns), new Routes(elements),
         new BlockLists(elements, clock), new Aliases(elements), new Snapshots(elements, clock),
         new PendingChanges(elements, nodes, clock), new ContactAddresses(elements), subElements,
-        new RouteVpns(elements, vpns), new Antispoofing(elements), servers);
+        routeVpns, new Antispoofing(elements), servers);
   }
 }

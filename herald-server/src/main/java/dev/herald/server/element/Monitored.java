@@ -20,12 +20,18 @@ public final class Monitored {
   private final EngineNodes engines;
   private final Vpns vpns;
   private final Servers servers;
+  private final RouteVpns routeVpns;
 
-  public Monitored(ElementService elements, EngineNodes engines, Vpns vpns, Servers servers) {
+  public Monitored(ElementService elements, EngineNodes engines, Vpns vpns, Servers servers, RouteVpns routeVpns) {
     this.elements = elements;
     this.engines = engines;
     this.vpns = vpns;
     this.servers = servers;
+    this.routeVpns = routeVpns;
+  }
+
+  private static boolean isRouteTunnel(String type) {
+    return Catalogue.monitoring().routeTunnels().contains(type);
   }
 
   /**
@@ -45,6 +51,7 @@ public final class Monitored {
     Set<String> out = new TreeSet<>(Engines.types().keySet());
     out.addAll(Vpns.types());
     out.addAll(Catalogue.monitoring().servers());
+    out.addAll(Catalogue.monitoring().routeTunnels());
     return out;
   }
 
@@ -73,7 +80,8 @@ public final class Monitored {
         return Engines.node(e.body(), node.get().nodeType(), node.get().nodeKey())
             .map(n -> new Target(e.record(), n.type() + "/" + n.key()));
       }
-      return elements.resolveHref(caller, href).filter(r -> Vpns.isVpn(r.type()) || Servers.isServer(r.type()))
+      return elements.resolveHref(caller, href)
+          .filter(r -> Vpns.isVpn(r.type()) || Servers.isServer(r.type()) || isRouteTunnel(r.type()))
           .map(r -> new Target(r, null));
     } catch (HeraldException e) {
       return Optional.empty();
@@ -110,6 +118,9 @@ public final class Monitored {
     if (Servers.isServer(r.type())) {
       return Optional.of(withHistory(servers.status(r), ElementJson.href(base, r.type(), r.key())));
     }
+    if (isRouteTunnel(r.type())) {
+      return Optional.of(withHistory(routeVpns.status(r), ElementJson.href(base, r.type(), r.key())));
+    }
     return Vpns.isVpn(r.type())
         ? Optional.of(withHistory(vpns.vpnStatus(r, base), ElementJson.href(base, r.type(), r.key()))) : Optional.empty();
   }
@@ -129,7 +140,9 @@ public final class Monitored {
     ObjectNode o = Engines.kind(c.type()).isPresent() ? engines.statusNode(c, base, ofPart)
         : Vpns.isVpn(c.type()) && of.startsWith("part:") ? vpns.endpointTunnelStatusNode(c, base, of.substring(5))
         : Vpns.isVpn(c.type()) ? vpns.statusNode(c, base, ofPart)
-        : Servers.isServer(c.type()) ? servers.statusNode(c) : deleted(c);
+        : Servers.isServer(c.type()) ? servers.statusNode(c)
+        : isRouteTunnel(c.type()) ? elements.store().find(c.elementKey()).map(routeVpns::status).orElseGet(() -> deleted(c))
+        : deleted(c);
     if (!o.path("monitoring_state").asText().equals("DELETED")) {
       withHistory(o, ElementJson.href(base, c.type(), c.elementKey()));
     }

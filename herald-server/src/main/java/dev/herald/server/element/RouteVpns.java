@@ -38,6 +38,12 @@ public final class RouteVpns {
     this.elements = elements;
     this.store = elements.store();
     this.vpns = vpns;
+    // an update of a route-based VPN (enabled, its sides) moves its status: a status row for the status socket
+    elements.onUpdate((tx, next, body) -> {
+      if (Catalogue.monitoring().routeTunnels().contains(next.type())) {
+        tx.record(new Change.Pending(next.domainKey(), next.type(), next.key(), next.name(), EventType.STATUS, "system"));
+      }
+    });
   }
 
   private record Pair(String id, Vpns.GatewayEndpoint a, Vpns.GatewayEndpoint b, boolean enabled) {}
@@ -78,6 +84,26 @@ public final class RouteVpns {
 
   private static String href(ElementRecord r, String base) {
     return ElementJson.href(base, r.type(), r.key()) + "/" + REL;
+  }
+
+  /**
+   * The tunnel's status ({@code monitoring_status} and the status socket): a gateway tunnel's,
+   * from its sides' gateways and {@code enabled}; a side with no gateway (a GRE peer given by its
+   * address) is named by that address and counts as answering.
+   */
+  public ObjectNode status(ElementRecord r) {
+    ObjectNode body = (ObjectNode) ElementService.parse(r.body());
+    JsonNode a = body.path("rbvpn_tunnel_side_a");
+    JsonNode b = body.path("rbvpn_tunnel_side_b");
+    ObjectNode s = vpns.routeTunnelStatus(r, a.path("gateway_ref").asText(""), b.path("gateway_ref").asText(""),
+        body.path("enabled").asBoolean(true));
+    if (!a.hasNonNull("gateway_ref")) {
+      s.put("gatewayA", a.path("ip_address").asText(""));
+    }
+    if (!b.hasNonNull("gateway_ref")) {
+      s.put("gatewayB", b.path("ip_address").asText(""));
+    }
+    return s;
   }
 
   /** The tunnel's endpoint tunnels, as meta. */

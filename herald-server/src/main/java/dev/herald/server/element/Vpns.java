@@ -1038,22 +1038,41 @@ public final class Vpns {
    * external gateway — or none when it names neither (a route-based VPN's tunnel side).
    */
   public List<GatewayEndpoint> gatewayEndpoints(String href, String base) {
-    Optional<Gateway> g = Optional.empty();
-    Matcher m = INTERNAL.matcher(href);
-    if (m.matches() && Catalogue.isRelName(m.group(1))) {
-      g = Optional.of(new Gateway(0, "", "/elements/" + Catalogue.canonical(m.group(1)) + "/" + m.group(2)
-          + "/internal_gateway/" + m.group(3), Long.parseLong(m.group(2)), true));
-    } else {
-      Matcher x = EXTERNAL_HREF.matcher(href);
-      if (x.matches()) {
-        g = Optional.of(new Gateway(0, "", "/elements/" + x.group(1) + "/" + x.group(2), Long.parseLong(x.group(2)), false));
-      }
-    }
+    Optional<Gateway> g = gatewayOf(href, "");
     List<GatewayEndpoint> out = new ArrayList<>();
     g.ifPresent(gw -> enabledEndpoints(gw, base).forEach(ep -> out.add(new GatewayEndpoint(ep.id(), ep.address(),
         endpointHref(gw, ep, base)))));
     return out;
   }
+
+  /** The gateway an href names (an engine's internal gateway, an external gateway), as a VPN keeps one. */
+  private static Optional<Gateway> gatewayOf(String href, String usage) {
+    Matcher m = INTERNAL.matcher(href);
+    if (m.matches() && Catalogue.isRelName(m.group(1))) {
+      return Optional.of(new Gateway(0, usage, "/elements/" + Catalogue.canonical(m.group(1)) + "/" + m.group(2)
+          + "/internal_gateway/" + m.group(3), Long.parseLong(m.group(2)), true));
+    }
+    Matcher x = EXTERNAL_HREF.matcher(href);
+    return x.matches()
+        ? Optional.of(new Gateway(0, usage, "/elements/" + x.group(1) + "/" + x.group(2), Long.parseLong(x.group(2)), false))
+        : Optional.empty();
+  }
+
+  /**
+   * A route-based VPN tunnel's status, by the rules of a gateway tunnel's: its two sides'
+   * gateways (a side naming none — a GRE peer given by its address — counts as one that always
+   * answers), {@code enabled}, a test's simulation; named as the tunnel is.
+   */
+  public ObjectNode routeTunnelStatus(ElementRecord rbvpn, String sideA, String sideB, boolean enabled) {
+    Gateway a = gatewayOf(sideA, "central").orElse(new Gateway(0, "central", "", rbvpn.key(), false));
+    Gateway b = gatewayOf(sideB, "central").orElse(new Gateway(0, "central", "", rbvpn.key(), false));
+    ObjectNode s = tunnelStatus(rbvpn, new Tunnel(ROUTE_TUNNEL, a, b, Json.object().put("enabled", enabled)));
+    s.put("name", rbvpn.name());
+    return s;
+  }
+
+  /** The id a route-based VPN's own status goes under (its simulation too). */
+  static final String ROUTE_TUNNEL = "route";
 
   private static final Pattern EXTERNAL_HREF = Pattern.compile(".*/elements/(" + String.join("|", RULES.externalGatewayTypes())
       + ")/(\\d{1,18})/?");
@@ -1520,6 +1539,12 @@ public final class Vpns {
    */
   private void engineStatusChanged(ElementStore.WriteTx tx, ElementRecord engine) throws java.sql.SQLException {
     for (long k : tx.referrers(engine.key())) {
+      Optional<ElementRecord> route = store.find(k).filter(r -> Catalogue.monitoring().routeTunnels().contains(r.type()));
+      if (route.isPresent()) { // a route-based VPN with a side on this engine: its status moves too
+        ElementRecord v = route.get();
+        tx.record(new Change.Pending(v.domainKey(), v.type(), v.key(), v.name(), EventType.STATUS, "system"));
+        continue;
+      }
       Optional<ElementRecord> vpn = store.find(k).filter(r -> isVpn(r.type()));
       if (vpn.isEmpty()) {
         continue;
