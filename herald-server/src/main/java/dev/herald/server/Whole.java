@@ -173,6 +173,10 @@ public final class Whole implements AdminControl {
     if (server.isPresent()) {
       return server.get();
     }
+    var route = monitored.simulateRouteTunnel(caller, href, spec, forMs, dryRun);
+    if (route.isPresent()) {
+      return route.get();
+    }
     var h = dev.herald.server.element.Engines.parseHref(href).filter(p -> p.nodeType() != null)
         .orElseThrow(() -> HeraldException.badRequest("Invalid simulation.",
             "Give an engine node's href (…/elements/single_fw/12/firewall_node/13), a VPN tunnel's"

@@ -25,7 +25,7 @@ class GatewayElementsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start(b -> b);
+    server = TestServer.start(b -> b.adminApi(true));
     py = SmcClient.loggedIn(server);
   }
 
@@ -284,6 +284,19 @@ class GatewayElementsTest {
       assertThat(off.status()).as(off.body()).isEqualTo(200);
       assertThat(Json.mapper().readTree(ws.next()).get("status").get("status").get("monitoring_status").asText())
           .isEqualTo("NOT_MONITORED");
+      // a test's simulation, as for a gateway tunnel
+      Response simulated = py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/herald/admin/simulate"))
+          .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+              "{\"element\":\"" + vpn + "\",\"monitoring_status\":\"WARNING\",\"latency_in_ms\":450}")));
+      assertThat(simulated.status()).as(simulated.body()).isEqualTo(200);
+      Response on = py.put(vpn, ((com.fasterxml.jackson.databind.node.ObjectNode) py.getUrl(vpn).json()).put("enabled", true).toString(),
+          py.getUrl(vpn).header("ETag"));
+      assertThat(on.status()).isEqualTo(200);
+      JsonNode latest = Json.mapper().readTree(ws.next()).get("status").get("status");
+      while (!latest.get("monitoring_status").asText().equals("WARNING")) {
+        latest = Json.mapper().readTree(ws.next()).get("status").get("status");
+      }
+      assertThat(latest.get("latency_in_ms").asInt()).isEqualTo(450);
     }
     // its sides hold their engine and gateway, and the endpoint or gateway they name
     assertThat(py.delete(engine, null).status()).isEqualTo(400);

@@ -155,6 +155,13 @@ public final class Monitored {
     return servers.server(caller, href).map(r -> servers.simulate(r, spec, forMs, dryRun));
   }
 
+  /** A test's simulation of a route-based VPN tunnel's status (empty: the href names none). */
+  public Optional<ObjectNode> simulateRouteTunnel(Caller caller, String href, com.fasterxml.jackson.databind.JsonNode spec,
+      long forMs, boolean dryRun) {
+    return elements.resolveHref(caller, href).filter(r -> isRouteTunnel(r.type()))
+        .map(r -> routeVpns.simulate(r, spec, forMs, dryRun));
+  }
+
   /** What a status change of an element (or part) that is gone shows. */
   static ObjectNode deleted(Change c) {
     return Json.object().put("name", c.name()).put("monitoring_state", "DELETED").put("monitoring_status", "NOT_MONITORED");

@@ -106,6 +106,11 @@ public final class RouteVpns {
     return s;
   }
 
+  /** A test's simulation of the tunnel's status (the fields of a gateway tunnel's simulation). */
+  public ObjectNode simulate(ElementRecord r, JsonNode spec, long forMs, boolean dryRun) {
+    return vpns.simulateRoute(r, () -> status(r), spec, forMs, dryRun);
+  }
+
   /** The tunnel's endpoint tunnels, as meta. */
   public ObjectNode list(Caller caller, String type, long key, String base) {
     ElementRecord r = tunnel(caller, type, key);

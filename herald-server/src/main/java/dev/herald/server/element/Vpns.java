@@ -1468,12 +1468,23 @@ public final class Vpns {
   public ObjectNode simulate(Caller caller, TunnelHref h, JsonNode spec, long forMs, boolean dryRun) {
     ElementRecord vpn = vpn(caller, h.type(), h.key());
     Tunnel t = tunnel(vpn, h.id());
+    return simulate(vpn, t.id(), () -> tunnelStatus(vpn, t), spec, forMs, dryRun);
+  }
+
+  /** A route-based VPN tunnel's simulation: as a gateway tunnel's, its status given by {@code status}. */
+  public ObjectNode simulateRoute(ElementRecord rbvpn, java.util.function.Supplier<ObjectNode> status, JsonNode spec,
+      long forMs, boolean dryRun) {
+    return simulate(rbvpn, ROUTE_TUNNEL, status, spec, forMs, dryRun);
+  }
+
+  private ObjectNode simulate(ElementRecord vpn, String tunnelId, java.util.function.Supplier<ObjectNode> status,
+      JsonNode spec, long forMs, boolean dryRun) {
     if (dryRun && spec.path("clear").asBoolean(false)) {
-      return tunnelStatus(vpn, t);
+      return status.get();
     }
     if (spec.path("clear").asBoolean(false)) {
-      simulated(vpn, t.id(), Optional.empty()); // back to what its gateways make it
-      return tunnelStatus(vpn, t);
+      simulated(vpn, tunnelId, Optional.empty()); // back to what its gateways make it
+      return status.get();
     }
     ObjectNode set = Json.object();
     if (spec.has("monitoring_status")) {
@@ -1498,23 +1509,23 @@ public final class Vpns {
           + String.join(", ", new java.util.TreeSet<>(FIGURES.keySet())) + ").");
     }
     if (dryRun) {
-      return tunnelStatus(vpn, t);
+      return status.get();
     }
-    Optional<String> before = store.resource(vpn.key(), SIMULATED + t.id());
+    Optional<String> before = store.resource(vpn.key(), SIMULATED + tunnelId);
     String during = Json.write(set);
-    simulated(vpn, t.id(), Optional.of(during));
+    simulated(vpn, tunnelId, Optional.of(during));
     if (forMs > 0) {
       timers.schedule(() -> {
         try {
-          if (store.resource(vpn.key(), SIMULATED + t.id()).equals(Optional.of(during))) {
-            simulated(vpn, t.id(), before);
+          if (store.resource(vpn.key(), SIMULATED + tunnelId).equals(Optional.of(during))) {
+            simulated(vpn, tunnelId, before);
           }
         } catch (RuntimeException ex) {
-          org.slf4j.LoggerFactory.getLogger(Vpns.class).warn("tunnel {} did not come back: {}", t.id(), ex.toString());
+          org.slf4j.LoggerFactory.getLogger(Vpns.class).warn("tunnel {} did not come back: {}", tunnelId, ex.toString());
         }
       }, forMs, TimeUnit.MILLISECONDS);
     }
-    return tunnelStatus(vpn, t);
+    return status.get();
   }
 
   private void simulated(ElementRecord vpn, String id, Optional<String> figures) {
