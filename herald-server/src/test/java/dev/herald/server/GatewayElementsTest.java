@@ -122,6 +122,22 @@ class GatewayElementsTest {
     assertThat(py.put(siteHref, now.toString(), null).status()).isEqualTo(200);
     assertThat(py.delete(net, null).status()).isEqualTo(204);
 
+    // an endpoint's contact addresses (ElementContactAddress.create, then delete by location)
+    String cas = rel(py.getUrl(href).json(), "contact_addresses");
+    Response none = py.getUrl(cas);
+    assertThat(none.json().get("contact_addresses")).isEmpty();
+    String location = py.create("location", "{\"name\":\"" + unique("office") + "\"}");
+    Response setCas = py.put(cas, "{\"contact_addresses\":[{\"location_ref\":\"" + location
+        + "\",\"address\":\"203.0.113.5\",\"dynamic\":false}]}", none.header("ETag"));
+    assertThat(setCas.status()).as(setCas.body()).isEqualTo(200);
+    assertThat(py.getUrl(cas).json().get("contact_addresses").get(0).get("location_ref").asText()).isEqualTo(location);
+    assertThat(py.put(cas, "{\"contact_addresses\":[]}", none.header("ETag")).status()).as("a stale ETag").isEqualTo(412);
+    assertThat(py.put(cas, "{\"contact_addresses\":[{\"location_ref\":\"" + net + "\",\"address\":\"1.2.3.4\"}]}", null)
+        .status()).as("not a location").isEqualTo(400);
+    assertThat(py.delete(location, null).status()).as("the gateway refers to it").isEqualTo(400);
+    assertThat(py.put(cas, "{\"contact_addresses\":[]}", null).status()).isEqualTo(200);
+    assertThat(py.delete(location, null).status()).isEqualTo(204);
+
     // delete an endpoint
     assertThat(py.delete(href, py.getUrl(href).header("ETag")).status()).isEqualTo(204);
     assertThat(names(endpoints)).containsExactly("endpoint1 (1.1.1.1)");

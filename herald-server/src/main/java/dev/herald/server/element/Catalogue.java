@@ -85,10 +85,11 @@ public final class Catalogue {
   /**
    * An element kept under another one (an external gateway's endpoints and sites): how a list
    * names it ({@code "{name} ({address})"}: fields in braces, the bare name when one is missing),
-   * the fields no two under one holder share, the attribute that names the holder, and how many
-   * one holder keeps.
+   * the fields no two under one holder share, the attribute that names the holder, how many one
+   * holder keeps, and the links it answers (an external endpoint's {@code contact_addresses}).
    */
-  public record SubElement(String listedName, List<String> unique, Optional<String> holderAttribute, int maxPerHolder) {}
+  public record SubElement(String listedName, List<String> unique, Optional<String> holderAttribute, int maxPerHolder,
+      List<String> links) {}
 
   /** What a container (a group) may hold, in which attribute. */
   public record Container(String attribute, Set<String> types) {}
@@ -280,7 +281,7 @@ public final class Catalogue {
     s.path("unique").forEach(u -> unique.add(u.asText()));
     return new SubElement(s.path("listed_name").asText("{name}"), List.copyOf(unique),
         s.path("holder_attribute").isTextual() ? Optional.of(s.get("holder_attribute").asText()) : Optional.empty(),
-        s.path("max_per_holder").asInt(1000));
+        s.path("max_per_holder").asInt(1000), textList(s.path("links")));
   }
 
   private static List<Link> links(JsonNode list) {

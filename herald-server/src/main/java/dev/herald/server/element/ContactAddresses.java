@@ -108,12 +108,7 @@ public final class ContactAddresses {
     Node n = node(e, id);
     ObjectNode o = Json.object().put("name", n.interfaceId() + "_" + n.address()).put("interface_id", n.interfaceId())
         .put("interface_ip", n.address());
-    ArrayNode cas = o.putArray("contact_addresses");
-    for (JsonNode ca : stored(e.record().key()).path(id)) {
-      ObjectNode c = ((ObjectNode) ca).deepCopy();
-      c.put("location_ref", base + ca.path("location_ref").asText());
-      cas.add(c);
-    }
+    o.set("contact_addresses", shown(stored(e.record().key()).path(id), base));
     o.putArray("link").addObject().put("rel", "self").put("href", href(e, base, n)).put("type", REL);
     return o;
   }
@@ -125,6 +120,26 @@ public final class ContactAddresses {
    */
   public ObjectNode put(Caller caller, EngineNodes.Engine e, String id, JsonNode body, String base) {
     node(e, id);
+    ArrayNode clean = clean(elements, caller, body);
+    ElementRecord r = e.record();
+    store.write(tx -> {
+      ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      ObjectNode all = tx.resource(r.key(), RESOURCE).map(s -> (ObjectNode) ElementService.parse(s)).orElseGet(Json::object);
+      all.set(id, clean);
+      tx.putResource(r.key(), RESOURCE, Json.write(all));
+      elements.setReferences(tx, caller, cur);
+      tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, caller.userName()));
+      return null;
+    });
+    return get(e, id, base);
+  }
+
+  /**
+   * A {@code contact_addresses} list as sent, checked and kept: each an {@code address}, a
+   * {@code dynamic} "true"/"false", a {@code location_ref} naming a visible location (one entry
+   * per location), stored with the location's path; 400 otherwise.
+   */
+  static ArrayNode clean(ElementService elements, Caller caller, JsonNode body) {
     String refused = "Impossible to update the contact addresses.";
     JsonNode given = body.path("contact_addresses");
     if (!given.isArray()) {
@@ -155,16 +170,29 @@ public final class ContactAddresses {
       clean.addObject().put("address", address).put("dynamic", dynamic)
           .put("location_ref", "/elements/location/" + loc.get().key());
     }
-    ElementRecord r = e.record();
-    store.write(tx -> {
-      ElementRecord cur = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
-      ObjectNode all = stored(r.key());
-      all.set(id, clean);
-      tx.putResource(r.key(), RESOURCE, Json.write(all));
-      elements.setReferences(tx, caller, cur);
-      tx.record(new Change.Pending(r.domainKey(), r.type(), r.key(), r.name(), EventType.UPDATE, caller.userName()));
-      return null;
+    return clean;
+  }
+
+  /** A kept list as a client reads it (the locations' hrefs with its base). */
+  static ArrayNode shown(JsonNode kept, String base) {
+    ArrayNode cas = Json.mapper().createArrayNode();
+    for (JsonNode ca : kept) {
+      ObjectNode c = ((ObjectNode) ca).deepCopy();
+      c.put("location_ref", base + ca.path("location_ref").asText());
+      cas.add(c);
+    }
+    return cas;
+  }
+
+  /** The locations a kept list names. */
+  static Set<Long> locations(JsonNode kept) {
+    Set<Long> out = new LinkedHashSet<>();
+    kept.forEach(ca -> {
+      String ref = ca.path("location_ref").asText("");
+      if (!ref.isEmpty()) {
+        out.add(Long.parseLong(ref.substring(ref.lastIndexOf('/') + 1)));
+      }
     });
-    return get(e, id, base);
+    return out;
   }
 }

@@ -172,7 +172,67 @@ public final class SubElements {
     spec(h.type()).holderAttribute().ifPresent(a -> o.put(a, h.href(base).substring(0, h.href(base).lastIndexOf('/'))));
     ArrayNode link = o.putArray("link");
     link.addObject().put("rel", "self").put("href", self).put("type", h.type());
+    for (String rel : spec(h.type()).links()) {
+      link.addObject().put("rel", rel).put("href", self + "/" + rel);
+    }
     return o;
+  }
+
+  /** The link a sub-element answers beside itself: its contact addresses. */
+  public static final String CONTACT_ADDRESSES = "contact_addresses";
+
+  private ObjectNode item(Holder h, long id) {
+    JsonNode item = all(store.resource(h.owner().key(), RESOURCE)).path(h.path()).path("items").path(Long.toString(id));
+    if (!item.isObject()) {
+      throw HeraldException.notFound(h.type() + " not found.", h.owner().name() + " has no " + h.type() + " " + id + ".");
+    }
+    return (ObjectNode) item;
+  }
+
+  private static void requireLink(Holder h, String rel) {
+    if (!spec(h.type()).links().contains(rel)) {
+      throw HeraldException.notFound("No link " + rel + " on " + h.type() + ".");
+    }
+  }
+
+  /** A sub-element's contact addresses ({@code {contact_addresses: [{address, dynamic, location_ref}]}}). */
+  public ObjectNode contactAddresses(Holder h, long id, String base) {
+    requireLink(h, CONTACT_ADDRESSES);
+    ObjectNode out = Json.object();
+    out.set(CONTACT_ADDRESSES, ContactAddresses.shown(item(h, id).path(CONTACT_ADDRESSES), base));
+    return out;
+  }
+
+  /**
+   * Replaces a sub-element's contact addresses (smc-python's {@code ElementContactAddress.create}
+   * and {@code delete} PUT the whole list): checked as an engine's are, the locations referenced
+   * by the holder; {@code ifMatch} as for {@link #put}.
+   */
+  public ObjectNode putContactAddresses(Caller caller, Holder h, long id, JsonNode body, String base, Optional<String> ifMatch) {
+    requireLink(h, CONTACT_ADDRESSES);
+    ArrayNode clean = ContactAddresses.clean(elements, caller, body);
+    String refused = "Impossible to update the contact addresses of the " + h.type();
+    write(caller, h, refused, (items, c, tx) -> {
+      present(h, items, id);
+      ObjectNode item = (ObjectNode) items.get(Long.toString(id));
+      if (ifMatch.isPresent()) {
+        ObjectNode now = Json.object();
+        now.set(CONTACT_ADDRESSES, ContactAddresses.shown(item.path(CONTACT_ADDRESSES), base));
+        if (!ETags.matches(ifMatch.get(), ETags.digest(now))) {
+          throw new HeraldException(412, refused + ".", List.of("It changed since you read it: GET it again."), null);
+        }
+      }
+      keep(items, id, (ObjectNode) item.get("body"), bodyRefs(item), clean);
+      return id;
+    });
+    return contactAddresses(h, id, base);
+  }
+
+  /** The references of a kept item's attributes (its contact addresses' locations aside). */
+  private static Set<Long> bodyRefs(ObjectNode item) {
+    Set<Long> refs = new LinkedHashSet<>();
+    item.path("body_refs").forEach(k -> refs.add(k.asLong()));
+    return refs;
   }
 
   /** What the caller sent, as it is kept: defaults under it, computed fields out, validated. */
@@ -279,11 +339,25 @@ public final class SubElements {
     }
   }
 
+  /** Keeps a sub-element's attributes, keeping the contact addresses it had. */
   private static void keep(ObjectNode items, long id, ObjectNode body, Set<Long> refs) {
+    JsonNode before = items.path(Long.toString(id)).path(CONTACT_ADDRESSES);
+    keep(items, id, body, refs, before.isArray() ? (ArrayNode) before : Json.mapper().createArrayNode());
+  }
+
+  /** An item: its attributes, their references, its contact addresses; {@code refs} all of them. */
+  private static void keep(ObjectNode items, long id, ObjectNode body, Set<Long> bodyRefs, ArrayNode contactAddresses) {
     ObjectNode item = items.putObject(Long.toString(id));
     item.set("body", body);
+    ArrayNode b = item.putArray("body_refs");
+    bodyRefs.forEach(b::add);
+    if (!contactAddresses.isEmpty()) {
+      item.set(CONTACT_ADDRESSES, contactAddresses);
+    }
+    Set<Long> all = new LinkedHashSet<>(bodyRefs);
+    all.addAll(ContactAddresses.locations(contactAddresses));
     ArrayNode r = item.putArray("refs");
-    refs.forEach(r::add);
+    all.forEach(r::add);
   }
 
   @FunctionalInterface

@@ -44,8 +44,32 @@ final class SubElementResource {
         }
         return one(c, holder(c, type, key, rel), number(c, "id"), () -> writable(c, type, key));
       }));
+      if (Catalogue.isRelName(rel) && Catalogue.type(rel).subElement().map(s -> s.links().contains(SubElements.CONTACT_ADDRESSES))
+          .orElse(false)) {
+        out.add(new Route("/{v}/elements/{ptype}/{pkey}/" + rel + "/{id}/" + SubElements.CONTACT_ADDRESSES, Set.of("GET", "HEAD", "PUT"),
+            c -> contactAddresses(c, rel)));
+      }
     }
     return out;
+  }
+
+  /** A sub-element's contact addresses: GET with an ETag; PUT the list back (If-Match as for the sub-element). */
+  private Reply contactAddresses(Call c, String rel) throws Exception {
+    String type = Catalogue.isRelName(c.var("ptype")) ? Catalogue.canonical(c.var("ptype")) : "";
+    long key = number(c, "pkey");
+    if (!SubElements.holds(type, rel)) {
+      throw HeraldException.notFound("Not found.", "No resource at " + c.request.getHttpURI().getPath() + ".");
+    }
+    SubElements.Holder h = holder(c, type, key, rel);
+    long id = number(c, "id");
+    ObjectNode current = subs.contactAddresses(h, id, c.base());
+    if (c.method().equals("PUT")) {
+      c.checkDigest(current, "the contact addresses");
+      writable(c, type, key);
+      ObjectNode now = subs.putContactAddresses(c.session().caller(), h, id, c.json(), c.base(), c.ifMatch());
+      return Reply.json(200, now).header("ETag", dev.herald.server.element.ETags.digest(now));
+    }
+    return Reply.json(200, current).header("ETag", dev.herald.server.element.ETags.digest(current));
   }
 
   private SubElements.Holder holder(Call c, String type, long key, String rel) {
