@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.server.SmcClient.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An engine's antispoofing tree as smc-python edits it (the requests of a run of the real
@@ -17,23 +17,17 @@ import org.junit.jupiter.api.Test;
  * generated entries stay; the added element is the engine's reference; bad entries refused.
  */
 class AntispoofingTest {
-  static TestServer server;
+  @RegisterExtension
+  static final SmcServer SMC = SmcServer.start(b -> b);
   static SmcClient py;
-  private static int n;
 
   @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start(b -> b);
-    py = SmcClient.loggedIn(server);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
+  static void client() {
+    py = SMC.py();
   }
 
   private static String unique(String p) {
-    return p + "-" + (++n);
+    return SMC.unique(p);
   }
 
   /** engine.antispoofing.get(0): the tree, its interface node with nic_id 0. */
@@ -102,7 +96,7 @@ class AntispoofingTest {
     String net = py.create("network", "{\"name\":\"" + unique("n") + "\",\"ipv4_network\":\"10.8.0.0/16\"}");
     assertThat(py.put(self(if0), withEntry(if0, service, "svc", "enable"), null).status()).as("not a network element").isEqualTo(400);
     assertThat(py.put(self(if0), withEntry(if0, net, "n", "sometimes"), null).status()).as("validity").isEqualTo(400);
-    assertThat(py.put(self(if0), withEntry(if0, server.url() + "/7.2/elements/network/999999", "x", "enable"), null).status())
+    assertThat(py.put(self(if0), withEntry(if0, SMC.server().url() + "/7.2/elements/network/999999", "x", "enable"), null).status())
         .as("missing").isEqualTo(400);
     assertThat(py.put(self(if0), "{\"name\":\"x\"}", null).status()).as("no list").isEqualTo(400);
     JsonNode network = if0.get("antispoofing_node").get(0);

@@ -7,9 +7,9 @@ import dev.herald.protocol.Json;
 import dev.herald.server.SmcClient.Response;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The elements a gateway holds, as smc-python drives them (the requests of a run of the real
@@ -19,32 +19,21 @@ import org.junit.jupiter.api.Test;
  * with If-Match, deletes, references held by the gateway, events of the gateway; bad input.
  */
 class GatewayElementsTest {
-  static TestServer server;
+  @RegisterExtension
+  static final SmcServer SMC = SmcServer.start(b -> b.adminApi(true));
   static SmcClient py;
-  private static int n;
 
   @BeforeAll
-  static void start() throws Exception {
-    server = TestServer.start(b -> b.adminApi(true));
-    py = SmcClient.loggedIn(server);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
+  static void client() {
+    py = SMC.py();
   }
 
   private static String unique(String p) {
-    return p + "-" + (++n);
+    return SMC.unique(p);
   }
 
   private static String rel(JsonNode o, String rel) {
-    for (JsonNode l : o.get("link")) {
-      if (l.get("rel").asText().equals(rel)) {
-        return l.get("href").asText();
-      }
-    }
-    throw new AssertionError("no link " + rel + " in " + o.get("link"));
+    return SmcServer.rel(o, rel);
   }
 
   /** element_default(clazz, name): the first of the type whose name contains it. */
@@ -161,7 +150,7 @@ class GatewayElementsTest {
         "{\"name\":\"s\",\"site_element\":[\"" + service + "\"]}");
     assertThat(notANetwork.status()).as(notANetwork.body()).isEqualTo(400);
     Response missing = py.postUrl(rel(py.getUrl(gw).json(), "vpn_site"),
-        "{\"name\":\"s\",\"site_element\":[\"" + server.url() + "/7.2/elements/network/999999\"]}");
+        "{\"name\":\"s\",\"site_element\":[\"" + SMC.server().url() + "/7.2/elements/network/999999\"]}");
     assertThat(missing.status()).as(missing.body()).isEqualTo(400);
     assertThat(names(endpoints)).containsExactly("e1 (3.3.3.3)");
     assertThat(names(rel(py.getUrl(gw).json(), "vpn_site"))).isEmpty();
@@ -301,7 +290,7 @@ class GatewayElementsTest {
       assertThat(Json.mapper().readTree(ws.next()).get("status").get("status").get("monitoring_status").asText())
           .isEqualTo("NOT_MONITORED");
       // a test's simulation, as for a gateway tunnel
-      Response simulated = py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/herald/admin/simulate"))
+      Response simulated = py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(SMC.server().url() + "/herald/admin/simulate"))
           .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
               "{\"element\":\"" + vpn + "\",\"monitoring_status\":\"WARNING\",\"latency_in_ms\":450}")));
       assertThat(simulated.status()).as(simulated.body()).isEqualTo(200);
