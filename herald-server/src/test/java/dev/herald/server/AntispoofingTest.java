@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.server.SmcClient.Response;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,20 +18,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AntispoofingTest {
   @RegisterExtension
   static final SmcServer SMC = SmcServer.start(b -> b);
-  static SmcClient py;
-
-  @BeforeAll
-  static void client() {
-    py = SMC.py();
-  }
-
-  private static String unique(String p) {
-    return SMC.unique(p);
-  }
 
   /** engine.antispoofing.get(0): the tree, its interface node with nic_id 0. */
   private static JsonNode interface0(String engine) throws Exception {
-    JsonNode tree = py.getUrl(engine + "/antispoofing").json();
+    JsonNode tree = SMC.py().getUrl(engine + "/antispoofing").json();
     for (JsonNode itf : tree.get("antispoofing_node")) {
       if (itf.get("nic_id").asText().equals("0")) {
         return itf;
@@ -56,15 +45,15 @@ class AntispoofingTest {
 
   @Test
   void anInterfacesNode_takesAndLosesEntries_asSmcPythonAddsAndRemovesThem() throws Exception {
-    String engine = EnginesTest.createSingleFw(py, unique("spoof"));
-    String netName = unique("foonet");
-    String net = py.create("network", "{\"name\":\"" + netName + "\",\"ipv4_network\":\"10.9.0.0/16\"}");
+    String engine = EnginesTest.createSingleFw(SMC.py(), SMC.unique("spoof"));
+    String netName = SMC.unique("foonet");
+    String net = SMC.py().create("network", "{\"name\":\"" + netName + "\",\"ipv4_network\":\"10.9.0.0/16\"}");
     JsonNode if0 = interface0(engine);
     assertThat(if0.get("antispoofing_node")).hasSize(1);
-    Response read = py.getUrl(self(if0));
-    try (WsClient ws = WsClient.open(py)) {
+    Response read = SMC.py().getUrl(self(if0));
+    try (WsClient ws = WsClient.open(SMC.py())) {
       ws.subscribe("{\"context\":\"single_fw\"}");
-      Response put = py.put(self(if0), withEntry(read.json(), net, netName, "enable"), read.header("ETag"));
+      Response put = SMC.py().put(self(if0), withEntry(read.json(), net, netName, "enable"), read.header("ETag"));
       assertThat(put.status()).as(put.body()).isEqualTo(200);
       assertThat(ws.next()).contains("\"update\"").contains(engine);
     }
@@ -75,35 +64,35 @@ class AntispoofingTest {
     assertThat(now.get(1).get("href").asText()).isEqualTo(net);
     assertThat(now.get(1).get("auto_generated").asText()).isEqualTo("false");
     assertThat(now.get(1).get("related_element_type").asText()).isEqualTo("network");
-    Response refused = py.delete(net, null);
+    Response refused = SMC.py().delete(net, null);
     assertThat(refused.status()).as("the engine refers to it").isEqualTo(400);
     assertThat(refused.body()).contains("single_fw");
     // a stale ETag
-    assertThat(py.put(self(if0), read.body(), read.header("ETag")).status()).isEqualTo(412);
+    assertThat(SMC.py().put(self(if0), read.body(), read.header("ETag")).status()).isEqualTo(412);
     // Antispoofing.remove: the list without it (the generated entry stays whatever is sent)
-    ObjectNode removed = py.getUrl(self(if0)).json().deepCopy();
+    ObjectNode removed = SMC.py().getUrl(self(if0)).json().deepCopy();
     removed.putArray("antispoofing_node");
-    assertThat(py.put(self(if0), removed.toString(), null).status()).isEqualTo(200);
+    assertThat(SMC.py().put(self(if0), removed.toString(), null).status()).isEqualTo(200);
     assertThat(interface0(engine).get("antispoofing_node")).hasSize(1);
-    assertThat(py.delete(net, null).status()).isEqualTo(204);
+    assertThat(SMC.py().delete(net, null).status()).isEqualTo(204);
   }
 
   @Test
   void badEntries_areRefused_andChangeNothing() throws Exception {
-    String engine = EnginesTest.createSingleFw(py, unique("bad"));
+    String engine = EnginesTest.createSingleFw(SMC.py(), SMC.unique("bad"));
     JsonNode if0 = interface0(engine);
-    String service = py.create("tcp_service", "{\"name\":\"" + unique("svc") + "\",\"min_dst_port\":22}");
-    String net = py.create("network", "{\"name\":\"" + unique("n") + "\",\"ipv4_network\":\"10.8.0.0/16\"}");
-    assertThat(py.put(self(if0), withEntry(if0, service, "svc", "enable"), null).status()).as("not a network element").isEqualTo(400);
-    assertThat(py.put(self(if0), withEntry(if0, net, "n", "sometimes"), null).status()).as("validity").isEqualTo(400);
-    assertThat(py.put(self(if0), withEntry(if0, SMC.server().url() + "/7.2/elements/network/999999", "x", "enable"), null).status())
+    String service = SMC.py().create("tcp_service", "{\"name\":\"" + SMC.unique("svc") + "\",\"min_dst_port\":22}");
+    String net = SMC.py().create("network", "{\"name\":\"" + SMC.unique("n") + "\",\"ipv4_network\":\"10.8.0.0/16\"}");
+    assertThat(SMC.py().put(self(if0), withEntry(if0, service, "svc", "enable"), null).status()).as("not a network element").isEqualTo(400);
+    assertThat(SMC.py().put(self(if0), withEntry(if0, net, "n", "sometimes"), null).status()).as("validity").isEqualTo(400);
+    assertThat(SMC.py().put(self(if0), withEntry(if0, SMC.server().url() + "/7.2/elements/network/999999", "x", "enable"), null).status())
         .as("missing").isEqualTo(400);
-    assertThat(py.put(self(if0), "{\"name\":\"x\"}", null).status()).as("no list").isEqualTo(400);
+    assertThat(SMC.py().put(self(if0), "{\"name\":\"x\"}", null).status()).as("no list").isEqualTo(400);
     JsonNode network = if0.get("antispoofing_node").get(0);
-    assertThat(py.put(self(network), withEntry(network, net, "n", "enable"), null).status()).as("a network's node").isEqualTo(400);
+    assertThat(SMC.py().put(self(network), withEntry(network, net, "n", "enable"), null).status()).as("a network's node").isEqualTo(400);
     assertThat(interface0(engine).get("antispoofing_node")).hasSize(1);
-    assertThat(py.delete(service, null).status()).isEqualTo(204);
-    assertThat(py.delete(net, null).status()).isEqualTo(204);
-    assertThat(py.getUrl(engine + "/antispoofing/999").status()).isEqualTo(404);
+    assertThat(SMC.py().delete(service, null).status()).isEqualTo(204);
+    assertThat(SMC.py().delete(net, null).status()).isEqualTo(204);
+    assertThat(SMC.py().getUrl(engine + "/antispoofing/999").status()).isEqualTo(404);
   }
 }

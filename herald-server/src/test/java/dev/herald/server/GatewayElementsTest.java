@@ -7,7 +7,6 @@ import dev.herald.protocol.Json;
 import dev.herald.server.SmcClient.Response;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -21,16 +20,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class GatewayElementsTest {
   @RegisterExtension
   static final SmcServer SMC = SmcServer.start(b -> b.adminApi(true));
-  static SmcClient py;
-
-  @BeforeAll
-  static void client() {
-    py = SMC.py();
-  }
-
-  private static String unique(String p) {
-    return SMC.unique(p);
-  }
 
   private static String rel(JsonNode o, String rel) {
     return SmcServer.rel(o, rel);
@@ -38,34 +27,34 @@ class GatewayElementsTest {
 
   /** element_default(clazz, name): the first of the type whose name contains it. */
   private static String first(String type, String name) throws Exception {
-    return py.get("/elements/" + type + "?filter=" + name).json().get("result").get(0).get("href").asText();
+    return SMC.py().get("/elements/" + type + "?filter=" + name).json().get("result").get(0).get("href").asText();
   }
 
   /** ExternalGateway.create: trust_all_cas and the "Default" gateway profile. */
   private static String gateway(String name) throws Exception {
-    return py.create("external_gateway", "{\"name\":\"" + name + "\",\"trust_all_cas\":true,\"gateway_profile\":\""
+    return SMC.py().create("external_gateway", "{\"name\":\"" + name + "\",\"trust_all_cas\":true,\"gateway_profile\":\""
         + first("gateway_profile", "Default") + "\"}");
   }
 
   /** ExternalEndpoint.create's body. */
   private static Response endpoint(String gateway, String name, String address) throws Exception {
-    return py.postUrl(rel(py.getUrl(gateway).json(), "external_endpoint"), "{\"name\":\"" + name + "\",\"address\":\"" + address
+    return SMC.py().postUrl(rel(SMC.py().getUrl(gateway).json(), "external_endpoint"), "{\"name\":\"" + name + "\",\"address\":\"" + address
         + "\",\"dynamic\":false,\"enabled\":true,\"nat_t\":false,\"force_nat_t\":false,\"ipsec_vpn\":true,"
         + "\"connection_type_ref\":\"" + first("connection_type", "Active") + "\"}");
   }
 
   private static List<String> names(String collection) throws Exception {
     List<String> out = new ArrayList<>();
-    py.getUrl(collection).json().get("result").forEach(m -> out.add(m.get("name").asText()));
+    SMC.py().getUrl(collection).json().get("result").forEach(m -> out.add(m.get("name").asText()));
     return out;
   }
 
   @Test
   void externalGateway_endpointsAndSites_asSmcPythonBuildsThem() throws Exception {
-    String gw = gateway(unique("partner"));
-    String net = py.create("network", "{\"name\":\"" + unique("remote") + "\",\"ipv4_network\":\"172.18.1.0/24\"}");
-    String endpoints = rel(py.getUrl(gw).json(), "external_endpoint");
-    try (WsClient ws = WsClient.open(py)) {
+    String gw = gateway(SMC.unique("partner"));
+    String net = SMC.py().create("network", "{\"name\":\"" + SMC.unique("remote") + "\",\"ipv4_network\":\"172.18.1.0/24\"}");
+    String endpoints = rel(SMC.py().getUrl(gw).json(), "external_endpoint");
+    try (WsClient ws = WsClient.open(SMC.py())) {
       ws.subscribe("{\"context\":\"external_gateway\"}");
       Response one = endpoint(gw, "endpoint1", "1.1.1.1");
       assertThat(one.status()).as(one.body()).isEqualTo(201);
@@ -75,161 +64,161 @@ class GatewayElementsTest {
     }
     // SMC lists an endpoint as "NAME (ADDRESS)": update_or_create finds one by "(ADDRESS)"
     assertThat(names(endpoints)).containsExactly("endpoint1 (1.1.1.1)", "endpoint2 (2.2.2.2)");
-    String href = py.getUrl(endpoints).json().get("result").get(1).get("href").asText();
+    String href = SMC.py().getUrl(endpoints).json().get("result").get(1).get("href").asText();
     assertThat(href).startsWith(endpoints + "/");
-    Response got = py.getUrl(href);
+    Response got = SMC.py().getUrl(href);
     assertThat(got.json().get("enabled").asBoolean()).isTrue();
     assertThat(got.json().get("connection_type_ref").asText()).endsWith(first("connection_type", "Active").replaceAll(".*/elements", "/elements"));
     assertThat(rel(got.json(), "self")).isEqualTo(href);
     // enable_disable: a PUT of the whole with the ETag it read
     com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode) got.json();
     body.put("enabled", false);
-    Response put = py.put(href, body.toString(), got.header("ETag"));
+    Response put = SMC.py().put(href, body.toString(), got.header("ETag"));
     assertThat(put.status()).as(put.body()).isEqualTo(200);
-    assertThat(py.getUrl(href).json().get("enabled").asBoolean()).isFalse();
-    assertThat(py.put(href, body.put("nat_t", true).toString(), got.header("ETag")).status())
+    assertThat(SMC.py().getUrl(href).json().get("enabled").asBoolean()).isFalse();
+    assertThat(SMC.py().put(href, body.put("nat_t", true).toString(), got.header("ETag")).status())
         .as("a stale ETag").isEqualTo(412);
-    assertThat(py.getUrl(href).json().get("nat_t").asBoolean()).isFalse();
+    assertThat(SMC.py().getUrl(href).json().get("nat_t").asBoolean()).isFalse();
 
     // a site: its networks are the gateway's references
-    Response site = py.postUrl(rel(py.getUrl(gw).json(), "vpn_site"),
+    Response site = SMC.py().postUrl(rel(SMC.py().getUrl(gw).json(), "vpn_site"),
         "{\"name\":\"sitea\",\"site_element\":[\"" + net + "\"],\"automatic\":false}");
     assertThat(site.status()).as(site.body()).isEqualTo(201);
     String siteHref = site.header("Location");
-    assertThat(py.getUrl(siteHref).json().get("gateway").asText()).isEqualTo(gw);
-    Response refused = py.delete(net, null);
+    assertThat(SMC.py().getUrl(siteHref).json().get("gateway").asText()).isEqualTo(gw);
+    Response refused = SMC.py().delete(net, null);
     assertThat(refused.status()).as(refused.body()).isEqualTo(400);
     assertThat(refused.body()).contains("external_gateway");
     // add_site_element: a PUT with one more; then the site emptied lets the network go
-    JsonNode s = py.getUrl(siteHref).json();
-    String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"172.18.1.5\"}");
+    JsonNode s = SMC.py().getUrl(siteHref).json();
+    String host = SMC.py().create("host", "{\"name\":\"" + SMC.unique("h") + "\",\"address\":\"172.18.1.5\"}");
     ((com.fasterxml.jackson.databind.node.ArrayNode) s.get("site_element")).add(host);
-    assertThat(py.put(siteHref, s.toString(), py.getUrl(siteHref).header("ETag")).status()).isEqualTo(200);
-    assertThat(py.getUrl(siteHref).json().get("site_element")).hasSize(2);
-    JsonNode now = py.getUrl(siteHref).json();
+    assertThat(SMC.py().put(siteHref, s.toString(), SMC.py().getUrl(siteHref).header("ETag")).status()).isEqualTo(200);
+    assertThat(SMC.py().getUrl(siteHref).json().get("site_element")).hasSize(2);
+    JsonNode now = SMC.py().getUrl(siteHref).json();
     ((com.fasterxml.jackson.databind.node.ObjectNode) now).putArray("site_element");
-    assertThat(py.put(siteHref, now.toString(), null).status()).isEqualTo(200);
-    assertThat(py.delete(net, null).status()).isEqualTo(204);
+    assertThat(SMC.py().put(siteHref, now.toString(), null).status()).isEqualTo(200);
+    assertThat(SMC.py().delete(net, null).status()).isEqualTo(204);
 
     // an endpoint's contact addresses (ElementContactAddress.create, then delete by location)
-    String cas = rel(py.getUrl(href).json(), "contact_addresses");
-    Response none = py.getUrl(cas);
+    String cas = rel(SMC.py().getUrl(href).json(), "contact_addresses");
+    Response none = SMC.py().getUrl(cas);
     assertThat(none.json().get("contact_addresses")).isEmpty();
-    String location = py.create("location", "{\"name\":\"" + unique("office") + "\"}");
-    Response setCas = py.put(cas, "{\"contact_addresses\":[{\"location_ref\":\"" + location
+    String location = SMC.py().create("location", "{\"name\":\"" + SMC.unique("office") + "\"}");
+    Response setCas = SMC.py().put(cas, "{\"contact_addresses\":[{\"location_ref\":\"" + location
         + "\",\"address\":\"203.0.113.5\",\"dynamic\":false}]}", none.header("ETag"));
     assertThat(setCas.status()).as(setCas.body()).isEqualTo(200);
-    assertThat(py.getUrl(cas).json().get("contact_addresses").get(0).get("location_ref").asText()).isEqualTo(location);
-    assertThat(py.put(cas, "{\"contact_addresses\":[]}", none.header("ETag")).status()).as("a stale ETag").isEqualTo(412);
-    assertThat(py.put(cas, "{\"contact_addresses\":[{\"location_ref\":\"" + net + "\",\"address\":\"1.2.3.4\"}]}", null)
+    assertThat(SMC.py().getUrl(cas).json().get("contact_addresses").get(0).get("location_ref").asText()).isEqualTo(location);
+    assertThat(SMC.py().put(cas, "{\"contact_addresses\":[]}", none.header("ETag")).status()).as("a stale ETag").isEqualTo(412);
+    assertThat(SMC.py().put(cas, "{\"contact_addresses\":[{\"location_ref\":\"" + net + "\",\"address\":\"1.2.3.4\"}]}", null)
         .status()).as("not a location").isEqualTo(400);
-    assertThat(py.delete(location, null).status()).as("the gateway refers to it").isEqualTo(400);
-    assertThat(py.put(cas, "{\"contact_addresses\":[]}", null).status()).isEqualTo(200);
-    assertThat(py.delete(location, null).status()).isEqualTo(204);
+    assertThat(SMC.py().delete(location, null).status()).as("the gateway refers to it").isEqualTo(400);
+    assertThat(SMC.py().put(cas, "{\"contact_addresses\":[]}", null).status()).isEqualTo(200);
+    assertThat(SMC.py().delete(location, null).status()).isEqualTo(204);
 
     // delete an endpoint
-    assertThat(py.delete(href, py.getUrl(href).header("ETag")).status()).isEqualTo(204);
+    assertThat(SMC.py().delete(href, SMC.py().getUrl(href).header("ETag")).status()).isEqualTo(204);
     assertThat(names(endpoints)).containsExactly("endpoint1 (1.1.1.1)");
-    assertThat(py.getUrl(href).status()).isEqualTo(404);
+    assertThat(SMC.py().getUrl(href).status()).isEqualTo(404);
   }
 
   @Test
   void badInput_isRefused_andChangesNothing() throws Exception {
-    String gw = gateway(unique("bad"));
-    String endpoints = rel(py.getUrl(gw).json(), "external_endpoint");
+    String gw = gateway(SMC.unique("bad"));
+    String endpoints = rel(SMC.py().getUrl(gw).json(), "external_endpoint");
     assertThat(endpoint(gw, "e1", "3.3.3.3").status()).isEqualTo(201);
     Response twice = endpoint(gw, "e2", "3.3.3.3");
     assertThat(twice.status()).as("two endpoints with one address").isEqualTo(400);
     assertThat(twice.body()).contains("3.3.3.3");
-    assertThat(py.postUrl(endpoints, "{\"address\":\"4.4.4.4\"}").status()).as("no name").isEqualTo(400);
-    assertThat(py.postUrl(endpoints, "[1]").status()).as("not an object").isEqualTo(400);
-    Response enumBad = py.postUrl(endpoints, "{\"name\":\"e3\",\"address\":\"5.5.5.5\",\"ike_phase1_id_type\":\"9\"}");
+    assertThat(SMC.py().postUrl(endpoints, "{\"address\":\"4.4.4.4\"}").status()).as("no name").isEqualTo(400);
+    assertThat(SMC.py().postUrl(endpoints, "[1]").status()).as("not an object").isEqualTo(400);
+    Response enumBad = SMC.py().postUrl(endpoints, "{\"name\":\"e3\",\"address\":\"5.5.5.5\",\"ike_phase1_id_type\":\"9\"}");
     assertThat(enumBad.status()).as(enumBad.body()).isEqualTo(400);
-    String service = py.create("tcp_service", "{\"name\":\"" + unique("svc") + "\",\"min_dst_port\":8080}");
-    Response notANetwork = py.postUrl(rel(py.getUrl(gw).json(), "vpn_site"),
+    String service = SMC.py().create("tcp_service", "{\"name\":\"" + SMC.unique("svc") + "\",\"min_dst_port\":8080}");
+    Response notANetwork = SMC.py().postUrl(rel(SMC.py().getUrl(gw).json(), "vpn_site"),
         "{\"name\":\"s\",\"site_element\":[\"" + service + "\"]}");
     assertThat(notANetwork.status()).as(notANetwork.body()).isEqualTo(400);
-    Response missing = py.postUrl(rel(py.getUrl(gw).json(), "vpn_site"),
+    Response missing = SMC.py().postUrl(rel(SMC.py().getUrl(gw).json(), "vpn_site"),
         "{\"name\":\"s\",\"site_element\":[\"" + SMC.server().url() + "/7.2/elements/network/999999\"]}");
     assertThat(missing.status()).as(missing.body()).isEqualTo(400);
     assertThat(names(endpoints)).containsExactly("e1 (3.3.3.3)");
-    assertThat(names(rel(py.getUrl(gw).json(), "vpn_site"))).isEmpty();
-    assertThat(py.delete(service, null).status()).as("nothing holds the service").isEqualTo(204);
-    assertThat(py.getUrl(endpoints + "/77").status()).isEqualTo(404);
-    assertThat(py.getUrl(endpoints + "/x").status()).isEqualTo(404);
+    assertThat(names(rel(SMC.py().getUrl(gw).json(), "vpn_site"))).isEmpty();
+    assertThat(SMC.py().delete(service, null).status()).as("nothing holds the service").isEqualTo(204);
+    assertThat(SMC.py().getUrl(endpoints + "/77").status()).isEqualTo(404);
+    assertThat(SMC.py().getUrl(endpoints + "/x").status()).isEqualTo(404);
     // a locked gateway takes no changes of what it holds
-    assertThat(py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw + "/lock"))
+    assertThat(SMC.py().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw + "/lock"))
         .PUT(java.net.http.HttpRequest.BodyPublishers.noBody())).status()).isEqualTo(200);
     assertThat(endpoint(gw, "e9", "9.9.9.9").status()).as("locked").isEqualTo(400);
-    assertThat(py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw + "/unlock"))
+    assertThat(SMC.py().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw + "/unlock"))
         .PUT(java.net.http.HttpRequest.BodyPublishers.noBody())).status()).isEqualTo(200);
     // a type without such a collection
-    String host = py.create("host", "{\"name\":\"" + unique("h") + "\",\"address\":\"10.9.9.9\"}");
-    assertThat(py.getUrl(host + "/external_endpoint").status()).isEqualTo(404);
-    assertThat(py.getUrl(host + "/external_endpoint/1").status()).isEqualTo(404);
+    String host = SMC.py().create("host", "{\"name\":\"" + SMC.unique("h") + "\",\"address\":\"10.9.9.9\"}");
+    assertThat(SMC.py().getUrl(host + "/external_endpoint").status()).isEqualTo(404);
+    assertThat(SMC.py().getUrl(host + "/external_endpoint/1").status()).isEqualTo(404);
   }
 
   @Test
   void anInternalGateway_holdsItsSites_withItsEngine() throws Exception {
-    String engine = EnginesTest.createSingleFw(py, unique("fw"));
-    String net = py.create("network", "{\"name\":\"" + unique("wireless") + "\",\"ipv4_network\":\"192.168.5.0/24\"}");
-    String gateway = py.getUrl(rel(py.getUrl(engine).json(), "internal_gateway")).json().get("result").get(0).get("href").asText();
-    String sites = rel(py.getUrl(gateway).json(), "vpn_site");
+    String engine = EnginesTest.createSingleFw(SMC.py(), SMC.unique("fw"));
+    String net = SMC.py().create("network", "{\"name\":\"" + SMC.unique("wireless") + "\",\"ipv4_network\":\"192.168.5.0/24\"}");
+    String gateway = SMC.py().getUrl(rel(SMC.py().getUrl(engine).json(), "internal_gateway")).json().get("result").get(0).get("href").asText();
+    String sites = rel(SMC.py().getUrl(gateway).json(), "vpn_site");
     assertThat(sites).isEqualTo(gateway + "/vpn_site");
-    try (WsClient ws = WsClient.open(py)) {
+    try (WsClient ws = WsClient.open(SMC.py())) {
       ws.subscribe("{\"context\":\"single_fw\"}");
       // engine.vpn.add_site: VPNSite.create's body
-      Response r = py.postUrl(sites, "{\"name\":\"wireless\",\"site_element\":[\"" + net + "\"],\"automatic\":false}");
+      Response r = SMC.py().postUrl(sites, "{\"name\":\"wireless\",\"site_element\":[\"" + net + "\"],\"automatic\":false}");
       assertThat(r.status()).as(r.body()).isEqualTo(201);
       assertThat(ws.next()).contains("\"update\"").contains(engine);
     }
     assertThat(names(sites)).containsExactly("wireless");
-    String site = py.getUrl(sites).json().get("result").get(0).get("href").asText();
-    assertThat(py.getUrl(site).json().get("gateway").asText()).isEqualTo(gateway);
-    assertThat(py.delete(net, null).status()).as("the engine refers to the site's network").isEqualTo(400);
-    assertThat(py.delete(site, null).status()).isEqualTo(204);
-    assertThat(py.delete(net, null).status()).isEqualTo(204);
-    String layer2 = py.create("single_layer2", "{\"name\":\"" + unique("l2") + "\",\"nodes\":[{\"fwlayer2_node\":{\"nodeid\":1}}]}");
+    String site = SMC.py().getUrl(sites).json().get("result").get(0).get("href").asText();
+    assertThat(SMC.py().getUrl(site).json().get("gateway").asText()).isEqualTo(gateway);
+    assertThat(SMC.py().delete(net, null).status()).as("the engine refers to the site's network").isEqualTo(400);
+    assertThat(SMC.py().delete(site, null).status()).isEqualTo(204);
+    assertThat(SMC.py().delete(net, null).status()).isEqualTo(204);
+    String layer2 = SMC.py().create("single_layer2", "{\"name\":\"" + SMC.unique("l2") + "\",\"nodes\":[{\"fwlayer2_node\":{\"nodeid\":1}}]}");
     String key = layer2.substring(layer2.lastIndexOf('/') + 1);
-    assertThat(py.getUrl(layer2 + "/internal_gateway/" + key + "/vpn_site").status()).as("no internal gateway on layer 2").isEqualTo(400);
+    assertThat(SMC.py().getUrl(layer2 + "/internal_gateway/" + key + "/vpn_site").status()).as("no internal gateway on layer 2").isEqualTo(400);
   }
 
   @Test
   void aGatewayNode_listsItsGatewaysSites_andTogglesThem() throws Exception {
-    String gw = gateway(unique("sat"));
-    String net = py.create("network", "{\"name\":\"" + unique("n") + "\",\"ipv4_network\":\"172.19.1.0/24\"}");
-    String sites = rel(py.getUrl(gw).json(), "vpn_site");
+    String gw = gateway(SMC.unique("sat"));
+    String net = SMC.py().create("network", "{\"name\":\"" + SMC.unique("n") + "\",\"ipv4_network\":\"172.19.1.0/24\"}");
+    String sites = rel(SMC.py().getUrl(gw).json(), "vpn_site");
     for (String name : List.of("sitea", "siteb")) {
-      assertThat(py.postUrl(sites, "{\"name\":\"" + name + "\",\"site_element\":[\"" + net + "\"]}").status()).isEqualTo(201);
+      assertThat(SMC.py().postUrl(sites, "{\"name\":\"" + name + "\",\"site_element\":[\"" + net + "\"]}").status()).isEqualTo(201);
     }
-    String profile = py.get("/elements/vpn_profile?filter=Suite-B-GCM-128&exact_match=True").json()
+    String profile = SMC.py().get("/elements/vpn_profile?filter=Suite-B-GCM-128&exact_match=True").json()
         .get("result").get(0).get("href").asText();
-    String vpn = py.create("vpn", "{\"name\":\"" + unique("vpn") + "\",\"nat\":false,\"vpn_profile\":\"" + profile + "\"}");
-    Response added = py.postUrl(rel(py.getUrl(vpn).json(), "satellite_gateway_node"),
+    String vpn = SMC.py().create("vpn", "{\"name\":\"" + SMC.unique("vpn") + "\",\"nat\":false,\"vpn_profile\":\"" + profile + "\"}");
+    Response added = SMC.py().postUrl(rel(SMC.py().getUrl(vpn).json(), "satellite_gateway_node"),
         "{\"gateway\":\"" + gw + "\",\"node_usage\":\"satellite\"}");
     assertThat(added.status()).as(added.body()).isEqualTo(201);
-    JsonNode node = py.getUrl(added.header("Location")).json();
+    JsonNode node = SMC.py().getUrl(added.header("Location")).json();
     String enabled = rel(node, "enabled_vpn_site");
     String disabled = rel(node, "disabled_vpn_site");
     assertThat(names(enabled)).containsExactly("sitea", "siteb");
     assertThat(names(disabled)).isEmpty();
-    String first = py.getUrl(enabled).json().get("result").get(0).get("href").asText();
-    JsonNode treeNode = py.getUrl(first).json();
+    String first = SMC.py().getUrl(enabled).json().get("result").get(0).get("href").asText();
+    JsonNode treeNode = SMC.py().getUrl(first).json();
     assertThat(treeNode.get("vpn_site").asText()).startsWith(sites + "/");
-    assertThat(py.getUrl(treeNode.get("vpn_site").asText()).json().get("name").asText()).isEqualTo("sitea");
+    assertThat(SMC.py().getUrl(treeNode.get("vpn_site").asText()).json().get("name").asText()).isEqualTo("sitea");
     // GatewayTreeNode.enable_disable: a DELETE of the tree node moves it to the other list
-    try (WsClient ws = WsClient.open(py)) {
+    try (WsClient ws = WsClient.open(SMC.py())) {
       ws.subscribe("{\"context\":\"vpn\"}");
-      assertThat(py.delete(first, null).status()).isEqualTo(204);
+      assertThat(SMC.py().delete(first, null).status()).isEqualTo(204);
       assertThat(ws.next()).contains("\"update\"").contains(vpn);
     }
     assertThat(names(enabled)).containsExactly("siteb");
     assertThat(names(disabled)).containsExactly("sitea");
-    assertThat(py.getUrl(first).status()).as("no longer in the enabled list").isEqualTo(404);
-    String back = py.getUrl(disabled).json().get("result").get(0).get("href").asText();
-    assertThat(py.delete(back, null).status()).isEqualTo(204);
+    assertThat(SMC.py().getUrl(first).status()).as("no longer in the enabled list").isEqualTo(404);
+    String back = SMC.py().getUrl(disabled).json().get("result").get(0).get("href").asText();
+    assertThat(SMC.py().delete(back, null).status()).isEqualTo(204);
     assertThat(names(enabled)).containsExactly("sitea", "siteb");
-    assertThat(py.getUrl(added.header("Location") + "/other_vpn_site").status()).isEqualTo(404);
+    assertThat(SMC.py().getUrl(added.header("Location") + "/other_vpn_site").status()).isEqualTo(404);
   }
 
   /**
@@ -239,63 +228,63 @@ class GatewayElementsTest {
    */
   @Test
   void aRouteBasedVpn_pairsItsSidesEndpoints() throws Exception {
-    String engine = EnginesTest.createSingleFw(py, unique("rb"));
-    String internal = py.getUrl(rel(py.getUrl(engine).json(), "internal_gateway")).json().get("result").get(0).get("href").asText();
-    String ep = py.getUrl(rel(py.getUrl(internal).json(), "internal_endpoint")).json().get("result").get(0).get("href").asText();
-    assertThat(py.put(ep, "{\"enabled\":true}", null).status()).isEqualTo(200);
-    String gw = gateway(unique("remote"));
+    String engine = EnginesTest.createSingleFw(SMC.py(), SMC.unique("rb"));
+    String internal = SMC.py().getUrl(rel(SMC.py().getUrl(engine).json(), "internal_gateway")).json().get("result").get(0).get("href").asText();
+    String ep = SMC.py().getUrl(rel(SMC.py().getUrl(internal).json(), "internal_endpoint")).json().get("result").get(0).get("href").asText();
+    assertThat(SMC.py().put(ep, "{\"enabled\":true}", null).status()).isEqualTo(200);
+    String gw = gateway(SMC.unique("remote"));
     Response remote = endpoint(gw, "endpoint1", "198.51.100.7");
     assertThat(remote.status()).isEqualTo(201);
     String body = "{\"name\":\"NAME\",\"mtu\":0,\"ttl\":0,\"enabled\":true,\"tunnel_group_ref\":\""
         + first("rbvpn_tunnel_group", "Uncategorized") + "\",\"pmtu_discovery\":true,\"preshared_key\":\"abcdefgh123456789\","
         + "\"rbvpn_tunnel_side_a\":{\"gateway_ref\":\"" + internal + "\"},\"rbvpn_tunnel_side_b\":{\"gateway_ref\":\"" + gw + "\"},"
         + "\"tunnel_mode\":\"MODE\",\"comment\":null,\"vpn_profile_ref\":\"" + first("vpn_profile", "Suite-B-GCM-128") + "\"}";
-    String vpn = py.create("rbvpn_tunnel", body.replace("NAME", unique("myvpn")).replace("MODE", "vpn"));
-    String tunnels = rel(py.getUrl(vpn).json(), "gateway_endpoint_tunnel");
-    JsonNode list = py.getUrl(tunnels).json().get("result");
+    String vpn = SMC.py().create("rbvpn_tunnel", body.replace("NAME", SMC.unique("myvpn")).replace("MODE", "vpn"));
+    String tunnels = rel(SMC.py().getUrl(vpn).json(), "gateway_endpoint_tunnel");
+    JsonNode list = SMC.py().getUrl(tunnels).json().get("result");
     assertThat(list).hasSize(1);
     assertThat(list.get(0).get("name").asText()).isEqualTo("Endpoint Tunnel 192.168.10.1-198.51.100.7");
     String et = list.get(0).get("href").asText();
-    Response read = py.getUrl(et);
+    Response read = SMC.py().getUrl(et);
     assertThat(read.json().get("enabled").asBoolean()).isTrue();
     assertThat(read.json().get("endpoint_1").asText()).isEqualTo(ep);
     assertThat(read.json().get("endpoint_2").asText()).isEqualTo(remote.header("Location"));
-    try (WsClient ws = WsClient.open(py)) {
+    try (WsClient ws = WsClient.open(SMC.py())) {
       ws.subscribe("{\"context\":\"rbvpn_tunnel\"}");
-      Response off = py.put(et, ((com.fasterxml.jackson.databind.node.ObjectNode) read.json()).put("enabled", false).toString(),
+      Response off = SMC.py().put(et, ((com.fasterxml.jackson.databind.node.ObjectNode) read.json()).put("enabled", false).toString(),
           read.header("ETag"));
       assertThat(off.status()).as(off.body()).isEqualTo(200);
       assertThat(ws.next()).contains("\"update\"").contains(vpn);
     }
-    assertThat(py.getUrl(et).json().get("enabled").asBoolean()).isFalse();
-    assertThat(py.put(et, "{\"enabled\":true}", read.header("ETag")).status()).as("a stale ETag").isEqualTo(412);
-    assertThat(py.put(et, "{\"enabled\":\"no\"}", null).status()).isEqualTo(400);
-    assertThat(py.getUrl(tunnels + "/bm9wZQ==").status()).isEqualTo(404);
+    assertThat(SMC.py().getUrl(et).json().get("enabled").asBoolean()).isFalse();
+    assertThat(SMC.py().put(et, "{\"enabled\":true}", read.header("ETag")).status()).as("a stale ETag").isEqualTo(412);
+    assertThat(SMC.py().put(et, "{\"enabled\":\"no\"}", null).status()).isEqualTo(400);
+    assertThat(SMC.py().getUrl(tunnels + "/bm9wZQ==").status()).isEqualTo(404);
     // monitored as a gateway tunnel: its engine not yet contacted, then on the status socket
-    JsonNode status = py.post("/monitoring_status", "{\"value\":\"" + vpn + "\"}").json();
-    assertThat(status.get("name").asText()).isEqualTo(py.getUrl(vpn).json().get("name").asText());
+    JsonNode status = SMC.py().post("/monitoring_status", "{\"value\":\"" + vpn + "\"}").json();
+    assertThat(status.get("name").asText()).isEqualTo(SMC.py().getUrl(vpn).json().get("name").asText());
     assertThat(status.get("monitoring_status").asText()).isEqualTo("UNKNOWN");
     assertThat(status.get("gatewayA").asText()).endsWith(" Primary");
-    String node = py.getUrl(engine).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
-    try (WsClient ws = WsClient.openAt(py, "/7.2/status/socket")) {
+    String node = SMC.py().getUrl(engine).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+    try (WsClient ws = WsClient.openAt(SMC.py(), "/7.2/status/socket")) {
       assertThat(ws.subscribe("{\"element\":\"" + vpn + "\"}")).contains("Subscribed for status");
-      assertThat(py.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
+      assertThat(SMC.py().postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
       JsonNode frame = Json.mapper().readTree(ws.next()).get("status").get("status");
       assertThat(frame.get("name").asText()).isEqualTo(status.get("name").asText());
       assertThat(frame.get("monitoring_state").asText()).isEqualTo("READY");
-      Response tunnel = py.getUrl(vpn);
-      Response off = py.put(vpn, ((com.fasterxml.jackson.databind.node.ObjectNode) tunnel.json()).put("enabled", false).toString(),
+      Response tunnel = SMC.py().getUrl(vpn);
+      Response off = SMC.py().put(vpn, ((com.fasterxml.jackson.databind.node.ObjectNode) tunnel.json()).put("enabled", false).toString(),
           tunnel.header("ETag"));
       assertThat(off.status()).as(off.body()).isEqualTo(200);
       assertThat(Json.mapper().readTree(ws.next()).get("status").get("status").get("monitoring_status").asText())
           .isEqualTo("NOT_MONITORED");
       // a test's simulation, as for a gateway tunnel
-      Response simulated = py.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(SMC.server().url() + "/herald/admin/simulate"))
+      Response simulated = SMC.py().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(SMC.server().url() + "/herald/admin/simulate"))
           .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
               "{\"element\":\"" + vpn + "\",\"monitoring_status\":\"WARNING\",\"latency_in_ms\":450}")));
       assertThat(simulated.status()).as(simulated.body()).isEqualTo(200);
-      Response on = py.put(vpn, ((com.fasterxml.jackson.databind.node.ObjectNode) py.getUrl(vpn).json()).put("enabled", true).toString(),
-          py.getUrl(vpn).header("ETag"));
+      Response on = SMC.py().put(vpn, ((com.fasterxml.jackson.databind.node.ObjectNode) SMC.py().getUrl(vpn).json()).put("enabled", true).toString(),
+          SMC.py().getUrl(vpn).header("ETag"));
       assertThat(on.status()).isEqualTo(200);
       JsonNode latest = Json.mapper().readTree(ws.next()).get("status").get("status");
       while (!latest.get("monitoring_status").asText().equals("WARNING")) {
@@ -304,24 +293,24 @@ class GatewayElementsTest {
       assertThat(latest.get("latency_in_ms").asInt()).isEqualTo(450);
     }
     // its sides hold their engine and gateway, and the endpoint or gateway they name
-    assertThat(py.delete(engine, null).status()).isEqualTo(400);
-    assertThat(py.delete(gw, null).status()).isEqualTo(400);
-    String second = py.postUrl(rel(py.getUrl(engine).json(), "internal_gateway"), "{\"name\":\"rb-second\"}").header("Location");
-    String named = py.create("rbvpn_tunnel", body.replace("NAME", unique("named")).replace("MODE", "vpn")
+    assertThat(SMC.py().delete(engine, null).status()).isEqualTo(400);
+    assertThat(SMC.py().delete(gw, null).status()).isEqualTo(400);
+    String second = SMC.py().postUrl(rel(SMC.py().getUrl(engine).json(), "internal_gateway"), "{\"name\":\"rb-second\"}").header("Location");
+    String named = SMC.py().create("rbvpn_tunnel", body.replace("NAME", SMC.unique("named")).replace("MODE", "vpn")
         .replace("{\"gateway_ref\":\"" + gw + "\"}", "{\"gateway_ref\":\"" + gw + "\",\"endpoint_ref\":\"" + remote.header("Location") + "\"}")
         .replace(internal, second));
-    Response usedEndpoint = py.delete(remote.header("Location"), null);
+    Response usedEndpoint = SMC.py().delete(remote.header("Location"), null);
     assertThat(usedEndpoint.status()).as(usedEndpoint.body()).isEqualTo(400);
     assertThat(usedEndpoint.body()).contains("rbvpn_tunnel");
-    assertThat(py.delete(second, null).status()).as("a gateway a route-based VPN names").isEqualTo(400);
-    assertThat(py.delete(named, null).status()).isEqualTo(204);
-    assertThat(py.delete(second, null).status()).isEqualTo(204);
+    assertThat(SMC.py().delete(second, null).status()).as("a gateway a route-based VPN names").isEqualTo(400);
+    assertThat(SMC.py().delete(named, null).status()).isEqualTo(204);
+    assertThat(SMC.py().delete(second, null).status()).isEqualTo(204);
     // a side naming no gateway of this engine is refused; a GRE tunnel has no endpoint tunnels
     String wrong = internal.substring(0, internal.lastIndexOf('/') + 1) + "999999";
-    Response refused = py.post("/elements/rbvpn_tunnel", body.replace("NAME", unique("bad")).replace("MODE", "vpn").replace(internal, wrong));
+    Response refused = SMC.py().post("/elements/rbvpn_tunnel", body.replace("NAME", SMC.unique("bad")).replace("MODE", "vpn").replace(internal, wrong));
     assertThat(refused.status()).as(refused.body()).isEqualTo(400);
-    String gre = py.create("rbvpn_tunnel", body.replace("NAME", unique("gre")).replace("MODE", "gre"));
-    assertThat(py.getUrl(rel(py.getUrl(gre).json(), "gateway_endpoint_tunnel")).json().get("result")).isEmpty();
-    assertThat(py.getUrl(engine + "/gateway_endpoint_tunnel").status()).as("an engine has no such link").isEqualTo(404);
+    String gre = SMC.py().create("rbvpn_tunnel", body.replace("NAME", SMC.unique("gre")).replace("MODE", "gre"));
+    assertThat(SMC.py().getUrl(rel(SMC.py().getUrl(gre).json(), "gateway_endpoint_tunnel")).json().get("result")).isEmpty();
+    assertThat(SMC.py().getUrl(engine + "/gateway_endpoint_tunnel").status()).as("an engine has no such link").isEqualTo(404);
   }
 }
