@@ -80,6 +80,19 @@ public final class SmcClient {
     return new Response(r.statusCode(), r);
   }
 
+  /**
+   * Sends on a connection of its own (a client of its own, with this session's cookie): for a
+   * request the server answers by closing the connection (a body too large), so that no other
+   * request races that close on a pooled connection.
+   */
+  public Response sendAlone(HttpRequest.Builder b) throws Exception {
+    try (java.net.http.HttpClient alone = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+      HttpResponse<String> r = alone.send(b.header("Cookie", sessionCookie()).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r);
+    }
+  }
+
   /** GET as smc-python sends it: with a {} JSON body. */
   public Response get(String path) throws Exception {
     return getUrl(v(path));
