@@ -380,6 +380,28 @@ class VpnsTest {
     assertThat(read.get("name").asText()).isEqualTo(status(tunnel).get("name").asText());
   }
 
+  /** Two timed simulations over each other: when both have run out, the tunnel is as its engines make it. */
+  @Test
+  void overlappingTimedSimulations_comeBackToTheLastingStatus() throws Exception {
+    Topology t = topology("overlap");
+    String tunnel = tunnels(t.vpn()).get(0).get("href").asText();
+    String lasting = status(tunnel).get("monitoring_status").asText();
+    assertThat(simulate("{\"element\":\"" + tunnel + "\",\"monitoring_status\":\"WARNING\",\"for_ms\":300}").status())
+        .isEqualTo(200);
+    assertThat(simulate("{\"element\":\"" + tunnel + "\",\"monitoring_status\":\"ERROR\",\"latency_in_ms\":900,\"for_ms\":600}")
+        .status()).isEqualTo(200);
+    assertThat(status(tunnel).get("monitoring_status").asText()).isEqualTo("ERROR");
+    assertThat(status(tunnel).has("timed")).as("bookkeeping is not a figure").isFalse();
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> status(tunnel).get("monitoring_status").asText().equals(lasting));
+    // a lasting simulation under a timed one stays once the timed one runs out
+    assertThat(simulate("{\"element\":\"" + tunnel + "\",\"monitoring_status\":\"IDLE\"}").status()).isEqualTo(200);
+    assertThat(simulate("{\"element\":\"" + tunnel + "\",\"monitoring_status\":\"ERROR\",\"for_ms\":300}").status()).isEqualTo(200);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status(tunnel).get("monitoring_status").asText().equals("IDLE"));
+    assertThat(simulate("{\"element\":\"" + tunnel + "\",\"clear\":true}").status()).isEqualTo(200);
+    assertThat(status(tunnel).get("monitoring_status").asText()).isEqualTo(lasting);
+  }
+
   @Test
   void theStatusSocket_carriesVpnAndTunnelStatus_toWhoSubscribed() throws Exception {
     Topology t = topology("socket");

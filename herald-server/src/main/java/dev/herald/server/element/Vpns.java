@@ -1317,7 +1317,7 @@ public final class Vpns {
     ObjectNode f = flowing ? figures(t.id()) : Json.object().put("health_in_percent", 0).put("traffic_in_bits_per_sec", 0L)
         .put("packet_loss_in_permyriad", status.equals("ERROR") ? 10000 : 0).put("latency_in_ms", 0).put("jitter_in_ms", 0);
     simulated.ifPresent(s -> s.properties().forEach(e -> {
-      if (!e.getKey().equals("monitoring_status")) {
+      if (!SIMULATION_BOOKKEEPING.contains(e.getKey())) {
         f.set(e.getKey(), e.getValue());
       }
     }));
@@ -1450,6 +1450,10 @@ public final class Vpns {
   // ---- simulation and the engines' part ----
 
   private static final Set<String> HEALTHS = Set.of("OK", "WARNING", "ERROR", "UNKNOWN", "IDLE");
+  /** A simulation's own bookkeeping beside its figures: timed or lasting, what it comes back to. */
+  private static final String TIMED = "timed";
+  private static final String LASTING = "lasting";
+  private static final Set<String> SIMULATION_BOOKKEEPING = Set.of("monitoring_status", TIMED, LASTING, "at");
   private static final Map<String, long[]> FIGURES = Map.of("health_in_percent", new long[] {0, 100},
       "latency_in_ms", new long[] {0, 600_000}, "jitter_in_ms", new long[] {0, 600_000},
       "packet_loss_in_permyriad", new long[] {0, 10_000}, "traffic_in_bits_per_sec", new long[] {0, 400_000_000_000L});
@@ -1511,7 +1515,16 @@ public final class Vpns {
     if (dryRun) {
       return status.get();
     }
-    Optional<String> before = store.resource(vpn.key(), SIMULATED + tunnelId);
+    // a timed simulation comes back to the last lasting state (over a timed one still in effect:
+    // to what that one would have come back to), never to another timed one's
+    Optional<String> current = store.resource(vpn.key(), SIMULATED + tunnelId);
+    Optional<String> before = current.map(ElementService::parse).flatMap(c -> c.path(TIMED).asBoolean(false)
+        ? (c.path(LASTING).isObject() ? Optional.of(Json.write(c.get(LASTING))) : Optional.<String>empty())
+        : current);
+    if (forMs > 0) {
+      set.put(TIMED, true).put("at", System.nanoTime());
+      before.ifPresent(b -> set.set(LASTING, ElementService.parse(b)));
+    }
     String during = Json.write(set);
     simulated(vpn, tunnelId, Optional.of(during));
     if (forMs > 0) {
