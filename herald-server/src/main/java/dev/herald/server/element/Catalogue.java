@@ -75,7 +75,18 @@ public final class Catalogue {
    * element types are gateways SMC does not manage, and which interface address types are VPN
    * endpoints.
    */
-  public record Vpn(List<List<String>> tunnelPairs, Set<String> externalGatewayTypes, Set<String> endpointAddresses) {
+  public record Vpn(List<List<String>> tunnelPairs, Set<String> externalGatewayTypes, Set<String> endpointAddresses,
+      GatewayParts internalParts, GatewayParts externalParts, RouteTunnel routeTunnel) {
+    /** The type of the collections a gateway keeps its endpoints and its sites in. */
+    public record GatewayParts(String endpoints, String sites) {}
+
+    /** A route-based VPN tunnel's side attributes and the modes in which it pairs endpoints. */
+    public record RouteTunnel(List<String> sides, String modeAttribute, Set<String> endpointTunnelModes) {}
+
+    public GatewayParts parts(boolean internal) {
+      return internal ? internalParts : externalParts;
+    }
+
     public boolean pairs(String usageA, String usageB) {
       return tunnelPairs.stream().anyMatch(p -> (p.get(0).equals(usageA) && p.get(1).equals(usageB))
           || (p.get(0).equals(usageB) && p.get(1).equals(usageA)));
@@ -265,9 +276,18 @@ public final class Catalogue {
                 strings(t.path("rule_actions").path("needs_vpn"))))
             : Optional.empty(),
         t.path("sub_element").isObject() ? Optional.of(subElement(t.get("sub_element"))) : Optional.empty(),
-        t.path("vpn").isObject() ? Optional.of(new Vpn(lists(t.path("vpn").path("tunnel_pairs")),
-            strings(t.path("vpn").path("external_gateway_types")), strings(t.path("vpn").path("endpoint_addresses"))))
-            : Optional.empty());
+        t.path("vpn").isObject() ? Optional.of(vpn(t.get("vpn"))) : Optional.empty());
+  }
+
+  private static Vpn vpn(JsonNode v) {
+    JsonNode parts = v.path("gateway_parts");
+    JsonNode route = v.path("route_tunnel");
+    return new Vpn(lists(v.path("tunnel_pairs")), strings(v.path("external_gateway_types")),
+        strings(v.path("endpoint_addresses")),
+        new Vpn.GatewayParts(parts.path("internal").path("endpoints").asText(), parts.path("internal").path("sites").asText()),
+        new Vpn.GatewayParts(parts.path("external").path("endpoints").asText(), parts.path("external").path("sites").asText()),
+        new Vpn.RouteTunnel(textList(route.path("sides")), route.path("mode_attribute").asText(),
+            strings(route.path("endpoint_tunnel_modes"))));
   }
 
   private static List<String> textList(JsonNode a) {

@@ -26,7 +26,6 @@ import java.util.Set;
  * engines and gateways, so neither can be deleted while it stands.
  */
 public final class RouteVpns {
-  public static final String TYPE = "rbvpn_tunnel";
   public static final String REL = "gateway_endpoint_tunnel";
   private static final String RESOURCE = "endpoint_tunnels";
 
@@ -62,12 +61,13 @@ public final class RouteVpns {
   private List<Pair> pairs(ElementRecord r, String base) {
     ObjectNode body = (ObjectNode) ElementService.parse(r.body());
     List<Pair> out = new ArrayList<>();
-    if (!body.path("tunnel_mode").asText("vpn").equals("vpn")) {
+    Catalogue.Vpn.RouteTunnel shape = Vpns.RULES.routeTunnel();
+    if (!shape.endpointTunnelModes().contains(body.path(shape.modeAttribute()).asText(shape.endpointTunnelModes().iterator().next()))) {
       return out; // GRE, IP-in-IP, GENEVE without a VPN: no endpoint tunnels
     }
     JsonNode settings = store.resource(r.key(), RESOURCE).map(ElementService::parse).orElseGet(Json::object);
-    for (Vpns.GatewayEndpoint a : side(body.path("rbvpn_tunnel_side_a"), base)) {
-      for (Vpns.GatewayEndpoint b : side(body.path("rbvpn_tunnel_side_b"), base)) {
+    for (Vpns.GatewayEndpoint a : side(body.path(shape.sides().get(0)), base)) {
+      for (Vpns.GatewayEndpoint b : side(body.path(shape.sides().get(1)), base)) {
         String id = Base64.getEncoder().encodeToString((a.id() + "#" + b.id()).getBytes(StandardCharsets.US_ASCII));
         out.add(new Pair(id, a, b, settings.path(id).path("enabled").asBoolean(true)));
       }
@@ -76,10 +76,11 @@ public final class RouteVpns {
   }
 
   private ElementRecord tunnel(Caller caller, String type, long key) {
-    if (!Catalogue.canonical(type).equals(TYPE)) {
+    String t = Catalogue.canonical(type);
+    if (!Catalogue.monitoring().routeTunnels().contains(t)) {
       throw HeraldException.notFound("Not a route-based VPN tunnel.", type + " elements have no endpoint tunnels.");
     }
-    return elements.get(caller, TYPE, key);
+    return elements.get(caller, t, key);
   }
 
   private static String href(ElementRecord r, String base) {
@@ -93,8 +94,8 @@ public final class RouteVpns {
    */
   public ObjectNode status(ElementRecord r) {
     ObjectNode body = (ObjectNode) ElementService.parse(r.body());
-    JsonNode a = body.path("rbvpn_tunnel_side_a");
-    JsonNode b = body.path("rbvpn_tunnel_side_b");
+    JsonNode a = body.path(Vpns.RULES.routeTunnel().sides().get(0));
+    JsonNode b = body.path(Vpns.RULES.routeTunnel().sides().get(1));
     ObjectNode s = vpns.routeTunnelStatus(r, a.path("gateway_ref").asText(""), b.path("gateway_ref").asText(""),
         body.path("enabled").asBoolean(true));
     if (!a.hasNonNull("gateway_ref")) {
@@ -144,7 +145,8 @@ public final class RouteVpns {
 
   /** A PUT of {@code enabled} (smc-python's EndpointTunnel.enable_disable); an update of the tunnel. */
   public ObjectNode put(Caller caller, String type, long key, String id, JsonNode body, String base) {
-    ElementRecord r = elements.writableForLink(caller, TYPE, tunnel(caller, type, key).key(), "update an endpoint tunnel of");
+    ElementRecord found = tunnel(caller, type, key);
+    ElementRecord r = elements.writableForLink(caller, found.type(), found.key(), "update an endpoint tunnel of");
     ElementService.refuseLocked(r, "update an endpoint tunnel of");
     Pair p = pair(r, id, base);
     if (!(body instanceof ObjectNode o) || (o.has("enabled") && !o.get("enabled").isBoolean())) {

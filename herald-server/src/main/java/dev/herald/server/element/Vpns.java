@@ -58,10 +58,8 @@ public final class Vpns {
    * How VPNs pair their gateways into tunnels, which types are gateways SMC does not manage and
    * which addresses are VPN endpoints: catalogue data (the overlay's {@code vpns}).
    */
-  private static final Catalogue.Vpn RULES = Catalogue.types().values().stream().flatMap(t -> t.vpn().stream())
+  static final Catalogue.Vpn RULES = Catalogue.types().values().stream().flatMap(t -> t.vpn().stream())
       .findFirst().orElseThrow(() -> new IllegalStateException("the catalogue has no VPN type"));
-  /** An external gateway's endpoints (the elements it holds under this rel). */
-  private static final String EXTERNAL_ENDPOINT = "external_endpoint";
   private static final String GATEWAY_NODE = "gateway_node";
   private static final String TUNNEL = "gateway_tunnel";
   public static final String TUNNELS = "tunnels";
@@ -109,7 +107,7 @@ public final class Vpns {
     return store.find(Long.parseLong(m.group(2))).filter(r -> r.type().equals(type)).flatMap(Vpns::engineOf)
         .filter(e -> gatewayKeys(e).contains(gk))
         .filter(e -> m.group(4) == null || endpoints(e).stream().anyMatch(ep -> ep.id().equals(m.group(4))))
-        .map(e -> new ElementService.Part(e.record().key(), m.group(4) == null ? INTERNAL_GATEWAY : "internal_endpoint"));
+        .map(e -> new ElementService.Part(e.record().key(), m.group(4) == null ? INTERNAL_GATEWAY : RULES.parts(true).endpoints()));
   }
 
   /** VPN types: those with a link of kind {@code tunnels} (the catalogue says which). */
@@ -203,7 +201,8 @@ public final class Vpns {
     String self = gatewayHref(e, gk, base);
     ArrayNode link = o.putArray("link");
     link.addObject().put("rel", "self").put("href", self).put("type", INTERNAL_GATEWAY);
-    for (String rel : List.of("internal_endpoint", "vpn_site", "gateway_certificate", "gateway_certificate_request")) {
+    for (String rel : List.of(RULES.parts(true).endpoints(), RULES.parts(true).sites(), "gateway_certificate",
+        "gateway_certificate_request")) {
       link.addObject().put("rel", rel).put("href", self + "/" + rel);
     }
     return o;
@@ -434,7 +433,7 @@ public final class Vpns {
     ArrayNode result = out.putArray("result");
     for (Endpoint ep : endpoints(e)) {
       result.addObject().put("name", ep.address()).put("href", gatewayHref(e, gk, base) + "/internal_endpoint/" + ep.id())
-          .put("type", "internal_endpoint");
+          .put("type", RULES.parts(true).endpoints());
     }
     return out;
   }
@@ -449,13 +448,13 @@ public final class Vpns {
     Endpoint ep = endpoints(e).stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow(() ->
         HeraldException.notFound("Internal endpoint not found.", e.record().name() + " has no endpoint " + id + "."));
     ObjectNode o = Json.object().put("name", ep.address()).put("deducted_name", ep.address()).put("address", ep.address());
-    o.setAll(Catalogue.type("internal_endpoint").defaults().deepCopy()); // a fresh endpoint (catalogue data)
+    o.setAll(Catalogue.type(RULES.parts(true).endpoints()).defaults().deepCopy()); // a fresh endpoint (catalogue data)
     store.resource(e.record().key(), endpointsResource(e, gk)).map(ElementService::parse).map(s -> s.path(id))
         .filter(JsonNode::isObject).ifPresent(s -> o.setAll((ObjectNode) s));
     String engineHref = ElementJson.href(base, e.record().type(), e.record().key());
     o.put("physical_interface", engineHref + "/" + ep.itf().type() + "/" + ep.itf().key());
     o.putArray("link").addObject().put("rel", "self").put("href", gatewayHref(e, gk, base) + "/internal_endpoint/" + id)
-        .put("type", "internal_endpoint");
+        .put("type", RULES.parts(true).endpoints());
     return o;
   }
 
@@ -471,7 +470,7 @@ public final class Vpns {
     if (!(given instanceof ObjectNode body)) {
       throw HeraldException.badRequest(refused + ".", "The body must be a JSON object.");
     }
-    ObjectNode kept = settings(caller, "internal_endpoint", body, DERIVED, current.get("name").asText(), refused);
+    ObjectNode kept = settings(caller, RULES.parts(true).endpoints(), body, DERIVED, current.get("name").asText(), refused);
     ElementRecord r = e.record();
     String resource = endpointsResource(e, gk);
     store.write(tx -> {
@@ -654,7 +653,8 @@ public final class Vpns {
   /** Where the sites of a node's gateway are kept: with the external gateway, or with the engine. */
   private Optional<SubElements.Holder> sites(Gateway g) {
     return store.find(g.element()).map(r -> new SubElements.Holder(r,
-        g.internal() ? g.gateway().substring(g.gateway().indexOf("internal_gateway/")) + "/vpn_site" : "vpn_site", "vpn_site"));
+        (g.internal() ? g.gateway().substring(g.gateway().indexOf(INTERNAL_GATEWAY + "/")) + "/" : "")
+            + RULES.parts(g.internal()).sites(), RULES.parts(g.internal()).sites()));
   }
 
   private Set<Long> disabledSites(long vpnKey, int node) {
@@ -746,10 +746,14 @@ public final class Vpns {
     if (!g.internal()) {
       return r.get().name();
     }
-    Optional<EngineNodes.Engine> e = engineOf(r.get());
+    // its name alone: a tunnel's status names both gateways, for every tunnel on every status frame
     long gk = gatewayKey(g);
-    return e.filter(x -> gatewayKeys(x).contains(gk)).map(x -> internalGateway(x, gk, "").get("name").asText())
-        .orElse("(deleted)");
+    if (gk == r.get().key()) {
+      return store.resource(gk, INTERNAL_GATEWAY).map(s -> ElementService.parse(s).path("name").asText(""))
+          .filter(n -> !n.isEmpty()).orElse(r.get().name() + " Primary");
+    }
+    return store.resource(r.get().key(), MORE_GATEWAYS).map(ElementService::parse).map(m -> m.path(Long.toString(gk)))
+        .filter(JsonNode::isObject).map(x -> x.path("name").asText()).orElse("(deleted)");
   }
 
   /** The key of an internal gateway a VPN names ({@code /elements/TYPE/KEY/internal_gateway/GK}). */
@@ -902,7 +906,7 @@ public final class Vpns {
       } else if (enabledEndpoints(g, base).isEmpty()) {
         problems.addObject().put("severity", "warning").put("gateway", gatewayName(g))
             .put("message", "Gateway " + gatewayName(g) + " has no enabled endpoint (its "
-                + (g.internal() ? "internal_endpoint" : EXTERNAL_ENDPOINT) + ").");
+                + RULES.parts(g.internal()).endpoints() + ").");
       }
     }
     out.put("status", errors ? "ERROR" : problems.isEmpty() ? "OK" : "WARNING");
@@ -1008,7 +1012,8 @@ public final class Vpns {
   private List<Endpoint> enabledEndpoints(Gateway g, String base) {
     if (!g.internal()) { // an external gateway's enabled endpoints
       List<Endpoint> out = new ArrayList<>();
-      store.find(g.element()).ifPresent(r -> subElements.items(new SubElements.Holder(r, EXTERNAL_ENDPOINT, EXTERNAL_ENDPOINT))
+      String rel = RULES.parts(false).endpoints();
+      store.find(g.element()).ifPresent(r -> subElements.items(new SubElements.Holder(r, rel, rel))
           .forEach((id, body) -> {
             if (body.path("enabled").asBoolean(true)) {
               out.add(new Endpoint(Long.toString(id), body.path("address").asText(body.path("name").asText()), null));
@@ -1097,7 +1102,7 @@ public final class Vpns {
 
   private String endpointHref(Gateway g, Endpoint ep, String base) {
     String path = g.gateway(); // /elements/TYPE/KEY/internal_gateway/KEY, or /elements/external_gateway/KEY
-    return base + path + "/" + (g.internal() ? "internal_endpoint" : EXTERNAL_ENDPOINT) + "/" + ep.id();
+    return base + path + "/" + RULES.parts(g.internal()).endpoints() + "/" + ep.id();
   }
 
   /** A tunnel's endpoint tunnels (its {@code gateway_endpoint_tunnel} link), as meta. */
