@@ -856,6 +856,28 @@ class EnginesTest {
     assertThat(py.getUrl(rel(e, "pending_changes")).json()).isEmpty();
   }
 
+  /** A change to the template an installed policy is based on is pending too: the engine gets the template's rules. */
+  @Test
+  void pendingChanges_includeTheTemplatesRules() throws Exception {
+    String name = unique("pendtpl");
+    String engine = createSingleFw(name);
+    String node = firstNode(engine).get("link").get(0).get("href").asText();
+    py.postUrl(node + "/initial_contact", "{}");
+    String template = py.create("fw_template_policy", "{\"name\":\"" + name + "-t\"}");
+    String tplRules = rel(py.getUrl(template).json(), "fw_ipv4_access_rules");
+    assertThat(py.postUrl(tplRules, "{\"name\":\"policy rules\",\"type\":\"normal\"}").status()).isEqualTo(201);
+    py.create("fw_policy", "{\"name\":\"" + name + "-p\",\"template\":\"" + template + "\"}");
+    JsonNode e = py.getUrl(engine).json();
+    awaitTask(py.postUrl(rel(e, "upload") + "?filter=" + name + "-p", "{}"));
+    assertThat(py.getUrl(rel(e, "pending_changes")).json()).isEmpty();
+    Response rule = py.postUrl(tplRules, "{\"name\":\"tpl-rule\",\"sources\":{\"any\":true},\"destinations\":{\"any\":true},"
+        + "\"services\":{\"any\":true},\"action\":{\"action\":[\"discard\"]}}");
+    assertThat(rule.status()).isEqualTo(201);
+    JsonNode pending = py.getUrl(rel(e, "pending_changes")).json();
+    assertThat(pending).hasSize(1);
+    assertThat(pending.get(0).get("element").asText()).isEqualTo(rule.header("Location"));
+  }
+
   /** engine.contact_addresses: every interface address a node; update_or_create PUTs its list back. */
   @Test
   void contactAddresses_perInterfaceAddress_withTheirLocations() throws Exception {

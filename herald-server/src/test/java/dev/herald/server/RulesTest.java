@@ -396,4 +396,79 @@ class RulesTest {
     assertThat(py.send(HttpRequest.newBuilder(URI.create(link(py.getUrl(pol).json(), "force_unlock")))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}"))).status()).isEqualTo(200);
   }
+
+  /**
+   * A template's insert points (smc-python's examples/template_policies.py builds one), and a
+   * policy based on it: its rules go in the template's normal insert points (the first by default,
+   * another by {@code ?insert_point=}), each says where in {@code parent_insert_point}, the policy's
+   * collection lists its own rules insert point by insert point, and validation sees the rules as
+   * the engine gets them — the template's around the policy's.
+   */
+  @Test
+  void policyFromATemplate_rulesGoInItsInsertPoints() throws Exception {
+    String http = href("tcp_service", "HTTP");
+    String tpl = py.create("fw_template_policy", "{\"name\":\"" + unique("tpl") + "\",\"template\":null}");
+    String tplRules = link(py.getUrl(tpl).json(), "fw_ipv4_access_rules");
+    // the template, top to bottom: an automatic insert point, "second" insert point, a rule
+    // allowing everything, "first"... built as template_policies.py does: add, then place
+    String everything = post(tplRules, ruleBody("tpl-everything", http).replace(
+        "\"services\":{\"any\":false,\"service\":[\"" + http + "\"]}", "\"services\":{\"any\":true}")).header("Location");
+    String everythingTag = py.getUrl(everything).json().get("tag").asText();
+    String first = post(tplRules + "?before=" + everythingTag, "{\"name\":\"first\",\"type\":\"normal\"}").header("Location");
+    String second = post(tplRules + "?after=" + everythingTag, "{\"name\":\"second\",\"type\":\"normal\"}").header("Location");
+    Response auto = post(tplRules, "{\"name\":\"Automatic Rules insert point\",\"type\":\"automatic\"}");
+    assertThat(auto.status()).as(auto.body()).isEqualTo(201);
+    assertThat(names(tplRules)).containsExactly("Automatic Rules insert point", "first", "tpl-everything", "second");
+    assertThat(py.getUrl(first).json().get("type").asText()).isEqualTo("normal");
+
+    String pol = py.create("fw_policy", "{\"name\":\"" + unique("based") + "\",\"template\":\"" + tpl + "\"}");
+    String rules = link(py.getUrl(pol).json(), "fw_ipv4_access_rules");
+    // no insert point named: the template's first normal one
+    String a = post(rules, ruleBody("a", http)).header("Location");
+    assertThat(py.getUrl(a).json().get("parent_insert_point").asText()).isEqualTo(first);
+    // another one by its href (or tag): its rules come after the first's, whatever their ranks
+    Response c = post(rules + "?insert_point=" + second, ruleBody("c", http));
+    assertThat(c.status()).as(c.body()).isEqualTo(201);
+    assertThat(py.getUrl(c.header("Location")).json().get("parent_insert_point").asText()).isEqualTo(second);
+    String cTag = py.getUrl(c.header("Location")).json().get("tag").asText();
+    post(rules, ruleBody("b", http)); // the top of the first insert point
+    post(rules + "?after=" + cTag, ruleBody("d", http)); // beside c: the second insert point
+    assertThat(names(rules)).as("the policy's own rules, insert point by insert point").containsExactly("b", "a", "c", "d");
+    // refused, nothing made: not an insert point of the template, or not the neighbour's
+    String secondTag = py.getUrl(second).json().get("tag").asText();
+    assertThat(post(rules + "?insert_point=" + everything, ruleBody("x", http)).body()).contains("not an insert point");
+    Response mismatch = post(rules + "?after=" + cTag + "&insert_point=" + first, ruleBody("y", http));
+    assertThat(mismatch.status()).isEqualTo(400);
+    assertThat(mismatch.body()).contains("is not in the insert point");
+    Response byTag = post(rules + "?insert_point=" + secondTag, ruleBody("e", http));
+    assertThat(byTag.status()).as(byTag.body()).isEqualTo(201);
+    assertThat(names(rules)).containsExactly("b", "a", "e", "c", "d");
+
+    // an insert point that holds rules cannot be deleted; the template of such a policy stays
+    Response del = py.delete(first, py.getUrl(first).header("ETag"));
+    assertThat(del.status()).isEqualTo(400);
+    assertThat(del.body()).contains("referenced by");
+    String other = href("fw_template_policy", "Firewall Inspection Template");
+    JsonNode polJson = py.getUrl(pol).json();
+    Response change = py.put(pol, ((ObjectNode) polJson.deepCopy()).put("template", other).toString(), py.getUrl(pol).header("ETag"));
+    assertThat(change.status()).isEqualTo(400);
+    assertThat(change.body()).contains("insert points of its template");
+    assertThat(py.getUrl(pol).json().get("template").asText()).isEqualTo(tpl);
+
+    // validation sees the template's rule allowing everything before the second insert point
+    JsonNode found = py.postUrl(link(py.getUrl(pol).json(), "validate"), "{}").json();
+    List<String> unreachable = new ArrayList<>();
+    found.get("problems").forEach(pr -> {
+      if (pr.get("message").asText().startsWith("No packet reaches it: tpl-everything")) {
+        unreachable.add(pr.get("rule").asText().replaceAll(" \\(@.*", ""));
+      }
+    });
+    assertThat(unreachable).containsExactlyInAnyOrder("e", "c", "d");
+
+    // save_as keeps each rule in its insert point
+    String copyName = unique("copy");
+    String copy = py.postUrl(link(py.getUrl(pol).json(), "save_as") + "?name=" + copyName, "{}").header("Location");
+    assertThat(names(link(py.getUrl(copy).json(), "fw_ipv4_access_rules"))).containsExactly("b", "a", "e", "c", "d");
+  }
+
 }

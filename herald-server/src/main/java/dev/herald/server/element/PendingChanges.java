@@ -53,8 +53,13 @@ public final class PendingChanges {
     List<ElementRecord> watched = new ArrayList<>();
     watched.add(e.record());
     store.find(installed.get().policyKey()).filter(p -> visible.contains(p.domainKey())).ifPresent(p -> {
-      watched.add(p);
-      store.rulesOfPolicy(p.key()).stream().filter(r -> visible.contains(r.domainKey())).forEach(watched::add);
+      // the policy, the templates it is based on, and their rules: the engine gets them all
+      for (ElementRecord q : Rules.chain(store, p)) {
+        if (visible.contains(q.domainKey())) {
+          watched.add(q);
+          store.rulesOfPolicy(q.key()).stream().filter(r -> visible.contains(r.domainKey())).forEach(watched::add);
+        }
+      }
     });
     for (ElementRecord r : watched) {
       ElementStore.Stamps s = store.stamps(r.key());

@@ -52,6 +52,15 @@ public final class Rules {
     this.elements = elements;
     this.store = elements.store();
     this.clock = clock;
+    // a rule sits in one of its template's insert points: that insert point cannot go while it does
+    elements.addReferenceSource((type, key, body, resources) -> Catalogue.isRelName(type) && Catalogue.type(type).rule()
+        ? insertPointKey(body).map(Set::of).orElse(Set.of()) : Set.of());
+    // a policy whose rules sit in its template's insert points keeps that template
+    elements.onUpdate((tx, next, body) -> {
+      if (!Catalogue.type(next.type()).rules().isEmpty()) {
+        refuseTemplateChange(next, body);
+      }
+    });
     // a rank in a PUT moves the rule
     elements.onUpdate((tx, next, body) -> {
       if (Catalogue.type(next.type()).rule() && body.path("rank").isNumber()) {
@@ -72,15 +81,155 @@ public final class Rules {
         "No rule collection " + relOrPath + " on " + policyType + ".", "GET the policy: its link list names its collections."));
   }
 
-  /** A collection's rules, in order. */
+  /**
+   * A collection's rules, in order: a policy's own rules, those of its template's first insert
+   * point first, then the next insert point's (each insert point's by rank).
+   */
   public List<ElementRecord> list(Caller caller, String policyType, long policyKey, String ruleType) {
-    elements.get(caller, policyType, policyKey);
-    return store.rules(policyKey, ruleType);
+    ElementRecord policy = elements.get(caller, policyType, policyKey);
+    List<ElementRecord> out = new ArrayList<>();
+    for (Placed e : layout(chain(policy), ruleType)) {
+      if (e.policyKey() == policyKey) {
+        out.add(e.rule());
+      }
+    }
+    return out;
+  }
+
+  /** A rule in a policy's layout, with the policy (or template) that holds it. */
+  public record Placed(ElementRecord rule, long policyKey) {}
+
+  /**
+   * A policy and the templates it is based on (its {@code template}, that one's, …), the policy
+   * first; a chain that loops or runs deeper than 16 stops there.
+   */
+  public List<ElementRecord> chain(ElementRecord policy) {
+    return chain(store, policy);
+  }
+
+  /** {@link #chain(ElementRecord)}, for those who hold the store alone. */
+  public static List<ElementRecord> chain(ElementStore store, ElementRecord policy) {
+    List<ElementRecord> out = new ArrayList<>();
+    Set<Long> seen = new java.util.HashSet<>();
+    ElementRecord p = policy;
+    while (p != null && seen.add(p.key()) && out.size() < 16) {
+      out.add(p);
+      String t = ElementService.parse(p.body()).path("template").asText("");
+      long key = lastKey(t);
+      p = key < 0 ? null : store.find(key).filter(x -> Catalogue.isRelName(x.type())
+          && !Catalogue.type(x.type()).rules().isEmpty()).orElse(null);
+    }
+    return out;
+  }
+
+  /**
+   * A collection as the policy at the head of {@code chain} is installed: the root template's
+   * rules, with each normal insert point of a template followed by the rules that the policy
+   * based on it placed there (and so down the chain). A policy's rules at no insert point of its
+   * template (its template has none) come after the template's.
+   */
+  public List<Placed> layout(List<ElementRecord> chain, String ruleType) {
+    List<Placed> eff = null;
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      ElementRecord p = chain.get(i);
+      List<ElementRecord> own = store.rules(p.key(), ruleType);
+      if (eff == null) {
+        eff = new ArrayList<>(own.size());
+        for (ElementRecord r : own) {
+          eff.add(new Placed(r, p.key()));
+        }
+        continue;
+      }
+      long template = chain.get(i + 1).key();
+      java.util.Map<Long, List<ElementRecord>> byPoint = new java.util.LinkedHashMap<>();
+      for (ElementRecord r : own) {
+        byPoint.computeIfAbsent(insertPointKey(ElementService.parse(r.body())).orElse(-1L), k -> new ArrayList<>()).add(r);
+      }
+      List<Placed> next = new ArrayList<>(eff.size() + own.size());
+      for (Placed e : eff) {
+        next.add(e);
+        if (e.policyKey() == template && isNormalInsertPoint(e.rule())) {
+          for (ElementRecord r : byPoint.getOrDefault(e.rule().key(), List.of())) {
+            next.add(new Placed(r, p.key()));
+          }
+          byPoint.remove(e.rule().key());
+        }
+      }
+      byPoint.values().forEach(rest -> rest.forEach(r -> next.add(new Placed(r, p.key()))));
+      eff = next;
+    }
+    return eff == null ? List.of() : eff;
+  }
+
+  /**
+   * The insert points a policy's own rules go in: the normal insert points its template holds
+   * itself, in the template's order (none when it has no template or its template none).
+   */
+  public List<ElementRecord> openInsertPoints(ElementRecord policy, String ruleType) {
+    List<ElementRecord> chain = chain(policy);
+    if (chain.size() < 2) {
+      return List.of();
+    }
+    long template = chain.get(1).key();
+    List<ElementRecord> out = new ArrayList<>();
+    for (Placed e : layout(chain.subList(1, chain.size()), ruleType)) {
+      if (e.policyKey() == template && isNormalInsertPoint(e.rule())) {
+        out.add(e.rule());
+      }
+    }
+    return out;
+  }
+
+  /** An insert point that a policy based on its template fills ({@code "type": "normal"}). */
+  private static boolean isNormalInsertPoint(ElementRecord r) {
+    JsonNode b = ElementService.parse(r.body());
+    return !b.has("action") && b.path("type").asText("").equals("normal");
+  }
+
+  /** The key of the insert point a rule sits in (its parent_insert_point), if any. */
+  private static Optional<Long> insertPointKey(JsonNode body) {
+    long k = lastKey(body.path("parent_insert_point").asText(""));
+    return k < 0 ? Optional.empty() : Optional.of(k);
+  }
+
+  private static long lastKey(String href) {
+    if (href.isEmpty()) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(href.substring(href.lastIndexOf('/') + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * A policy's template may change only when none of its rules sits in an insert point of the
+   * template it had (those rules would be left nowhere): checked when the template changes.
+   */
+  private void refuseTemplateChange(ElementRecord next, ObjectNode body) {
+    ElementRecord before = store.find(next.key()).orElse(null);
+    if (before == null) {
+      return;
+    }
+    long was = lastKey(ElementService.parse(before.body()).path("template").asText(""));
+    long now = lastKey(body.path("template").asText(""));
+    if (was == now || was < 0) {
+      return;
+    }
+    long held = store.rulesOfPolicy(next.key()).stream()
+        .filter(r -> insertPointKey(ElementService.parse(r.body())).isPresent()).count();
+    if (held > 0) {
+      throw HeraldException.badRequest("Impossible to update the element " + next.name() + ".",
+          held + " of its rules sit in insert points of its template: delete them (or save the policy under another"
+              + " name based on the other template) before changing the template.");
+    }
   }
 
   /**
    * A policy's validation (its {@code validate} link): each enabled rule of each collection, in
-   * order, checked for what cannot work — a cell that matches nothing ({@code none}), an element
+   * the order the engine gets them (its templates' rules with its own at their insert points),
+   * checked for what cannot work — a cell that matches nothing ({@code none}), an element
    * in the trash or gone, a VPN action without its VPN, a jump to an empty sub-policy, a rule no
    * packet reaches because one before it matches everything and ends the match. The answer lists
    * each problem with its rule; {@code status} is ERROR, WARNING or OK.
@@ -96,7 +245,9 @@ public final class Rules {
       Set<String> ends = Catalogue.type(ruleType).ruleActions().map(Catalogue.RuleActions::ends).orElse(Set.of());
       Set<String> needVpn = Catalogue.type(ruleType).ruleActions().map(Catalogue.RuleActions::needsVpn).orElse(Set.of());
       ElementRecord shadowing = null;
-      for (ElementRecord r : store.rules(policyKey, ruleType)) {
+      // the rules as the engine gets them: the templates' with this policy's in their insert points
+      for (Placed placed : layout(chain(policy), ruleType)) {
+        ElementRecord r = placed.rule();
         com.fasterxml.jackson.databind.JsonNode b = ElementService.parse(r.body());
         if (b.path("is_disabled").asBoolean(false) || !b.has("action")) {
           continue; // a disabled rule, a section or an insert point
@@ -185,21 +336,22 @@ public final class Rules {
     body.remove("locked");
     // every rule's copy checked before anything is made: one that no longer validates (it uses a
     // trashed element, say) refuses the whole save, nothing made
-    record Copy(String ruleType, ObjectNode body, double rank) {}
+    record Copy(String ruleType, ObjectNode body, double rank, Optional<String> insertPoint) {}
     List<Copy> copies = new ArrayList<>();
     for (String ruleType : new java.util.TreeSet<>(Catalogue.type(policyType).rules().values())) {
       for (ElementRecord r : store.rules(policyKey, ruleType)) {
         ObjectNode rb = (ObjectNode) ElementService.parse(r.body());
         ElementJson.withBase(rb, base);
         double rank = rb.path("rank").asDouble();
-        for (String server : List.of("rank", "tag", "parent_policy", "key", "link")) {
+        Optional<String> point = insertPointKey(rb).map(String::valueOf);
+        for (String server : List.of("rank", "tag", "parent_policy", "parent_insert_point", "key", "link")) {
           rb.remove(server);
         }
         ObjectNode check = rb.deepCopy();
         prepare(ruleType, check);
         ElementService.fillDefaults(ruleType, check);
         elements.validate(caller, ruleType, check, "Impossible to copy the rule " + label(r) + ":");
-        copies.add(new Copy(ruleType, rb, rank));
+        copies.add(new Copy(ruleType, rb, rank, point));
       }
     }
     if (!elements.search(caller, Set.of(policyType), Optional.of(newName), true, true, 1).isEmpty()) {
@@ -208,7 +360,7 @@ public final class Rules {
     }
     ElementRecord copy = elements.create(caller, policyType, body);
     for (Copy c : copies) {
-      create(caller, policyType, copy.key(), c.ruleType(), c.body(), new Position.Rank(c.rank()));
+      create(caller, policyType, copy.key(), c.ruleType(), c.body(), new Position.Rank(c.rank()), c.insertPoint());
     }
     return copy;
   }
@@ -255,32 +407,74 @@ public final class Rules {
    * type says. Returns the stored rule.
    */
   public ElementRecord create(Caller caller, String policyType, long policyKey, String ruleType, ObjectNode body,
-      Position position) {
+      Position position, Optional<String> insertPoint) {
     ElementRecord policy = elements.writable(caller, policyType, policyKey, "add a rule to");
     ElementService.refuseLocked(policy, "add a rule to");
     collection(policyType, ruleType);
     prepare(ruleType, body);
+    Optional<ElementRecord> point = insertPoint(policy, ruleType, position, insertPoint);
     body.put("parent_policy", BuiltIns.PREFIX + "/elements/" + policyType + "/" + policyKey);
     ElementService.fillDefaults(ruleType, body);
     Validation.Result v = elements.validate(caller, ruleType, body, "Impossible to store the element");
     body.put("parent_policy", BuiltIns.PREFIX + "/elements/" + policyType + "/" + policyKey);
+    point.ifPresent(ip -> body.put("parent_insert_point", BuiltIns.PREFIX + "/elements/" + ElementService.parentOf(ip)
+        + "/" + ip.type() + "/" + ip.key()));
+    Set<Long> refs = new java.util.HashSet<>(v.references());
+    point.ifPresent(ip -> refs.add(ip.key()));
     long key = store.newKey();
     long now = clock.millis();
     return store.write(tx -> {
       tx.lock(policyKey).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      if (point.isPresent() && tx.lock(point.get().key()).isEmpty()) {
+        throw HeraldException.badRequest("Invalid insert point.", "The insert point " + label(point.get())
+            + " was deleted meanwhile.");
+      }
       double rank = rankFor(tx, policyKey, ruleType, position, key);
       body.put("rank", rank);
       String name = body.path("name").asText("");
       ElementRecord rec = new ElementRecord(key, policy.domainKey(), ruleType, name, Json.write(body), 1, false, false);
       tx.insert(rec, ElementService.searchText(body));
-      if (!v.references().isEmpty()) {
-        tx.setReferences(key, v.references());
+      if (!refs.isEmpty()) {
+        tx.setReferences(key, refs);
       }
       tx.placeRule(key, policyKey, ruleType, rank);
       tx.stamp(key, true, caller.userKey(), now);
       tx.record(ElementService.pending(rec, EventType.CREATE, caller));
       return rec;
     }).value();
+  }
+
+  /**
+   * The insert point of its template that a new rule of {@code policy} goes in: the one named
+   * ({@code ?insert_point=} its href, tag or key), else the one of the rule it goes next to, else
+   * the template's first; none when the template has none. One that is not a normal insert point
+   * of this policy's template, or that disagrees with the neighbour's, is refused (400).
+   */
+  private Optional<ElementRecord> insertPoint(ElementRecord policy, String ruleType, Position position,
+      Optional<String> named) {
+    List<ElementRecord> open = openInsertPoints(policy, ruleType);
+    Optional<ElementRecord> neighbour = position instanceof Position.Next n
+        ? store.find(n.ruleKey()).filter(r -> store.rulePlace(r.key()).map(ElementStore.RulePlace::policyKey)
+            .orElse(-1L) == policy.key()) : Optional.empty();
+    Optional<Long> beside = neighbour.flatMap(r -> insertPointKey(ElementService.parse(r.body())));
+    if (named.isPresent()) {
+      String n = named.get().strip();
+      long key = n.contains("/") ? lastKey(n) : keyOfTag(n);
+      ElementRecord ip = open.stream().filter(r -> r.key() == key).findFirst().orElseThrow(() -> HeraldException.badRequest(
+          "Invalid insert point.", open.isEmpty()
+              ? "The template of " + policy.name() + " has no insert point for " + ruleType + " rules; got " + n + "."
+              : n + " is not an insert point of the template of " + policy.name() + "; its insert points: "
+                  + String.join(", ", open.stream().map(Rules::label).toList()) + "."));
+      if (neighbour.isPresent() && beside.orElse(-1L) != key) {
+        throw HeraldException.badRequest("Invalid position.", "The rule " + label(neighbour.get())
+            + " is not in the insert point " + label(ip) + ".");
+      }
+      return Optional.of(ip);
+    }
+    if (neighbour.isPresent()) {
+      return beside.flatMap(k -> open.stream().filter(r -> r.key() == k).findFirst());
+    }
+    return open.stream().findFirst();
   }
 
   /**
@@ -293,7 +487,8 @@ public final class Rules {
         "Element not found.", "Rule " + ruleKey + " is in no policy."));
     ElementRecord policy = store.find(p.policyKey()).orElseThrow(() -> HeraldException.notFound("Element not found."));
     body.remove("rank");
-    return create(caller, policy.type(), policy.key(), p.collection(), body, new Position.Next(ruleKey, after));
+    return create(caller, policy.type(), policy.key(), p.collection(), body, new Position.Next(ruleKey, after),
+        Optional.empty());
   }
 
   /** Takes out what the server sets, and gives a rule (not a section or insert point) its cells. */

@@ -124,7 +124,7 @@ final class RuleResource {
     ObjectNode body = object(call.json());
     call.flag("validate", true);
     ElementRecord r = rules.create(caller, policyType, policyKey, ruleType, body,
-        rules.position(call.param("after"), call.param("before"), body));
+        rules.position(call.param("after"), call.param("before"), body), call.param("insert_point"));
     return created(call, r);
   }
 
