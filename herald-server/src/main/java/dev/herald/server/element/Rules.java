@@ -141,11 +141,19 @@ public final class Rules {
         continue;
       }
       long template = chain.get(i + 1).key();
+      List<Placed> next = new ArrayList<>(eff.size() + own.size());
+      if (eff.stream().noneMatch(e -> e.policyKey() == template && isNormalInsertPoint(e.rule()))) {
+        next.addAll(eff); // no insert point to fill: the policy's rules after the template's, unparsed
+        own.forEach(r -> next.add(new Placed(r, p.key())));
+        eff = next;
+        continue;
+      }
       java.util.Map<Long, List<ElementRecord>> byPoint = new java.util.LinkedHashMap<>();
       for (ElementRecord r : own) {
-        byPoint.computeIfAbsent(insertPointKey(ElementService.parse(r.body())).orElse(-1L), k -> new ArrayList<>()).add(r);
+        Optional<Long> point = r.body().contains("parent_insert_point")
+            ? insertPointKey(ElementService.parse(r.body())) : Optional.empty();
+        byPoint.computeIfAbsent(point.orElse(-1L), k -> new ArrayList<>()).add(r);
       }
-      List<Placed> next = new ArrayList<>(eff.size() + own.size());
       for (Placed e : eff) {
         next.add(e);
         if (e.policyKey() == template && isNormalInsertPoint(e.rule())) {
@@ -182,6 +190,9 @@ public final class Rules {
 
   /** An insert point that a policy based on its template fills ({@code "type": "normal"}). */
   private static boolean isNormalInsertPoint(ElementRecord r) {
+    if (!r.body().contains("normal")) {
+      return false;
+    }
     JsonNode b = ElementService.parse(r.body());
     return !b.has("action") && b.path("type").asText("").equals("normal");
   }
