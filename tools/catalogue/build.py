@@ -292,6 +292,13 @@ def main():
             spec["max_per_holder"] = sub.get("max_per_holder", 1000)
             t["sub_element"] = spec
             t["sub_resource"] = True
+        packages = ov.get("packages", {})
+        if name in packages and not name.startswith("_"):
+            # software listed under system: its states and the actions each offers
+            t["package"] = dict(packages[name])
+            for rels in t["package"]["states"].values():
+                for rel in rels:
+                    links[rel] = dict(links.get(rel, {"rel": rel, "method": "POST", "kind": "action"}), implemented=True)
         t["links"] = [links[r] for r in sorted(links)]
         t["status"] = "validated" if name in tf_of or name in ov["formats"] else "stored"
         for spec in attrs.values():

@@ -102,6 +102,24 @@ public final class Catalogue {
   public record SubElement(String listedName, List<String> unique, Optional<String> holderAttribute, int maxPerHolder,
       List<String> links) {}
 
+  /**
+   * Software SMC lists under its system entry point: the rel listing it, the upload rel and its
+   * file part, the attribute naming a package, where that is read in an uploaded file's name (a
+   * regex per attribute, its first group), the name a published one gets, what an activation
+   * changes ({@code system}: the active package; {@code nodes}: the nodes named), and the actions
+   * each state offers (rendered right after {@code self}, the others left out).
+   */
+  public record Package(String listRel, String importRel, String filePart, String identity,
+      Map<String, java.util.regex.Pattern> fromFileName, String defaultName, String activated,
+      Map<String, List<String>> states) {
+    /** Every action some state offers. */
+    public Set<String> stateRels() {
+      Set<String> out = new java.util.TreeSet<>();
+      states.values().forEach(out::addAll);
+      return out;
+    }
+  }
+
   /** What a container (a group) may hold, in which attribute. */
   public record Container(String attribute, Set<String> types) {}
 
@@ -116,12 +134,14 @@ public final class Catalogue {
    * @param ruleActions a rule type's actions and jump targets
    * @param subElement how an element kept under another one is listed and kept unique
    * @param vpn a VPN type's tunnel rules
+   * @param pkg software SMC lists under system (update packages, engine upgrades)
    */
   public record Type(String name, Map<String, Attribute> attributes, ObjectNode defaults,
       List<List<String>> oneOfRequired, List<List<String>> ordered, Set<String> families,
       Optional<Container> container, List<Link> links, boolean validated, List<String> sources,
       Optional<String> model, boolean subResource, Map<String, String> rules, boolean rule,
-      Optional<Engine> engine, Optional<RuleActions> ruleActions, Optional<SubElement> subElement, Optional<Vpn> vpn) {
+      Optional<Engine> engine, Optional<RuleActions> ruleActions, Optional<SubElement> subElement, Optional<Vpn> vpn,
+      Optional<Package> pkg) {
 
     public Optional<Link> link(String rel) {
       return links.stream().filter(l -> l.rel().equals(rel)).findFirst();
@@ -276,7 +296,25 @@ public final class Catalogue {
                 strings(t.path("rule_actions").path("needs_vpn"))))
             : Optional.empty(),
         t.path("sub_element").isObject() ? Optional.of(subElement(t.get("sub_element"))) : Optional.empty(),
-        t.path("vpn").isObject() ? Optional.of(vpn(t.get("vpn"))) : Optional.empty());
+        t.path("vpn").isObject() ? Optional.of(vpn(t.get("vpn"))) : Optional.empty(),
+        t.path("package").isObject() ? Optional.of(pkg(t.get("package"))) : Optional.empty());
+  }
+
+  private static Package pkg(JsonNode p) {
+    Map<String, java.util.regex.Pattern> fromName = new LinkedHashMap<>();
+    p.path("from_file_name").properties().forEach(e -> fromName.put(e.getKey(), java.util.regex.Pattern.compile(e.getValue().asText())));
+    Map<String, List<String>> states = new LinkedHashMap<>();
+    p.path("states").properties().forEach(e -> states.put(e.getKey(), textList(e.getValue())));
+    return new Package(p.path("list").asText(), p.path("import").asText(), p.path("file_part").asText(),
+        p.path("identity").asText(), Collections.unmodifiableMap(fromName), p.path("default_name").asText(),
+        p.path("activated").asText(), Collections.unmodifiableMap(states));
+  }
+
+  /** The types SMC lists under system as software (update packages, engine upgrades), by type. */
+  public static Map<String, Package> packages() {
+    Map<String, Package> out = new TreeMap<>();
+    types().forEach((n, t) -> t.pkg().ifPresent(p -> out.put(n, p)));
+    return out;
   }
 
   private static Vpn vpn(JsonNode v) {

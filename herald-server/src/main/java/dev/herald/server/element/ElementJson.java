@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.protocol.Json;
 import dev.herald.server.store.ElementRecord;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /** Renders stored elements as SMC JSON. {@code base} is {@code scheme://host:port/version}. */
 public final class ElementJson {
@@ -46,9 +49,16 @@ public final class ElementJson {
     o.put("key", r.key());
     ArrayNode link = o.putArray("link");
     link.addObject().put("rel", "self").put("href", self).put("type", r.type());
+    // a package offers the actions of its state, right after self (an Ansible module reads link[1])
+    Optional<Catalogue.Package> pkg = Catalogue.type(r.type()).pkg();
+    Set<String> byState = pkg.map(Catalogue.Package::stateRels).orElse(Set.of());
+    pkg.ifPresent(p -> p.states().getOrDefault(o.path("state").asText(""), List.of())
+        .forEach(rel -> link.addObject().put("rel", rel).put("href", self + "/" + rel)));
     link.addObject().put("rel", r.trashed() ? "untrash" : "trash").put("href", self + "/" + (r.trashed() ? "untrash" : "trash"));
     for (Catalogue.Link l : Catalogue.type(r.type()).links()) {
-      link.addObject().put("rel", l.rel()).put("href", self + "/" + l.path());
+      if (!byState.contains(l.rel())) {
+        link.addObject().put("rel", l.rel()).put("href", self + "/" + l.path());
+      }
     }
     Catalogue.type(r.type()).engine().ifPresent(kind -> Engines.decorate(o, self, kind));
     o.put("system", r.system());

@@ -314,10 +314,10 @@ public final class EngineNodes {
     if (s.hasNonNull("master_node")) {
       o.put("master_node", base + s.get("master_node").asText()); // a virtual engine's node
     }
-    o.put("platform", reports ? "x86-64-small" : "N/A");
-    o.put("version", reports ? "version 7.2.1 #31180" : "unknown");
+    o.put("platform", reports ? s.path("platform").asText("x86-64-small") : "N/A");
+    o.put("version", reports ? s.path("version").asText("version 7.2.1 #31180") : "unknown");
     if (reports) {
-      o.put("dyn_up", "1700");
+      o.put("dyn_up", activeUpdatePackage().orElse("1700"));
     } else {
       o.putNull("dyn_up");
     }
@@ -536,6 +536,69 @@ public final class EngineNodes {
       throw new dev.herald.server.task.Tasks.Failed("Policy " + policy.name() + " cannot be installed on "
           + e.record().name() + ": no node has made initial contact.");
     }
+  }
+
+  /**
+   * The active dynamic update package (an {@code update_package} whose state is active): what the
+   * nodes report as {@code dyn_up}.
+   */
+  private Optional<String> activeUpdatePackage() {
+    for (var e : Catalogue.packages().entrySet()) {
+      if (e.getValue().activated().equals("system")) {
+        for (ElementRecord r : store.listByType(e.getKey())) {
+          JsonNode b = ElementService.parse(r.body());
+          if (b.path("state").asText().equals("active")) {
+            return Optional.of(b.path(e.getValue().identity()).asText());
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * An engine node named by its href, of an engine the caller may change ({@code what} says
+   * for what): empty when the href names no node.
+   */
+  public Optional<Packages.NodeRef> nodeByHref(Caller caller, String href, String what) {
+    java.util.regex.Matcher m = NODE_HREF.matcher(href);
+    if (!m.matches() || Engines.kind(m.group(1)).isEmpty()) {
+      return Optional.empty();
+    }
+    Engine e;
+    try {
+      e = writableEngine(caller, m.group(1), Long.parseLong(m.group(2)), what);
+    } catch (HeraldException notFound) {
+      if (notFound.status() == 404) {
+        return Optional.empty();
+      }
+      throw notFound;
+    }
+    return Engines.node(e.body(), m.group(3), Long.parseLong(m.group(4))).map(n -> new Packages.NodeRef(e, n));
+  }
+
+  private static final java.util.regex.Pattern NODE_HREF = java.util.regex.Pattern.compile(
+      ".*/elements/([a-z0-9_]+)/(\\d{1,18})/([a-z0-9_]+)/(\\d{1,18})/?");
+
+  /** Whether a node answers (monitoring state READY). */
+  public boolean answers(Engine e, Engines.Node node) {
+    return state(e.record().key(), node.key()).path("monitoring_state").asText().equals("READY");
+  }
+
+  /**
+   * An engine upgrade activated on a node: it reports the new version ({@code version 7.2.1
+   * #31180} for 7.2.1.31180) and platform; a status change of the node (evented on the status
+   * socket).
+   */
+  public void upgrade(Engine e, Engines.Node node, String version, String platform) {
+    ObjectNode s = state(e.record().key(), node.key());
+    int last = version.lastIndexOf('.');
+    boolean build = version.chars().filter(ch -> ch == '.').count() >= 3;
+    s.put("version", "version " + (build ? version.substring(0, last) + " #" + version.substring(last + 1) : version));
+    if (!platform.isEmpty()) {
+      s.put("platform", platform);
+    }
+    save(e, node, s);
   }
 
   /** Whether some node of the engine answers (monitoring state READY). */

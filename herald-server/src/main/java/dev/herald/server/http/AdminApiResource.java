@@ -30,10 +30,33 @@ final class AdminApiResource {
   private final Faults faults;
   private final Journal journal;
 
-  AdminApiResource(AdminControl control, Faults faults, Journal journal) {
+  private final dev.herald.server.element.Packages packages;
+
+  AdminApiResource(AdminControl control, Faults faults, Journal journal, dev.herald.server.element.Packages packages) {
+    this.packages = packages;
     this.control = control;
     this.faults = faults;
     this.journal = journal;
+  }
+
+  /**
+   * A package Forcepoint's download server offers, as an SMC would find it: {@code {"type":
+   * "update_package", "package_id": 1712}} or {@code {"type": "engine_upgrade", "version":
+   * "7.2.1.31180", "platform": "x86-64-small"}}, optionally {@code name}, {@code release_date},
+   * {@code release_notes}. It is listed as available, to download and activate.
+   */
+  private Reply publishPackage(Call c) throws Exception {
+    admin(c);
+    JsonNode spec = c.json();
+    String type = spec.path("type").asText("");
+    if (!dev.herald.server.element.Catalogue.packages().containsKey(type)) {
+      throw HeraldException.badRequest("Impossible to publish the package.", "Give its type: one of "
+          + String.join(", ", dev.herald.server.element.Catalogue.packages().keySet()) + ".");
+    }
+    var r = packages.publish(c.session().caller(), type, spec);
+    String base = c.base();
+    return Reply.json(201, dev.herald.server.element.ElementJson.render(r, base))
+        .header("Location", dev.herald.server.element.ElementJson.href(base, r.type(), r.key()));
   }
 
   List<Route> routes() {
@@ -43,6 +66,7 @@ final class AdminApiResource {
           return Reply.json(200, control.reset(c.flag("keep_users", true)));
         }),
         new Route("/herald/admin/snapshot", Set.of("GET", "POST"), this::snapshot),
+        new Route("/herald/admin/packages", Set.of("POST"), this::publishPackage),
         new Route("/herald/admin/faults", Set.of("GET", "POST", "DELETE"), this::faults),
         new Route("/herald/admin/faults/sockets", Set.of("POST"), this::closeSockets),
         new Route("/herald/admin/faults/feed", Set.of("POST"), c -> {

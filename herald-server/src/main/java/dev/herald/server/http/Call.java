@@ -113,6 +113,14 @@ final class Call {
    * not multipart or has no such part.
    */
   byte[] file(String part, long maxBytes) throws Exception {
+    return upload(part, maxBytes).bytes();
+  }
+
+  /** An uploaded file: the name the client gave it (may be null) and its bytes. */
+  record Upload(String fileName, byte[] bytes) {}
+
+  /** {@link #file}, with the file's name as the multipart part gives it. */
+  Upload upload(String part, long maxBytes) throws Exception {
     String ct = header(HttpHeader.CONTENT_TYPE);
     if (!SmcHandler.isMultipart(ct)) {
       throw HeraldException.badRequest("Invalid upload.",
@@ -146,7 +154,7 @@ final class Call {
         throw HeraldException.badRequest("Invalid upload.", "The body has no part named " + part + ".");
       }
       try (java.io.InputStream in = org.eclipse.jetty.io.Content.Source.asInputStream(p.getContentSource())) {
-        return in.readAllBytes();
+        return new Upload(p.getFileName(), in.readAllBytes());
       }
     }
   }

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.protocol.Json;
 import dev.herald.server.HeraldException;
 import dev.herald.server.element.Caller;
+import dev.herald.server.element.Catalogue;
+import dev.herald.server.element.ElementJson;
+import dev.herald.server.element.Packages;
 import dev.herald.server.element.ETags;
 import dev.herald.server.element.ElementService;
 import dev.herald.server.element.Transfer;
@@ -51,9 +54,14 @@ final class SystemResource {
 
   private final dev.herald.server.element.BlockLists blockLists;
 
+  private final Packages packages;
+
   SystemResource(ElementService elements, ElementResource elementResource, Tasks tasks, InstantSource clock,
-      dev.herald.server.element.BlockLists blockLists) {
+      dev.herald.server.element.BlockLists blockLists, Packages packages) {
     this.blockLists = blockLists;
+    this.packages = packages;
+    elementResource.register("download", this::download);
+    elementResource.register("activate", this::activate);
     this.elements = elements;
     this.elementResource = elementResource;
     elementResource.register("export", this::exportOne);
@@ -76,12 +84,33 @@ final class SystemResource {
     }
   }
 
+  /** The SMC version Herald answers as (system.json's {@code smc_version}). */
+  static String smcVersion() {
+    try (InputStream in = SystemResource.class.getResourceAsStream("/dev/herald/server/system.json")) {
+      return Json.mapper().readTree(in).get("smc_version").asText();
+    } catch (IOException | NullPointerException e) {
+      throw new IllegalStateException("system.json is missing from the server jar or unreadable", e);
+    }
+  }
+
   List<Route> routes() {
+    List<Route> out = new java.util.ArrayList<>();
+    // the software SMC lists under system (catalogue data): the list and the upload of each kind
+    Catalogue.packages().forEach((type, k) -> {
+      out.add(new Route("/{v}/system/" + k.listRel(), Set.of("GET"), c -> packageList(c, type)));
+      out.add(Route.upload("/{v}/system/" + k.importRel(), Set.of("POST"), c -> importPackage(c, type, k)));
+    });
+    out.addAll(fixedRoutes());
+    return out;
+  }
+
+  private List<Route> fixedRoutes() {
     return List.of(
         new Route("/{v}/system", Set.of("GET", "HEAD"), this::system),
         new Route("/{v}/system/smc_version", Set.of("GET"), c -> value(c, smcVersion + " [Herald]")),
         new Route("/{v}/system/smc_time", Set.of("GET"), c -> value(c, clock.millis())),
-        new Route("/{v}/system/last_activated_package", Set.of("GET"), c -> value(c, "0")),
+        new Route("/{v}/system/last_activated_package", Set.of("GET"),
+            c -> value(c, packages.lastActivated(caller(c)).orElse("0"))),
         new Route("/{v}/system/system_properties", Set.of("GET"), this::propertyList),
         new Route("/{v}/system/system_properties/{key}", Set.of("GET", "PUT"), this::property),
         new Route("/{v}/system/references_by_element", Set.of("POST"), elementResource::referencesByElement),
@@ -90,8 +119,6 @@ final class SystemResource {
         Route.upload("/{v}/system/import_elements", Set.of("POST"), this::importElements),
         new Route("/{v}/system/licenses", Set.of("GET"), c -> list(c, Json.object().set("license", Json.mapper().createArrayNode()))),
         new Route("/{v}/system/unlicensed_components", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
-        new Route("/{v}/system/update_package", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
-        new Route("/{v}/system/engine_upgrade", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
         new Route("/{v}/system/uncommitted", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
         new Route("/{v}/system/visible_virtual_engine_mapping", Set.of("GET"),
             c -> list(c, Json.object().set("mapping", Json.mapper().createArrayNode()))),
@@ -315,6 +342,76 @@ final class SystemResource {
           + n.updated() + " updated, " + n.unchanged() + " unchanged.");
     });
     return Reply.json(200, Tasks.json(t, base));
+  }
+
+  // ---- update packages and engine upgrades ----
+
+  /** The packages of a kind, newest first, as smc-python's sub_collection reads them: [{name, href, type}]. */
+  private Reply packageList(Call c, String type) {
+    ArrayNode out = Json.mapper().createArrayNode();
+    for (ElementRecord r : packages.list(caller(c), type)) {
+      out.add(ElementJson.meta(r, c.base()));
+    }
+    return Reply.json(200, out);
+  }
+
+  /**
+   * An uploaded package file (smc-python's {@code update_package_import} /
+   * {@code engine_upgrade_import}): the packages imported, as their JSON. {@code force_import}
+   * (import under an expired signing certificate) is accepted: Herald checks no signature.
+   */
+  private Reply importPackage(Call c, String type, Catalogue.Package k) throws Exception {
+    Caller caller = caller(c);
+    c.flag("force_import", false);
+    if (!uploads.tryAcquire()) {
+      throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
+          .header("Retry-After", "5");
+    }
+    Call.Upload file;
+    try {
+      file = c.upload(k.filePart(), MAX_UPLOAD_BYTES);
+    } finally {
+      uploads.release();
+    }
+    ArrayNode out = Json.mapper().createArrayNode();
+    for (ElementRecord r : packages.importFile(caller, type, file.fileName(), file.bytes())) {
+      out.add(ElementJson.render(r, c.base()));
+    }
+    return Reply.json(200, out);
+  }
+
+  /** {@code download}: a task that fetches the package from the download server (it becomes imported). */
+  private Reply download(Call c, String type, long key) {
+    requirePost(c);
+    Caller caller = caller(c);
+    ElementRecord r = packages.downloadable(caller, type, key);
+    TaskRow t = tasks.start(caller, "download", List.of("/elements/" + type + "/" + key), ctx -> {
+      ctx.progress(50, "Downloading " + r.name() + ".");
+      packages.download(caller, type, key);
+      return Tasks.Outcome.of(r.name() + " was downloaded and imported.");
+    });
+    return Reply.json(200, Tasks.json(t, c.base()));
+  }
+
+  /**
+   * {@code activate}: checked first (an imported package; an engine upgrade's {@code resource}
+   * names nodes of engines the caller may change), then a task that activates it.
+   */
+  private Reply activate(Call c, String type, long key) throws Exception {
+    requirePost(c);
+    Caller caller = caller(c);
+    c.flag("force_upgrade", false);
+    var to = packages.checkActivation(caller, type, key, c.json());
+    TaskRow t = tasks.start(caller, "activate", List.of("/elements/" + type + "/" + key), ctx ->
+        Tasks.Outcome.of(packages.activate(caller, type, key, to)));
+    return Reply.json(200, Tasks.json(t, c.base()));
+  }
+
+  private static void requirePost(Call c) {
+    if (!c.method().equals("POST")) {
+      throw new HeraldException(405, "Method " + c.method() + " not allowed.", List.of("Allowed: POST."), null)
+          .header("Allow", "POST");
+    }
   }
 
   // ---- tasks ----
