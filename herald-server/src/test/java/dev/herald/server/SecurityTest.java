@@ -149,6 +149,59 @@ class SecurityTest {
     assertThat(root.getUrl(shared + "/central_gateway_node").json().get("result")).isEmpty();
   }
 
+  /**
+   * A role's permission flags decide what it grants: Role.create(name) shows every flag with a
+   * new role's values; role.enable([...]) + update() turns some on (smc-python role.py); a user of
+   * that role creates but neither edits nor deletes, sends commands to engines but does not edit them.
+   */
+  @Test
+  void aRolesPermissionFlags_decideWhatItGrants() throws Exception {
+    String d = unique("dom");
+    String dHref = root.create("admin_domain", "{\"name\":\"" + d + "\"}");
+    String roleName = unique("creator");
+    String role = root.create("role", "{\"name\":\"" + roleName + "\",\"comment\":null}");
+    JsonNode fresh = root.getUrl(role).json();
+    assertThat(fresh.get("element_view_content").asBoolean()).isTrue();
+    assertThat(fresh.get("element_create").asBoolean()).isFalse();
+    assertThat(fresh.get("send_commands").asBoolean()).isFalse();
+    assertThat(fresh.has("license_mgmt")).as("every flag is there for enable() to set").isTrue();
+    // role.enable(['element_create', 'send_commands']); role.update(): the whole JSON back
+    com.fasterxml.jackson.databind.node.ObjectNode enabled = (com.fasterxml.jackson.databind.node.ObjectNode) fresh.deepCopy();
+    enabled.put("element_create", true).put("send_commands", true);
+    assertThat(root.put(role, enabled.toString(), root.getUrl(role).header("ETag")).status()).isEqualTo(200);
+    assertThat(root.put(role, enabled.deepCopy().put("element_edit", "yes").toString(), root.getUrl(role).header("ETag"))
+        .status()).as("a flag is a boolean").isEqualTo(400);
+
+    String key = "creator-key-" + System.nanoTime();
+    root.create("api_client", "{\"name\":\"" + unique("cr") + "\",\"authentication_key\":\"" + key + "\","
+        + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + dHref + "\",\"role_ref\":\"" + role
+        + "\",\"granted_elements\":[]}]}}");
+    SmcClient cr = new SmcClient(server.url(), "7.2");
+    assertThat(cr.post("/login", "{\"authenticationkey\":\"" + key + "\",\"domain\":\"" + d + "\"}").status()).isEqualTo(200);
+    Response host = cr.post("/elements/host", hostJson());
+    assertThat(host.status()).isEqualTo(201);
+    String hostHref = host.header("Location");
+    JsonNode h = cr.getUrl(hostHref).json();
+    Response edit = cr.put(hostHref, ((com.fasterxml.jackson.databind.node.ObjectNode) h.deepCopy()).put("comment", "x").toString(),
+        cr.getUrl(hostHref).header("ETag"));
+    assertThat(edit.status()).isEqualTo(403);
+    assertThat(edit.body()).contains("editing elements");
+    Response del = cr.delete(hostHref, cr.getUrl(hostHref).header("ETag"));
+    assertThat(del.status()).isEqualTo(403);
+    assertThat(del.body()).contains("deleting elements");
+    assertThat(cr.getUrl(hostHref).json().path("comment").asText("")).isEmpty();
+    // commands, not edits, on an engine of its domain
+    SmcClient ed = member(dHref, d, "Editor");
+    String engine = EnginesTest.createSingleFw(ed, unique("fw"));
+    String node = ed.getUrl(engine).json().get("nodes").get(0).get("firewall_node").get("link").get(0).get("href").asText();
+    assertThat(cr.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
+    assertThat(cr.postUrl(engine + "/add_route?gateway=192.168.10.254&network=0.0.0.0%2F0", "{}").status()).isEqualTo(403);
+    // an Operator (built-in) likewise; a Viewer neither
+    SmcClient op = member(dHref, d, "Operator");
+    assertThat(op.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
+    assertThat(op.post("/elements/host", hostJson()).status()).isEqualTo(403);
+  }
+
   /** An api_client with one role in one domain, logged in there. */
   private static SmcClient member(String domainHref, String domain, String role) throws Exception {
     String key = role.toLowerCase(java.util.Locale.ROOT) + "-key-" + System.nanoTime();

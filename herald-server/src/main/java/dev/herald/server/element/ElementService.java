@@ -772,9 +772,24 @@ public final class ElementService {
     return writable(caller, requireType(relName), key, what);
   }
 
+  /**
+   * An element the caller may act on with {@code needed} (a command to an engine: OPERATE; a
+   * policy upload: UPLOAD) rather than by editing it.
+   */
+  public ElementRecord writableForLink(Caller caller, String relName, long key, String what, Rights.Capability needed) {
+    String type = requireType(relName);
+    ElementRecord cur = get(caller, type, key);
+    require(caller, type, what, cur.name(), needed);
+    return changeable(caller, cur, what);
+  }
+
   ElementRecord writable(Caller caller, String type, long key, String what) {
     ElementRecord cur = get(caller, type, key);
     requireEdit(caller, type, what, cur.name());
+    return changeable(caller, cur, what);
+  }
+
+  private static ElementRecord changeable(Caller caller, ElementRecord cur, String what) {
     if (cur.system()) {
       throw HeraldException.forbidden(
           "Impossible to " + what + " the element " + cur.name() + ".", "Cannot modify system element.");
@@ -962,12 +977,26 @@ public final class ElementService {
   }
 
   static void requireEdit(Caller caller, String type, String what, String name) {
-    if (ADMINISTRATION.contains(type) ? !caller.rights().superuser()
-        : !caller.rights().can(Rights.Capability.EDIT, caller.domainKey())) {
+    require(caller, type, what, name, switch (what) {
+      case "store", "import" -> Rights.Capability.CREATE;
+      case "delete", "trash", "untrash" -> Rights.Capability.DELETE;
+      default -> Rights.Capability.EDIT;
+    });
+  }
+
+  /** What each capability is called when a role lacks it. */
+  private static final Map<Rights.Capability, String> GRANTS = Map.of(
+      Rights.Capability.CREATE, "creating elements", Rights.Capability.EDIT, "editing elements",
+      Rights.Capability.DELETE, "deleting elements", Rights.Capability.OPERATE, "sending commands to engines",
+      Rights.Capability.UPLOAD, "uploading and refreshing policies", Rights.Capability.VIEW, "viewing elements",
+      Rights.Capability.VIEW_LOGS, "viewing logs");
+
+  private static void require(Caller caller, String type, String what, String name, Rights.Capability needed) {
+    if (ADMINISTRATION.contains(type) ? !caller.rights().superuser() : !caller.rights().can(needed, caller.domainKey())) {
       throw HeraldException.forbidden("Impossible to " + what + " the element " + name + ".",
           ADMINISTRATION.contains(type)
               ? "Only a superuser may manage administrators, API clients, roles, access control lists and domains."
-              : caller.userName() + " has no role that grants editing elements in this domain.");
+              : caller.userName() + " has no role that grants " + GRANTS.get(needed) + " in this domain.");
     }
   }
 

@@ -59,9 +59,14 @@ public final class EngineNodes {
    * locked): for every request that changes it or its parts, its nodes' state included.
    */
   public Engine writableEngine(Caller caller, String type, long key, String what) {
+    return writableEngine(caller, type, key, what, Rights.Capability.EDIT);
+  }
+
+  /** {@link #writableEngine}, for what needs {@code needed} (a command: OPERATE; an upload: UPLOAD). */
+  public Engine writableEngine(Caller caller, String type, long key, String what, Rights.Capability needed) {
     Catalogue.Engine kind = Engines.kind(type).orElseThrow(() ->
         HeraldException.notFound("Not an engine.", type + " elements have no nodes."));
-    ElementRecord r = elements.writableForLink(caller, type, key, what);
+    ElementRecord r = elements.writableForLink(caller, type, key, what, needed);
     ElementService.refuseLocked(r, what);
     return new Engine(r, (ObjectNode) ElementService.parse(r.body()), kind);
   }
@@ -567,7 +572,7 @@ public final class EngineNodes {
     }
     Engine e;
     try {
-      e = writableEngine(caller, m.group(1), Long.parseLong(m.group(2)), what);
+      e = writableEngine(caller, m.group(1), Long.parseLong(m.group(2)), what, Rights.Capability.OPERATE);
     } catch (HeraldException notFound) {
       if (notFound.status() == 404) {
         return Optional.empty();

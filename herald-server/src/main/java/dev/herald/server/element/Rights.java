@@ -9,19 +9,25 @@ import java.util.Set;
  * the roles of its {@code permissions} grant, in the domains they name ({@code granted_domain_ref}),
  * and a login to Shared Domain only when {@code allowed_to_login_in_shared}.
  *
- * <p>Roles grant {@link Capability capabilities}; {@code roles.json} says which for SMC's built-in
- * roles. The granted elements of a permission (access control lists) are kept but do not narrow
+ * <p>Roles grant {@link Capability capabilities} by their permission flags; {@code roles.json} says
+ * which flag grants which. The granted elements of a permission (access control lists) are kept but do not narrow
  * access to single elements: a role holds in the whole domain.
  */
 public record Rights(boolean superuser, Map<Long, Set<Capability>> byDomain, boolean sharedLogin) {
   public enum Capability {
-    /** Read elements. */
+    /** Read elements (a role's {@code element_view_content}). */
     VIEW,
-    /** Create, change, delete, trash elements (not administrators). */
+    /** Create elements, import them (not administrators): {@code element_create}. */
+    CREATE,
+    /** Change elements and their parts (not administrators): {@code element_edit}. */
     EDIT,
-    /** Commands to engines, policy uploads. */
+    /** Delete elements, trash and restore them: {@code element_delete}. */
+    DELETE,
+    /** Commands to engines and their nodes: {@code send_commands}. */
     OPERATE,
-    /** Read logs (no elements). */
+    /** Policy uploads and refreshes: {@code upload_policy}, {@code refresh_policy}. */
+    UPLOAD,
+    /** Read logs (no elements): {@code view_logs}. */
     VIEW_LOGS
   }
 

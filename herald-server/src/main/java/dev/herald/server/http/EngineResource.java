@@ -11,6 +11,7 @@ import dev.herald.server.element.ETags;
 import dev.herald.server.element.ElementJson;
 import dev.herald.server.element.ElementService;
 import dev.herald.server.element.EngineNodes;
+import dev.herald.server.element.Rights;
 import dev.herald.server.element.Engines;
 import dev.herald.server.store.ElementRecord;
 import dev.herald.server.store.TaskStore.TaskRow;
@@ -100,7 +101,7 @@ final class EngineResource {
         return Reply.json(200, blockLists.list(e.record())); // Herald's reading: SMC shows them on its monitoring sockets
       }
       requireMethod(c, "POST");
-      e = writable(c, t, k, "add to the block list of");
+      e = writable(c, t, k, "add to the block list of", Rights.Capability.OPERATE);
       blockLists.add(List.of(e.record()), dev.herald.server.element.BlockLists.entries(c.json()));
       return Reply.json(200, Json.object());
     });
@@ -117,7 +118,7 @@ final class EngineResource {
     });
     elementResource.register("flush_block_list", (c, t, k) -> {
       requireMethod(c, "DELETE");
-      blockLists.flush(writable(c, t, k, "flush the block list of").record());
+      blockLists.flush(writable(c, t, k, "flush the block list of", Rights.Capability.OPERATE).record());
       return Reply.empty(204);
     });
     elementResource.register("snapshots", (c, t, k) -> {
@@ -299,8 +300,13 @@ final class EngineResource {
 
   /** An engine the caller may change: every request that changes it, its parts or its nodes' state. */
   private EngineNodes.Engine writable(Call c, String type, long key, String what) {
+    return writable(c, type, key, what, Rights.Capability.EDIT);
+  }
+
+  /** An engine the caller may act on with {@code needed}: a command (OPERATE), an upload (UPLOAD). */
+  private EngineNodes.Engine writable(Call c, String type, long key, String what, Rights.Capability needed) {
     engine(c, type, key); // 404 before 403
-    return nodes.writableEngine(c.session().caller(), Catalogue.canonical(type), key, what);
+    return nodes.writableEngine(c.session().caller(), Catalogue.canonical(type), key, what, needed);
   }
 
   private static String engineHref(Call c, EngineNodes.Engine e) {
@@ -381,7 +387,7 @@ final class EngineResource {
   Reply upload(Call c, String type, long key) {
     requireMethod(c, "POST");
     Caller caller = c.session().caller();
-    EngineNodes.Engine e = writable(c, type, key, "upload a policy to");
+    EngineNodes.Engine e = writable(c, type, key, "upload a policy to", Rights.Capability.UPLOAD);
     String name = c.param("filter").orElse("");
     boolean snapshot = c.flag("generate_snapshot", true);
     TaskRow t = tasks.start(caller, "upload", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
@@ -406,7 +412,7 @@ final class EngineResource {
         .stream().findFirst().orElseThrow(() -> new Tasks.Failed("There is no engine " + engineName + "."));
     EngineNodes.Engine e;
     try {
-      e = nodes.writableEngine(caller, engine.type(), engine.key(), "upload a policy to");
+      e = nodes.writableEngine(caller, engine.type(), engine.key(), "upload a policy to", Rights.Capability.UPLOAD);
     } catch (HeraldException refused) {
       throw new Tasks.Failed(refused.getMessage() + " " + String.join(" ", refused.details()));
     }
@@ -426,7 +432,7 @@ final class EngineResource {
 
   private Reply refresh(Call c, String type, long key) {
     requireMethod(c, "POST");
-    EngineNodes.Engine e = writable(c, type, key, "refresh the policy of");
+    EngineNodes.Engine e = writable(c, type, key, "refresh the policy of", Rights.Capability.UPLOAD);
     boolean snapshot = c.flag("generate_snapshot", true);
     Caller caller = c.session().caller();
     TaskRow t = tasks.start(caller, "refresh", List.of("/elements/" + e.record().type() + "/" + e.record().key()), ctx -> {
@@ -695,19 +701,19 @@ final class EngineResource {
       }
       case "send_diagnostic" -> {
         requireMethod(c, "POST");
-        writable(c, e.record().type(), e.record().key(), "set the diagnostics of");
+        writable(c, e.record().type(), e.record().key(), "set the diagnostics of", Rights.Capability.OPERATE);
         nodes.setDiagnostics(e, n, object(c.json()));
         return Reply.json(200, Json.object());
       }
       case "initial_contact" -> {
         requireMethod(c, "POST");
-        writable(c, e.record().type(), e.record().key(), "make initial contact with");
+        writable(c, e.record().type(), e.record().key(), "make initial contact with", Rights.Capability.OPERATE);
         String text = nodes.initialContact(e, n, c.flag("export_to_base64", false));
         return Reply.text(200, "text/plain; charset=utf-8", text);
       }
       default -> {
         requireMethod(c, link.method());
-        writable(c, e.record().type(), e.record().key(), rel.replace('_', ' '));
+        writable(c, e.record().type(), e.record().key(), rel.replace('_', ' '), Rights.Capability.OPERATE);
         nodes.command(e, n, rel, c.optionalJson());
         return Reply.json(200, Json.object());
       }

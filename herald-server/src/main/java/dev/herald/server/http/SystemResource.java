@@ -176,7 +176,8 @@ final class SystemResource {
     for (var e : elements.search(caller(c), dev.herald.server.element.Engines.types().keySet(), java.util.Optional.empty(),
         false, false, Integer.MAX_VALUE)) {
       try {
-        engines.add(elements.writableForLink(caller(c), e.type(), e.key(), "add to the block list of"));
+        engines.add(elements.writableForLink(caller(c), e.type(), e.key(), "add to the block list of",
+            dev.herald.server.element.Rights.Capability.OPERATE));
       } catch (HeraldException notYours) {
         // an engine the caller may see but not change (another domain's, a read-only role): left alone
       }
