@@ -78,7 +78,7 @@ public final class Whole implements AdminControl {
     Predicate<ElementRecord> keep;
     if (keepUsers) {
       // who may log in, and where
-      keep = r -> ElementService.ADMINISTRATION.contains(r.type());
+      keep = r -> ElementService.ACCESS.contains(r.type());
     } else {
       // the domains, and only the users the server itself creates (their keys are the configured ones)
       keep = r -> r.type().equals(ElementService.DOMAIN) || Bootstrap.API_CLIENT.is(r, shared) || Bootstrap.ADMIN.is(r, shared);

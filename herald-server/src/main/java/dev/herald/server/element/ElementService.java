@@ -41,9 +41,12 @@ public final class ElementService {
   /** The type of domains. */
   public static final String DOMAIN = "admin_domain";
 
-  /** Types only a superuser may create, change or delete: who may do what, and where. */
-  public static final Set<String> ADMINISTRATION =
+  /** Who may do what, and where: kept by a reset unless asked. */
+  public static final Set<String> ACCESS =
       Set.of("admin_user", "api_client", "web_portal_user", "role", "access_control_list", "admin_domain");
+  /** Types only a superuser may create, change or delete (in Shared Domain): {@link #ACCESS}, and licences. */
+  public static final Set<String> ADMINISTRATION = java.util.stream.Stream.concat(ACCESS.stream(),
+      java.util.stream.Stream.of(Licences.TYPE)).collect(java.util.stream.Collectors.toUnmodifiableSet());
   /** Types whose elements log in: a change to one ends its sessions. */
   public static final Set<String> USERS = Set.of("admin_user", "api_client", "web_portal_user");
 
@@ -112,7 +115,7 @@ public final class ElementService {
     requireEdit(caller, type, "store", body.path("name").asText(""));
     if (ADMINISTRATION.contains(type) && caller.domainKey() != sharedDomain) {
       throw HeraldException.forbidden("Impossible to store the element.",
-          "Administrators, API clients, roles, access control lists and domains belong to Shared"
+          "Administrators, API clients, roles, access control lists, domains and licences belong to Shared"
               + " Domain: log in to Shared Domain to create them.");
     }
     Map<String, String[]> stored = storeSecrets(type, body);
@@ -995,7 +998,7 @@ public final class ElementService {
     if (ADMINISTRATION.contains(type) ? !caller.rights().superuser() : !caller.rights().can(needed, caller.domainKey())) {
       throw HeraldException.forbidden("Impossible to " + what + " the element " + name + ".",
           ADMINISTRATION.contains(type)
-              ? "Only a superuser may manage administrators, API clients, roles, access control lists and domains."
+              ? "Only a superuser may manage administrators, API clients, roles, access control lists, domains and licences."
               : caller.userName() + " has no role that grants " + GRANTS.get(needed) + " in this domain.");
     }
   }

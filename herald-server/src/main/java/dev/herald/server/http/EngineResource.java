@@ -39,6 +39,7 @@ final class EngineResource {
   private final dev.herald.server.element.PendingChanges pendingChanges;
   private final dev.herald.server.element.ContactAddresses contactAddresses;
   private final dev.herald.server.element.Antispoofing antispoofing;
+  private final dev.herald.server.element.Licences licences;
 
   /** {@code engines} null: only the link handlers are registered (a test of the catalogue's marks). */
   EngineResource(ElementService elements, ElementResource elementResource, dev.herald.server.element.EngineModel engines,
@@ -54,6 +55,7 @@ final class EngineResource {
     this.pendingChanges = engines == null ? null : engines.pendingChanges();
     this.contactAddresses = engines == null ? null : engines.contactAddresses();
     this.antispoofing = engines == null ? null : engines.antispoofing();
+    this.licences = engines == null ? null : engines.licences();
     elementResource.register("nodes", (c, t, k) -> list(c, t, k, true, Optional.empty()));
     elementResource.register("interfaces", (c, t, k) -> list(c, t, k, false, Optional.empty()));
     // the interface collections engines have (catalogue links of kind "interfaces"), one handler each
@@ -703,6 +705,25 @@ final class EngineResource {
         requireMethod(c, "POST");
         writable(c, e.record().type(), e.record().key(), "set the diagnostics of", Rights.Capability.OPERATE);
         nodes.setDiagnostics(e, n, object(c.json()));
+        return Reply.json(200, Json.object());
+      }
+      case "bind" -> {
+        // Node.bind_license(license_item_id=None): that licence, else an engine licence, else a dynamic one
+        requireMethod(c, "POST");
+        writable(c, e.record().type(), e.record().key(), "bind a licence to", Rights.Capability.OPERATE);
+        licences.bind(c.session().caller(), e, n, c.param("license_item_id"));
+        return Reply.json(200, Json.object());
+      }
+      case "unbind" -> {
+        requireMethod(c, "POST");
+        writable(c, e.record().type(), e.record().key(), "unbind the licence of", Rights.Capability.OPERATE);
+        licences.unbind(c.session().caller(), e, n);
+        return Reply.json(200, Json.object());
+      }
+      case "cancel_unbind" -> {
+        requireMethod(c, "POST");
+        writable(c, e.record().type(), e.record().key(), "cancel the unbind of", Rights.Capability.OPERATE);
+        licences.cancelUnbind(c.session().caller(), e, n);
         return Reply.json(200, Json.object());
       }
       case "initial_contact" -> {

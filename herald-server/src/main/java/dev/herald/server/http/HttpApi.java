@@ -41,7 +41,7 @@ public final class HttpApi {
     routes.addAll(new SocketResource(p.socket(), p.origins()).routes());
     ElementResource elements = new ElementResource(p.elements(), new dev.herald.server.element.ElementLinks(p.elements()));
     // before the element routes: task_progress is served by the system resource, not as elements
-    routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock(), p.engines().blockLists(),
+    routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock(), p.engines(),
         packages).routes());
     new AdminResource(p.elements(), elements);
     EngineResource engines = new EngineResource(p.elements(), elements, p.engines(), p.tasks());

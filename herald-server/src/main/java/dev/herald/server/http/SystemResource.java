@@ -36,7 +36,7 @@ final class SystemResource {
   static final long MAX_UPLOAD_BYTES = 64L * 1024 * 1024;
   private static final String PROPERTY = "system_property.";
 
-  private record SystemLink(String rel, String method, boolean implemented) {}
+  private record SystemLink(String rel, String method, boolean implemented, String why) {}
 
   private record Property(long key, String name, String defaultValue) {}
 
@@ -55,10 +55,14 @@ final class SystemResource {
   private final dev.herald.server.element.BlockLists blockLists;
 
   private final Packages packages;
+  private final dev.herald.server.element.Licences licences;
+  private final dev.herald.server.element.EngineNodes nodes;
 
   SystemResource(ElementService elements, ElementResource elementResource, Tasks tasks, InstantSource clock,
-      dev.herald.server.element.BlockLists blockLists, Packages packages) {
-    this.blockLists = blockLists;
+      dev.herald.server.element.EngineModel engines, Packages packages) {
+    this.blockLists = engines == null ? null : engines.blockLists();
+    this.licences = engines == null ? null : engines.licences();
+    this.nodes = engines == null ? null : engines.nodes();
     this.packages = packages;
     elementResource.register("download", this::download);
     elementResource.register("activate", this::activate);
@@ -73,7 +77,7 @@ final class SystemResource {
       this.smcVersion = root.get("smc_version").asText();
       for (JsonNode l : root.get("links")) {
         links.put(l.get("rel").asText(), new SystemLink(l.get("rel").asText(), l.get("method").asText(),
-            l.path("implemented").asBoolean(false)));
+            l.path("implemented").asBoolean(false), l.path("why").asText("")));
       }
       for (JsonNode p : root.get("system_properties")) {
         properties.put(p.get("system_key").asLong(), new Property(p.get("system_key").asLong(),
@@ -117,8 +121,21 @@ final class SystemResource {
         new Route("/{v}/system/empty_trash_bin", Set.of("DELETE"), this::emptyTrash),
         new Route("/{v}/system/export_elements", Set.of("POST"), this::exportElements),
         Route.upload("/{v}/system/import_elements", Set.of("POST"), this::importElements),
-        new Route("/{v}/system/licenses", Set.of("GET"), c -> list(c, Json.object().set("license", Json.mapper().createArrayNode()))),
-        new Route("/{v}/system/unlicensed_components", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
+        new Route("/{v}/system/licenses", Set.of("GET"), c -> list(c, Json.object().set("license", licences.list(caller(c), c.base())))),
+        new Route("/{v}/system/unlicensed_components", Set.of("GET"), c -> list(c, licences.unlicensed(caller(c), nodes, c.base()))),
+        Route.upload("/{v}/system/license_install", Set.of("PUT"), this::installLicence),
+        new Route("/{v}/system/delete_license", Set.of("PUT"), c -> {
+          licences.delete(caller(c), c.param("license_id").orElseThrow(() -> HeraldException.badRequest(
+              "Impossible to delete the licence.", "Name it: ?license_id=ID.")));
+          return Reply.json(200, Json.object());
+        }),
+        new Route("/{v}/system/license_bind", Set.of("POST"), c -> {
+          JsonNode b = c.json();
+          licences.bindComponent(caller(c), b.path("component_href").asText(""),
+              b.path("license_item_id").isTextual() || b.path("license_item_id").isNumber()
+                  ? Optional.of(b.get("license_item_id").asText()) : Optional.empty(), nodes);
+          return Reply.json(200, Json.object());
+        }),
         new Route("/{v}/system/uncommitted", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
         new Route("/{v}/system/visible_virtual_engine_mapping", Set.of("GET"),
             c -> list(c, Json.object().set("mapping", Json.mapper().createArrayNode()))),
@@ -192,8 +209,9 @@ final class SystemResource {
     if (!links.containsKey(rel)) {
       throw HeraldException.notFound("No link " + rel + " on system.", "GET system: its link list names what it offers.");
     }
+    String why = links.get(rel).why();
     throw new HeraldException(501, "Herald does not implement " + rel + " on system yet.",
-        List.of("docs/rest-api.md lists what Herald's system entry point does."), null);
+        why.isEmpty() ? List.of("docs/rest-api.md lists what Herald's system entry point does.") : List.of(why), null);
   }
 
   // ---- system properties ----
@@ -343,6 +361,23 @@ final class SystemResource {
           + n.updated() + " updated, " + n.unchanged() + " unchanged.");
     });
     return Reply.json(200, Tasks.json(t, base));
+  }
+
+  /** {@code license_install} (smc-python: PUT, multipart part {@code license_file}): a Herald licence file. */
+  private Reply installLicence(Call c) throws Exception {
+    Caller caller = caller(c);
+    if (!uploads.tryAcquire()) {
+      throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
+          .header("Retry-After", "5");
+    }
+    byte[] file;
+    try {
+      file = c.file("license_file", 1024 * 1024);
+    } finally {
+      uploads.release();
+    }
+    licences.install(caller, file);
+    return Reply.json(200, Json.object());
   }
 
   // ---- update packages and engine upgrades ----
