@@ -187,10 +187,20 @@ public final class DisposableServer implements AutoCloseable {
     if (dir == null || !Files.exists(dir)) {
       return;
     }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    // a file that vanishes while the tree is walked (another process's temporary file) is no
+    // failure: walk again, a few times
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        return;
+      } catch (IOException | UncheckedIOException e) {
+        if (attempt == 5 || !Files.exists(dir)) {
+          if (!Files.exists(dir)) {
+            return;
+          }
+          throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+        }
+      }
     }
   }
 }

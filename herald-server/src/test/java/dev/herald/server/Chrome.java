@@ -164,9 +164,18 @@ final class Chrome implements AutoCloseable {
   @Override
   public void close() throws Exception {
     page.abort();
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
+    // Chromium's helpers (renderer, zygote, crash handler) write to the profile too: all of them
+    // go before it is deleted
+    java.util.List<ProcessHandle> all = new java.util.ArrayList<>(process.descendants().toList());
+    all.add(process.toHandle());
+    all.forEach(ProcessHandle::destroy);
+    for (ProcessHandle h : all) {
+      try {
+        h.onExit().get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        h.destroyForcibly();
+        h.onExit().get(10, TimeUnit.SECONDS);
+      }
     }
     TestServer.deleteTree(profile);
   }
