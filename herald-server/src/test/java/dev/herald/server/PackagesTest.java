@@ -224,6 +224,18 @@ class PackagesTest {
     JsonNode status = py.getUrl(link(node, "status")).json();
     assertThat(status.get("version").asText()).isEqualTo("version " + version.substring(0, last) + " #" + version.substring(last + 1));
     assertThat(status.get("platform").asText()).isEqualTo("x86-64-small");
+    // the nodes report the active update package as their dyn_up
+    long id = 100 + System.nanoTime() % 800;
+    publish("{\"type\":\"update_package\",\"package_id\":" + id + "}");
+    String pkg = null;
+    for (JsonNode m : py.getUrl(system("update_package")).json()) {
+      if (m.get("name").asText().contains(Long.toString(id))) {
+        pkg = m.get("href").asText();
+      }
+    }
+    task(py.postUrl(pkg + "/download", "{}"));
+    task(py.postUrl(pkg + "/activate", "{\"resource\":null}"));
+    assertThat(py.getUrl(link(node, "status")).json().get("dyn_up").asText()).isEqualTo(Long.toString(id));
 
     // imported already: 400; deleted, it imports again (the example's advice)
     assertThat(upload(system("import_upgrade"), "upgrade_file", file, zip()).status()).isEqualTo(400);

@@ -444,6 +444,15 @@ class RulesTest {
     assertThat(byTag.status()).as(byTag.body()).isEqualTo(201);
     assertThat(names(rules)).containsExactly("b", "a", "e", "c", "d");
 
+    // where a rule sits is the server's: a PUT naming another "insert point" (here a host) changes
+    // nothing, and that element is not pinned by it
+    String host = py.create("host", "{\"name\":\"" + unique("pinned") + "\",\"address\":\"10.64.0.1\"}");
+    JsonNode aJson = py.getUrl(a).json();
+    Response moved = py.put(a, ((ObjectNode) aJson.deepCopy()).put("parent_insert_point", host).toString(), py.getUrl(a).header("ETag"));
+    assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+    assertThat(py.getUrl(a).json().get("parent_insert_point").asText()).isEqualTo(first);
+    assertThat(py.delete(host, py.getUrl(host).header("ETag")).status()).isIn(200, 204);
+
     // an insert point that holds rules cannot be deleted; the template of such a policy stays
     Response del = py.delete(first, py.getUrl(first).header("ETag"));
     assertThat(del.status()).isEqualTo(400);

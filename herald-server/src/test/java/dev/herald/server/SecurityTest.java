@@ -200,6 +200,20 @@ class SecurityTest {
     SmcClient op = member(dHref, d, "Operator");
     assertThat(op.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(200);
     assertThat(op.post("/elements/host", hostJson()).status()).isEqualTo(403);
+    SmcClient vw = member(dHref, d, "Viewer");
+    assertThat(vw.postUrl(node + "/initial_contact", "{}").status()).isEqualTo(403);
+    assertThat(vw.post("/elements/host", hostJson()).status()).isEqualTo(403);
+    // role.disable(['element_create']); update(): its users log in again, and may no longer create
+    JsonNode now = root.getUrl(role).json();
+    assertThat(root.put(role, ((com.fasterxml.jackson.databind.node.ObjectNode) now.deepCopy()).put("element_create", false)
+        .toString(), root.getUrl(role).header("ETag")).status()).isEqualTo(200);
+    assertThat(cr.post("/elements/host", hostJson()).status()).as("the session ended with the role's change").isEqualTo(401);
+    assertThat(cr.post("/login", "{\"authenticationkey\":\"" + key + "\",\"domain\":\"" + d + "\"}").status()).isEqualTo(200);
+    Response refused = cr.post("/elements/host", hostJson());
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.body()).contains("creating elements");
+    // licences are a superuser's
+    assertThat(cr.put(cr.v("/system/delete_license?license_id=none"), "{}", null).status()).isEqualTo(403);
   }
 
   /** An api_client with one role in one domain, logged in there. */

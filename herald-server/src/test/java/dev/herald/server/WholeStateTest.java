@@ -177,6 +177,39 @@ class WholeStateTest {
         .json().get("result")).hasSize(1);
   }
 
+  /**
+   * A built-in added by a later version whose name a user already gave an element of Shared
+   * Domain (here the zone Guest, in a file saved before the system zones existed): the user's
+   * element stands, the other built-ins are created, the load succeeds.
+   */
+  @Test
+  void snapshot_withAUserElementNamedLikeALaterBuiltIn_keepsIt() throws Exception {
+    ObjectNode v1 = (ObjectNode) Json.mapper().readTree(WholeStateTest.class.getResourceAsStream("/snapshots/herald-snapshot-v1.json"));
+    java.util.List<String> cols = columns(v1, "element");
+    ArrayNode row = Json.mapper().createArrayNode();
+    for (String c : cols) {
+      switch (c) {
+        case "element_key" -> row.add(1126);
+        case "domain_key", "version" -> row.add(1);
+        case "type" -> row.add("interface_zone");
+        case "name", "name_key" -> row.add("Guest");
+        case "search_text" -> row.add("guest\n");
+        case "body" -> row.add("{\"name\":\"Guest\",\"comment\":\"mine\"}");
+        case "trashed", "system_elem" -> row.add(false);
+        default -> row.addNull();
+      }
+    }
+    ((ArrayNode) v1.get("tables").get("element").get("rows")).add(row);
+    Response loaded = admin("POST", "/snapshot", v1.toString());
+    assertThat(loaded.status()).as(loaded.body()).isEqualTo(200);
+    py = SmcClient.loggedIn(server);
+    assertThat(made("interface_zone")).containsExactly("Guest");
+    JsonNode zones = py.get("/elements/interface_zone").json().get("result");
+    java.util.List<String> names = new java.util.ArrayList<>();
+    zones.forEach(z -> names.add(z.get("name").asText()));
+    assertThat(names).contains("DMZ", "External", "Guest", "Internal", "Node-internal").hasSize(5);
+  }
+
   @Test
   void badSnapshots_areRefused_andChangeNothing() throws Exception {
     String h = host("keep-me");

@@ -84,6 +84,16 @@ public final class BuiltIns {
     for (Element e : all()) {
       Named n = new Named(e.type(), e.name());
       if (!keys.containsKey(n)) {
+        Optional<ElementRecord> taken = store.findByName(sharedDomain, e.type(), e.name());
+        if (taken.isPresent()) {
+          // a built-in added by a later version, whose name a user already gave an element of
+          // Shared Domain (an upgraded database): the user's element stands, and built-ins that
+          // name this one refer to it
+          keys.put(n, taken.get().key());
+          org.slf4j.LoggerFactory.getLogger(BuiltIns.class).warn("built-in {} \"{}\" not created: Shared Domain"
+              + " already has an element of that name", e.type(), e.name());
+          continue;
+        }
         keys.put(n, store.newKey());
         missing.add(e);
       }

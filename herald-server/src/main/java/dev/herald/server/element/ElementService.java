@@ -44,9 +44,13 @@ public final class ElementService {
   /** Who may do what, and where: kept by a reset unless asked. */
   public static final Set<String> ACCESS =
       Set.of("admin_user", "api_client", "web_portal_user", "role", "access_control_list", "admin_domain");
-  /** Types only a superuser may create, change or delete (in Shared Domain): {@link #ACCESS}, and licences. */
-  public static final Set<String> ADMINISTRATION = java.util.stream.Stream.concat(ACCESS.stream(),
-      java.util.stream.Stream.of(Licences.TYPE)).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  /**
+   * Types only a superuser may create, change or delete (in Shared Domain): {@link #ACCESS},
+   * licences, and the software SMC lists under system (the catalogue's packages).
+   */
+  public static final Set<String> ADMINISTRATION = java.util.stream.Stream.of(ACCESS.stream(),
+      java.util.stream.Stream.of(Licences.TYPE), Catalogue.packages().keySet().stream()).flatMap(x -> x)
+      .collect(java.util.stream.Collectors.toUnmodifiableSet());
   /** Types whose elements log in: a change to one ends its sessions. */
   public static final Set<String> USERS = Set.of("admin_user", "api_client", "web_portal_user");
 
@@ -115,7 +119,7 @@ public final class ElementService {
     requireEdit(caller, type, "store", body.path("name").asText(""));
     if (ADMINISTRATION.contains(type) && caller.domainKey() != sharedDomain) {
       throw HeraldException.forbidden("Impossible to store the element.",
-          "Administrators, API clients, roles, access control lists, domains and licences belong to Shared"
+          "Administrators, API clients, roles, access control lists, domains, licences and packages belong to Shared"
               + " Domain: log in to Shared Domain to create them.");
     }
     Map<String, String[]> stored = storeSecrets(type, body);
@@ -238,6 +242,14 @@ public final class ElementService {
     if (!Catalogue.type(type).rule()) {
       return; // others' computed attributes include ones SMC lets a PUT set (a user's enabled)
     }
+    // where a rule sits is the server's, whether or not its type's model names the attributes
+    for (String place : List.of("parent_policy", "parent_insert_point")) {
+      if (stored.has(place)) {
+        body.set(place, stored.get(place));
+      } else {
+        body.remove(place);
+      }
+    }
     Catalogue.type(type).attributes().forEach((name, a) -> {
       if (a.computed() && !DERIVED.contains(name)) {
         JsonNode was = stored.get(name);
@@ -280,6 +292,11 @@ public final class ElementService {
       sessions.endUser(key);
     } else if (type.equals("admin_domain") && deleted) {
       sessions.endDomain(key);
+    } else if (type.equals("role")) {
+      // what a role grants changed: the users granted it log in again, under the new grants
+      for (long user : store.referrers(key)) {
+        store.find(user).filter(u -> USERS.contains(u.type())).ifPresent(u -> sessions.endUser(u.key()));
+      }
     }
   }
 
@@ -464,7 +481,7 @@ public final class ElementService {
       requireEdit(caller, type, "import", it.name());
       if (ADMINISTRATION.contains(type)) {
         throw HeraldException.badRequest("Impossible to import the element " + it.name() + ".",
-            "Administrators, API clients, roles, access control lists and domains are not imported.");
+            "Administrators, API clients, roles, access control lists, domains and licences are not imported.");
       }
       String id = type + "\0" + it.name();
       if (byName.containsKey(id)) {
@@ -998,7 +1015,8 @@ public final class ElementService {
     if (ADMINISTRATION.contains(type) ? !caller.rights().superuser() : !caller.rights().can(needed, caller.domainKey())) {
       throw HeraldException.forbidden("Impossible to " + what + " the element " + name + ".",
           ADMINISTRATION.contains(type)
-              ? "Only a superuser may manage administrators, API clients, roles, access control lists, domains and licences."
+              ? "Only a superuser may manage administrators, API clients, roles, access control lists, domains, licences"
+                  + " and update packages."
               : caller.userName() + " has no role that grants " + GRANTS.get(needed) + " in this domain.");
     }
   }

@@ -174,9 +174,23 @@ public final class Licences {
 
   /** Whether a node of an engine is licensed (a licence bound to it, or a dynamic one). */
   public boolean licensed(EngineNodes.Engine e, Engines.Node node) {
-    String path = nodePath(e, node);
-    return store.resource(e.record().key(), DYNAMIC + node.key()).isPresent()
-        || store.listByType(TYPE).stream().anyMatch(r -> bound(r).equals(path));
+    return licensed(e, node, boundPaths());
+  }
+
+  private boolean licensed(EngineNodes.Engine e, Engines.Node node, Set<String> boundPaths) {
+    return boundPaths.contains(nodePath(e, node)) || store.resource(e.record().key(), DYNAMIC + node.key()).isPresent();
+  }
+
+  /** The components licences are bound to now (read once for a whole listing). */
+  private Set<String> boundPaths() {
+    Set<String> out = new java.util.HashSet<>();
+    for (ElementRecord r : store.listByType(TYPE)) {
+      String b = bound(r);
+      if (!b.isEmpty()) {
+        out.add(b);
+      }
+    }
+    return out;
   }
 
   private static String nodePath(EngineNodes.Engine e, Engines.Node node) {
@@ -207,12 +221,14 @@ public final class Licences {
     }
     if (licence.isEmpty()) {
       store.write(tx -> {
+        tx.lock(e.record().key());
+        refuseLicensedMeanwhile(e, node);
         tx.putResource(e.record().key(), DYNAMIC + node.key(), "{}");
         return null;
       });
       return "dynamic";
     }
-    change(caller, licence.get(), path, null);
+    change(caller, licence.get(), path, null, () -> refuseLicensedMeanwhile(e, node), e.record().key());
     return ElementService.parse(licence.get().body()).path("license_id").asText();
   }
 
@@ -235,7 +251,7 @@ public final class Licences {
     if (boundTo(r).isPresent()) {
       throw HeraldException.badRequest("Impossible to bind the licence " + id + ".", "It is bound already.");
     }
-    change(caller, r, BuiltIns.PREFIX + "/elements/" + server.type() + "/" + server.key(), null);
+    change(caller, r, BuiltIns.PREFIX + "/elements/" + server.type() + "/" + server.key(), null, () -> {}, -1);
   }
 
   /** Unbinds a node's licence (a dynamic one goes); not licensed: 400. */
@@ -251,7 +267,7 @@ public final class Licences {
     ElementRecord r = licences(caller).stream().filter(x -> bound(x).equals(path))
         .findFirst().orElseThrow(() -> HeraldException.badRequest("Impossible to unbind the licence of " + node.name() + ".",
             "No licence is bound to it."));
-    change(caller, r, null, path);
+    change(caller, r, null, path, () -> {}, e.record().key());
   }
 
   /** Binds again the licence last unbound from this node, if it is still unassigned; else 400. */
@@ -263,16 +279,24 @@ public final class Licences {
     if (licensed(e, node)) {
       throw HeraldException.badRequest("Impossible to cancel the unbind of " + node.name() + ".", "It is licensed again.");
     }
-    change(caller, r, path, null);
+    change(caller, r, path, null, () -> refuseLicensedMeanwhile(e, node), e.record().key());
+  }
+
+  /** Inside a bind's write (the engine locked): 400 when the node got a licence meanwhile. */
+  private void refuseLicensedMeanwhile(EngineNodes.Engine e, Engines.Node node) {
+    if (licensed(e, node)) {
+      throw HeraldException.badRequest("Impossible to bind a licence to " + node.name() + ".", "It was licensed meanwhile.");
+    }
   }
 
   /** The engine nodes the caller sees that no licence is bound to, as {@code [{name, href, type}]}. */
   public ArrayNode unlicensed(Caller caller, EngineNodes nodes, String base) {
     ArrayNode out = Json.mapper().createArrayNode();
+    Set<String> bound = boundPaths();
     for (ElementRecord r : elements.search(caller, Engines.types().keySet(), Optional.empty(), false, false, Integer.MAX_VALUE)) {
       EngineNodes.Engine e = nodes.engine(caller, r.type(), r.key());
       for (Engines.Node n : Engines.nodes(e.body())) {
-        if (!licensed(e, n)) {
+        if (!licensed(e, n, bound)) {
           out.addObject().put("name", n.name()).put("href", base + nodePath(e, n).substring(BuiltIns.PREFIX.length()))
               .put("type", n.type());
         }
@@ -285,10 +309,19 @@ public final class Licences {
    * Binds a licence to {@code boundTo} (or unbinds it: null, remembering {@code unboundFrom}):
    * its resources, and an update of the licence, evented.
    */
-  private void change(Caller caller, ElementRecord r, String boundTo, String unboundFrom) {
+  private void change(Caller caller, ElementRecord r, String boundTo, String unboundFrom, Runnable recheck,
+      long engineKey) {
     store.write(tx -> {
+      // the engine first, then the licence: two binds to one node, or of one licence, take turns
+      if (engineKey >= 0) {
+        tx.lock(engineKey);
+      }
       ElementRecord now = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
       if (boundTo != null) {
+        if (boundTo(now).isPresent()) {
+          throw HeraldException.badRequest("Impossible to bind the licence " + now.name() + ".", "It was bound meanwhile.");
+        }
+        recheck.run();
         tx.putResource(r.key(), BOUND, boundTo);
         tx.deleteResource(r.key(), UNBOUND);
       } else {

@@ -214,7 +214,7 @@ public final class Packages {
    * engine the caller may change that answers. Returns those nodes.
    */
   public List<NodeRef> checkActivation(Caller caller, String type, long key, JsonNode body) {
-    ElementRecord r = elements.get(caller, type, key);
+    ElementRecord r = elements.writableForLink(caller, type, key, "activate");
     if (!Set.of("imported", "active").contains(state(r))) {
       throw HeraldException.badRequest("Impossible to activate " + r.name() + ".",
           "It is " + state(r) + ": download (or import) it first.");
@@ -263,13 +263,20 @@ public final class Packages {
       }
       return r.name() + " was activated on " + to.size() + " node" + (to.size() == 1 ? "" : "s") + ".";
     }
-    for (ElementRecord other : list(caller, type)) {
-      if (other.key() != key && state(other).equals("active")) {
-        change(caller, other, x -> x.put("state", "imported"));
-      }
-    }
     long now = clock.millis();
-    change(caller, r, x -> x.put("state", "active").put("activation_date", now).put("smc_version", smcVersion));
+    List<Long> others = list(caller, type).stream().filter(o -> o.key() != key).map(ElementRecord::key).toList();
+    // the one active before goes back to imported in the same write: never two active, never none
+    store.write(tx -> {
+      ElementRecord cur = tx.lock(key).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      for (long o : others) {
+        Optional<ElementRecord> other = tx.lock(o);
+        if (other.isPresent() && state(other.get()).equals("active")) {
+          edit(tx, caller, other.get(), x -> x.put("state", "imported"), now);
+        }
+      }
+      edit(tx, caller, cur, x -> x.put("state", "active").put("activation_date", now).put("smc_version", smcVersion), now);
+      return null;
+    });
     return r.name() + " is active.";
   }
 
@@ -299,15 +306,18 @@ public final class Packages {
   /** Changes a package's stored fields: an update of the element, with its event. */
   private ElementRecord change(Caller caller, ElementRecord r, Consumer<ObjectNode> edit) {
     elements.writableForLink(caller, r.type(), r.key(), "change");
-    return store.write(tx -> {
-      ElementRecord now = tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound("Element not found."));
-      ObjectNode body = (ObjectNode) ElementService.parse(now.body());
-      edit.accept(body);
-      ElementRecord next = now.withBody(body.path("name").asText(now.name()), Json.write(body));
-      tx.update(next, ElementService.searchText(body));
-      tx.stamp(r.key(), false, caller.userKey(), clock.millis());
-      tx.record(ElementService.pending(next, EventType.UPDATE, caller));
-      return next;
-    }).value();
+    return store.write(tx -> edit(tx, caller, tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound(
+        "Element not found.")), edit, clock.millis())).value();
+  }
+
+  private static ElementRecord edit(ElementStore.WriteTx tx, Caller caller, ElementRecord now, Consumer<ObjectNode> edit,
+      long at) throws java.sql.SQLException {
+    ObjectNode body = (ObjectNode) ElementService.parse(now.body());
+    edit.accept(body);
+    ElementRecord next = now.withBody(body.path("name").asText(now.name()), Json.write(body));
+    tx.update(next, ElementService.searchText(body));
+    tx.stamp(next.key(), false, caller.userKey(), at);
+    tx.record(ElementService.pending(next, EventType.UPDATE, caller));
+    return next;
   }
 }

@@ -54,7 +54,9 @@ public final class Rules {
     this.clock = clock;
     // a rule sits in one of its template's insert points: that insert point cannot go while it does
     elements.addReferenceSource((type, key, body, resources) -> Catalogue.isRelName(type) && Catalogue.type(type).rule()
-        ? insertPointKey(body).map(Set::of).orElse(Set.of()) : Set.of());
+        ? insertPointKey(body).filter(k -> store.find(k).filter(Rules::isNormalInsertPoint).isPresent())
+            .map(Set::of).orElse(Set.of())
+        : Set.of());
     // a policy whose rules sit in its template's insert points keeps that template
     elements.onUpdate((tx, next, body) -> {
       if (!Catalogue.type(next.type()).rules().isEmpty()) {
@@ -435,10 +437,12 @@ public final class Rules {
     long key = store.newKey();
     long now = clock.millis();
     return store.write(tx -> {
-      tx.lock(policyKey).orElseThrow(() -> HeraldException.notFound("Element not found."));
-      if (point.isPresent() && tx.lock(point.get().key()).isEmpty()) {
+      ElementRecord locked = tx.lock(policyKey).orElseThrow(() -> HeraldException.notFound("Element not found."));
+      if (point.isPresent() && (tx.lock(point.get().key()).isEmpty()
+          || !(store.rulePlace(point.get().key()).map(ElementStore.RulePlace::policyKey).orElse(-1L)
+              == lastKey(ElementService.parse(locked.body()).path("template").asText(""))))) {
         throw HeraldException.badRequest("Invalid insert point.", "The insert point " + label(point.get())
-            + " was deleted meanwhile.");
+            + " was deleted, or the policy's template changed, meanwhile: add the rule again.");
       }
       double rank = rankFor(tx, policyKey, ruleType, position, key);
       body.put("rank", rank);
@@ -470,13 +474,19 @@ public final class Rules {
     Optional<Long> beside = neighbour.flatMap(r -> insertPointKey(ElementService.parse(r.body())));
     if (named.isPresent()) {
       String n = named.get().strip();
-      long key = n.contains("/") ? lastKey(n) : keyOfTag(n);
-      ElementRecord ip = open.stream().filter(r -> r.key() == key).findFirst().orElseThrow(() -> HeraldException.badRequest(
+      long key;
+      try {
+        key = n.contains("/") ? lastKey(n) : keyOfTag(n);
+      } catch (HeraldException notATag) {
+        key = -1;
+      }
+      long wanted = key;
+      ElementRecord ip = open.stream().filter(r -> r.key() == wanted).findFirst().orElseThrow(() -> HeraldException.badRequest(
           "Invalid insert point.", open.isEmpty()
               ? "The template of " + policy.name() + " has no insert point for " + ruleType + " rules; got " + n + "."
               : n + " is not an insert point of the template of " + policy.name() + "; its insert points: "
                   + String.join(", ", open.stream().map(Rules::label).toList()) + "."));
-      if (neighbour.isPresent() && beside.orElse(-1L) != key) {
+      if (neighbour.isPresent() && beside.orElse(-1L) != wanted) {
         throw HeraldException.badRequest("Invalid position.", "The rule " + label(neighbour.get())
             + " is not in the insert point " + label(ip) + ".");
       }
