@@ -338,6 +338,16 @@ public final class Bench implements Runnable {
      */
     static Run measure(String label, ServerProcess writeTo, List<ServerProcess> subscribeTo,
         FanoutLoad load, boolean login, java.util.function.DoubleSupplier serverCpu) throws Exception {
+      return measure(label, writeTo, subscribeTo, load, login, serverCpu, null);
+    }
+
+    /**
+     * {@link #measure}, with {@code whileSubscribed} run after the paced phase while every
+     * subscriber is still connected (a figure of the server with its subscribers, at rest).
+     */
+    static Run measure(String label, ServerProcess writeTo, List<ServerProcess> subscribeTo,
+        FanoutLoad load, boolean login, java.util.function.DoubleSupplier serverCpu,
+        java.util.concurrent.Callable<?> whileSubscribed) throws Exception {
       int subscribers = load.subscribers;
       int burst = load.burst;
       try (Subscribers subs = new Subscribers()) {
@@ -379,6 +389,9 @@ public final class Bench implements Runnable {
         long pgot = subs.delivered.sum();
         Histogram h = subs.latencies(w.sentAt);
         Histogram creates = w.createLatency.getIntervalHistogram();
+        if (whileSubscribed != null) {
+          whileSubscribed.call();
+        }
         System.out.printf("%s: burst %.0f deliveries/s (%d of %d), paced %d writes, p50 %.2f ms, p99 %.2f ms"
             + " (the creates' own answers: p50 %.2f ms, p99 %.2f ms)%n",
             label, burstPerS, got, expected, writes, ms(h, 50), ms(h, 99), ms(creates, 50), ms(creates, 99));

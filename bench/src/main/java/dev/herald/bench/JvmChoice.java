@@ -14,8 +14,11 @@ import picocli.CommandLine.Option;
 /**
  * Which JVM settings {@code ./herald serve} should use: for each candidate, the fan-out (burst
  * and paced latency) of Herald beside the raw baseline started with the same settings in the
- * same run, the server's RSS with the fan-out's subscribers, and its RSS with many idle
- * subscribers. RSS is read from /proc (what the operating system charges), not estimated.
+ * same run, the server's RSS with the fan-out's 1,000 subscribers — right after the load
+ * ({@code rss_loaded_mib}), after 8 s at rest with them still connected ({@code rss_rest_mib}),
+ * and once they closed ({@code rss_subscribed_mib}, the figure of earlier runs) — and its RSS
+ * with many idle subscribers. RSS is read from /proc (what the operating system charges), not
+ * estimated.
  */
 @Command(name = "jvm", mixinStandardHelpOptions = true,
     description = "Compare JVM settings for ./herald serve: burst and paced latency beside the raw baseline "
@@ -23,6 +26,9 @@ import picocli.CommandLine.Option;
 final class JvmChoice implements Callable<Integer> {
   @Mixin
   FanoutLoad load;
+  /** How long the subscribed server is left at rest before its resting RSS is read. */
+  static final long REST_MS = 8_000;
+
   @Option(names = "--idle", defaultValue = "19000", description = "idle subscribers for the second RSS figure")
   int idle;
   @Option(names = "--candidate", description = "JVM options to compare (repeatable; \"default\" = none;"
@@ -36,7 +42,9 @@ final class JvmChoice implements Callable<Integer> {
       "-XX:+UseSerialGC -Xms16m -Xmx384m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:ReservedCodeCacheSize=64m -Xss512k",
       "-XX:+UseParallelGC -Xmx512m",
       "ENV:MALLOC_ARENA_MAX=2 -XX:+UseSerialGC -Xms16m -Xmx1g -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
-          + " -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1");
+          + " -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1",
+      "ENV:MALLOC_ARENA_MAX=2 -XX:+UseSerialGC -Xms16m -Xmx1g -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+          + " -XX:-ShrinkHeapInSteps -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1");
 
   @Override
   public Integer call() throws Exception {
@@ -47,8 +55,16 @@ final class JvmChoice implements Callable<Integer> {
       Path data = Bench.tempData();
       Bench.Fanout.Run herald;
       long rssSubscribed;
+      long[] rssLoaded = new long[1];
+      long[] rssAtRest = new long[1];
       try (ServerProcess server = ServerProcess.start("herald", data, opts, null)) {
-        herald = Bench.Fanout.measure("herald", server, List.of(server), load, true, server::cpuSeconds);
+        herald = Bench.Fanout.measure("herald", server, List.of(server), load, true, server::cpuSeconds, () -> {
+          // with the 1,000 subscribers still connected: right after the load, and at rest
+          rssLoaded[0] = server.rssBytes();
+          Thread.sleep(REST_MS);
+          rssAtRest[0] = server.rssBytes();
+          return null;
+        });
         rssSubscribed = server.rssBytes();
       } finally {
         Bench.deleteTree(data);
@@ -87,6 +103,8 @@ final class JvmChoice implements Callable<Integer> {
           .put("paced_server_cpu_pct", herald.pacedServerCpu())
           .put("paced_client_cpu_pct", herald.pacedClientCpu())
           .put("rss_subscribed_mib", rssSubscribed / 1048576.0)
+          .put("rss_loaded_mib", rssLoaded[0] / 1048576.0)
+          .put("rss_rest_mib", rssAtRest[0] / 1048576.0)
           .put("baseline_rss_mib", baseRss / 1048576.0)
           .put("idle", idle)
           .put("rss_idle_mib", rssIdle / 1048576.0)

@@ -284,6 +284,7 @@ public final class HeraldServer implements AutoCloseable {
     ensureUser(boot, sessions, shared, Bootstrap.API_CLIENT, config.apiKey(), random, generated);
     ensureUser(boot, sessions, shared, Bootstrap.ADMIN, config.adminPassword(), random, generated);
 
+    IdleHeapTrim.startOnce();
     ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("herald-maintenance").daemon(true).factory());
     background.scheduleWithFixedDelay(() -> run("session sweep", sessions::sweep), 1, 1,
