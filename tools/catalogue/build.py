@@ -277,6 +277,8 @@ def main():
             t["sub_resource"] = True
             for l in ov["rule_links"]["links"]:
                 links[l["rel"]] = dict(l)
+            for a, spec in ov["rule_links"].get("attributes", {}).items():
+                attrs.setdefault(a, dict(spec))
         sub = ov.get("sub_elements", {})
         for rel in sub.get("held_by", {}).get(name, []):
             # a collection of elements this one holds (their type is the rel)

@@ -72,6 +72,13 @@ class EnginesTest {
     throw new AssertionError("no link " + rel + " in " + o.get("link"));
   }
 
+  /** A single firewall whose node made initial contact (it answers, takes policies). */
+  private static String contactedSingleFw(String name) throws Exception {
+    String engine = createSingleFw(name);
+    py.postUrl(firstNode(engine).get("link").get(0).get("href").asText() + "/initial_contact", "{}");
+    return engine;
+  }
+
   private static JsonNode firstNode(String engine) throws Exception {
     return py.getUrl(engine).json().get("nodes").get(0).get("firewall_node");
   }
@@ -829,9 +836,7 @@ class EnginesTest {
   @Test
   void pendingChanges_listWhatChangedSinceTheInstall_untilARefresh() throws Exception {
     String name = unique("pend");
-    String engine = createSingleFw(name);
-    String node = firstNode(engine).get("link").get(0).get("href").asText();
-    py.postUrl(node + "/initial_contact", "{}");
+    String engine = contactedSingleFw(name);
     JsonNode e = py.getUrl(engine).json();
     assertThat(py.getUrl(rel(e, "pending_changes")).json()).isEmpty(); // nothing installed yet
     String policy = policy(name + "-p");

@@ -173,11 +173,7 @@ class SecurityTest {
         .status()).as("a flag is a boolean").isEqualTo(400);
 
     String key = "creator-key-" + System.nanoTime();
-    root.create("api_client", "{\"name\":\"" + unique("cr") + "\",\"authentication_key\":\"" + key + "\","
-        + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + dHref + "\",\"role_ref\":\"" + role
-        + "\",\"granted_elements\":[]}]}}");
-    SmcClient cr = new SmcClient(server.url(), "7.2");
-    assertThat(cr.post("/login", "{\"authenticationkey\":\"" + key + "\",\"domain\":\"" + d + "\"}").status()).isEqualTo(200);
+    SmcClient cr = memberWithRole(dHref, d, role, key);
     Response host = cr.post("/elements/host", hostJson());
     assertThat(host.status()).isEqualTo(201);
     String hostHref = host.header("Location");
@@ -216,11 +212,15 @@ class SecurityTest {
     assertThat(cr.put(cr.v("/system/delete_license?license_id=none"), "{}", null).status()).isEqualTo(403);
   }
 
-  /** An api_client with one role in one domain, logged in there. */
+  /** An api_client with one built-in role in one domain, logged in there. */
   private static SmcClient member(String domainHref, String domain, String role) throws Exception {
-    String key = role.toLowerCase(java.util.Locale.ROOT) + "-key-" + System.nanoTime();
-    root.create("api_client", "{\"name\":\"" + unique(role) + "\",\"authentication_key\":\"" + key + "\","
-        + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + domainHref + "\",\"role_ref\":\"" + roleHref(role)
+    return memberWithRole(domainHref, domain, roleHref(role), role.toLowerCase(java.util.Locale.ROOT) + "-key-" + System.nanoTime());
+  }
+
+  /** An api_client with the role {@code roleHref} in one domain, its key {@code key}, logged in there. */
+  private static SmcClient memberWithRole(String domainHref, String domain, String roleHref, String key) throws Exception {
+    root.create("api_client", "{\"name\":\"" + unique("member") + "\",\"authentication_key\":\"" + key + "\","
+        + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + domainHref + "\",\"role_ref\":\"" + roleHref
         + "\",\"granted_elements\":[]}]}}");
     SmcClient c = new SmcClient(server.url(), "7.2");
     assertThat(c.post("/login", "{\"authenticationkey\":\"" + key + "\",\"domain\":\"" + domain + "\"}").status()).isEqualTo(200);

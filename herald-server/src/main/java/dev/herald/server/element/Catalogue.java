@@ -111,7 +111,22 @@ public final class Catalogue {
    */
   public record Package(String listRel, String importRel, String filePart, String identity,
       Map<String, java.util.regex.Pattern> fromFileName, String defaultName, String activated,
-      Map<String, List<String>> states) {
+      Map<String, List<String>> states, Map<String, String> lifecycle) {
+    /** The state of a package the download server offers. */
+    public String published() {
+      return lifecycle.get("published");
+    }
+
+    /** The state of a package downloaded or uploaded. */
+    public String imported() {
+      return lifecycle.get("imported");
+    }
+
+    /** The state of the activated one, for packages one of which is active (update packages). */
+    public Optional<String> active() {
+      return Optional.ofNullable(lifecycle.get("active"));
+    }
+
     /** Every action some state offers. */
     public Set<String> stateRels() {
       Set<String> out = new java.util.TreeSet<>();
@@ -307,7 +322,7 @@ public final class Catalogue {
     p.path("states").properties().forEach(e -> states.put(e.getKey(), textList(e.getValue())));
     return new Package(p.path("list").asText(), p.path("import").asText(), p.path("file_part").asText(),
         p.path("identity").asText(), Collections.unmodifiableMap(fromName), p.path("default_name").asText(),
-        p.path("activated").asText(), Collections.unmodifiableMap(states));
+        p.path("activated").asText(), Collections.unmodifiableMap(states), stringMap(p.path("lifecycle")));
   }
 
   /** The types SMC lists under system as software (update packages, engine upgrades), by type. */

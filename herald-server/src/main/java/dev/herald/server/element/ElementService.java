@@ -242,14 +242,6 @@ public final class ElementService {
     if (!Catalogue.type(type).rule()) {
       return; // others' computed attributes include ones SMC lets a PUT set (a user's enabled)
     }
-    // where a rule sits is the server's, whether or not its type's model names the attributes
-    for (String place : List.of("parent_policy", "parent_insert_point")) {
-      if (stored.has(place)) {
-        body.set(place, stored.get(place));
-      } else {
-        body.remove(place);
-      }
-    }
     Catalogue.type(type).attributes().forEach((name, a) -> {
       if (a.computed() && !DERIVED.contains(name)) {
         JsonNode was = stored.get(name);

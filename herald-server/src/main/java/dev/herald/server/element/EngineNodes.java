@@ -549,10 +549,10 @@ public final class EngineNodes {
    */
   private Optional<String> activeUpdatePackage() {
     for (var e : Catalogue.packages().entrySet()) {
-      if (e.getValue().activated().equals("system")) {
+      if (e.getValue().active().isPresent()) {
         for (ElementRecord r : store.listByType(e.getKey())) {
           JsonNode b = ElementService.parse(r.body());
-          if (b.path("state").asText().equals("active")) {
+          if (b.path("state").asText().equals(e.getValue().active().get())) {
             return Optional.of(b.path(e.getValue().identity()).asText());
           }
         }

@@ -254,6 +254,16 @@ public final class Licences {
     change(caller, r, BuiltIns.PREFIX + "/elements/" + server.type() + "/" + server.key(), null, () -> {}, -1);
   }
 
+  /** A node's licence command by its catalogue name: {@code bind}, {@code unbind} or {@code cancel_unbind}. */
+  public void command(Caller caller, EngineNodes.Engine e, Engines.Node node, String action, Optional<String> licenceId) {
+    switch (action) {
+      case "bind" -> bind(caller, e, node, licenceId);
+      case "unbind" -> unbind(caller, e, node);
+      case "cancel_unbind" -> cancelUnbind(caller, e, node);
+      default -> throw new IllegalStateException("catalogue names an unknown licence command " + action);
+    }
+  }
+
   /** Unbinds a node's licence (a dynamic one goes); not licensed: 400. */
   public void unbind(Caller caller, EngineNodes.Engine e, Engines.Node node) {
     String path = nodePath(e, node);

@@ -69,7 +69,9 @@ public final class Packages {
     Catalogue.Package k = kind(type);
     List<ElementRecord> out = new ArrayList<>(elements.search(caller, Set.of(type), Optional.empty(), false, false,
         Integer.MAX_VALUE));
-    out.sort(Comparator.comparing((ElementRecord r) -> identity(r, k), Packages::compareVersions).reversed());
+    java.util.Map<Long, String> ids = new java.util.HashMap<>();
+    out.forEach(r -> ids.put(r.key(), identity(r, k))); // each body parsed once, not per comparison
+    out.sort(Comparator.comparing((ElementRecord r) -> ids.get(r.key()), Packages::compareVersions).reversed());
     return out;
   }
 
@@ -108,7 +110,7 @@ public final class Packages {
       }
     });
     identityTyped(type, k, body, in.get(k.identity()).asText());
-    body.put("state", "available");
+    body.put("state", k.published());
     if (!body.hasNonNull("release_date")) {
       body.put("release_date", LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString());
     }
@@ -184,28 +186,29 @@ public final class Packages {
     identityTyped(type, k, body, body.get(k.identity()).asText());
     String identity = body.get(k.identity()).asText();
     Optional<ElementRecord> was = known(caller, type, k, identity);
-    if (was.isPresent() && !state(was.get()).equals("available")) {
+    if (was.isPresent() && !state(was.get()).equals(k.published())) {
       throw HeraldException.badRequest(what, "The " + type + " " + identity + " is " + state(was.get())
           + " already (" + was.get().name() + "): delete it first to import it again.");
     }
     if (was.isPresent()) {
-      return List.of(change(caller, was.get(), b -> b.put("state", "imported").put("name", name)));
+      return List.of(change(caller, was.get(), b -> b.put("state", k.imported()).put("name", name)));
     }
-    body.put("state", "imported");
+    body.put("state", k.imported());
     return List.of(elements.create(caller, type, body));
   }
 
   /** A package that can be downloaded (it is available): 400 saying why otherwise. */
   public ElementRecord downloadable(Caller caller, String type, long key) {
-    ElementRecord r = inState(caller, type, key, "download", "available");
+    ElementRecord r = inState(caller, type, key, "download", kind(type).published());
     elements.writableForLink(caller, type, key, "download");
     return r;
   }
 
   /** {@code download}: the package's file comes from the download server: it is imported. */
   public ElementRecord download(Caller caller, String type, long key) {
-    ElementRecord r = inState(caller, type, key, "download", "available");
-    return change(caller, r, b -> b.put("state", "imported"));
+    Catalogue.Package k = kind(type);
+    ElementRecord r = inState(caller, type, key, "download", k.published());
+    return change(caller, r, b -> b.put("state", k.imported()));
   }
 
   /**
@@ -215,11 +218,12 @@ public final class Packages {
    */
   public List<NodeRef> checkActivation(Caller caller, String type, long key, JsonNode body) {
     ElementRecord r = elements.writableForLink(caller, type, key, "activate");
-    if (!Set.of("imported", "active").contains(state(r))) {
+    Catalogue.Package k = kind(type);
+    if (!state(r).equals(k.imported()) && !k.active().map(state(r)::equals).orElse(false)) {
       throw HeraldException.badRequest("Impossible to activate " + r.name() + ".",
           "It is " + state(r) + ": download (or import) it first.");
     }
-    if (!kind(type).activated().equals("nodes")) {
+    if (!k.activated().equals("nodes")) {
       return List.of();
     }
     JsonNode resource = body == null ? null : body.get("resource");
@@ -264,17 +268,18 @@ public final class Packages {
       return r.name() + " was activated on " + to.size() + " node" + (to.size() == 1 ? "" : "s") + ".";
     }
     long now = clock.millis();
+    String active = k.active().orElseThrow(() -> new IllegalStateException(type + " has no active state"));
     List<Long> others = list(caller, type).stream().filter(o -> o.key() != key).map(ElementRecord::key).toList();
     // the one active before goes back to imported in the same write: never two active, never none
     store.write(tx -> {
       ElementRecord cur = tx.lock(key).orElseThrow(() -> HeraldException.notFound("Element not found."));
       for (long o : others) {
         Optional<ElementRecord> other = tx.lock(o);
-        if (other.isPresent() && state(other.get()).equals("active")) {
-          edit(tx, caller, other.get(), x -> x.put("state", "imported"), now);
+        if (other.isPresent() && state(other.get()).equals(active)) {
+          edit(tx, caller, other.get(), x -> x.put("state", k.imported()), now);
         }
       }
-      edit(tx, caller, cur, x -> x.put("state", "active").put("activation_date", now).put("smc_version", smcVersion), now);
+      edit(tx, caller, cur, x -> x.put("state", active).put("activation_date", now).put("smc_version", smcVersion), now);
       return null;
     });
     return r.name() + " is active.";
@@ -283,9 +288,9 @@ public final class Packages {
   /** The identity of the active update package ({@code last_activated_package}), if any. */
   public Optional<String> lastActivated(Caller caller) {
     for (var e : Catalogue.packages().entrySet()) {
-      if (e.getValue().activated().equals("system")) {
+      if (e.getValue().active().isPresent()) {
         for (ElementRecord r : list(caller, e.getKey())) {
-          if (state(r).equals("active")) {
+          if (state(r).equals(e.getValue().active().get())) {
             return Optional.of(identity(r, e.getValue()));
           }
         }

@@ -707,25 +707,6 @@ final class EngineResource {
         nodes.setDiagnostics(e, n, object(c.json()));
         return Reply.json(200, Json.object());
       }
-      case "bind" -> {
-        // Node.bind_license(license_item_id=None): that licence, else an engine licence, else a dynamic one
-        requireMethod(c, "POST");
-        writable(c, e.record().type(), e.record().key(), "bind a licence to", Rights.Capability.OPERATE);
-        licences.bind(c.session().caller(), e, n, c.param("license_item_id"));
-        return Reply.json(200, Json.object());
-      }
-      case "unbind" -> {
-        requireMethod(c, "POST");
-        writable(c, e.record().type(), e.record().key(), "unbind the licence of", Rights.Capability.OPERATE);
-        licences.unbind(c.session().caller(), e, n);
-        return Reply.json(200, Json.object());
-      }
-      case "cancel_unbind" -> {
-        requireMethod(c, "POST");
-        writable(c, e.record().type(), e.record().key(), "cancel the unbind of", Rights.Capability.OPERATE);
-        licences.cancelUnbind(c.session().caller(), e, n);
-        return Reply.json(200, Json.object());
-      }
       case "initial_contact" -> {
         requireMethod(c, "POST");
         writable(c, e.record().type(), e.record().key(), "make initial contact with", Rights.Capability.OPERATE);
@@ -735,7 +716,13 @@ final class EngineResource {
       default -> {
         requireMethod(c, link.method());
         writable(c, e.record().type(), e.record().key(), rel.replace('_', ' '), Rights.Capability.OPERATE);
-        nodes.command(e, n, rel, c.optionalJson());
+        String licence = e.kind().nodeCommands().path(rel).path("licence").asText("");
+        if (!licence.isEmpty()) {
+          // Node.bind_license(license_item_id=None), unbind_license, cancel_unbind_license (catalogue data)
+          licences.command(c.session().caller(), e, n, licence, c.param("license_item_id"));
+        } else {
+          nodes.command(e, n, rel, c.optionalJson());
+        }
         return Reply.json(200, Json.object());
       }
     }
