@@ -42,10 +42,16 @@ class PostgresRestartTest {
         ws.subscribe("{\"context\":\"host\",\"seq\":true}");
         beating.subscribe("{\"context\":\"network\",\"heartbeat\":1}");
         AtomicInteger written = new AtomicInteger();
-        List<Integer> unavailable = new ArrayList<>();
+        List<Integer> unavailable = java.util.Collections.synchronizedList(new ArrayList<>());
+        // a third of the hosts, then the writer waits for the outage to begin: a fast machine
+        // could otherwise write them all before the database is down, and see no 503
+        java.util.concurrent.CountDownLatch outage = new java.util.concurrent.CountDownLatch(1);
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
           try {
             for (int i = 0; i < HOSTS; i++) {
+              if (i == HOSTS / 3) {
+                outage.await();
+              }
               createSurvivingOutages(onA, "h" + i, unavailable);
               written.incrementAndGet();
             }
@@ -69,6 +75,8 @@ class PostgresRestartTest {
         beating.messages.clear();
         assertThat(beating.next()).startsWith("{\"heartbeat\":");
         assertThat(ready(onB).status()).isEqualTo(503);
+        outage.countDown();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !unavailable.isEmpty());
 
         pg.restart();
         await().atMost(Duration.ofSeconds(30)).until(() -> ready(onB).status() == 200 && ready(onA).status() == 200);
