@@ -133,9 +133,9 @@ class SystemTest {
     assertThat(py.getUrl(rel(py, "licenses")).json().get("license").isArray()).isTrue();
     assertThat(py.getUrl(rel(py, "update_package")).json().isArray()).isTrue();
     // a link Herald does not do yet: 501 naming it, never a 404
-    Response notYet = py.getUrl(rel(py, "upcoming_event"));
+    Response notYet = py.getUrl(rel(py, "visible_security_group_mapping"));
     assertThat(notYet.status()).isEqualTo(501);
-    assertThat(notYet.json().get("message").asText()).contains("upcoming_event");
+    assertThat(notYet.json().get("message").asText()).contains("visible_security_group_mapping");
     assertThat(py.get("/system/no_such_thing").status()).isEqualTo(404);
   }
 

@@ -12,6 +12,8 @@ import dev.herald.server.store.ElementStore;
 import dev.herald.server.store.SearchQuery;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -110,6 +112,14 @@ public final class ElementService {
   }
 
   public ElementRecord create(Caller caller, String relName, JsonNode json) {
+    return create(caller, relName, json, Map.of());
+  }
+
+  /**
+   * Creates an element with content behind some of its links ({@code resources}: rel → content),
+   * stored in the same write.
+   */
+  public ElementRecord create(Caller caller, String relName, JsonNode json, Map<String, String> resources) {
     String type = requireType(relName);
     ObjectNode body = requireObject(json);
     if (Catalogue.type(type).rule()) {
@@ -126,11 +136,11 @@ public final class ElementService {
     fillDefaults(type, body);
     Engines.shape(type, body, store::newKey);
     Validation.Result v = validate(caller, type, body, "Impossible to store the element");
-    return insert(caller, type, body, v, stored);
+    return insert(caller, type, body, v, stored, resources);
   }
 
   private ElementRecord insert(Caller caller, String type, ObjectNode body, Validation.Result v,
-      Map<String, String[]> stored) {
+      Map<String, String[]> stored, Map<String, String> resources) {
     String name = body.get("name").asText();
     long key = store.newKey();
     ElementRecord rec =
@@ -143,6 +153,9 @@ public final class ElementService {
             tx.setReferences(key, v.references());
           }
           saveSecrets(tx, key, stored, name);
+          for (var res : resources.entrySet()) {
+            tx.putResource(key, res.getKey(), res.getValue());
+          }
           tx.stamp(key, true, caller.userKey(), now);
           tx.record(pending(rec, EventType.CREATE, caller));
           return null;
@@ -267,11 +280,12 @@ public final class ElementService {
   }
 
   /** A locked element refuses changes until it is unlocked (its lock/unlock links). */
-  static void refuseLocked(ElementRecord r, String what) {
+  static ElementRecord refuseLocked(ElementRecord r, String what) {
     if (isLocked(r)) {
       throw HeraldException.badRequest("Impossible to " + what + " the element " + r.name() + ".",
           "The element is locked: unlock it first.");
     }
+    return r;
   }
 
   static boolean isLocked(ElementRecord r) {
@@ -294,43 +308,103 @@ public final class ElementService {
 
   public void delete(Caller caller, String relName, long key, Optional<String> ifMatch) {
     String type = requireType(relName);
-    refuseLocked(writable(caller, type, key, "delete"), "delete");
+    deleteAll(caller, List.of(refuseLocked(writable(caller, type, key, "delete"), "delete")), ifMatch);
+  }
+
+  /**
+   * A change the server makes to an element's stored fields on the caller's behalf (the effect of
+   * one of its links), in a write of its own: an update with its event.
+   */
+  public ElementRecord edit(Caller caller, ElementRecord r, java.util.function.Consumer<ObjectNode> edit) {
+    return store.write(tx -> edit(tx, caller, tx.lock(r.key()).orElseThrow(() -> notFound(r.type(), r.key())),
+        edit, clock.millis())).value();
+  }
+
+  /** {@link #edit(Caller, ElementRecord, java.util.function.Consumer)} inside a write. */
+  static ElementRecord edit(ElementStore.WriteTx tx, Caller caller, ElementRecord now,
+      java.util.function.Consumer<ObjectNode> edit, long at) throws java.sql.SQLException {
+    ObjectNode body = (ObjectNode) parse(now.body());
+    edit.accept(body);
+    ElementRecord next = now.withBody(body.path("name").asText(now.name()), Json.write(body));
+    tx.update(next, searchText(body));
+    tx.stamp(next.key(), false, caller.userKey(), at);
+    tx.record(pending(next, EventType.UPDATE, caller));
+    return next;
+  }
+
+  /** The most elements one {@code massive_delete} may name. */
+  public static final int MAX_MASSIVE_DELETE = 10_000;
+
+  /**
+   * SMC's {@code massive_delete} (smc-python's {@code System.massive_delete}: {@code {"resource":
+   * [href, ...]}}): every named element deleted in one transaction, or none — an element may be
+   * referred to by others of the same batch (a group and its members go together), not by one
+   * that stays.
+   */
+  public int deleteByHref(Caller caller, List<String> hrefs) {
+    if (hrefs.isEmpty() || hrefs.size() > MAX_MASSIVE_DELETE) {
+      throw HeraldException.badRequest("Impossible to delete the elements.",
+          "Name between 1 and " + MAX_MASSIVE_DELETE + " elements in resource.");
+    }
+    Map<Long, ElementRecord> targets = new LinkedHashMap<>();
+    for (String href : hrefs) {
+      ElementRecord r = resolveHref(caller, href).orElseThrow(() -> HeraldException.badRequest(
+          "Impossible to delete the elements.", "No element at " + href + "; nothing was deleted."));
+      targets.putIfAbsent(r.key(), refuseLocked(writable(caller, r.type(), r.key(), "delete"), "delete"));
+    }
+    deleteAll(caller, List.copyOf(targets.values()), Optional.empty());
+    return targets.size();
+  }
+
+  private void deleteAll(Caller caller, List<ElementRecord> targets, Optional<String> ifMatch) {
+    Set<Long> batch = new HashSet<>();
+    targets.forEach(t -> batch.add(t.key()));
     store.write(
         tx -> {
-          ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
-          if (ifMatch.isPresent()) {
-            checkETag(ifMatch.get(), cur, "delete");
-          }
-          List<Long> referrers = tx.referrers(key);
-          if (!referrers.isEmpty()) {
-            throw HeraldException.badRequest(
-                "Impossible to delete the element " + cur.name() + ".",
-                "It is referenced by " + describe(caller, referrers) + ".");
-          }
-          if (type.equals("admin_domain")) {
-            long held = tx.countInDomain(key);
-            if (held > 0) {
-              throw HeraldException.badRequest(
-                  "Impossible to delete the element " + cur.name() + ".",
-                  "The domain still holds " + held + " element" + (held == 1 ? "" : "s")
-                      + ": delete them first (log in to " + cur.name() + ").");
+          List<ElementRecord> locked = new ArrayList<>();
+          for (ElementRecord t : targets) {
+            locked.add(tx.lock(t.key()).orElseThrow(() -> notFound(t.type(), t.key())));
+            if (!Catalogue.type(t.type()).rules().isEmpty()) {
+              batch.addAll(tx.rulesOf(t.key())); // a policy's rules go with it
             }
           }
-          if (!Catalogue.type(type).rules().isEmpty()) {
-            // a policy's rules go with it, each with its delete event
-            for (long rule : tx.rulesOf(key)) {
-              Optional<ElementRecord> r = tx.lock(rule);
-              if (r.isPresent()) {
-                tx.delete(rule);
-                tx.record(pending(r.get(), EventType.DELETE, caller));
+          for (ElementRecord cur : locked) {
+            if (ifMatch.isPresent()) {
+              checkETag(ifMatch.get(), cur, "delete");
+            }
+            List<Long> referrers = tx.referrers(cur.key()).stream().filter(k -> !batch.contains(k)).toList();
+            if (!referrers.isEmpty()) {
+              throw HeraldException.badRequest(
+                  "Impossible to delete the element " + cur.name() + ".",
+                  "It is referenced by " + describe(caller, referrers) + ".");
+            }
+            if (cur.type().equals("admin_domain")) {
+              long held = tx.countInDomain(cur.key());
+              if (held > 0) {
+                throw HeraldException.badRequest(
+                    "Impossible to delete the element " + cur.name() + ".",
+                    "The domain still holds " + held + " element" + (held == 1 ? "" : "s")
+                        + ": delete them first (log in to " + cur.name() + ").");
               }
             }
           }
-          tx.delete(key);
-          tx.record(pending(cur, EventType.DELETE, caller));
+          for (ElementRecord cur : locked) {
+            if (!Catalogue.type(cur.type()).rules().isEmpty()) {
+              // a policy's rules go with it, each with its delete event
+              for (long rule : tx.rulesOf(cur.key())) {
+                Optional<ElementRecord> r = tx.lock(rule);
+                if (r.isPresent()) {
+                  tx.delete(rule);
+                  tx.record(pending(r.get(), EventType.DELETE, caller));
+                }
+              }
+            }
+            tx.delete(cur.key());
+            tx.record(pending(cur, EventType.DELETE, caller));
+          }
           return null;
         });
-    afterWrite(type, key, true);
+    targets.forEach(t -> afterWrite(t.type(), t.key(), true));
   }
 
   /**
@@ -981,7 +1055,7 @@ public final class ElementService {
     return out;
   }
 
-  private static void requireView(Caller caller) {
+  static void requireView(Caller caller) {
     if (!caller.rights().can(Rights.Capability.VIEW, caller.domainKey())) {
       throw HeraldException.forbidden("Not allowed.", caller.userName()
           + " has no role that grants viewing elements in this domain.");

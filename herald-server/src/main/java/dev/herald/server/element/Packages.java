@@ -276,10 +276,10 @@ public final class Packages {
       for (long o : others) {
         Optional<ElementRecord> other = tx.lock(o);
         if (other.isPresent() && state(other.get()).equals(active)) {
-          edit(tx, caller, other.get(), x -> x.put("state", k.imported()), now);
+          ElementService.edit(tx, caller, other.get(), x -> x.put("state", k.imported()), now);
         }
       }
-      edit(tx, caller, cur, x -> x.put("state", active).put("activation_date", now).put("smc_version", smcVersion), now);
+      ElementService.edit(tx, caller, cur, x -> x.put("state", active).put("activation_date", now).put("smc_version", smcVersion), now);
       return null;
     });
     return r.name() + " is active.";
@@ -311,18 +311,6 @@ public final class Packages {
   /** Changes a package's stored fields: an update of the element, with its event. */
   private ElementRecord change(Caller caller, ElementRecord r, Consumer<ObjectNode> edit) {
     elements.writableForLink(caller, r.type(), r.key(), "change");
-    return store.write(tx -> edit(tx, caller, tx.lock(r.key()).orElseThrow(() -> HeraldException.notFound(
-        "Element not found.")), edit, clock.millis())).value();
-  }
-
-  private static ElementRecord edit(ElementStore.WriteTx tx, Caller caller, ElementRecord now, Consumer<ObjectNode> edit,
-      long at) throws java.sql.SQLException {
-    ObjectNode body = (ObjectNode) ElementService.parse(now.body());
-    edit.accept(body);
-    ElementRecord next = now.withBody(body.path("name").asText(now.name()), Json.write(body));
-    tx.update(next, ElementService.searchText(body));
-    tx.stamp(next.key(), false, caller.userKey(), at);
-    tx.record(ElementService.pending(next, EventType.UPDATE, caller));
-    return next;
+    return elements.edit(caller, r, edit);
   }
 }

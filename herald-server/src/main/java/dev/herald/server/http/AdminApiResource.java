@@ -32,8 +32,12 @@ final class AdminApiResource {
 
   private final dev.herald.server.element.Packages packages;
 
-  AdminApiResource(AdminControl control, Faults faults, Journal journal, dev.herald.server.element.Packages packages) {
+  private final dev.herald.server.element.UpcomingEvents upcoming;
+
+  AdminApiResource(AdminControl control, Faults faults, Journal journal, dev.herald.server.element.Packages packages,
+      dev.herald.server.element.UpcomingEvents upcoming) {
     this.packages = packages;
+    this.upcoming = upcoming;
     this.control = control;
     this.faults = faults;
     this.journal = journal;
@@ -67,6 +71,15 @@ final class AdminApiResource {
         }),
         new Route("/herald/admin/snapshot", Set.of("GET", "POST"), this::snapshot),
         new Route("/herald/admin/packages", Set.of("POST"), this::publishPackage),
+        new Route("/herald/admin/upcoming_events", Set.of("POST", "DELETE"), c -> {
+          // SMC's monitoring raises upcoming events; here a test or a developer does
+          admin(c);
+          if (c.method().equals("DELETE")) {
+            upcoming.clear();
+            return Reply.empty(204);
+          }
+          return Reply.json(201, upcoming.raise(c.session().caller(), c.json(), c.base()));
+        }),
         new Route("/herald/admin/faults", Set.of("GET", "POST", "DELETE"), this::faults),
         new Route("/herald/admin/faults/sockets", Set.of("POST"), this::closeSockets),
         new Route("/herald/admin/faults/feed", Set.of("POST"), c -> {

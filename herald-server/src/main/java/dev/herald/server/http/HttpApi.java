@@ -37,12 +37,13 @@ public final class HttpApi {
     routes.addAll(sessions.routes());
     dev.herald.server.element.Packages packages = new dev.herald.server.element.Packages(p.elements(),
         p.engines().nodes(), p.clock(), SystemResource.smcVersion());
-    p.admin().ifPresent(a -> routes.addAll(new AdminApiResource(a, p.faults(), p.journal(), packages).routes()));
+    dev.herald.server.element.UpcomingEvents upcoming = new dev.herald.server.element.UpcomingEvents(p.elements(), p.clock());
+    p.admin().ifPresent(a -> routes.addAll(new AdminApiResource(a, p.faults(), p.journal(), packages, upcoming).routes()));
     routes.addAll(new SocketResource(p.socket(), p.origins()).routes());
     ElementResource elements = new ElementResource(p.elements(), new dev.herald.server.element.ElementLinks(p.elements()));
     // before the element routes: task_progress is served by the system resource, not as elements
     routes.addAll(new SystemResource(p.elements(), elements, p.tasks(), p.clock(), p.engines(),
-        packages).routes());
+        packages, upcoming).routes());
     new AdminResource(p.elements(), elements);
     EngineResource engines = new EngineResource(p.elements(), elements, p.engines(), p.tasks());
     // before the rules' nested routes: a VPN's tunnels and gateway nodes, an engine's internal gateway,

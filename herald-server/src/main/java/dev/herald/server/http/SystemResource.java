@@ -57,9 +57,17 @@ final class SystemResource {
   private final Packages packages;
   private final dev.herald.server.element.Licences licences;
   private final dev.herald.server.element.EngineNodes nodes;
+  private final dev.herald.server.element.UpcomingEvents upcoming;
+  private final dev.herald.server.element.CertificateAuthorities authorities;
 
   SystemResource(ElementService elements, ElementResource elementResource, Tasks tasks, InstantSource clock,
-      dev.herald.server.element.EngineModel engines, Packages packages) {
+      dev.herald.server.element.EngineModel engines, Packages packages,
+      dev.herald.server.element.UpcomingEvents upcoming) {
+    this.upcoming = upcoming;
+    this.authorities = new dev.herald.server.element.CertificateAuthorities(elements, clock);
+    elementResource.register("certificate", (c, type, key) ->
+        Reply.bytes(200, "application/x-pem-file", authorities.certificate(caller(c), key).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    elementResource.register("untrust", this::untrust);
     this.blockLists = engines == null ? null : engines.blockLists();
     this.licences = engines == null ? null : engines.licences();
     this.nodes = engines == null ? null : engines.nodes();
@@ -141,6 +149,21 @@ final class SystemResource {
             c -> list(c, Json.object().set("mapping", Json.mapper().createArrayNode()))),
         new Route("/{v}/system/temporary_banned_ip_statuses", Set.of("GET"),
             c -> list(c, Json.object().set("statuses", Json.mapper().createArrayNode()))),
+        new Route("/{v}/system/massive_delete", Set.of("POST"), this::massiveDelete),
+        new Route("/{v}/system/upcoming_event", Set.of("GET"), c -> list(c, upcoming.events(caller(c), c.base()))),
+        new Route("/{v}/system/upcoming_event_policy", Set.of("GET", "PUT"), c -> {
+          if (c.method().equals("PUT")) {
+            upcoming.setPolicy(caller(c), c.json());
+          }
+          return list(c, upcoming.policy(caller(c), c.base()));
+        }),
+        new Route("/{v}/system/upcoming_event_ignore_settings", Set.of("GET", "PUT"), c -> {
+          if (c.method().equals("PUT")) {
+            upcoming.setIgnored(caller(c), c.json());
+          }
+          return list(c, upcoming.ignored(caller(c), c.base()));
+        }),
+        Route.upload("/{v}/system/certificate_authority", Set.of("GET", "POST"), this::certificateAuthorities),
         new Route("/{v}/system/block_list", Set.of("POST"), this::blockList),
         new Route("/{v}/system/blacklist", Set.of("POST"), this::blockList),
         new Route("/{v}/system/{rel}", Set.of("GET", "POST", "PUT", "DELETE"), this::notYet),
@@ -201,6 +224,53 @@ final class SystemResource {
     }
     blockLists.add(engines, entries);
     return Reply.json(200, Json.object());
+  }
+
+  /** {@code massive_delete}: {@code {"resource": [href, ...]}}, every one deleted or none. */
+  private Reply massiveDelete(Call c) throws Exception {
+    JsonNode res = c.json().get("resource");
+    if (res == null || !res.isArray()) {
+      throw HeraldException.badRequest("Impossible to delete the elements.", "Send {\"resource\": [element href, ...]}.");
+    }
+    List<String> hrefs = new java.util.ArrayList<>();
+    for (JsonNode h : res) {
+      if (!h.isTextual()) {
+        throw HeraldException.badRequest("Impossible to delete the elements.", "Each resource is an element's href.");
+      }
+      hrefs.add(h.asText());
+    }
+    elements.deleteByHref(caller(c), hrefs);
+    return Reply.empty(204);
+  }
+
+  /**
+   * {@code certificate_authority}: GET lists the CAs as smc-python's sub_collection reads them;
+   * POST (multipart, part {@code ca_certificate}) imports one from its certificate.
+   */
+  private Reply certificateAuthorities(Call c) throws Exception {
+    Caller caller = caller(c);
+    if (c.method().equals("GET")) {
+      ArrayNode out = Json.mapper().createArrayNode();
+      for (ElementRecord r : authorities.list(caller)) {
+        out.add(ElementJson.meta(r, c.base()));
+      }
+      return Reply.json(200, out);
+    }
+    byte[] file = c.file("ca_certificate", dev.herald.server.element.CertificateAuthorities.MAX_BYTES);
+    ElementRecord r = authorities.importCertificate(caller, file);
+    return Reply.json(201, ElementJson.render(r, c.base()))
+        .header("Location", ElementJson.href(c.base(), r.type(), r.key()));
+  }
+
+  /** A CA's {@code untrust} (smc-python: PUT, then polls the task). */
+  private Reply untrust(Call c, String type, long key) {
+    Caller caller = caller(c);
+    ElementRecord r = authorities.checkUntrust(caller, key);
+    TaskRow t = tasks.start(caller, "untrust", List.of("/elements/" + type + "/" + key), ctx -> {
+      authorities.untrust(caller, r);
+      return Tasks.Outcome.of(r.name() + " is untrusted.");
+    });
+    return Reply.json(200, Tasks.json(t, c.base()));
   }
 
   private Reply notYet(Call call) {

@@ -61,7 +61,7 @@ public final class StateStore {
   /**
    * Deletes every element that is not a built-in one (system) and whose type is not in
    * {@code keepTypes}, with its references, categories, resources, rule places and credential;
-   * the change log, the tasks and the changed system properties. Elements kept whose key is in
+   * the change log, the tasks, the changed system properties and the upcoming events' settings. Elements kept whose key is in
    * neither set are still kept when {@code keep} says so.
    *
    * @param keep which of the non-system elements stay (by type and key)
@@ -104,7 +104,9 @@ public final class StateStore {
         }
       }
       try (Statement st = c.createStatement()) {
-        st.executeUpdate("DELETE FROM server_setting WHERE name LIKE 'system\\_property.%' ESCAPE '\\'");
+        // the changed system properties, the upcoming events and their settings (UpcomingEvents.PREFIX)
+        st.executeUpdate("DELETE FROM server_setting WHERE name LIKE 'system\\_property.%' ESCAPE '\\'"
+            + " OR name LIKE 'upcoming\\_event.%' ESCAPE '\\'");
       }
       return new Reset(gone.size(), forgetHistory(c));
     }).value();

@@ -14,7 +14,7 @@ class LinkHandlersTest {
   /** The handlers as the server assembles them: the element resource's, and what others register. */
   private static Set<String> handlers() {
     ElementResource elements = new ElementResource(null, null);
-    new SystemResource(null, elements, null, null, null, null);
+    new SystemResource(null, elements, null, null, null, null, null);
     new AdminResource(null, elements);
     new RuleResource(null, elements, null, null, new EngineResource(null, elements, null, null));
     new VpnResource(elements, null, null, new SubElementResource(elements, null, null), null);

@@ -1,0 +1,317 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.protocol.Json;
+import dev.herald.server.SmcClient.Response;
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * More of smc-python's {@code System}: {@code massive_delete}, the upcoming events with their
+ * policy and ignore settings (smc/examples/upcoming_event.py), and the certificate authorities
+ * ({@code smc_certificate_authority}, {@code import_new_certificate_authority_certificate}, a CA's
+ * {@code export_certificate} and {@code un_trust}) — the requests it sends, read as it reads them.
+ */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(Backend.class)
+class SystemOperationsTest {
+  @Parameter Backend backend;
+  static TestServer server;
+  static SmcClient py;
+
+  @BeforeParameterizedClassInvocation
+  static void start(Backend backend) throws Exception {
+    server = TestServer.start(backend, b -> b.adminApi(true));
+    py = SmcClient.loggedIn(server);
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  private static int n;
+
+  private static String unique(String p) {
+    return p + "-" + (++n) + "-" + System.nanoTime() % 1_000_000;
+  }
+
+  private static String system(String rel) throws Exception {
+    for (JsonNode l : py.get("/system").json().get("link")) {
+      if (l.get("rel").asText().equals(rel)) {
+        return l.get("href").asText();
+      }
+    }
+    throw new AssertionError("system has no link " + rel);
+  }
+
+  private static String host(String name, String address) throws Exception {
+    return py.create("host", "{\"name\":\"" + name + "\",\"address\":\"" + address + "\"}");
+  }
+
+  private static Response massiveDelete(List<String> hrefs) throws Exception {
+    ObjectNode body = Json.object();
+    ArrayNode res = body.putArray("resource");
+    hrefs.forEach(res::add);
+    return py.postUrl(system("massive_delete"), body.toString());
+  }
+
+  @Test
+  void massiveDelete_deletesEveryNamedElement_orNone() throws Exception {
+    String a = host(unique("md-a"), "10.61.0.1");
+    String b = host(unique("md-b"), "10.61.0.2");
+    String g = py.create("group", "{\"name\":\"" + unique("md-g") + "\",\"element\":[\"" + a + "\"]}");
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"host,group\"}");
+      // a is still referred to by g, which stays: nothing is deleted, not even b
+      Response refused = massiveDelete(List.of(b, a));
+      assertThat(refused.status()).isEqualTo(400);
+      assertThat(refused.json().get("details").toString()).contains("group");
+      assertThat(py.getUrl(b).status()).isEqualTo(200);
+      // an href that names nothing: nothing deleted either
+      Response unknown = massiveDelete(List.of(b, server.url() + "/7.2/elements/host/999999999"));
+      assertThat(unknown.status()).isEqualTo(400);
+      assertThat(py.getUrl(b).status()).isEqualTo(200);
+      // a built-in cannot be deleted: the batch stops before any write
+      String localhost = py.get("/elements/host?filter=Localhost&exact_match=True").json().get("result").get(0)
+          .get("href").asText();
+      assertThat(massiveDelete(List.of(b, localhost)).status()).isIn(400, 403);
+      assertThat(py.getUrl(b).status()).isEqualTo(200);
+      assertThat(massiveDelete(List.of()).status()).isEqualTo(400);
+      assertThat(py.postUrl(system("massive_delete"), "{\"resource\":[1]}").status()).isEqualTo(400);
+
+      // the group and its member together: all three go, each with its delete event
+      assertThat(massiveDelete(List.of(a, g, b)).status()).isIn(200, 204);
+      for (String gone : List.of(a, g, b)) {
+        assertThat(py.getUrl(gone).status()).isEqualTo(404);
+      }
+      List<String> deleted = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        String ev = ws.next();
+        assertThat(ev).contains("\"type\":\"delete\"");
+        deleted.add(ev);
+      }
+      assertThat(String.join("\n", deleted)).contains(a, g, b);
+    }
+  }
+
+  private static String situation(String name) throws Exception {
+    JsonNode r = py.get("/elements/situations?filter=" + name.replace(" ", "+") + "&exact_match=True").json().get("result");
+    assertThat(r).as("situation %s", name).isNotEmpty();
+    return r.get(0).get("href").asText();
+  }
+
+  private static Response raise(String json) throws Exception {
+    return py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/upcoming_events"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  @Test
+  void upcomingEvents_policy_andIgnoreSettings_asTheExampleDrivesThem() throws Exception {
+    String mlc = situation("MLC Certificate expires soon");
+    String other = py.create("inspection_situation", "{\"name\":\"" + unique("ue-sit") + "\",\"severity\":1}");
+    String impacted = host(unique("ue-host"), "10.62.0.1");
+    String resource = host(unique("ue-res"), "10.62.0.2");
+    // a fresh Herald has none
+    assertThat(py.getUrl(system("upcoming_event")).json().get("events")).isEmpty();
+    // raised for the test (SMC's monitoring raises them)
+    long soon = System.currentTimeMillis() + 86_400_000L;
+    Response raised = raise("{\"situation\":\"" + mlc + "\",\"impacted_element\":\"" + impacted + "\",\"event_date\":"
+        + (soon + 1000) + ",\"info\":\"expires in a day\",\"impacted_resources\":[\"" + resource + "\"]}");
+    assertThat(raised.status()).as(raised.body()).isEqualTo(201);
+    assertThat(raise("{\"situation\":\"" + other + "\",\"impacted_element\":\"" + impacted + "\",\"event_date\":" + soon + "}")
+        .status()).isEqualTo(201);
+    // not a situation, no such element: refused, nothing raised
+    assertThat(raise("{\"situation\":\"" + impacted + "\",\"impacted_element\":\"" + impacted + "\"}").status()).isEqualTo(400);
+    assertThat(raise("{\"situation\":\"" + mlc + "\",\"impacted_element\":\"" + impacted + "/nope\"}").status()).isEqualTo(400);
+
+    // UpcomingEvents(make_request("upcoming_event")): data["events"], soonest first, hrefs
+    JsonNode events = py.getUrl(system("upcoming_event")).json().get("events");
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0).get("situation").asText()).isEqualTo(other);
+    JsonNode e = events.get(1);
+    assertThat(e.get("situation").asText()).isEqualTo(mlc);
+    assertThat(e.get("impacted_element").asText()).isEqualTo(impacted);
+    assertThat(e.get("impacted_resources").get(0).asText()).isEqualTo(resource);
+    assertThat(e.get("event_date").asLong()).isEqualTo(soon + 1000);
+    assertThat(e.get("info").asText()).isEqualTo("expires in a day");
+
+    // the policy: GET data["entries"]; update_upcoming_event_policy PUTs {"entries": [entry.data...]}
+    String policy = system("upcoming_event_policy");
+    assertThat(py.getUrl(policy).json().get("entries")).isEmpty();
+    String entries = "{\"entries\":[{\"situation\":\"" + mlc + "\",\"threshold_in_days\":30,\"enabled\":true},"
+        + "{\"situation\":\"" + other + "\",\"threshold_in_days\":7,\"enabled\":false}]}";
+    assertThat(py.put(policy, entries, null).status()).isEqualTo(200);
+    JsonNode stored = py.getUrl(policy).json().get("entries");
+    assertThat(stored).hasSize(2);
+    assertThat(stored.get(0).get("situation").asText()).isEqualTo(mlc);
+    assertThat(stored.get(0).get("threshold_in_days").asInt()).isEqualTo(30);
+    assertThat(stored.get(1).get("enabled").asBoolean()).isFalse();
+    // a disabled situation's events are left out
+    events = py.getUrl(system("upcoming_event")).json().get("events");
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).get("situation").asText()).isEqualTo(mlc);
+    // bad entries change nothing
+    for (String bad : List.of("{\"entries\":[{\"situation\":\"" + mlc + "\",\"threshold_in_days\":-1}]}",
+        "{\"entries\":[{\"situation\":\"" + impacted + "\",\"threshold_in_days\":1}]}",
+        "{\"entries\":[{\"situation\":\"" + mlc + "\",\"threshold_in_days\":1},{\"situation\":\"" + mlc
+            + "\",\"threshold_in_days\":2}]}",
+        "{\"entries\":{}}", "[]")) {
+      assertThat(py.put(policy, bad, null).status()).as(bad).isEqualTo(400);
+    }
+    assertThat(py.getUrl(policy).json().get("entries")).isEqualTo(stored);
+
+    // update_upcoming_event_ignore_settings([Situation("MLC Certificate expires soon")]): {"entries": [href]}
+    String ignore = system("upcoming_event_ignore_settings");
+    assertThat(py.getUrl(ignore).json().get("entries")).isEmpty();
+    assertThat(py.put(ignore, "{\"entries\":[\"" + mlc + "\"]}", null).status()).isEqualTo(200);
+    assertThat(py.getUrl(ignore).json().get("entries").get(0).asText()).isEqualTo(mlc);
+    assertThat(py.getUrl(system("upcoming_event")).json().get("events")).as("ignored by this administrator").isEmpty();
+    // another administrator's list is their own
+    String key = "ue-admin-key-" + System.nanoTime();
+    py.create("api_client", "{\"name\":\"" + unique("ue-admin") + "\",\"authentication_key\":\"" + key
+        + "\",\"superuser\":true}");
+    SmcClient other2 = new SmcClient(server.url(), "7.2");
+    assertThat(other2.post("/login", "{\"authenticationkey\":\"" + key + "\"}").status()).isEqualTo(200);
+    assertThat(other2.get("/system/upcoming_event_ignore_settings").json().get("entries")).isEmpty();
+    assertThat(other2.get("/system/upcoming_event").json().get("events")).hasSize(1);
+
+    // the impacted element deleted: its events are gone
+    assertThat(py.put(ignore, "{\"entries\":[]}", null).status()).isEqualTo(200);
+    assertThat(py.delete(impacted, null).status()).isIn(200, 204);
+    assertThat(py.getUrl(system("upcoming_event")).json().get("events")).isEmpty();
+    // cleared
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/upcoming_events")).DELETE())
+        .status()).isEqualTo(204);
+  }
+
+  @Test
+  void upcomingEventPolicy_isASuperusersToChange() throws Exception {
+    String shared = py.get("/elements/admin_domain?filter=Shared+Domain&exact_match=True").json().get("result").get(0)
+        .get("href").asText();
+    String viewer = py.get("/elements/role?filter=Viewer&exact_match=True").json().get("result").get(0).get("href").asText();
+    String key = "ue-viewer-key-" + System.nanoTime();
+    py.create("api_client", "{\"name\":\"" + unique("ue-viewer") + "\",\"authentication_key\":\"" + key + "\","
+        + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + shared + "\",\"role_ref\":\"" + viewer
+        + "\",\"granted_elements\":[]}]}}");
+    SmcClient v = new SmcClient(server.url(), "7.2");
+    assertThat(v.post("/login", "{\"authenticationkey\":\"" + key + "\"}").status()).isEqualTo(200);
+    JsonNode before = py.get("/system/upcoming_event_policy").json();
+    String mlc = situation("MLC Certificate expires soon");
+    Response refused = v.put(v.v("/system/upcoming_event_policy"),
+        "{\"entries\":[{\"situation\":\"" + mlc + "\",\"threshold_in_days\":3,\"enabled\":true}]}", null);
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(py.get("/system/upcoming_event_policy").json()).isEqualTo(before);
+    assertThat(v.get("/system/upcoming_event_policy").status()).isEqualTo(200);
+  }
+
+  /** A self-signed certificate (a CA's when {@code ca}) as PEM. */
+  private static byte[] certificate(String cn, boolean ca, long fromMs, long toMs) throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(256);
+    KeyPair kp = g.generateKeyPair();
+    X500Name name = new X500Name("CN=" + cn + ",O=Herald Test");
+    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(System.nanoTime()),
+        new Date(fromMs), new Date(toMs), name, kp.getPublic());
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+    byte[] der = b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())).getEncoded();
+    return ("-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** requests' multipart: files={"ca_certificate": content}. */
+  private static Response importCa(byte[] file) throws Exception {
+    String boundary = "herald" + System.nanoTime();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"ca_certificate\"; filename=\"ca_certificate\""
+        + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(file);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return py.send(HttpRequest.newBuilder(URI.create(system("certificate_authority")))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+  }
+
+  @Test
+  void certificateAuthorities_imported_listed_exported_andUntrusted() throws Exception {
+    long now = System.currentTimeMillis();
+    String cn = unique("Herald Test CA");
+    byte[] pem = certificate(cn, true, now - 60_000, now + 365L * 86_400_000);
+    int before = py.getUrl(system("certificate_authority")).json().size();
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"certificate_authority\"}");
+      Response imported = importCa(pem);
+      assertThat(imported.status()).as(imported.body()).isIn(200, 201);
+      assertThat(ws.next()).contains("\"type\":\"create\"");
+      // smc_certificate_authority(): sub_collection of {name, href, type}
+      JsonNode list = py.getUrl(system("certificate_authority")).json();
+      assertThat(list).hasSize(before + 1);
+      String href = null;
+      for (JsonNode ca : list) {
+        if (ca.get("name").asText().equals(cn)) {
+          href = ca.get("href").asText();
+          assertThat(ca.get("type").asText()).isEqualTo("certificate_authority");
+        }
+      }
+      assertThat(href).as("the CA named after its subject's CN").isNotNull();
+      JsonNode ca = py.getUrl(href).json();
+      assertThat(ca.get("certificate_state").asText()).isEqualTo("active");
+      // export_certificate(): the certificate link's raw content, the same certificate
+      String exported = py.getUrl(linkOf(ca, "certificate")).body();
+      assertThat(exported.replaceAll("\\s", "")).isEqualTo(new String(pem, StandardCharsets.US_ASCII).replaceAll("\\s", ""));
+      // un_trust(): PUT untrust, a task polled to its end
+      JsonNode task = py.put(linkOf(ca, "untrust"), "{}", null).json();
+      JsonNode done = SystemTest.poll(py, task);
+      assertThat(done.get("success").asBoolean()).as(done.toString()).isTrue();
+      assertThat(py.getUrl(href).json().get("certificate_state").asText()).isEqualTo("untrusted");
+      assertThat(ws.next()).contains("\"type\":\"update\"");
+      assertThat(py.put(linkOf(ca, "untrust"), "{}", null).status()).as("untrusted already").isEqualTo(400);
+    }
+    // not a certificate, not a CA's, expired, a second import of the same name: clear refusals, nothing added
+    int count = py.getUrl(system("certificate_authority")).json().size();
+    assertThat(importCa("not a certificate".getBytes(StandardCharsets.US_ASCII)).status()).isEqualTo(400);
+    Response leaf = importCa(certificate(unique("leaf"), false, now - 60_000, now + 86_400_000));
+    assertThat(leaf.status()).isEqualTo(400);
+    assertThat(leaf.body()).contains("not a certificate authority");
+    assertThat(importCa(certificate(unique("old"), true, now - 2 * 86_400_000L, now - 86_400_000L)).status()).isEqualTo(400);
+    assertThat(importCa(pem).status()).as("the name is taken").isEqualTo(400);
+    assertThat(py.getUrl(system("certificate_authority")).json()).hasSize(count);
+  }
+
+  private static String linkOf(JsonNode el, String rel) {
+    for (JsonNode l : el.get("link")) {
+      if (l.get("rel").asText().equals(rel)) {
+        return l.get("href").asText();
+      }
+    }
+    throw new AssertionError("no link " + rel + " in " + el);
+  }
+
+  static {
+    Json.mapper();
+  }
+}
