@@ -138,6 +138,25 @@ class PackagesTest {
       assertThat(pkg.get("activation_date").asLong()).isPositive();
       assertThat(pkg.get("smc_version").asText()).startsWith("7.");
       assertThat(py.getUrl(system("last_activated_package")).json().get("value").asText()).isEqualTo(Long.toString(id));
+      // the activation took a system snapshot: System.system_snapshots(), newest first; download() reads content
+      JsonNode snaps = py.getUrl(system("system_snapshot")).json();
+      assertThat(snaps).isNotEmpty();
+      assertThat(snaps.get(0).get("type").asText()).isEqualTo("system_snapshot");
+      JsonNode snap = py.getUrl(snaps.get(0).get("href").asText()).json();
+      assertThat(snap.get("package_id").asLong()).isEqualTo(id);
+      assertThat(activated.get("last_message").asText()).contains(snap.get("name").asText());
+      java.net.http.HttpResponse<byte[]> content = py.http.send(HttpRequest.newBuilder(URI.create(link(snap, "content"))).GET()
+          .build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(content.statusCode()).isEqualTo(200);
+      String xml = null;
+      try (java.util.zip.ZipInputStream z = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(content.body()))) {
+        for (java.util.zip.ZipEntry e = z.getNextEntry(); e != null; e = z.getNextEntry()) {
+          if (e.getName().equals("exported_data.xml")) {
+            xml = new String(z.readAllBytes(), StandardCharsets.UTF_8);
+          }
+        }
+      }
+      assertThat(xml).as("the system elements as they are").contains("name=\"Localhost\"", "name=\"Firewall Template\"");
 
       // a newer one activated: the older goes back to imported
       publish("{\"type\":\"update_package\",\"package_id\":" + (id + 1) + "}");

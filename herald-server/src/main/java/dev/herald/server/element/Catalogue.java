@@ -111,7 +111,7 @@ public final class Catalogue {
    */
   public record Package(String listRel, String importRel, String filePart, String identity,
       Map<String, java.util.regex.Pattern> fromFileName, String defaultName, String activated,
-      Map<String, List<String>> states, Map<String, String> lifecycle) {
+      Map<String, List<String>> states, Map<String, String> lifecycle, Optional<String> snapshot) {
     /** The state of a package the download server offers. */
     public String published() {
       return lifecycle.get("published");
@@ -322,7 +322,8 @@ public final class Catalogue {
     p.path("states").properties().forEach(e -> states.put(e.getKey(), textList(e.getValue())));
     return new Package(p.path("list").asText(), p.path("import").asText(), p.path("file_part").asText(),
         p.path("identity").asText(), Collections.unmodifiableMap(fromName), p.path("default_name").asText(),
-        p.path("activated").asText(), Collections.unmodifiableMap(states), stringMap(p.path("lifecycle")));
+        p.path("activated").asText(), Collections.unmodifiableMap(states), stringMap(p.path("lifecycle")),
+        Optional.ofNullable(p.path("snapshot").textValue()));
   }
 
   /** The types SMC lists under system as software (update packages, engine upgrades), by type. */

@@ -59,12 +59,16 @@ final class SystemResource {
   private final dev.herald.server.element.EngineNodes nodes;
   private final dev.herald.server.element.UpcomingEvents upcoming;
   private final dev.herald.server.element.CertificateAuthorities authorities;
+  private final dev.herald.server.element.SystemSnapshots snapshots;
 
   SystemResource(ElementService elements, ElementResource elementResource, Tasks tasks, InstantSource clock,
       dev.herald.server.element.EngineModel engines, Packages packages,
       dev.herald.server.element.UpcomingEvents upcoming) {
     this.upcoming = upcoming;
     this.authorities = new dev.herald.server.element.CertificateAuthorities(elements, clock);
+    this.snapshots = new dev.herald.server.element.SystemSnapshots(elements, clock);
+    elementResource.register("content", (c, type, key) -> Reply.bytes(200, "application/zip", snapshots.content(caller(c), key))
+        .header("Content-Disposition", "attachment; filename=\"system_snapshot_" + key + ".zip\""));
     elementResource.register("certificate", (c, type, key) ->
         Reply.bytes(200, "application/x-pem-file", authorities.certificate(caller(c), key).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     elementResource.register("untrust", this::untrust);
@@ -162,6 +166,11 @@ final class SystemResource {
             upcoming.setIgnored(caller(c), c.json());
           }
           return list(c, upcoming.ignored(caller(c), c.base()));
+        }),
+        new Route("/{v}/system/system_snapshot", Set.of("GET"), c -> {
+          ArrayNode out = Json.mapper().createArrayNode();
+          snapshots.list(caller(c)).forEach(r -> out.add(ElementJson.meta(r, c.base())));
+          return Reply.json(200, out);
         }),
         Route.upload("/{v}/system/certificate_authority", Set.of("GET", "POST"), this::certificateAuthorities),
         new Route("/{v}/system/block_list", Set.of("POST"), this::blockList),
@@ -508,8 +517,11 @@ final class SystemResource {
     Caller caller = caller(c);
     c.flag("force_upgrade", false);
     var to = packages.checkActivation(caller, type, key, c.json());
-    TaskRow t = tasks.start(caller, "activate", List.of("/elements/" + type + "/" + key), ctx ->
-        Tasks.Outcome.of(packages.activate(caller, type, key, to)));
+    TaskRow t = tasks.start(caller, "activate", List.of("/elements/" + type + "/" + key), ctx -> {
+      String done = packages.activate(caller, type, key, to);
+      return Tasks.Outcome.of(snapshots.afterActivation(caller, type, key, ctx)
+          .map(s -> done + " System snapshot " + s.name() + " taken.").orElse(done));
+    });
     return Reply.json(200, Tasks.json(t, c.base()));
   }
 
