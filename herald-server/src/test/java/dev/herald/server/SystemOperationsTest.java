@@ -302,6 +302,115 @@ class SystemOperationsTest {
     assertThat(py.getUrl(system("certificate_authority")).json()).hasSize(count);
   }
 
+  private static Response uploadFile(SmcClient c, String url, String part, String fileName, byte[] file) throws Exception {
+    String boundary = "herald" + System.nanoTime();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part + "\"; filename=\"" + fileName
+        + "\"\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(file);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return c.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+  }
+
+  private static String zipEntry(byte[] zip, String name) throws Exception {
+    try (java.util.zip.ZipInputStream z = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+      for (java.util.zip.ZipEntry e = z.getNextEntry(); e != null; e = z.getNextEntry()) {
+        if (e.getName().equals(name)) {
+          return new String(z.readAllBytes(), StandardCharsets.UTF_8);
+        }
+      }
+    }
+    throw new AssertionError("no " + name + " in the zip");
+  }
+
+  private static JsonNode byName(SmcClient c, String type, String name) throws Exception {
+    JsonNode r = c.get("/elements/" + type + "?filter=" + name + "&exact_match=True").json().get("result");
+    return r.isEmpty() ? null : c.getUrl(r.get(0).get("href").asText()).json();
+  }
+
+  @Test
+  void ldif_exportedAndImported_betweenServers_allOrNothing() throws Exception {
+    String g1 = unique("ldg1");
+    String u1 = unique("ldu1");
+    String u2 = unique("ldu2");
+    String g2 = unique("ldg2");
+    String g1Href = py.create("internal_user_group", "{\"name\":\"" + g1 + "\",\"comment\":\"first group\"}");
+    // InternalUser.create(name, user_group=[group]); InternalUserGroup.create(name, member=[user])
+    py.create("internal_user", "{\"name\":\"" + u1 + "\",\"comment\":\"one\",\"user_group\":[\"" + g1Href + "\"]}");
+    String u2Href = py.create("internal_user", "{\"name\":\"" + u2 + "\",\"display_name\":\"User Two\"}");
+    py.create("internal_user_group", "{\"name\":\"" + g2 + "\",\"member\":[\"" + u2Href + "\"]}");
+
+    // export_ldif_elements(filename): POST, then the DownloadTask polls and reads the result
+    JsonNode task = py.postUrl(system("export_ldif_elements"), "{}").json();
+    JsonNode done = SystemTest.poll(py, task);
+    assertThat(done.get("success").asBoolean()).as(done.toString()).isTrue();
+    String result = linkOf(done, "result");
+    java.net.http.HttpResponse<byte[]> zip = py.http.send(HttpRequest.newBuilder(URI.create(result)).GET().build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(zip.statusCode()).isEqualTo(200);
+    String ldif = zipEntry(zip.body(), "exported_ldif_elements.ldif");
+    assertThat(ldif).contains("dn: cn=" + u1 + ",dc=stonegate", "dn: cn=" + g1 + ",dc=stonegate",
+        "member: cn=" + u1 + ",dc=stonegate", "member: cn=" + u2 + ",dc=stonegate", "displayName: User Two",
+        "objectClass: inetOrgPerson", "objectClass: groupOfNames");
+    assertThat(py.postUrl(system("export_ldif_elements") + "?ldap_domain=Other", "{}").status()).isEqualTo(400);
+
+    try (TestServer other = TestServer.start(backend)) {
+      SmcClient py2 = SmcClient.loggedIn(other);
+      String importUrl = py2.get("/system").json().get("link").findValues("href").stream().map(JsonNode::asText)
+          .filter(h -> h.endsWith("/import_ldif_elements")).findFirst().orElseThrow();
+      // import_ldif_elements(filename): multipart import_file, the first answer in progress
+      try (WsClient ws = WsClient.open(py2)) {
+        ws.subscribe("{\"context\":\"internal_user,internal_user_group\"}");
+        Response started = uploadFile(py2, importUrl, "import_file", "export_ldif_elements.zip", zip.body());
+        assertThat(started.status()).as(started.body()).isEqualTo(200);
+        assertThat(started.json().get("in_progress").asBoolean()).isTrue();
+        JsonNode imported = SystemTest.poll(py2, started.json());
+        assertThat(imported.get("success").asBoolean()).as(imported.toString()).isTrue();
+        assertThat(ws.next()).contains("\"type\":\"create\"");
+      }
+      JsonNode user2 = byName(py2, "internal_user", u2);
+      assertThat(user2.get("display_name").asText()).isEqualTo("User Two");
+      assertThat(user2.get("unique_id").asText()).isEqualTo("cn=" + u2 + ",dc=stonegate,domain=InternalDomain");
+      JsonNode group1 = byName(py2, "internal_user_group", g1);
+      assertThat(group1.get("comment").asText()).isEqualTo("first group");
+      assertThat(group1.get("member")).hasSize(1);
+      assertThat(py2.getUrl(group1.get("member").get(0).asText()).json().get("name").asText()).isEqualTo(u1);
+
+      // a hand-written LDIF: a new user, and a known one whose description changes (its display name stays)
+      String u3 = unique("ldu3");
+      String hand = "dn: cn=" + u3 + ",dc=stonegate\nobjectClass: inetOrgPerson\ncn: " + u3 + "\nsn: " + u3 + "\n\n"
+          + "dn: cn=" + u2 + ",dc=stonegate\nobjectClass: inetOrgPerson\ncn: " + u2 + "\nsn: x\ndescription: changed\n\n"
+          + "dn: cn=" + g1 + ",dc=stonegate\nobjectClass: groupOfNames\ncn: " + g1 + "\nmember: cn=" + u3 + ",dc=stonegate\n";
+      JsonNode handDone = SystemTest.poll(py2, uploadFile(py2, importUrl, "import_file", "users.ldif",
+          hand.getBytes(StandardCharsets.UTF_8)).json());
+      assertThat(handDone.get("success").asBoolean()).as(handDone.toString()).isTrue();
+      assertThat(byName(py2, "internal_user", u3)).isNotNull();
+      user2 = byName(py2, "internal_user", u2);
+      assertThat(user2.get("comment").asText()).isEqualTo("changed");
+      assertThat(user2.get("display_name").asText()).isEqualTo("User Two");
+      assertThat(byName(py2, "internal_user_group", g1).get("member")).as("kept and added").hasSize(2);
+
+      // bad files: a failed task saying why, nothing changed
+      String u4 = unique("ldu4");
+      for (String[] bad : List.of(
+          new String[] {"not ldif at all\n", "not LDIF"},
+          new String[] {"dn: cn=" + u4 + ",dc=stonegate\nobjectClass: inetOrgPerson\ncn: " + u4 + "\n\n"
+              + "dn: cn=printer,dc=stonegate\nobjectClass: device\ncn: printer\n", "neither a person nor a group"},
+          new String[] {"dn: cn=" + u4 + ",dc=stonegate\nobjectClass: inetOrgPerson\ncn: " + u4 + "\n\n"
+              + "dn: cn=" + g1 + ",dc=stonegate\nobjectClass: groupOfNames\ncn: " + g1 + "\nmember: cn=nobody,dc=stonegate\n",
+              "neither in the file nor on this server"})) {
+        JsonNode failed = SystemTest.poll(py2, uploadFile(py2, importUrl, "import_file", "bad.ldif",
+            bad[0].getBytes(StandardCharsets.UTF_8)).json());
+        assertThat(failed.get("success").asBoolean()).isFalse();
+        assertThat(failed.get("last_message").asText()).contains(bad[1]);
+        assertThat(byName(py2, "internal_user", u4)).isNull();
+      }
+      assertThat(byName(py2, "internal_user_group", g1).get("member")).hasSize(2);
+    }
+  }
+
   private static String linkOf(JsonNode el, String rel) {
     for (JsonNode l : el.get("link")) {
       if (l.get("rel").asText().equals(rel)) {

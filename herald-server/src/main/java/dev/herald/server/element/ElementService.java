@@ -170,10 +170,16 @@ public final class ElementService {
   static void fillDefaults(String type, ObjectNode body) {
     Catalogue.type(type).defaults().properties().forEach(e -> {
       if (!body.has(e.getKey())) {
-        body.set(e.getKey(), e.getValue().deepCopy());
+        JsonNode v = e.getValue();
+        // a default naming the element ("cn=<name>,dc=stonegate,…", the Terraform provider's schema) is a template
+        body.set(e.getKey(), v.isTextual() && v.asText().contains(NAME_IN_DEFAULT)
+            ? body.textNode(v.asText().replace(NAME_IN_DEFAULT, body.path("name").asText()))
+            : v.deepCopy());
       }
     });
   }
+
+  private static final String NAME_IN_DEFAULT = "<name>";
 
   private void saveSecrets(ElementStore.WriteTx tx, long key, Map<String, String[]> stored, String name)
       throws java.sql.SQLException {
@@ -1055,7 +1061,7 @@ public final class ElementService {
     return out;
   }
 
-  static void requireView(Caller caller) {
+  public static void requireView(Caller caller) {
     if (!caller.rights().can(Rights.Capability.VIEW, caller.domainKey())) {
       throw HeraldException.forbidden("Not allowed.", caller.userName()
           + " has no role that grants viewing elements in this domain.");

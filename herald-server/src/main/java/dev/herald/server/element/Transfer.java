@@ -133,6 +133,14 @@ public final class Transfer {
   }
 
   private static byte[] unzip(byte[] file) {
+    return unzip(file, ENTRY::equals, ENTRY);
+  }
+
+  /**
+   * The first entry of a zip whose name {@code wanted} accepts ({@code what} names it in
+   * messages), bounded in size and entries; a bad file fails the task saying what is wrong.
+   */
+  static byte[] unzip(byte[] file, java.util.function.Predicate<String> wanted, String what) {
     try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(file))) {
       ZipEntry e;
       int entries = 0;
@@ -142,11 +150,11 @@ public final class Transfer {
         if (++entries > MAX_ENTRIES) {
           throw new Tasks.Failed("The file holds more than " + MAX_ENTRIES + " entries.");
         }
-        if (e.getName().equals(ENTRY)) {
-          return readBounded(z);
+        if (wanted.test(e.getName())) {
+          return readBounded(z, e.getName());
         }
       }
-      throw new Tasks.Failed(any ? "The file holds no " + ENTRY + "." : "The file is not a zip file.");
+      throw new Tasks.Failed(any ? "The file holds no " + what + "." : "The file is not a zip file.");
     } catch (ZipException e) {
       throw new Tasks.Failed("The file is not a zip file: " + e.getMessage());
     } catch (IOException e) {
@@ -154,7 +162,7 @@ public final class Transfer {
     }
   }
 
-  private static byte[] readBounded(InputStream in) throws IOException {
+  private static byte[] readBounded(InputStream in, String entry) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[64 * 1024];
     long total = 0;
@@ -162,7 +170,7 @@ public final class Transfer {
     while ((n = in.read(buf)) > 0) {
       total += n;
       if (total > MAX_XML_BYTES) {
-        throw new Tasks.Failed(ENTRY + " is larger than " + MAX_XML_BYTES / (1024 * 1024) + " MB once unzipped.");
+        throw new Tasks.Failed(entry + " is larger than " + MAX_XML_BYTES / (1024 * 1024) + " MB once unzipped.");
       }
       out.write(buf, 0, n);
     }

@@ -60,6 +60,7 @@ final class SystemResource {
   private final dev.herald.server.element.UpcomingEvents upcoming;
   private final dev.herald.server.element.CertificateAuthorities authorities;
   private final dev.herald.server.element.SystemSnapshots snapshots;
+  private final dev.herald.server.element.Ldif ldif;
 
   SystemResource(ElementService elements, ElementResource elementResource, Tasks tasks, InstantSource clock,
       dev.herald.server.element.EngineModel engines, Packages packages,
@@ -67,6 +68,7 @@ final class SystemResource {
     this.upcoming = upcoming;
     this.authorities = new dev.herald.server.element.CertificateAuthorities(elements, clock);
     this.snapshots = new dev.herald.server.element.SystemSnapshots(elements, clock);
+    this.ldif = new dev.herald.server.element.Ldif(elements);
     elementResource.register("content", (c, type, key) -> Reply.bytes(200, "application/zip", snapshots.content(caller(c), key))
         .header("Content-Disposition", "attachment; filename=\"system_snapshot_" + key + ".zip\""));
     elementResource.register("certificate", (c, type, key) ->
@@ -172,6 +174,8 @@ final class SystemResource {
           snapshots.list(caller(c)).forEach(r -> out.add(ElementJson.meta(r, c.base())));
           return Reply.json(200, out);
         }),
+        new Route("/{v}/system/export_ldif_elements", Set.of("POST"), this::exportLdif),
+        Route.upload("/{v}/system/import_ldif_elements", Set.of("POST"), this::importLdif),
         Route.upload("/{v}/system/certificate_authority", Set.of("GET", "POST"), this::certificateAuthorities),
         new Route("/{v}/system/block_list", Set.of("POST"), this::blockList),
         new Route("/{v}/system/blacklist", Set.of("POST"), this::blockList),
@@ -437,6 +441,44 @@ final class SystemResource {
       ctx.progress(30, "Read " + items.size() + " elements.");
       ElementService.ImportCounts n = elements.importBatch(caller, items, onlyNew, base, ctx::checkAbort);
       return Tasks.Outcome.of("Imported " + items.size() + " elements: " + n.created() + " created, "
+          + n.updated() + " updated, " + n.unchanged() + " unchanged.");
+    });
+    return Reply.json(200, Tasks.json(t, base));
+  }
+
+  /** {@code export_ldif_elements}: a task whose result is a zip holding the internal users and groups as LDIF. */
+  private Reply exportLdif(Call call) {
+    Caller caller = caller(call);
+    dev.herald.server.element.Ldif.checkDomain(call.param("ldap_domain"));
+    dev.herald.server.element.ElementService.requireView(caller);
+    TaskRow t = tasks.start(caller, "export_ldif_elements", List.of(), ctx ->
+        new Tasks.Outcome("Exported the internal users and groups.", "application/zip", ldif.export(caller, ctx)));
+    return Reply.json(200, Tasks.json(t, call.base()));
+  }
+
+  /**
+   * {@code import_ldif_elements} (multipart, part {@code import_file}): a task; the first answer
+   * is in progress, a bad file ends it failed with nothing changed.
+   */
+  private Reply importLdif(Call call) throws Exception {
+    Caller caller = caller(call);
+    dev.herald.server.element.Ldif.checkDomain(call.param("ldap_domain"));
+    if (!uploads.tryAcquire()) {
+      throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
+          .header("Retry-After", "5");
+    }
+    byte[] file;
+    try {
+      file = call.file("import_file", MAX_UPLOAD_BYTES);
+    } finally {
+      uploads.release();
+    }
+    String base = call.base();
+    TaskRow t = tasks.start(caller, "import_ldif_elements", List.of(), ctx -> {
+      List<ElementService.Imported> items = ldif.read(caller, file);
+      ctx.progress(30, "Read " + items.size() + " entries.");
+      ElementService.ImportCounts n = elements.importBatch(caller, items, false, base, ctx::checkAbort);
+      return Tasks.Outcome.of("Imported " + items.size() + " LDAP entries: " + n.created() + " created, "
           + n.updated() + " updated, " + n.unchanged() + " unchanged.");
     });
     return Reply.json(200, Tasks.json(t, base));
