@@ -281,7 +281,10 @@ class SystemOperationsTest {
       JsonNode ca = py.getUrl(href).json();
       assertThat(ca.get("certificate_state").asText()).isEqualTo("active");
       // export_certificate(): the certificate link's raw content, the same certificate
-      String exported = py.getUrl(linkOf(ca, "certificate")).body();
+      Response cert = py.getUrl(linkOf(ca, "certificate"));
+      assertThat(cert.header("Content-Type")).as("smc-python reads raw content as text/plain or octet-stream")
+          .startsWith("text/plain");
+      String exported = cert.body();
       assertThat(exported.replaceAll("\\s", "")).isEqualTo(new String(pem, StandardCharsets.US_ASCII).replaceAll("\\s", ""));
       // un_trust(): PUT untrust, a task polled to its end
       JsonNode task = py.put(linkOf(ca, "untrust"), "{}", null).json();

@@ -71,8 +71,9 @@ final class SystemResource {
     this.ldif = new dev.herald.server.element.Ldif(elements);
     elementResource.register("content", (c, type, key) -> Reply.bytes(200, "application/zip", snapshots.content(caller(c), key))
         .header("Content-Disposition", "attachment; filename=\"system_snapshot_" + key + ".zip\""));
+    // text/plain: smc-python reads a raw result's content only as text/plain or octet-stream
     elementResource.register("certificate", (c, type, key) ->
-        Reply.bytes(200, "application/x-pem-file", authorities.certificate(caller(c), key).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        Reply.text(200, "text/plain", authorities.certificate(caller(c), key)));
     elementResource.register("untrust", this::untrust);
     this.blockLists = engines == null ? null : engines.blockLists();
     this.licences = engines == null ? null : engines.licences();
