@@ -119,6 +119,50 @@ class SystemOperationsTest {
     }
   }
 
+  @Test
+  void failedLogins_listedAsTemporaryBannedAddresses_andUnlocked() throws Exception {
+    try (TestServer own = TestServer.start(backend)) {
+      SmcClient root = SmcClient.loggedIn(own);
+      // temporary_banned_source_ip_statuses(): make_request(...).get("statuses")
+      assertThat(root.get("/system/temporary_banned_ip_statuses").json().get("statuses")).isEmpty();
+      SmcClient guesser = new SmcClient(own.url(), "7.2");
+      int refused = 0;
+      for (int i = 0; i < 12; i++) {
+        int status = guesser.post("/login", "{\"authenticationkey\":\"wrong-key-" + i + "\"}").status();
+        assertThat(status).isIn(401, 429);
+        refused += status == 429 ? 1 : 0;
+      }
+      assertThat(refused).as("slowed after ten failures").isPositive();
+      JsonNode statuses = root.get("/system/temporary_banned_ip_statuses").json().get("statuses");
+      assertThat(statuses).hasSize(1);
+      JsonNode st = statuses.get(0);
+      assertThat(st.get("source_ip").asText()).isEqualTo("127.0.0.1");
+      assertThat(st.get("last_failure").asLong()).isBetween(System.currentTimeMillis() - 60_000, System.currentTimeMillis() + 1000);
+      assertThat(st.get("banned_until").asLong()).isGreaterThan(st.get("last_failure").asLong());
+      // a key that logged in before still gets in from that address: the throttle slows guessing
+      assertThat(new SmcClient(own.url(), "7.2").post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}")
+          .status()).isEqualTo(200);
+      // not a superuser: sees only its own address, may not unlock
+      String shared = root.get("/elements/admin_domain?filter=Shared+Domain&exact_match=True").json().get("result").get(0)
+          .get("href").asText();
+      String viewer = root.get("/elements/role?filter=Viewer&exact_match=True").json().get("result").get(0).get("href").asText();
+      // unlock_temporary_banned_source_ip(override_source_ip=..., unlock_reason=...): PUT with params
+      assertThat(root.put(root.v("/system/unlock_source_ip_account?override_source_ip=127.0.0.1&unlock_reason=test"), "{}",
+          null).status()).isIn(200, 204);
+      assertThat(root.get("/system/temporary_banned_ip_statuses").json().get("statuses")).isEmpty();
+      String key = "unlock-viewer-key-" + System.nanoTime();
+      root.create("api_client", "{\"name\":\"" + unique("unlock-viewer") + "\",\"authentication_key\":\"" + key + "\","
+          + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + shared + "\",\"role_ref\":\"" + viewer
+          + "\",\"granted_elements\":[]}]}}");
+      SmcClient v = new SmcClient(own.url(), "7.2");
+      assertThat(v.post("/login", "{\"authenticationkey\":\"" + key + "\"}").status()).isEqualTo(200);
+      assertThat(guesser.post("/login", "{\"authenticationkey\":\"wrong-again\"}").status()).isEqualTo(401);
+      assertThat(v.get("/system/temporary_banned_ip_statuses").json().get("statuses")).hasSize(1);
+      assertThat(v.put(v.v("/system/unlock_source_ip_account"), "{}", null).status()).isEqualTo(403);
+      assertThat(root.get("/system/temporary_banned_ip_statuses").json().get("statuses")).hasSize(1);
+    }
+  }
+
   private static String situation(String name) throws Exception {
     JsonNode r = py.get("/elements/situations?filter=" + name.replace(" ", "+") + "&exact_match=True").json().get("result");
     assertThat(r).as("situation %s", name).isNotEmpty();

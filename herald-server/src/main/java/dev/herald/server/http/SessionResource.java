@@ -43,8 +43,57 @@ final class SessionResource {
         new Route("/{v}/login", Set.of("POST"), c -> login(c, false)),
         new Route("/{v}/lms_login", Set.of("POST"), c -> login(c, true)),
         new Route("/{v}/logout", Set.of("PUT", "POST"), this::logout),
-        new Route("/{v}/system/current_user", Set.of("GET"), this::currentUser));
+        new Route("/{v}/system/current_user", Set.of("GET"), this::currentUser),
+        new Route("/{v}/system/temporary_banned_ip_statuses", Set.of("GET"), this::bannedAddresses),
+        new Route("/{v}/system/unlock_source_ip_account", Set.of("PUT"), this::unlockAddress));
   }
+
+  /**
+   * {@code temporary_banned_ip_statuses} (smc-python's {@code temporary_banned_source_ip_statuses}):
+   * {@code {"statuses": [{"source_ip", "last_failure", "banned_until"?}]}} — the addresses with
+   * failed logins this node counts, {@code banned_until} once they reached the limit. A superuser
+   * sees every address, anyone else their own.
+   */
+  private Reply bannedAddresses(Call call) {
+    Session s = call.session();
+    Optional<String> only = s.caller().rights().superuser() ? Optional.empty()
+        : Optional.of(Request.getRemoteAddr(call.request));
+    var statuses = Json.mapper().createArrayNode();
+    for (var t : sessions.throttled(only)) {
+      var o = statuses.addObject();
+      if (t.bannedUntil() != null) {
+        o.put("banned_until", t.bannedUntil());
+      }
+      o.put("last_failure", t.lastFailure());
+      o.put("source_ip", t.sourceIp());
+    }
+    return Reply.json(200, Json.object().set("statuses", statuses));
+  }
+
+  /**
+   * {@code unlock_source_ip_account} (smc-python's {@code unlock_temporary_banned_source_ip}):
+   * forgets the failed logins of the caller's address, or of {@code override_source_ip}; a
+   * superuser's. {@code unlock_reason} goes to the log (SMC audits it; default "Unlock source IP
+   * from SMC API").
+   */
+  private Reply unlockAddress(Call call) {
+    Session s = call.session();
+    if (!s.caller().rights().superuser()) {
+      throw HeraldException.forbidden("Impossible to unlock the source IP.",
+          "Only a superuser may unlock a source IP address.");
+    }
+    String address = call.param("override_source_ip").orElse(Request.getRemoteAddr(call.request)).strip();
+    if (address.isEmpty() || address.length() > 64) {
+      throw HeraldException.badRequest("Impossible to unlock the source IP.", "Give an address in override_source_ip.");
+    }
+    String reason = call.param("unlock_reason").orElse("Unlock source IP from SMC API");
+    int n = sessions.unlockAddress(address);
+    LOG.info("{} unlocked source IP {} ({} failed-login record{}): {}", s.caller().userName(), address, n,
+        n == 1 ? "" : "s", reason.length() > 200 ? reason.substring(0, 200) : reason);
+    return Reply.empty(204);
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SessionResource.class);
 
   /** The value that names the token among a socket's offered subprotocols. */
   static final String ACCESS_TOKEN = "access_token";

@@ -154,8 +154,6 @@ final class SystemResource {
         new Route("/{v}/system/uncommitted", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
         new Route("/{v}/system/visible_virtual_engine_mapping", Set.of("GET"),
             c -> list(c, Json.object().set("mapping", Json.mapper().createArrayNode()))),
-        new Route("/{v}/system/temporary_banned_ip_statuses", Set.of("GET"),
-            c -> list(c, Json.object().set("statuses", Json.mapper().createArrayNode()))),
         new Route("/{v}/system/massive_delete", Set.of("POST"), this::massiveDelete),
         new Route("/{v}/system/upcoming_event", Set.of("GET"), c -> list(c, upcoming.events(caller(c), c.base()))),
         new Route("/{v}/system/upcoming_event_policy", Set.of("GET", "PUT"), c -> {

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * credential at all (guessing). Over the limit, one attempt every {@code slowRetry} still goes
  * through: slowed, not locked out (a valid secret then gets in).
  */
-final class LoginThrottle {
+public final class LoginThrottle {
   private final InstantSource clock;
   private final int maxFailures;
   private final Duration window;
@@ -63,4 +63,62 @@ final class LoginThrottle {
   void succeeded(String key) {
     failures.remove(key);
   }
+
+  /** The address a key names ("address A" or "address A user U"). */
+  private static String address(String key) {
+    String rest = key.substring(ADDRESS.length());
+    int user = rest.indexOf(" user ");
+    return user < 0 ? rest : rest.substring(0, user);
+  }
+
+  static final String ADDRESS = "address ";
+
+  /**
+   * The addresses with failed logins in the current window (of {@code only}, or all): the last
+   * failure, and until when further attempts are slowed when the limit was reached — SMC's
+   * temporary banned source IP statuses.
+   */
+  List<Throttled> statuses(java.util.Optional<String> only) {
+    long now = clock.millis();
+    Map<String, Throttled> out = new java.util.TreeMap<>();
+    failures.forEach((key, f) -> {
+      if (!key.startsWith(ADDRESS)) {
+        return;
+      }
+      String a = address(key);
+      if (only.isPresent() && !only.get().equals(a)) {
+        return;
+      }
+      long count;
+      long start;
+      long last;
+      synchronized (f) {
+        count = f[0];
+        start = f[1];
+        last = f[2];
+      }
+      if (now - start > window.toMillis()) {
+        return;
+      }
+      Long until = count >= maxFailures ? start + window.toMillis() : null;
+      out.merge(a, new Throttled(a, last, until), (x, y) -> new Throttled(a, Math.max(x.lastFailure(), y.lastFailure()),
+          x.bannedUntil() == null ? y.bannedUntil() : y.bannedUntil() == null ? x.bannedUntil()
+              : Long.valueOf(Math.max(x.bannedUntil(), y.bannedUntil()))));
+    });
+    return List.copyOf(out.values());
+  }
+
+  /** Forgets an address's failed logins (every credential tried from it); how many were kept. */
+  int unlock(String address) {
+    int n = 0;
+    for (String key : failures.keySet()) {
+      if (key.startsWith(ADDRESS) && address(key).equals(address) && failures.remove(key) != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** An address's failed logins: the last one, and the end of its slowing down if it was reached. */
+  public record Throttled(String sourceIp, long lastFailure, Long bannedUntil) {}
 }

@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -106,6 +107,16 @@ final class Logins implements AutoCloseable {
     }
   }
 
+  /** This node's addresses with failed logins in the current window (of one address, or all). */
+  List<LoginThrottle.Throttled> throttled(Optional<String> address) {
+    return throttle.statuses(address);
+  }
+
+  /** Forgets an address's failed logins on this node. */
+  int unlock(String address) {
+    return throttle.unlock(address);
+  }
+
   /** The api_client whose key this is; 401 when none (429 when the address is throttled). */
   ElementRecord byKey(String remote, String key) {
     String mark = mark("key", key);
@@ -113,7 +124,7 @@ final class Logins implements AutoCloseable {
     if (fast.isPresent()) {
       return fast.get();
     }
-    String gate = "address " + remote;
+    String gate = LoginThrottle.ADDRESS + remote;
     throttle.check(gate);
     String lookup = pool.run(() -> hasher.lookup(key, lookupSalt));
     Optional<ElementStore.Credential> c = elements.credentialByLookup(lookup);
@@ -138,7 +149,7 @@ final class Logins implements AutoCloseable {
     if (fast.isPresent()) {
       return fast.get();
     }
-    String gate = "address " + remote + " user " + login;
+    String gate = LoginThrottle.ADDRESS + remote + " user " + login;
     throttle.check(gate);
     Optional<ElementRecord> user = elements.findByName(sharedDomain, "admin_user", login);
     Optional<ElementStore.Credential> c = user.flatMap(u -> elements.credentialOf(u.key()));

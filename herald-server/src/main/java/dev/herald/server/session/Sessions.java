@@ -98,6 +98,19 @@ public final class Sessions {
   /** A new session id (the cookie value) and the session it opens. */
   public record Opened(String id, Session session) {}
 
+  /**
+   * The addresses whose failed logins this node is counting (of one address, or all): SMC's
+   * {@code temporary_banned_ip_statuses}.
+   */
+  public List<LoginThrottle.Throttled> throttled(Optional<String> address) {
+    return logins.throttled(address);
+  }
+
+  /** Forgets an address's failed logins on this node (SMC's {@code unlock_source_ip_account}). */
+  public int unlockAddress(String address) {
+    return logins.unlock(address);
+  }
+
   /** API-key login (see {@link Logins}: one slow hash at most, none for a key seen before). */
   public Opened loginWithKey(String remote, String apiKey, String domain) {
     return open(logins.byKey(remote, apiKey), domain);
