@@ -90,6 +90,30 @@ class AdministrationTest {
   }
 
   @Test
+  void aLocalAdministrator_changesItsEnginePassword_whichIsNotItsLoginPassword() throws Exception {
+    String href = py.create("admin_user", "{\"name\":\"engineer\",\"enabled\":true,\"local_admin\":true,"
+        + "\"allow_sudo\":true,\"engine_target\":[],\"superuser\":true,\"permissions\":{\"permission\":[]}}");
+    assertThat(put(link(href, "change_password") + "?password=login-password-01").status()).isEqualTo(200);
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"admin_user\"}");
+      // change_engine_password(password): PUT ?password=, body {}
+      assertThat(put(link(href, "change_engine_password") + "?password=engine-password-01").status()).isEqualTo(200);
+      assertThat(ws.next()).contains("\"type\":\"update\"").contains(href);
+    }
+    assertThat(py.getUrl(href).body()).doesNotContain("engine-password-01");
+    assertThat(passwordLogin("engineer", "engine-password-01")).isEqualTo(401);
+    assertThat(passwordLogin("engineer", "login-password-01")).isEqualTo(200);
+    assertThat(put(link(href, "change_engine_password") + "?password=short").status()).isEqualTo(400);
+    assertThat(put(link(href, "change_engine_password")).status()).isEqualTo(400);
+    // not a local administrator: no engine password
+    String other = py.create("admin_user", "{\"name\":\"desk\",\"enabled\":true,\"local_admin\":false,"
+        + "\"superuser\":true,\"permissions\":{\"permission\":[]}}");
+    Response refused = put(link(other, "change_engine_password") + "?password=engine-password-02");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.body()).contains("local_admin");
+  }
+
+  @Test
   void anApiClient_getsItsKey_byChangePassword_orGeneratePassword() throws Exception {
     String href = py.create("api_client", "{\"enabled\":true,\"name\":\"automation\",\"superuser\":true,"
         + "\"allowed_to_login_in_shared\":true,\"permissions\":{\"permission\":[]}}");

@@ -844,6 +844,41 @@ public final class ElementService {
     return r;
   }
 
+  /**
+   * An administrator's engine password (smc-python's {@code AdminUser.change_engine_password}:
+   * PUT {@code change_engine_password?password=}): the password the administrator logs in to the
+   * command line of the engines it may administer with. Only a local administrator has one
+   * ({@code local_admin}); the administrator or a superuser sets it; stored hashed as a resource
+   * of the element, never shown — Herald has no engine command line that would take it.
+   */
+  public ElementRecord changeEnginePassword(Caller caller, String relName, long key, String password) {
+    String type = requireType(relName);
+    ElementRecord cur0 = get(caller, type, key);
+    String what = "Impossible to change the engine password of " + cur0.name() + ".";
+    if (!(caller.rights().superuser() || caller.userKey() == key)) {
+      throw HeraldException.forbidden(what, "Only a superuser may change another administrator's engine password.");
+    }
+    if (!parse(cur0.body()).path("local_admin").asBoolean(false)) {
+      throw HeraldException.badRequest(what, cur0.name() + " is not a local administrator of engines (local_admin).");
+    }
+    if (password.length() < 8 || password.length() > 256) {
+      throw HeraldException.badRequest(what, "An engine password has 8 to 256 characters.");
+    }
+    String hash = secrets.store("password", password)[0];
+    long now = clock.millis();
+    ElementRecord r = store.write(tx -> {
+      ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
+      tx.putResource(key, "engine_password", Json.write(Json.object().put("hash", hash).put("creation_date", now)));
+      ElementRecord next = cur.withBody(cur.name(), cur.body());
+      tx.update(next, searchText((ObjectNode) parse(cur.body())));
+      tx.stamp(key, false, caller.userKey(), now);
+      tx.record(pending(next, EventType.UPDATE, caller));
+      return next;
+    }).value();
+    afterWrite(type, key, false);
+    return r;
+  }
+
   /** When a user's password was last set ({@code creation_date}, epoch ms), if it ever was by a change. */
   public Optional<JsonNode> passwordMetaData(Caller caller, String relName, long key) {
     String type = requireUserType(relName);

@@ -11,8 +11,8 @@ import java.security.SecureRandom;
 
 /**
  * The links of administrators, API clients and web portal users as smc-python's UserMixin
- * drives them: enable_disable, change_password, generate_password, pwd_meta_data and
- * unlock_account. Who may do what is the permission model's (a superuser; a user its own
+ * drives them: enable_disable, change_password, generate_password, pwd_meta_data,
+ * unlock_account and an administrator's change_engine_password. Who may do what is the permission model's (a superuser; a user its own
  * password).
  */
 final class AdminResource {
@@ -25,6 +25,12 @@ final class AdminResource {
     elementResource.register("enable_disable", (c, t, k) -> element(c, elements.enableDisable(c.session().caller(), t, k)));
     elementResource.register("change_password", this::changePassword);
     elementResource.register("generate_password", this::generatePassword);
+    elementResource.register("change_engine_password", (c, t, k) -> {
+      requirePut(c);
+      String password = c.param("password").orElseThrow(() -> HeraldException.badRequest(
+          "Impossible to change the engine password.", "Give the new one: ?password=NEW."));
+      return element(c, elements.changeEnginePassword(c.session().caller(), t, k, password));
+    });
     elementResource.register("pwd_meta_data", (c, t, k) -> Reply.json(200,
         elements.passwordMetaData(c.session().caller(), t, k).orElseGet(Json::object)));
     // Herald slows repeated failed logins instead of locking accounts: nothing to unlock
