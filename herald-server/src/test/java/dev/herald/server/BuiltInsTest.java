@@ -81,6 +81,8 @@ class BuiltInsTest {
     assertThat(byName("protocol", "SMTP")).hasSize(1);
     assertThat(byName("tcp_service", "HTTPS")).hasSize(1);
     assertThat(byName("location", "Default")).hasSize(1);
+    // type_of_servers.py: list(ProbingProfile.objects.all())[0] for third-party monitoring
+    assertThat(smc.get("/elements/probing_profile").json().get("result")).isNotEmpty();
     // a family smc-python searches: the TLS cryptography suite whose name contains "NIST"
     assertThat(smc.get("/elements/tls_cryptography_suite_set?filter=NIST").json().get("result")).hasSize(1);
     // an alias is found under the generic alias entry point as well
