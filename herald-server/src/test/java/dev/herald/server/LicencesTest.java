@@ -32,7 +32,7 @@ class LicencesTest {
 
   @BeforeParameterizedClassInvocation
   static void start(Backend backend) throws Exception {
-    server = TestServer.start(backend);
+    server = TestServer.start(backend, b -> b.adminApi(true));
     py = SmcClient.loggedIn(server);
   }
 
@@ -123,9 +123,74 @@ class LicencesTest {
     assertThat(py.put(py.v("/system/delete_license?license_id=" + a), "{}", null).status()).isEqualTo(200);
     assertThat(py.get("/system/licenses").json().get("license")).noneMatch(l -> l.get("license_id").asText().equals(a));
     assertThat(py.put(py.v("/system/delete_license?license_id=" + a), "{}", null).status()).isEqualTo(400);
-    // what needs Forcepoint's licence server says so
-    Response fetch = py.get("/system/license_fetch?proofofserial=x");
-    assertThat(fetch.status()).isEqualTo(501);
-    assertThat(fetch.body()).contains("licence server");
+  }
+
+  private static int freeEngineLicences() throws Exception {
+    int n = 0;
+    for (JsonNode l : py.get("/system/licenses").json().get("license")) {
+      n += l.get("type").asText().equals("SECNODE") && l.get("binding_state").asText().equals("unassigned") ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static Response offer(String json) throws Exception {
+    return py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/licenses"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  @Test
+  void licenceFetch_andCheckForNew_fromTheStandInLicenceServer() throws Exception {
+    String tag = Long.toString(System.nanoTime() % 1_000_000);
+    String pos = "POS-" + tag;
+    String a = "LIC-F1-" + tag;
+    String b = "LIC-F2-" + tag;
+    // nothing offered for a proof of serial: 400, nothing installed
+    int before = py.get("/system/licenses").json().get("license").size();
+    assertThat(py.get("/system/license_fetch?proofofserial=" + pos).status()).isEqualTo(400);
+    Response offered = offer("[{\"license_id\":\"" + a + "\",\"type\":\"SECNODE\",\"proof_of_serial\":\"" + pos + "\"},"
+        + "{\"license_id\":\"" + b + "\",\"type\":\"SECNODE\",\"proof_of_serial\":\"other-" + pos + "\"}]");
+    assertThat(offered.status()).as(offered.body()).isEqualTo(201);
+    assertThat(offer("{\"license_id\":\"" + a + "\",\"type\":\"SECNODE\",\"proof_of_serial\":\"" + pos + "\"}").status())
+        .as("offered already").isEqualTo(400);
+    assertThat(offer("{\"license_id\":\"x-" + tag + "\",\"type\":\"SECNODE\"}").status()).as("no proof of serial").isEqualTo(400);
+    assertThat(py.get("/system/licenses").json().get("license")).hasSize(before);
+    // System.license_fetch(pos): GET ?proofofserial=
+    Response fetched = py.get("/system/license_fetch?proofofserial=" + pos);
+    assertThat(fetched.status()).as(fetched.body()).isEqualTo(200);
+    assertThat(fetched.json().get("license")).hasSize(1);
+    assertThat(fetched.json().get("license").get(0).get("license_id").asText()).isEqualTo(a);
+    assertThat(licence(a).get("binding_state").asText()).isEqualTo("unassigned");
+    assertThat(py.get("/system/license_fetch?proofofserial=" + pos).status()).as("installed already").isEqualTo(400);
+    // System.license_check_for_new(): a task that installs what is new
+    JsonNode done = SystemTest.poll(py, py.get("/system/license_check_for_new").json());
+    assertThat(done.get("success").asBoolean()).as(done.toString()).isTrue();
+    assertThat(done.get("last_message").asText()).contains("1 new licence");
+    assertThat(licence(b).get("type").asText()).isEqualTo("SECNODE");
+    assertThat(SystemTest.poll(py, py.get("/system/license_check_for_new").json()).get("last_message").asText())
+        .contains("No new licence");
+  }
+
+  @Test
+  void massiveLicenseBind_licensesEveryUnlicensedNode() throws Exception {
+    String tag = Long.toString(System.nanoTime() % 1_000_000);
+    String lic = "LIC-MB-" + tag;
+    assertThat(install("{\"license_id\":\"" + lic + "\",\"type\":\"SECNODE\"}").status()).isEqualTo(200);
+    String e1 = EnginesTest.createSingleFw(py, "mlb-1-" + tag);
+    String e2 = EnginesTest.createSingleFw(py, "mlb-2-" + tag);
+    List<String> names = new ArrayList<>();
+    for (String e : List.of(e1, e2)) {
+      names.add(py.getUrl(e).json().get("nodes").get(0).get("firewall_node").get("name").asText());
+    }
+    assertThat(unlicensed()).containsAll(names);
+    int waiting = unlicensed().size();
+    int free = freeEngineLicences();
+    // System.massive_license_bind(): POST, make_request(...).get("value")
+    Response bound = py.post("/system/massive_license_bind", "{}");
+    assertThat(bound.status()).isEqualTo(200);
+    assertThat(bound.json().get("value").asInt()).isEqualTo(waiting);
+    assertThat(unlicensed()).isEmpty();
+    // the free engine licences went to them first, the others got dynamic ones
+    assertThat(freeEngineLicences()).isEqualTo(Math.max(0, free - waiting));
+    assertThat(py.post("/system/massive_license_bind", "{}").json().get("value").asInt()).isZero();
   }
 }

@@ -338,6 +338,35 @@ public final class ElementService {
     return next;
   }
 
+  /** A server setting that holds a JSON list (empty when never stored). */
+  public com.fasterxml.jackson.databind.node.ArrayNode setting(String name) {
+    return store.settingValue(name).map(ElementService::parseList).orElseGet(() -> Json.mapper().createArrayNode());
+  }
+
+  private static com.fasterxml.jackson.databind.node.ArrayNode parseList(String s) {
+    try {
+      return (com.fasterxml.jackson.databind.node.ArrayNode) Json.mapper().readTree(s);
+    } catch (java.io.IOException | ClassCastException e) {
+      throw new IllegalStateException("a stored list setting is not a JSON list", e);
+    }
+  }
+
+  /**
+   * Changes a list setting as a compare-and-set, again if another writer (another node) came
+   * first; {@code change} may refuse with a {@link HeraldException}, and nothing changes.
+   */
+  public void updateSetting(String name,
+      java.util.function.UnaryOperator<com.fasterxml.jackson.databind.node.ArrayNode> change) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      Optional<String> cur = store.settingValue(name);
+      var next = change.apply(cur.map(ElementService::parseList).orElseGet(() -> Json.mapper().createArrayNode()));
+      if (store.replaceSetting(name, cur, next.toString())) {
+        return;
+      }
+    }
+    throw new HeraldException(503, "The setting is changing too often.", List.of("Retry in a moment."), null);
+  }
+
   /** The most elements one {@code massive_delete} may name. */
   public static final int MAX_MASSIVE_DELETE = 10_000;
 

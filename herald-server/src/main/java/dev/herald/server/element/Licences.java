@@ -149,6 +149,91 @@ public final class Licences {
     return out;
   }
 
+  // ---- Forcepoint's licence server, stood in for ----
+
+  /** The setting holding what the stand-in licence server offers (a reset clears it). */
+  public static final String SERVER_SETTING = "licence_server.published";
+  private static final int MAX_PUBLISHED = 1000;
+
+  /**
+   * Offers licences on the stand-in for Forcepoint's licence server ({@code POST
+   * /herald/admin/licenses}): a licence or a list, each with {@code license_id}, {@code type} and
+   * the {@code proof_of_serial} {@code license_fetch} asks for; one offered already: 400, none
+   * offered. Returns how many it offers now.
+   */
+  public int publish(Caller caller, JsonNode spec) {
+    requireManager(caller, "publish a licence");
+    String what = "Impossible to publish the licence.";
+    if (spec == null || !(spec.isObject() || spec.isArray()) || spec.isEmpty()) {
+      throw HeraldException.badRequest(what, "Send a licence or a list of them.");
+    }
+    List<ObjectNode> items = new ArrayList<>();
+    for (JsonNode l : spec.isArray() ? spec : List.of(spec)) {
+      if (!(l instanceof ObjectNode o) || !text(o, "license_id") || !text(o, "type") || !text(o, "proof_of_serial")) {
+        throw HeraldException.badRequest(what, "Each licence needs a license_id, a type and a proof_of_serial (text).");
+      }
+      items.add(o.deepCopy());
+    }
+    int[] size = {0};
+    elements.updateSetting(SERVER_SETTING, published -> {
+      Set<String> ids = new java.util.HashSet<>();
+      published.forEach(x -> ids.add(x.path("license_id").asText()));
+      for (ObjectNode o : items) {
+        if (!ids.add(o.get("license_id").asText().strip())) {
+          throw HeraldException.badRequest(what, "The licence " + o.get("license_id").asText() + " is offered already.");
+        }
+        published.add(o);
+      }
+      if (published.size() > MAX_PUBLISHED) {
+        throw HeraldException.badRequest(what, "The licence server offers " + MAX_PUBLISHED + " licences at most.");
+      }
+      size[0] = published.size();
+      return published;
+    });
+    return size[0];
+  }
+
+  private static boolean text(ObjectNode o, String field) {
+    return o.path(field).isTextual() && !o.path(field).asText().isBlank();
+  }
+
+  /**
+   * {@code license_fetch?proofofserial=}: the licences the licence server offers for that proof
+   * of serial and that are not installed are installed (all or none). None offered for it, or all
+   * installed already: 400.
+   */
+  public List<ElementRecord> fetch(Caller caller, String proofOfSerial) {
+    requireManager(caller, "fetch a licence");
+    String what = "Impossible to fetch the licence of " + proofOfSerial + ".";
+    List<JsonNode> offered = new ArrayList<>();
+    elements.setting(SERVER_SETTING).forEach(l -> {
+      if (l.path("proof_of_serial").asText().equals(proofOfSerial.strip())) {
+        offered.add(l);
+      }
+    });
+    if (offered.isEmpty()) {
+      throw HeraldException.badRequest(what, "The licence server has no licence for that proof of serial.");
+    }
+    ArrayNode fresh = Json.mapper().createArrayNode();
+    offered.stream().filter(l -> find(caller, l.path("license_id").asText().strip()).isEmpty()).forEach(fresh::add);
+    if (fresh.isEmpty()) {
+      throw HeraldException.badRequest(what, "Its licences are installed already.");
+    }
+    return install(caller, Json.write(fresh).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** {@code license_check_for_new}: every licence the licence server offers that is not installed, installed. */
+  public List<ElementRecord> fetchNew(Caller caller) {
+    requireManager(caller, "check for new licences");
+    ArrayNode fresh = Json.mapper().createArrayNode();
+    elements.setting(SERVER_SETTING).forEach(l -> {
+      if (find(caller, l.path("license_id").asText().strip()).isEmpty()) {
+        fresh.add(l);
+      }
+    });
+    return fresh.isEmpty() ? List.of() : install(caller, Json.write(fresh).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   private Optional<ElementRecord> find(Caller caller, String licenceId) {
     return licences(caller).stream()
         .filter(r -> ElementService.parse(r.body()).path("license_id").asText().equals(licenceId)).findFirst();
@@ -252,6 +337,34 @@ public final class Licences {
       throw HeraldException.badRequest("Impossible to bind the licence " + id + ".", "It is bound already.");
     }
     change(caller, r, BuiltIns.PREFIX + "/elements/" + server.type() + "/" + server.key(), null, () -> {}, -1);
+  }
+
+  /**
+   * {@code massive_license_bind} (smc-python: "bind licenses on all unlicensed nodes"): every node
+   * the caller sees without a licence gets one as its {@code bind} link would give it (an
+   * unassigned engine licence, else a dynamic one). A node licensed meanwhile is left as it is.
+   * Returns how many were bound.
+   */
+  public int bindAll(Caller caller, EngineNodes nodes) {
+    requireManager(caller, "bind licences");
+    int bound = 0;
+    for (ElementRecord r : elements.search(caller, Engines.types().keySet(), Optional.empty(), false, false, Integer.MAX_VALUE)) {
+      EngineNodes.Engine e = nodes.engine(caller, r.type(), r.key());
+      for (Engines.Node n : Engines.nodes(e.body())) {
+        if (licensed(e, n)) {
+          continue;
+        }
+        try {
+          bind(caller, e, n, Optional.empty());
+          bound++;
+        } catch (HeraldException meanwhile) {
+          if (meanwhile.status() != 400) {
+            throw meanwhile;
+          }
+        }
+      }
+    }
+    return bound;
   }
 
   /** A node's licence command by its catalogue name: {@code bind}, {@code unbind} or {@code cancel_unbind}. */

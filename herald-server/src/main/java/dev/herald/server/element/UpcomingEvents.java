@@ -274,28 +274,10 @@ public final class UpcomingEvents {
   }
 
   private ArrayNode array(String setting) {
-    return store.settingValue(setting).map(s -> parseArray(s))
-        .orElseGet(() -> Json.mapper().createArrayNode());
+    return elements.setting(setting);
   }
 
-  private static ArrayNode parseArray(String s) {
-    try {
-      return (ArrayNode) Json.mapper().readTree(s);
-    } catch (java.io.IOException | ClassCastException e) {
-      throw new IllegalStateException("a stored upcoming event setting is not a JSON list", e);
-    }
-  }
-
-  /** Changes a setting as a compare-and-set, again if another writer came first. */
   private void update(String setting, UnaryOperator<ArrayNode> change) {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      Optional<String> cur = store.settingValue(setting);
-      ArrayNode next = change.apply(cur.map(s -> parseArray(s))
-          .orElseGet(() -> Json.mapper().createArrayNode()));
-      if (store.replaceSetting(setting, cur, next.toString())) {
-        return;
-      }
-    }
-    throw new HeraldException(503, "The setting is changing too often.", List.of("Retry in a moment."), null);
+    elements.updateSetting(setting, change);
   }
 }

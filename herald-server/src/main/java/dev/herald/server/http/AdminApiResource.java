@@ -33,9 +33,11 @@ final class AdminApiResource {
   private final dev.herald.server.element.Packages packages;
 
   private final dev.herald.server.element.UpcomingEvents upcoming;
+  private final dev.herald.server.element.Licences licences;
 
   AdminApiResource(AdminControl control, Faults faults, Journal journal, dev.herald.server.element.Packages packages,
-      dev.herald.server.element.UpcomingEvents upcoming) {
+      dev.herald.server.element.UpcomingEvents upcoming, dev.herald.server.element.Licences licences) {
+    this.licences = licences;
     this.packages = packages;
     this.upcoming = upcoming;
     this.control = control;
@@ -71,6 +73,11 @@ final class AdminApiResource {
         }),
         new Route("/herald/admin/snapshot", Set.of("GET", "POST"), this::snapshot),
         new Route("/herald/admin/packages", Set.of("POST"), this::publishPackage),
+        new Route("/herald/admin/licenses", Set.of("POST"), c -> {
+          // Forcepoint's licence server, stood in for: what license_fetch and license_check_for_new find
+          admin(c);
+          return Reply.json(201, Json.object().put("offered", licences.publish(c.session().caller(), c.json())));
+        }),
         new Route("/herald/admin/upcoming_events", Set.of("POST", "DELETE"), c -> {
           // SMC's monitoring raises upcoming events; here a test or a developer does
           admin(c);

@@ -38,7 +38,8 @@ public final class HttpApi {
     dev.herald.server.element.Packages packages = new dev.herald.server.element.Packages(p.elements(),
         p.engines().nodes(), p.clock(), SystemResource.smcVersion());
     dev.herald.server.element.UpcomingEvents upcoming = new dev.herald.server.element.UpcomingEvents(p.elements(), p.clock());
-    p.admin().ifPresent(a -> routes.addAll(new AdminApiResource(a, p.faults(), p.journal(), packages, upcoming).routes()));
+    p.admin().ifPresent(a -> routes.addAll(new AdminApiResource(a, p.faults(), p.journal(), packages, upcoming,
+        p.engines().licences()).routes()));
     routes.addAll(new SocketResource(p.socket(), p.origins()).routes());
     ElementResource elements = new ElementResource(p.elements(), new dev.herald.server.element.ElementLinks(p.elements()));
     // before the element routes: task_progress is served by the system resource, not as elements

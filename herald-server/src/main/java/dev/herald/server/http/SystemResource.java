@@ -151,6 +151,30 @@ final class SystemResource {
                   ? Optional.of(b.get("license_item_id").asText()) : Optional.empty(), nodes);
           return Reply.json(200, Json.object());
         }),
+        new Route("/{v}/system/license_fetch", Set.of("GET"), c -> {
+          Caller caller = caller(c);
+          String pos = c.param("proofofserial").orElseThrow(() -> HeraldException.badRequest(
+              "Impossible to fetch a licence.", "Name its proof of serial: ?proofofserial=POS."));
+          Set<String> ids = new java.util.HashSet<>();
+          licences.fetch(caller, pos).forEach(r -> ids.add(r.name()));
+          ArrayNode fetched = Json.mapper().createArrayNode();
+          licences.list(caller, c.base()).forEach(l -> {
+            if (ids.contains(l.path("license_id").asText())) {
+              fetched.add(l);
+            }
+          });
+          return Reply.json(200, Json.object().set("license", fetched));
+        }),
+        new Route("/{v}/system/license_check_for_new", Set.of("GET"), c -> {
+          Caller caller = caller(c);
+          TaskRow t = tasks.start(caller, "license_check_for_new", List.of(), ctx -> {
+            int n = licences.fetchNew(caller).size();
+            return Tasks.Outcome.of(n == 0 ? "No new licence." : "Installed " + n + " new licence" + (n == 1 ? "." : "s."));
+          });
+          return Reply.json(200, Tasks.json(t, c.base()));
+        }),
+        new Route("/{v}/system/massive_license_bind", Set.of("POST"),
+            c -> Reply.json(200, Json.object().put("value", licences.bindAll(caller(c), nodes)))),
         new Route("/{v}/system/uncommitted", Set.of("GET"), c -> list(c, Json.mapper().createArrayNode())),
         new Route("/{v}/system/visible_virtual_engine_mapping", Set.of("GET"),
             c -> list(c, Json.object().set("mapping", Json.mapper().createArrayNode()))),

@@ -104,9 +104,10 @@ public final class StateStore {
         }
       }
       try (Statement st = c.createStatement()) {
-        // the changed system properties, the upcoming events and their settings (UpcomingEvents.PREFIX)
+        // the changed system properties, the upcoming events and their settings (UpcomingEvents.PREFIX),
+        // what the stand-in licence server offers (Licences.SERVER_SETTING)
         st.executeUpdate("DELETE FROM server_setting WHERE name LIKE 'system\\_property.%' ESCAPE '\\'"
-            + " OR name LIKE 'upcoming\\_event.%' ESCAPE '\\'");
+            + " OR name LIKE 'upcoming\\_event.%' ESCAPE '\\' OR name LIKE 'licence\\_server.%' ESCAPE '\\'");
       }
       return new Reset(gone.size(), forgetHistory(c));
     }).value();
