@@ -228,6 +228,37 @@ class SystemTest {
   }
 
   @Test
+  void anExportWithAFilePassword_isEncrypted_andImportsOnlyWithIt() throws Exception {
+    String h = unique("enc-h");
+    py.create("host", "{\"name\":\"" + h + "\",\"address\":\"10.49.0.1\"}");
+    // export_elements(filename, file_password=...): the zip's entry is encrypted
+    JsonNode done = poll(py, py.postUrl(rel(py, "export_elements") + "?recursive=True&type=nw&file_password=s3cret-pw", "{}").json());
+    assertThat(done.get("success").asBoolean()).as(done.toString()).isTrue();
+    byte[] zip = download(py, link(done, "result"));
+    try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(zip))) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(z::getNextEntry).as("a plain zip reader cannot read it")
+          .hasMessageContaining("encrypted");
+    }
+    assertThat(new String(zip, StandardCharsets.ISO_8859_1)).doesNotContain(h);
+    try (TestServer other = TestServer.start(backend)) {
+      SmcClient py2 = SmcClient.loggedIn(other);
+      String importUrl = rel(py2, "import_elements") + "?import_only_new=False&restoration=True";
+      // without the password, or with a wrong one: a failed task saying so, nothing imported
+      JsonNode without = poll(py2, upload(py2, importUrl, "import_file", zip).json());
+      assertThat(without.get("success").asBoolean()).isFalse();
+      assertThat(without.get("last_message").asText()).contains("file_password");
+      JsonNode wrong = poll(py2, upload(py2, importUrl + "&file_password=wrong", "import_file", zip).json());
+      assertThat(wrong.get("success").asBoolean()).isFalse();
+      assertThat(wrong.get("last_message").asText()).contains("does not open");
+      assertThat(py2.get("/elements/host?filter=" + h + "&exact_match=True").json().get("result")).isEmpty();
+      // import_elements(path, file_password=...)
+      JsonNode ok = poll(py2, upload(py2, importUrl + "&file_password=s3cret-pw", "import_file", zip).json());
+      assertThat(ok.get("success").asBoolean()).as(ok.toString()).isTrue();
+      assertThat(py2.get("/elements/host?filter=" + h + "&exact_match=True").json().get("result")).hasSize(1);
+    }
+  }
+
+  @Test
   void aCorruptOrIncompleteImport_failsWithAClearMessage_andChangesNothing() throws Exception {
     int hosts = py.get("/elements/host").json().get("result").size();
     try (WsClient ws = WsClient.open(py)) {

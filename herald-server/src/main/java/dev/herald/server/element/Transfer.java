@@ -44,6 +44,15 @@ public final class Transfer {
 
   /** The zip of {@code records}. */
   public byte[] export(List<ElementRecord> records, Tasks.Context ctx) throws IOException, XMLStreamException {
+    return export(records, ctx, java.util.Optional.empty());
+  }
+
+  /**
+   * The zip of {@code records}, its entry encrypted with {@code password} when one is given
+   * (AES-256, as zip tools read it: smc-python's {@code export_elements(file_password=…)}).
+   */
+  public byte[] export(List<ElementRecord> records, Tasks.Context ctx, java.util.Optional<String> password)
+      throws IOException, XMLStreamException {
     ByteArrayOutputStream xml = new ByteArrayOutputStream();
     XMLStreamWriter w = XMLOutputFactory.newFactory().createXMLStreamWriter(xml, "UTF-8");
     w.writeStartDocument("UTF-8", "1.0");
@@ -70,6 +79,19 @@ public final class Transfer {
     w.writeEndDocument();
     w.close();
     ByteArrayOutputStream zip = new ByteArrayOutputStream();
+    if (password.isPresent()) {
+      net.lingala.zip4j.model.ZipParameters p = new net.lingala.zip4j.model.ZipParameters();
+      p.setFileNameInZip(ENTRY);
+      p.setEncryptFiles(true);
+      p.setEncryptionMethod(net.lingala.zip4j.model.enums.EncryptionMethod.AES);
+      p.setAesKeyStrength(net.lingala.zip4j.model.enums.AesKeyStrength.KEY_STRENGTH_256);
+      try (var z = new net.lingala.zip4j.io.outputstream.ZipOutputStream(zip, password.get().toCharArray())) {
+        z.putNextEntry(p);
+        z.write(xml.toByteArray());
+        z.closeEntry();
+      }
+      return zip.toByteArray();
+    }
     try (ZipOutputStream z = new ZipOutputStream(zip)) {
       z.putNextEntry(new ZipEntry(ENTRY));
       z.write(xml.toByteArray());
@@ -85,7 +107,12 @@ public final class Transfer {
    *     too big), with what is wrong
    */
   public static List<ElementService.Imported> read(byte[] file) {
-    byte[] xml = unzip(file);
+    return read(file, java.util.Optional.empty());
+  }
+
+  /** The elements of an export file encrypted with {@code password} (or not encrypted: none). */
+  public static List<ElementService.Imported> read(byte[] file, java.util.Optional<String> password) {
+    byte[] xml = password.isPresent() ? unzipEncrypted(file, password.get()) : unzip(file);
     XMLInputFactory f = XMLInputFactory.newFactory();
     // no DTDs, no external entities: an import file cannot make the server read anything else
     f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
@@ -136,6 +163,29 @@ public final class Transfer {
     return unzip(file, ENTRY::equals, ENTRY);
   }
 
+  /** {@link #ENTRY} of a zip encrypted with a password (AES or zip's own encryption). */
+  private static byte[] unzipEncrypted(byte[] file, String password) {
+    try (var z = new net.lingala.zip4j.io.inputstream.ZipInputStream(new ByteArrayInputStream(file), password.toCharArray())) {
+      int entries = 0;
+      boolean any = false;
+      for (var e = z.getNextEntry(); e != null; e = z.getNextEntry()) {
+        any = true;
+        if (++entries > MAX_ENTRIES) {
+          throw new Tasks.Failed("The file holds more than " + MAX_ENTRIES + " entries.");
+        }
+        if (e.getFileName().equals(ENTRY)) {
+          return readBounded(z, ENTRY);
+        }
+      }
+      throw new Tasks.Failed(any ? "The file holds no " + ENTRY + "." : "The file is not a zip file.");
+    } catch (net.lingala.zip4j.exception.ZipException e) {
+      throw new Tasks.Failed(e.getType() == net.lingala.zip4j.exception.ZipException.Type.WRONG_PASSWORD
+          ? "The file_password does not open the file." : "The file cannot be read: " + e.getMessage());
+    } catch (IOException e) {
+      throw new Tasks.Failed("The file cannot be read: " + e.getMessage());
+    }
+  }
+
   /**
    * The first entry of a zip whose name {@code wanted} accepts ({@code what} names it in
    * messages), bounded in size and entries; a bad file fails the task saying what is wrong.
@@ -156,6 +206,9 @@ public final class Transfer {
       }
       throw new Tasks.Failed(any ? "The file holds no " + what + "." : "The file is not a zip file.");
     } catch (ZipException e) {
+      if (String.valueOf(e.getMessage()).contains("encrypted")) {
+        throw new Tasks.Failed("The file is encrypted: give its file_password.");
+      }
       throw new Tasks.Failed("The file is not a zip file: " + e.getMessage());
     } catch (IOException e) {
       throw new Tasks.Failed("The file cannot be read: " + e.getMessage());

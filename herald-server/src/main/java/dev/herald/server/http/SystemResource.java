@@ -408,6 +408,15 @@ final class SystemResource {
     return export(call, caller, "export_elements", set, List.of());
   }
 
+  /** {@code file_password}: the export's zip is encrypted with it, an import's decrypted (1 to 256 characters). */
+  private static Optional<String> filePassword(Call call) {
+    Optional<String> p = call.param("file_password");
+    if (p.isPresent() && (p.get().isEmpty() || p.get().length() > 256)) {
+      throw HeraldException.badRequest("Impossible to use the file password.", "A file_password has 1 to 256 characters.");
+    }
+    return p;
+  }
+
   /** POST an element's export link: that element and what it refers to. */
   private Reply exportOne(Call call, String type, long key) {
     Caller caller = caller(call);
@@ -422,8 +431,9 @@ final class SystemResource {
   }
 
   private Reply export(Call call, Caller caller, String kind, List<ElementRecord> set, List<String> resources) {
+    Optional<String> password = filePassword(call);
     TaskRow t = tasks.start(caller, kind, resources, ctx -> {
-      byte[] zip = transfer.export(set, ctx);
+      byte[] zip = transfer.export(set, ctx, password);
       return new Tasks.Outcome("Exported " + set.size() + " element" + (set.size() == 1 ? "" : "s") + ".",
           "application/zip", zip);
     });
@@ -447,6 +457,7 @@ final class SystemResource {
     Caller caller = caller(call);
     boolean onlyNew = call.flag("import_only_new", false);
     call.flag("restoration", true);
+    Optional<String> password = filePassword(call);
     if (!uploads.tryAcquire()) {
       throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
           .header("Retry-After", "5");
@@ -459,7 +470,7 @@ final class SystemResource {
     }
     String base = call.base();
     TaskRow t = tasks.start(caller, "import_elements", List.of(), ctx -> {
-      List<ElementService.Imported> items = Transfer.read(file);
+      List<ElementService.Imported> items = Transfer.read(file, password);
       ctx.checkAbort();
       ctx.progress(30, "Read " + items.size() + " elements.");
       ElementService.ImportCounts n = elements.importBatch(caller, items, onlyNew, base, ctx::checkAbort);
