@@ -228,6 +228,29 @@ class SystemTest {
   }
 
   @Test
+  void exportTypes_chooseTheFamilies_smcPythonNames() throws Exception {
+    String h = unique("xt-h");
+    String p = unique("xt-p");
+    String tcp = unique("xt-s");
+    py.create("host", "{\"name\":\"" + h + "\",\"address\":\"10.50.0.1\"}");
+    py.create("tcp_service", "{\"name\":\"" + tcp + "\",\"min_dst_port\":8443}");
+    String template = py.get("/elements/fw_template_policy?filter=Firewall+Inspection+Template&exact_match=True").json()
+        .get("result").get(0).get("href").asText();
+    py.create("fw_policy", "{\"name\":\"" + p + "\",\"template\":\"" + template + "\"}");
+    java.util.Map<String, List<String>> expect = java.util.Map.of("rb", List.of(p), "nw", List.of(h), "sv", List.of(tcp));
+    for (var e : expect.entrySet()) {
+      JsonNode done = poll(py, py.postUrl(rel(py, "export_elements") + "?recursive=False&type=" + e.getKey(), "{}").json());
+      String xml = entry(download(py, link(done, "result")), "exported_data.xml");
+      List<String> others = new ArrayList<>(List.of(h, p, tcp));
+      others.removeAll(e.getValue());
+      assertThat(xml).as(e.getKey()).contains(e.getValue()).doesNotContain(others);
+    }
+    String all = entry(download(py, link(poll(py, py.postUrl(rel(py, "export_elements") + "?recursive=False&type=all", "{}")
+        .json()), "result")), "exported_data.xml");
+    assertThat(all).contains(h, p, tcp);
+  }
+
+  @Test
   void anExportWithAFilePassword_isEncrypted_andImportsOnlyWithIt() throws Exception {
     String h = unique("enc-h");
     py.create("host", "{\"name\":\"" + h + "\",\"address\":\"10.49.0.1\"}");

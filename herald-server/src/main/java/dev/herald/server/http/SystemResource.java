@@ -47,6 +47,7 @@ final class SystemResource {
   private final String smcVersion;
   private final Map<String, SystemLink> links = new LinkedHashMap<>();
   private final Map<Long, Property> properties = new LinkedHashMap<>();
+  private final Map<String, Set<String>> exportTypes = new LinkedHashMap<>();
   /** Uploads are read into memory: two at once at most. */
   private final Semaphore uploads = new Semaphore(2);
 
@@ -94,6 +95,21 @@ final class SystemResource {
         links.put(l.get("rel").asText(), new SystemLink(l.get("rel").asText(), l.get("method").asText(),
             l.path("implemented").asBoolean(false), l.path("why").asText("")));
       }
+      root.get("export_types").properties().forEach(e -> {
+        Set<String> set = new java.util.TreeSet<>();
+        JsonNode spec = e.getValue();
+        if (spec.has("family")) {
+          set.addAll(Catalogue.context(spec.get("family").asText()).orElseThrow(() ->
+              new IllegalStateException("system.json names an unknown family " + spec.get("family"))));
+        }
+        spec.path("types").forEach(t -> {
+          if (!Catalogue.isRelName(t.asText())) {
+            throw new IllegalStateException("system.json names an unknown type " + t);
+          }
+          set.add(Catalogue.canonical(t.asText()));
+        });
+        exportTypes.put(e.getKey(), Set.copyOf(set));
+      });
       for (JsonNode p : root.get("system_properties")) {
         properties.put(p.get("system_key").asLong(), new Property(p.get("system_key").asLong(),
             p.get("name").asText(), p.get("default_value").asText()));
@@ -440,13 +456,9 @@ final class SystemResource {
     return Reply.json(200, Tasks.json(t, call.base()));
   }
 
-  /** smc-python's export types: all, nw (network elements), sv (services); the others: all. */
-  private static Set<String> exportTypes(String type) {
-    return switch (type) {
-      case "nw" -> dev.herald.server.element.Catalogue.context("network_elements").orElseThrow();
-      case "sv" -> dev.herald.server.element.Catalogue.context("services").orElseThrow();
-      default -> Set.of();
-    };
+  /** smc-python's export types (system.json {@code export_types}); an unknown one, or all: every type. */
+  private Set<String> exportTypes(String type) {
+    return exportTypes.getOrDefault(type, Set.of());
   }
 
   /**
