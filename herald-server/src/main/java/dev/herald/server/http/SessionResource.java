@@ -90,7 +90,7 @@ final class SessionResource {
     int n = sessions.unlockAddress(address);
     LOG.info("{} unlocked source IP {} ({} failed-login record{}): {}", s.caller().userName(), address, n,
         n == 1 ? "" : "s", reason.length() > 200 ? reason.substring(0, 200) : reason);
-    return Reply.empty(204);
+    return Reply.json(200, Json.object()); // smc-python accepts only 200 or 202 to a PUT
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SessionResource.class);
