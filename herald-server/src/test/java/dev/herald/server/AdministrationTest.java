@@ -101,6 +101,12 @@ class AdministrationTest {
       assertThat(ws.next()).contains("\"type\":\"update\"").contains(href);
     }
     assertThat(py.getUrl(href).body()).doesNotContain("engine-password-01");
+    // the administrator's own change: its session goes on (not a login credential)
+    SmcClient engineer = new SmcClient(server.url(), "7.2");
+    assertThat(engineer.post("/lms_login?login=engineer&pwd=login-password-01", "{}").status()).isEqualTo(200);
+    assertThat(engineer.send(HttpRequest.newBuilder(URI.create(link(href, "change_engine_password") + "?password=engine-password-03"))
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}"))).status()).isEqualTo(200);
+    assertThat(engineer.get("/system/current_user").status()).isEqualTo(200);
     assertThat(passwordLogin("engineer", "engine-password-01")).isEqualTo(401);
     assertThat(passwordLogin("engineer", "login-password-01")).isEqualTo(200);
     assertThat(put(link(href, "change_engine_password") + "?password=short").status()).isEqualTo(400);

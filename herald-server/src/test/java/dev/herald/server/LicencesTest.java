@@ -112,7 +112,7 @@ class LicencesTest {
     assertThat(py.post("/system/license_bind", "{\"component_href\":\"" + mgt + "\",\"license_item_id\":\"" + m
         + "\",\"node2\":false}").status()).isEqualTo(200);
     assertThat(licence(m).get("bound_to").asText()).isEqualTo(py.getUrl(mgt).json().get("name").asText());
-    // a second engine with no free licence: a dynamic one
+    // a second engine, the class's free engine licence bound: a dynamic one
     String engine2 = EnginesTest.createSingleFw(py, name + "-2");
     JsonNode node2 = py.getUrl(engine2).json().get("nodes").get(0).get("firewall_node");
     assertThat(py.postUrl(node2.get("link").get(0).get("href").asText() + "/bind", "{}").status()).isEqualTo(200);
@@ -140,6 +140,10 @@ class LicencesTest {
 
   @Test
   void licenceFetch_andCheckForNew_fromTheStandInLicenceServer() throws Exception {
+    onItsOwnServer(this::licenceFetch);
+  }
+
+  private void licenceFetch() throws Exception {
     String tag = Long.toString(System.nanoTime() % 1_000_000);
     String pos = "POS-" + tag;
     String a = "LIC-F1-" + tag;
@@ -170,8 +174,33 @@ class LicencesTest {
         .contains("No new licence");
   }
 
+  /**
+   * Runs {@code body} against a server of its own (it binds every node, or installs every offered
+   * licence: the class's other tests keep their free licences whatever the order).
+   */
+  private void onItsOwnServer(ThrowingRunnable body) throws Exception {
+    TestServer shared = server;
+    SmcClient sharedPy = py;
+    try (TestServer own = TestServer.start(backend, b -> b.adminApi(true))) {
+      server = own;
+      py = SmcClient.loggedIn(own);
+      body.run();
+    } finally {
+      server = shared;
+      py = sharedPy;
+    }
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
   @Test
   void massiveLicenseBind_licensesEveryUnlicensedNode() throws Exception {
+    onItsOwnServer(this::massiveLicenseBind);
+  }
+
+  private void massiveLicenseBind() throws Exception {
     String tag = Long.toString(System.nanoTime() % 1_000_000);
     String lic = "LIC-MB-" + tag;
     assertThat(install("{\"license_id\":\"" + lic + "\",\"type\":\"SECNODE\"}").status()).isEqualTo(200);

@@ -163,6 +163,42 @@ class SystemOperationsTest {
     }
   }
 
+  @Test
+  void massiveDelete_aPolicyWithItsRule_andAcrossDomains() throws Exception {
+    String template = py.get("/elements/fw_template_policy?filter=Firewall+Inspection+Template&exact_match=True").json()
+        .get("result").get(0).get("href").asText();
+    String pol = py.create("fw_policy", "{\"name\":\"" + unique("md-pol") + "\",\"template\":\"" + template + "\"}");
+    Response rule = py.post(pol.substring(pol.indexOf("/elements/")) + "/fw_ipv4_access_rule",
+        "{\"action\":{\"action\":[\"allow\"]},\"destinations\":{\"any\":true},\"services\":{\"any\":true},"
+            + "\"sources\":{\"any\":true},\"name\":\"md-rule\"}");
+    assertThat(rule.status()).as(rule.body()).isEqualTo(201);
+    String ruleHref = rule.header("Location");
+    try (WsClient ws = WsClient.open(py)) {
+      ws.subscribe("{\"context\":\"*\"}");
+      // the policy and its own rule named together: each deleted once, one event each
+      assertThat(massiveDelete(List.of(ruleHref, pol)).status()).isIn(200, 204);
+      List<String> events = new ArrayList<>(List.of(ws.next(), ws.next()));
+      assertThat(String.join("\n", events)).contains(ruleHref, pol);
+      String probe = host(unique("md-probe"), "10.61.1.1");
+      assertThat(ws.next()).as("no second delete of the rule before the next change").contains(probe);
+    }
+    assertThat(py.getUrl(pol).status()).isEqualTo(404);
+    // another domain: a superuser logged in there cannot delete Shared Domain's elements, and
+    // Shared Domain does not see that domain's
+    String d = unique("md-dom");
+    py.create("admin_domain", "{\"name\":\"" + d + "\"}");
+    SmcClient inD = SmcClient.loggedIn(server, "7.2", d);
+    String shared = host(unique("md-shared"), "10.61.2.1");
+    String mine = inD.create("host", "{\"name\":\"" + unique("md-d") + "\",\"address\":\"10.61.2.2\"}");
+    ObjectNode body = Json.object();
+    body.putArray("resource").add(mine).add(shared);
+    assertThat(inD.post("/system/massive_delete", body.toString()).status()).isEqualTo(403);
+    assertThat(inD.getUrl(mine).status()).isEqualTo(200);
+    assertThat(massiveDelete(List.of(shared, mine)).status()).isEqualTo(400);
+    assertThat(py.getUrl(shared).status()).isEqualTo(200);
+    assertThat(inD.getUrl(mine).status()).isEqualTo(200);
+  }
+
   private static String situation(String name) throws Exception {
     JsonNode r = py.get("/elements/situations?filter=" + name.replace(" ", "+") + "&exact_match=True").json().get("result");
     assertThat(r).as("situation %s", name).isNotEmpty();
@@ -251,6 +287,27 @@ class SystemOperationsTest {
     // cleared
     assertThat(py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/upcoming_events")).DELETE())
         .status()).isEqualTo(204);
+  }
+
+  @Test
+  void upcomingEvents_areBounded() throws Exception {
+    String mlc = situation("MLC Certificate expires soon");
+    String h = host(unique("ue-bound"), "10.62.9.1");
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/upcoming_events")).DELETE())
+        .status()).isEqualTo(204);
+    String one = "{\"situation\":\"" + mlc + "\",\"impacted_element\":\"" + h + "\",\"info\":\"" + "x".repeat(1000) + "\"}";
+    for (int i = 0; i < 200; i++) {
+      assertThat(raise(one).status()).as("event %d", i).isEqualTo(201);
+    }
+    Response full = raise(one);
+    assertThat(full.status()).isEqualTo(400);
+    assertThat(full.body()).contains("200 upcoming events");
+    assertThat(py.getUrl(system("upcoming_event")).json().get("events")).hasSize(200);
+    assertThat(raise("{\"situation\":\"" + mlc + "\",\"impacted_element\":\"" + h + "\",\"info\":\"" + "x".repeat(1025)
+        + "\"}").status()).isEqualTo(400);
+    assertThat(py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/upcoming_events")).DELETE())
+        .status()).isEqualTo(204);
+    assertThat(py.getUrl(system("upcoming_event")).json().get("events")).isEmpty();
   }
 
   @Test

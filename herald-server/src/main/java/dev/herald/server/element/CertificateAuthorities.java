@@ -96,7 +96,13 @@ public final class CertificateAuthorities {
   }
 
   public ElementRecord untrust(Caller caller, ElementRecord r) {
-    return elements.edit(caller, r, b -> b.put("certificate_state", "untrusted"));
+    return elements.edit(caller, r, b -> {
+      // checked again inside the write: another untrust, or a lock, came meanwhile
+      if ("untrusted".equals(b.path("certificate_state").asText()) || b.path("locked").asBoolean(false)) {
+        throw new dev.herald.server.task.Tasks.Failed(r.name() + " was untrusted or locked meanwhile.");
+      }
+      b.put("certificate_state", "untrusted");
+    });
   }
 
   private static String name(X509Certificate cert) {

@@ -338,6 +338,9 @@ public final class ElementService {
     return next;
   }
 
+  /** The longest a list setting may be (the column holds 1,000,000: migration V7). */
+  public static final int MAX_SETTING_CHARS = 900_000;
+
   /** A server setting that holds a JSON list (empty when never stored). */
   public com.fasterxml.jackson.databind.node.ArrayNode setting(String name) {
     return store.settingValue(name).map(ElementService::parseList).orElseGet(() -> Json.mapper().createArrayNode());
@@ -360,7 +363,12 @@ public final class ElementService {
     for (int attempt = 0; attempt < 50; attempt++) {
       Optional<String> cur = store.settingValue(name);
       var next = change.apply(cur.map(ElementService::parseList).orElseGet(() -> Json.mapper().createArrayNode()));
-      if (store.replaceSetting(name, cur, next.toString())) {
+      String text = next.toString();
+      if (text.length() > MAX_SETTING_CHARS) {
+        throw HeraldException.badRequest("Impossible to store the setting.", "It would hold " + text.length()
+            + " characters; the limit is " + MAX_SETTING_CHARS + ": remove entries first.");
+      }
+      if (store.replaceSetting(name, cur, text)) {
         return;
       }
     }
@@ -394,10 +402,12 @@ public final class ElementService {
   private void deleteAll(Caller caller, List<ElementRecord> targets, Optional<String> ifMatch) {
     Set<Long> batch = new HashSet<>();
     targets.forEach(t -> batch.add(t.key()));
+    List<ElementRecord> ordered = new ArrayList<>(targets);
+    ordered.sort(java.util.Comparator.comparingLong(ElementRecord::key)); // one lock order: no deadlock between batches
     store.write(
         tx -> {
           List<ElementRecord> locked = new ArrayList<>();
-          for (ElementRecord t : targets) {
+          for (ElementRecord t : ordered) {
             locked.add(tx.lock(t.key()).orElseThrow(() -> notFound(t.type(), t.key())));
             if (!Catalogue.type(t.type()).rules().isEmpty()) {
               batch.addAll(tx.rulesOf(t.key())); // a policy's rules go with it
@@ -423,19 +433,22 @@ public final class ElementService {
               }
             }
           }
+          Set<Long> deleted = new HashSet<>();
           for (ElementRecord cur : locked) {
             if (!Catalogue.type(cur.type()).rules().isEmpty()) {
               // a policy's rules go with it, each with its delete event
               for (long rule : tx.rulesOf(cur.key())) {
                 Optional<ElementRecord> r = tx.lock(rule);
-                if (r.isPresent()) {
+                if (r.isPresent() && deleted.add(rule)) {
                   tx.delete(rule);
                   tx.record(pending(r.get(), EventType.DELETE, caller));
                 }
               }
             }
-            tx.delete(cur.key());
-            tx.record(pending(cur, EventType.DELETE, caller));
+            if (deleted.add(cur.key())) { // a rule named beside its policy goes once
+              tx.delete(cur.key());
+              tx.record(pending(cur, EventType.DELETE, caller));
+            }
           }
           return null;
         });
@@ -887,6 +900,9 @@ public final class ElementService {
     if (!(caller.rights().superuser() || caller.userKey() == key)) {
       throw HeraldException.forbidden(what, "Only a superuser may change another administrator's engine password.");
     }
+    if (cur0.system()) {
+      throw HeraldException.forbidden(what, "Cannot modify system element.");
+    }
     if (!parse(cur0.body()).path("local_admin").asBoolean(false)) {
       throw HeraldException.badRequest(what, cur0.name() + " is not a local administrator of engines (local_admin).");
     }
@@ -895,17 +911,12 @@ public final class ElementService {
     }
     String hash = secrets.store("password", password)[0];
     long now = clock.millis();
-    ElementRecord r = store.write(tx -> {
+    // not a login credential: the administrator's sessions go on
+    return store.write(tx -> {
       ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
       tx.putResource(key, "engine_password", Json.write(Json.object().put("hash", hash).put("creation_date", now)));
-      ElementRecord next = cur.withBody(cur.name(), cur.body());
-      tx.update(next, searchText((ObjectNode) parse(cur.body())));
-      tx.stamp(key, false, caller.userKey(), now);
-      tx.record(pending(next, EventType.UPDATE, caller));
-      return next;
+      return edit(tx, caller, cur, b -> { }, now);
     }).value();
-    afterWrite(type, key, false);
-    return r;
   }
 
   /** When a user's password was last set ({@code creation_date}, epoch ms), if it ever was by a change. */

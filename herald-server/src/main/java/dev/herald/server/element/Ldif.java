@@ -71,6 +71,12 @@ public final class Ldif {
     }
   }
 
+  /** A caller who may import internal users and groups (checked before the file is read). */
+  public static void checkImport(Caller caller) {
+    ElementService.requireEdit(caller, USER, "import", "");
+    ElementService.requireEdit(caller, GROUP, "import", "");
+  }
+
   /** The export: a zip holding the LDIF of the internal users and groups the caller sees. */
   public byte[] export(Caller caller, Tasks.Context ctx) throws IOException {
     List<ElementRecord> users = elements.search(caller, Set.of(USER), Optional.empty(), false, false, Integer.MAX_VALUE);
@@ -207,7 +213,8 @@ public final class Ldif {
 
   /** What Herald already has of an element (its references as the import reads them), else nothing. */
   private ObjectNode known(Caller caller, String type, String name) {
-    return elements.search(caller, Set.of(type), Optional.of(name), true, true, 1).stream().findFirst()
+    // the caller's own domain's, as the import matches them (not Shared Domain's from a sub-domain)
+    return elements.store().findByName(caller.domainKey(), type, name)
         .map(elements::forExport).orElseGet(Json::object);
   }
 

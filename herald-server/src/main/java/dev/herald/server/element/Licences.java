@@ -143,8 +143,20 @@ public final class Licences {
       items.add(body);
     }
     List<ElementRecord> out = new ArrayList<>();
-    for (ObjectNode body : items) {
-      out.add(elements.create(caller, TYPE, body));
+    try {
+      for (ObjectNode body : items) {
+        out.add(elements.create(caller, TYPE, body));
+      }
+    } catch (RuntimeException refused) {
+      // all or none: the licences of this file installed before the refusal go again
+      for (ElementRecord r : out) {
+        try {
+          elements.delete(caller, TYPE, r.key(), Optional.empty());
+        } catch (HeraldException gone) {
+          refused.addSuppressed(gone);
+        }
+      }
+      throw refused;
     }
     return out;
   }
@@ -153,7 +165,7 @@ public final class Licences {
 
   /** The setting holding what the stand-in licence server offers (a reset clears it). */
   public static final String SERVER_SETTING = "licence_server.published";
-  private static final int MAX_PUBLISHED = 1000;
+  private static final int MAX_PUBLISHED = 200;
 
   /**
    * Offers licences on the stand-in for Forcepoint's licence server ({@code POST
@@ -171,6 +183,9 @@ public final class Licences {
     for (JsonNode l : spec.isArray() ? spec : List.of(spec)) {
       if (!(l instanceof ObjectNode o) || !text(o, "license_id") || !text(o, "type") || !text(o, "proof_of_serial")) {
         throw HeraldException.badRequest(what, "Each licence needs a license_id, a type and a proof_of_serial (text).");
+      }
+      if (o.toString().length() > 4096) {
+        throw HeraldException.badRequest(what, "A licence is at most 4,096 characters of JSON.");
       }
       items.add(o.deepCopy());
     }
@@ -214,23 +229,25 @@ public final class Licences {
     if (offered.isEmpty()) {
       throw HeraldException.badRequest(what, "The licence server has no licence for that proof of serial.");
     }
-    ArrayNode fresh = Json.mapper().createArrayNode();
-    offered.stream().filter(l -> find(caller, l.path("license_id").asText().strip()).isEmpty()).forEach(fresh::add);
-    if (fresh.isEmpty()) {
+    List<ElementRecord> out = installNew(caller, offered);
+    if (out.isEmpty()) {
       throw HeraldException.badRequest(what, "Its licences are installed already.");
     }
-    return install(caller, Json.write(fresh).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return out;
   }
 
   /** {@code license_check_for_new}: every licence the licence server offers that is not installed, installed. */
   public List<ElementRecord> fetchNew(Caller caller) {
     requireManager(caller, "check for new licences");
+    List<JsonNode> offered = new ArrayList<>();
+    elements.setting(SERVER_SETTING).forEach(offered::add);
+    return installNew(caller, offered);
+  }
+
+  /** Installs those of {@code offered} that are not installed (all or none); none new: nothing. */
+  private List<ElementRecord> installNew(Caller caller, List<JsonNode> offered) {
     ArrayNode fresh = Json.mapper().createArrayNode();
-    elements.setting(SERVER_SETTING).forEach(l -> {
-      if (find(caller, l.path("license_id").asText().strip()).isEmpty()) {
-        fresh.add(l);
-      }
-    });
+    offered.stream().filter(l -> find(caller, l.path("license_id").asText().strip()).isEmpty()).forEach(fresh::add);
     return fresh.isEmpty() ? List.of() : install(caller, Json.write(fresh).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
@@ -239,7 +256,8 @@ public final class Licences {
         .filter(r -> ElementService.parse(r.body()).path("license_id").asText().equals(licenceId)).findFirst();
   }
 
-  private static void requireManager(Caller caller, String what) {
+  /** 403 unless the caller manages licences (a superuser). */
+  public static void requireManager(Caller caller, String what) {
     if (!caller.rights().superuser()) {
       throw HeraldException.forbidden("Impossible to " + what + ".", "Only a superuser manages licences.");
     }
@@ -354,12 +372,16 @@ public final class Licences {
         if (licensed(e, n)) {
           continue;
         }
-        try {
-          bind(caller, e, n, Optional.empty());
-          bound++;
-        } catch (HeraldException meanwhile) {
-          if (meanwhile.status() != 400) {
-            throw meanwhile;
+        // the licence it picked was bound meanwhile: the next free one (or a dynamic one); a node
+        // licensed meanwhile is left as it is
+        for (int attempt = 0; attempt < 3 && !licensed(e, n); attempt++) {
+          try {
+            bind(caller, e, n, Optional.empty());
+            bound++;
+          } catch (HeraldException meanwhile) {
+            if (meanwhile.status() != 400) {
+              throw meanwhile;
+            }
           }
         }
       }

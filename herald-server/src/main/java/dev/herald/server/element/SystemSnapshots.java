@@ -24,12 +24,14 @@ import java.util.Set;
  * (the package kind's {@code snapshot}). Herald's snapshot is a zip in its export format holding
  * every system element as it is at that moment; each snapshot records the activated package's
  * {@code package_id} (the Terraform provider's system_snapshot). The newest {@link #KEPT} are
- * kept (SMC's {@code delete_old_snapshots_task} prunes them there).
+ * kept (SMC's {@code delete_old_snapshots_task} prunes them there), a locked one besides.
  */
 public final class SystemSnapshots {
   public static final String TYPE = "system_snapshot";
   private static final String CONTENT = "content";
   static final int KEPT = 10;
+  /** The largest snapshot kept (base64 in an element resource: the column holds 1,000,000). */
+  static final int MAX_CONTENT_CHARS = 950_000;
   private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
   private final ElementService elements;
@@ -62,15 +64,24 @@ public final class SystemSnapshots {
     List<ElementRecord> system = elements.search(caller, Set.of(), Optional.empty(), false, false, Integer.MAX_VALUE)
         .stream().filter(ElementRecord::system).toList();
     byte[] zip = transfer.export(system, ctx);
+    String content = Base64.getEncoder().encodeToString(zip);
+    if (content.length() > MAX_CONTENT_CHARS) {
+      throw new Tasks.Failed("The package is active; its system snapshot (" + zip.length / 1024
+          + " KiB) is larger than Herald keeps, so none was taken.");
+    }
     Instant now = clock.instant();
     ObjectNode body = Json.object();
     String identity = Catalogue.type(type).pkg().orElseThrow().identity();
     body.put("name", p.name() + " " + WHEN.format(now));
     body.set("package_id", ElementService.parse(p.body()).path(identity).deepCopy());
-    ElementRecord snap = elements.create(caller, TYPE, body, Map.of(CONTENT, Base64.getEncoder().encodeToString(zip)));
+    ElementRecord snap = elements.create(caller, TYPE, body, Map.of(CONTENT, content));
     List<ElementRecord> all = list(caller);
     for (ElementRecord old : all.subList(Math.min(KEPT, all.size()), all.size())) {
-      elements.delete(caller, TYPE, old.key(), Optional.empty());
+      try {
+        elements.delete(caller, TYPE, old.key(), Optional.empty());
+      } catch (HeraldException lockedOrGone) {
+        // best effort: a locked snapshot stays, one another activation pruned meanwhile is gone
+      }
     }
     return Optional.of(snap);
   }

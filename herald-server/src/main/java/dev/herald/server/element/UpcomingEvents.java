@@ -44,6 +44,10 @@ public final class UpcomingEvents {
   private static final String IGNORED = PREFIX + "ignored.";
   /** At most this many events and policy or ignore entries (a bounded setting). */
   static final int MAX_ENTRIES = 1000;
+  /** At most this many raised events, each with at most this much info and these many resources. */
+  static final int MAX_EVENTS = 200;
+  static final int MAX_INFO = 1024;
+  static final int MAX_RESOURCES = 50;
 
   private final ElementService elements;
   private final ElementStore store;
@@ -80,7 +84,7 @@ public final class UpcomingEvents {
   /** An event as SMC shows it, if its situation and impacted element are there for the caller. */
   private Optional<ObjectNode> render(Caller caller, JsonNode e, String base) {
     Optional<ElementRecord> impacted = visible(caller, e.path("impacted_element").asLong());
-    Optional<ElementRecord> sit = store.find(e.path("situation").asLong());
+    Optional<ElementRecord> sit = visible(caller, e.path("situation").asLong());
     if (impacted.isEmpty() || sit.isEmpty()) {
       return Optional.empty();
     }
@@ -131,23 +135,24 @@ public final class UpcomingEvents {
     }
     e.put("event_date", date.isMissingNode() ? clock.millis() : date.asLong());
     JsonNode info = body.path("info");
-    if (!info.isMissingNode() && (!info.isTextual() || info.asText().length() > 4096)) {
-      throw HeraldException.badRequest(what, "Field info must be a string of at most 4096 characters.");
+    if (!info.isMissingNode() && (!info.isTextual() || info.asText().length() > MAX_INFO)) {
+      throw HeraldException.badRequest(what, "Field info must be a string of at most " + MAX_INFO + " characters.");
     }
     if (info.isTextual()) {
       e.put("info", info.asText());
     }
     ArrayNode res = e.putArray("impacted_resources");
     JsonNode given = body.path("impacted_resources");
-    if (!given.isMissingNode() && (!given.isArray() || given.size() > MAX_ENTRIES)) {
-      throw HeraldException.badRequest(what, "Field impacted_resources must be a list of element hrefs.");
+    if (!given.isMissingNode() && (!given.isArray() || given.size() > MAX_RESOURCES)) {
+      throw HeraldException.badRequest(what, "Field impacted_resources must be a list of at most " + MAX_RESOURCES
+          + " element hrefs.");
     }
     for (JsonNode h : given) {
       res.add(element(caller, h, "impacted_resources", what).key());
     }
     update(EVENTS, events -> {
-      if (events.size() >= MAX_ENTRIES) {
-        throw HeraldException.badRequest(what, "There are " + MAX_ENTRIES
+      if (events.size() >= MAX_EVENTS) {
+        throw HeraldException.badRequest(what, "There are " + MAX_EVENTS
             + " upcoming events already: DELETE /herald/admin/upcoming_events clears them.");
       }
       events.add(e);
@@ -168,7 +173,7 @@ public final class UpcomingEvents {
     ObjectNode out = Json.object();
     ArrayNode entries = out.putArray("entries");
     for (JsonNode p : array(POLICY)) {
-      store.find(p.path("situation").asLong()).ifPresent(s -> entries.addObject()
+      visible(caller, p.path("situation").asLong()).ifPresent(s -> entries.addObject()
           .put("situation", ElementJson.selfHref(s, base))
           .put("threshold_in_days", p.path("threshold_in_days").asInt())
           .put("enabled", p.path("enabled").asBoolean()));
@@ -204,7 +209,16 @@ public final class UpcomingEvents {
       stored.addObject().put("situation", situation).put("threshold_in_days", days.asInt())
           .put("enabled", enabled.asBoolean(true));
     }
-    update(POLICY, old -> stored);
+    update(POLICY, old -> {
+      // entries for situations this caller cannot see (another domain's) stay as they are
+      for (JsonNode p : old) {
+        long k = p.path("situation").asLong();
+        if (!seen.contains(k) && visible(caller, k).isEmpty() && store.find(k).isPresent()) {
+          stored.add(p);
+        }
+      }
+      return stored;
+    });
   }
 
   // ---- each administrator's ignored situations ----
@@ -214,7 +228,7 @@ public final class UpcomingEvents {
     ObjectNode out = Json.object();
     ArrayNode entries = out.putArray("entries");
     for (long k : keys(ignoredSetting(caller))) {
-      store.find(k).ifPresent(s -> entries.add(ElementJson.selfHref(s, base)));
+      visible(caller, k).ifPresent(s -> entries.add(ElementJson.selfHref(s, base)));
     }
     return out;
   }

@@ -183,6 +183,7 @@ final class SystemResource {
         }),
         new Route("/{v}/system/license_check_for_new", Set.of("GET"), c -> {
           Caller caller = caller(c);
+          dev.herald.server.element.Licences.requireManager(caller, "check for new licences"); // 403 before a task
           TaskRow t = tasks.start(caller, "license_check_for_new", List.of(), ctx -> {
             int n = licences.fetchNew(caller).size();
             return Tasks.Outcome.of(n == 0 ? "No new licence." : "Installed " + n + " new licence" + (n == 1 ? "." : "s."));
@@ -470,16 +471,7 @@ final class SystemResource {
     boolean onlyNew = call.flag("import_only_new", false);
     call.flag("restoration", true);
     Optional<String> password = filePassword(call);
-    if (!uploads.tryAcquire()) {
-      throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
-          .header("Retry-After", "5");
-    }
-    byte[] file;
-    try {
-      file = call.file("import_file", MAX_UPLOAD_BYTES);
-    } finally {
-      uploads.release();
-    }
+    byte[] file = upload(call, x -> x.file("import_file", MAX_UPLOAD_BYTES));
     String base = call.base();
     TaskRow t = tasks.start(caller, "import_elements", List.of(), ctx -> {
       List<ElementService.Imported> items = Transfer.read(file, password);
@@ -509,16 +501,8 @@ final class SystemResource {
   private Reply importLdif(Call call) throws Exception {
     Caller caller = caller(call);
     dev.herald.server.element.Ldif.checkDomain(call.param("ldap_domain"));
-    if (!uploads.tryAcquire()) {
-      throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
-          .header("Retry-After", "5");
-    }
-    byte[] file;
-    try {
-      file = call.file("import_file", MAX_UPLOAD_BYTES);
-    } finally {
-      uploads.release();
-    }
+    dev.herald.server.element.Ldif.checkImport(caller); // before reading the file
+    byte[] file = upload(call, x -> x.file("import_file", MAX_UPLOAD_BYTES));
     String base = call.base();
     TaskRow t = tasks.start(caller, "import_ldif_elements", List.of(), ctx -> {
       List<ElementService.Imported> items = ldif.read(caller, file);
@@ -530,19 +514,27 @@ final class SystemResource {
     return Reply.json(200, Tasks.json(t, base));
   }
 
-  /** {@code license_install} (smc-python: PUT, multipart part {@code license_file}): a Herald licence file. */
-  private Reply installLicence(Call c) throws Exception {
-    Caller caller = caller(c);
+  private interface UploadRead<T> {
+    T read(Call call) throws Exception;
+  }
+
+  /** Reads an upload into memory, two at once at most (503 with Retry-After beyond). */
+  private <T> T upload(Call call, UploadRead<T> read) throws Exception {
     if (!uploads.tryAcquire()) {
       throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
           .header("Retry-After", "5");
     }
-    byte[] file;
     try {
-      file = c.file("license_file", 1024 * 1024);
+      return read.read(call);
     } finally {
       uploads.release();
     }
+  }
+
+  /** {@code license_install} (smc-python: PUT, multipart part {@code license_file}): a Herald licence file. */
+  private Reply installLicence(Call c) throws Exception {
+    Caller caller = caller(c);
+    byte[] file = upload(c, x -> x.file("license_file", 1024 * 1024));
     licences.install(caller, file);
     return Reply.json(200, Json.object());
   }
@@ -566,16 +558,7 @@ final class SystemResource {
   private Reply importPackage(Call c, String type, Catalogue.Package k) throws Exception {
     Caller caller = caller(c);
     c.flag("force_import", false);
-    if (!uploads.tryAcquire()) {
-      throw new HeraldException(503, "Too many uploads at once.", List.of("Retry in a moment."), null)
-          .header("Retry-After", "5");
-    }
-    Call.Upload file;
-    try {
-      file = c.upload(k.filePart(), MAX_UPLOAD_BYTES);
-    } finally {
-      uploads.release();
-    }
+    Call.Upload file = upload(c, x -> x.upload(k.filePart(), MAX_UPLOAD_BYTES));
     ArrayNode out = Json.mapper().createArrayNode();
     for (ElementRecord r : packages.importFile(caller, type, file.fileName(), file.bytes())) {
       out.add(ElementJson.render(r, c.base()));
@@ -607,8 +590,13 @@ final class SystemResource {
     var to = packages.checkActivation(caller, type, key, c.json());
     TaskRow t = tasks.start(caller, "activate", List.of("/elements/" + type + "/" + key), ctx -> {
       String done = packages.activate(caller, type, key, to);
-      return Tasks.Outcome.of(snapshots.afterActivation(caller, type, key, ctx)
-          .map(s -> done + " System snapshot " + s.name() + " taken.").orElse(done));
+      try {
+        return Tasks.Outcome.of(snapshots.afterActivation(caller, type, key, ctx)
+            .map(s -> done + " System snapshot " + s.name() + " taken.").orElse(done));
+      } catch (Tasks.Failed | HeraldException noSnapshot) {
+        // the activation is committed: the task says so, and why no snapshot was taken
+        return Tasks.Outcome.of(done + " No system snapshot: " + noSnapshot.getMessage());
+      }
     });
     return Reply.json(200, Tasks.json(t, c.base()));
   }

@@ -86,7 +86,7 @@ public final class LoginThrottle {
         return;
       }
       String a = address(key);
-      if (only.isPresent() && !only.get().equals(a)) {
+      if (only.isPresent() && !normalize(only.get()).equals(normalize(a))) {
         return;
       }
       long count;
@@ -105,14 +105,31 @@ public final class LoginThrottle {
           x.bannedUntil() == null ? y.bannedUntil() : y.bannedUntil() == null ? x.bannedUntil()
               : Long.valueOf(Math.max(x.bannedUntil(), y.bannedUntil()))));
     });
-    return List.copyOf(out.values());
+    return out.values().stream().sorted(java.util.Comparator.comparingLong(Throttled::lastFailure).reversed())
+        .limit(MAX_LISTED).toList();
+  }
+
+  /** The most addresses one status listing shows (the most recent failures first). */
+  static final int MAX_LISTED = 1000;
+
+  /** An IP literal in one spelling (IPv6 has several); anything else as given. */
+  static String normalize(String address) {
+    if (!address.matches("[0-9A-Fa-f:.%]+") || !address.contains(":") && !address.matches("[0-9.]+")) {
+      return address;
+    }
+    try {
+      return java.net.InetAddress.getByName(address).getHostAddress(); // a literal: no lookup
+    } catch (java.net.UnknownHostException e) {
+      return address;
+    }
   }
 
   /** Forgets an address's failed logins (every credential tried from it); how many were kept. */
-  int unlock(String address) {
+  int unlock(String address0) {
+    String address = normalize(address0);
     int n = 0;
     for (String key : failures.keySet()) {
-      if (key.startsWith(ADDRESS) && address(key).equals(address) && failures.remove(key) != null) {
+      if (key.startsWith(ADDRESS) && normalize(address(key)).equals(address) && failures.remove(key) != null) {
         n++;
       }
     }
