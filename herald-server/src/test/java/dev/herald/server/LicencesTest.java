@@ -134,8 +134,7 @@ class LicencesTest {
   }
 
   private static Response offer(String json) throws Exception {
-    return py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/licenses"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+    return py.postUrl(server.url() + "/herald/admin/licenses", json);
   }
 
   @Test

@@ -143,19 +143,11 @@ class SystemOperationsTest {
       assertThat(new SmcClient(own.url(), "7.2").post("/login", "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}")
           .status()).isEqualTo(200);
       // not a superuser: sees only its own address, may not unlock
-      String shared = root.get("/elements/admin_domain?filter=Shared+Domain&exact_match=True").json().get("result").get(0)
-          .get("href").asText();
-      String viewer = root.get("/elements/role?filter=Viewer&exact_match=True").json().get("result").get(0).get("href").asText();
       // unlock_temporary_banned_source_ip(override_source_ip=..., unlock_reason=...): PUT with params
       assertThat(root.put(root.v("/system/unlock_source_ip_account?override_source_ip=127.0.0.1&unlock_reason=test"), "{}",
           null).status()).as("smc-python's PUT takes 200 or 202").isEqualTo(200);
       assertThat(root.get("/system/temporary_banned_ip_statuses").json().get("statuses")).isEmpty();
-      String key = "unlock-viewer-key-" + System.nanoTime();
-      root.create("api_client", "{\"name\":\"" + unique("unlock-viewer") + "\",\"authentication_key\":\"" + key + "\","
-          + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + shared + "\",\"role_ref\":\"" + viewer
-          + "\",\"granted_elements\":[]}]}}");
-      SmcClient v = new SmcClient(own.url(), "7.2");
-      assertThat(v.post("/login", "{\"authenticationkey\":\"" + key + "\"}").status()).isEqualTo(200);
+      SmcClient v = sharedViewer(root, own.url());
       assertThat(guesser.post("/login", "{\"authenticationkey\":\"wrong-again\"}").status()).isEqualTo(401);
       assertThat(v.get("/system/temporary_banned_ip_statuses").json().get("statuses")).hasSize(1);
       assertThat(v.put(v.v("/system/unlock_source_ip_account"), "{}", null).status()).isEqualTo(403);
@@ -199,6 +191,20 @@ class SystemOperationsTest {
     assertThat(inD.getUrl(mine).status()).isEqualTo(200);
   }
 
+  /** An api_client with the built-in Viewer role in Shared Domain, created by {@code root}, logged in. */
+  private static SmcClient sharedViewer(SmcClient root, String url) throws Exception {
+    String shared = root.get("/elements/admin_domain?filter=Shared+Domain&exact_match=True").json().get("result").get(0)
+        .get("href").asText();
+    String viewer = root.get("/elements/role?filter=Viewer&exact_match=True").json().get("result").get(0).get("href").asText();
+    String key = "viewer-key-" + System.nanoTime();
+    root.create("api_client", "{\"name\":\"" + unique("viewer") + "\",\"authentication_key\":\"" + key + "\","
+        + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + shared + "\",\"role_ref\":\"" + viewer
+        + "\",\"granted_elements\":[]}]}}");
+    SmcClient v = new SmcClient(url, "7.2");
+    assertThat(v.post("/login", "{\"authenticationkey\":\"" + key + "\"}").status()).isEqualTo(200);
+    return v;
+  }
+
   private static String situation(String name) throws Exception {
     JsonNode r = py.get("/elements/situations?filter=" + name.replace(" ", "+") + "&exact_match=True").json().get("result");
     assertThat(r).as("situation %s", name).isNotEmpty();
@@ -206,8 +212,7 @@ class SystemOperationsTest {
   }
 
   private static Response raise(String json) throws Exception {
-    return py.send(HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin/upcoming_events"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+    return py.postUrl(server.url() + "/herald/admin/upcoming_events", json);
   }
 
   @Test
@@ -312,15 +317,7 @@ class SystemOperationsTest {
 
   @Test
   void upcomingEventPolicy_isASuperusersToChange() throws Exception {
-    String shared = py.get("/elements/admin_domain?filter=Shared+Domain&exact_match=True").json().get("result").get(0)
-        .get("href").asText();
-    String viewer = py.get("/elements/role?filter=Viewer&exact_match=True").json().get("result").get(0).get("href").asText();
-    String key = "ue-viewer-key-" + System.nanoTime();
-    py.create("api_client", "{\"name\":\"" + unique("ue-viewer") + "\",\"authentication_key\":\"" + key + "\","
-        + "\"permissions\":{\"permission\":[{\"granted_domain_ref\":\"" + shared + "\",\"role_ref\":\"" + viewer
-        + "\",\"granted_elements\":[]}]}}");
-    SmcClient v = new SmcClient(server.url(), "7.2");
-    assertThat(v.post("/login", "{\"authenticationkey\":\"" + key + "\"}").status()).isEqualTo(200);
+    SmcClient v = sharedViewer(py, server.url());
     JsonNode before = py.get("/system/upcoming_event_policy").json();
     String mlc = situation("MLC Certificate expires soon");
     Response refused = v.put(v.v("/system/upcoming_event_policy"),
@@ -346,15 +343,7 @@ class SystemOperationsTest {
 
   /** requests' multipart: files={"ca_certificate": content}. */
   private static Response importCa(byte[] file) throws Exception {
-    String boundary = "herald" + System.nanoTime();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"ca_certificate\"; filename=\"ca_certificate\""
-        + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-    body.write(file);
-    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    return py.send(HttpRequest.newBuilder(URI.create(system("certificate_authority")))
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+    return uploadFile(py, system("certificate_authority"), "ca_certificate", "ca_certificate", file);
   }
 
   @Test

@@ -120,6 +120,22 @@ public final class ElementService {
    * stored in the same write.
    */
   public ElementRecord create(Caller caller, String relName, JsonNode json, Map<String, String> resources) {
+    return insert(caller, List.of(prepare(caller, relName, json)), resources).get(0);
+  }
+
+  /** Creates several elements in one write: all of them, or none when one is refused. */
+  public List<ElementRecord> createAll(Caller caller, String relName, List<? extends JsonNode> bodies) {
+    List<Prepared> prepared = new ArrayList<>();
+    for (JsonNode json : bodies) {
+      prepared.add(prepare(caller, relName, json));
+    }
+    return insert(caller, prepared, Map.of());
+  }
+
+  /** An element checked and shaped for its insert. */
+  private record Prepared(String type, ObjectNode body, Validation.Result v, Map<String, String[]> stored) {}
+
+  private Prepared prepare(Caller caller, String relName, JsonNode json) {
     String type = requireType(relName);
     ObjectNode body = requireObject(json);
     if (Catalogue.type(type).rule()) {
@@ -136,31 +152,35 @@ public final class ElementService {
     fillDefaults(type, body);
     Engines.shape(type, body, store::newKey);
     Validation.Result v = validate(caller, type, body, "Impossible to store the element");
-    return insert(caller, type, body, v, stored, resources);
+    return new Prepared(type, body, v, stored);
   }
 
-  private ElementRecord insert(Caller caller, String type, ObjectNode body, Validation.Result v,
-      Map<String, String[]> stored, Map<String, String> resources) {
-    String name = body.get("name").asText();
-    long key = store.newKey();
-    ElementRecord rec =
-        new ElementRecord(key, caller.domainKey(), type, name, Json.write(body), 1, false, false);
+  private List<ElementRecord> insert(Caller caller, List<Prepared> prepared, Map<String, String> resources) {
     long now = clock.millis();
+    List<ElementRecord> recs = new ArrayList<>();
+    for (Prepared p : prepared) {
+      recs.add(new ElementRecord(store.newKey(), caller.domainKey(), p.type(), p.body().get("name").asText(),
+          Json.write(p.body()), 1, false, false));
+    }
     store.write(
         tx -> {
-          tx.insert(rec, searchText(body));
-          if (!v.references().isEmpty()) {
-            tx.setReferences(key, v.references());
+          for (int i = 0; i < prepared.size(); i++) {
+            Prepared p = prepared.get(i);
+            ElementRecord rec = recs.get(i);
+            tx.insert(rec, searchText(p.body()));
+            if (!p.v().references().isEmpty()) {
+              tx.setReferences(rec.key(), p.v().references());
+            }
+            saveSecrets(tx, rec.key(), p.stored(), rec.name());
+            for (var res : resources.entrySet()) {
+              tx.putResource(rec.key(), res.getKey(), res.getValue());
+            }
+            tx.stamp(rec.key(), true, caller.userKey(), now);
+            tx.record(pending(rec, EventType.CREATE, caller));
           }
-          saveSecrets(tx, key, stored, name);
-          for (var res : resources.entrySet()) {
-            tx.putResource(key, res.getKey(), res.getValue());
-          }
-          tx.stamp(key, true, caller.userKey(), now);
-          tx.record(pending(rec, EventType.CREATE, caller));
           return null;
         });
-    return rec;
+    return recs;
   }
 
   /**
@@ -876,11 +896,7 @@ public final class ElementService {
       ElementRecord cur = tx.lock(key).orElseThrow(() -> notFound(type, key));
       saveSecrets(tx, key, stored, cur.name());
       tx.putResource(key, "pwd_meta_data", Json.write(Json.object().put("creation_date", now)));
-      ElementRecord next = cur.withBody(cur.name(), cur.body());
-      tx.update(next, searchText((ObjectNode) parse(cur.body())));
-      tx.stamp(key, false, caller.userKey(), now);
-      tx.record(pending(next, EventType.UPDATE, caller));
-      return next;
+      return edit(tx, caller, cur, b -> { }, now);
     }).value();
     afterWrite(type, key, false);
     return r;

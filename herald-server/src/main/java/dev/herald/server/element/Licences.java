@@ -53,8 +53,13 @@ public final class Licences {
 
   /** A licence as SMC lists it: its fields, where it is bound now, nothing of Herald's own bookkeeping. */
   public ArrayNode list(Caller caller, String base) {
+    return render(licences(caller), base);
+  }
+
+  /** Licences as {@code system/licenses} shows them: their fields, binding state and holder. */
+  public ArrayNode render(List<ElementRecord> licences, String base) {
     ArrayNode out = Json.mapper().createArrayNode();
-    for (ElementRecord r : licences(caller)) {
+    for (ElementRecord r : licences) {
       ObjectNode b = (ObjectNode) ElementService.parse(r.body());
       b.remove("name");
       Optional<ElementRecord> to = boundTo(r);
@@ -142,23 +147,7 @@ public final class Licences {
       }
       items.add(body);
     }
-    List<ElementRecord> out = new ArrayList<>();
-    try {
-      for (ObjectNode body : items) {
-        out.add(elements.create(caller, TYPE, body));
-      }
-    } catch (RuntimeException refused) {
-      // all or none: the licences of this file installed before the refusal go again
-      for (ElementRecord r : out) {
-        try {
-          elements.delete(caller, TYPE, r.key(), Optional.empty());
-        } catch (HeraldException gone) {
-          refused.addSuppressed(gone);
-        }
-      }
-      throw refused;
-    }
-    return out;
+    return elements.createAll(caller, TYPE, items); // one write: every licence of the file, or none
   }
 
   // ---- Forcepoint's licence server, stood in for ----
@@ -473,11 +462,7 @@ public final class Licences {
         tx.deleteResource(r.key(), BOUND);
         tx.putResource(r.key(), UNBOUND, unboundFrom);
       }
-      ElementRecord next = now.withBody(now.name(), now.body());
-      tx.update(next, ElementService.searchText((ObjectNode) ElementService.parse(now.body())));
-      tx.stamp(r.key(), false, caller.userKey(), clock.millis());
-      tx.record(ElementService.pending(next, EventType.UPDATE, caller));
-      return next;
+      return ElementService.edit(tx, caller, now, b -> { }, clock.millis());
     });
   }
 }

@@ -61,8 +61,10 @@ public final class SystemSnapshots {
     }
     ElementRecord p = elements.get(caller, type, pkg);
     ctx.progress(80, "Taking a system snapshot.");
-    List<ElementRecord> system = elements.search(caller, Set.of(), Optional.empty(), false, false, Integer.MAX_VALUE)
-        .stream().filter(ElementRecord::system).toList();
+    List<ElementRecord> system = new java.util.ArrayList<>();
+    for (long domain : elements.visibleDomains(caller)) {
+      system.addAll(elements.store().systemElements(domain)); // the built-ins, not every element
+    }
     byte[] zip = transfer.export(system, ctx);
     String content = Base64.getEncoder().encodeToString(zip);
     if (content.length() > MAX_CONTENT_CHARS) {

@@ -13,7 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.UnaryOperator;
+import java.util.Map;
 
 /**
  * SMC's upcoming events — what will happen soon (a certificate or licence expiring, a scheduled
@@ -65,26 +65,41 @@ public final class UpcomingEvents {
   public ObjectNode events(Caller caller, String base) {
     ElementService.requireView(caller);
     Set<Long> ignored = keys(ignoredSetting(caller));
-    ArrayNode policy = array(POLICY);
+    ArrayNode policy = elements.setting(POLICY);
     ObjectNode out = Json.object();
     ArrayNode list = out.putArray("events");
     List<JsonNode> sorted = new ArrayList<>();
-    array(EVENTS).forEach(sorted::add);
+    elements.setting(EVENTS).forEach(sorted::add);
     sorted.sort((a, b) -> Long.compare(a.path("event_date").asLong(), b.path("event_date").asLong()));
+    Map<Long, ElementRecord> seen = visible(caller, referenced(sorted));
     for (JsonNode e : sorted) {
       long situation = e.path("situation").asLong();
       if (ignored.contains(situation) || disabled(policy, situation)) {
         continue;
       }
-      render(caller, e, base).ifPresent(list::add);
+      render(e, seen, base).ifPresent(list::add);
     }
     return out;
   }
 
-  /** An event as SMC shows it, if its situation and impacted element are there for the caller. */
-  private Optional<ObjectNode> render(Caller caller, JsonNode e, String base) {
-    Optional<ElementRecord> impacted = visible(caller, e.path("impacted_element").asLong());
-    Optional<ElementRecord> sit = visible(caller, e.path("situation").asLong());
+  /** The elements events refer to (read once for a whole listing). */
+  private static List<Long> referenced(List<JsonNode> events) {
+    List<Long> keys = new ArrayList<>();
+    for (JsonNode e : events) {
+      keys.add(e.path("situation").asLong());
+      keys.add(e.path("impacted_element").asLong());
+      e.path("impacted_resources").forEach(k -> keys.add(k.asLong()));
+    }
+    return keys;
+  }
+
+  /**
+   * An event as SMC shows it, if its situation and impacted element are there for the caller
+   * ({@code seen}: the elements the caller may see, by key).
+   */
+  private static Optional<ObjectNode> render(JsonNode e, Map<Long, ElementRecord> seen, String base) {
+    Optional<ElementRecord> impacted = Optional.ofNullable(seen.get(e.path("impacted_element").asLong()));
+    Optional<ElementRecord> sit = Optional.ofNullable(seen.get(e.path("situation").asLong()));
     if (impacted.isEmpty() || sit.isEmpty()) {
       return Optional.empty();
     }
@@ -97,7 +112,7 @@ public final class UpcomingEvents {
     o.put("impacted_element", ElementJson.selfHref(impacted.get(), base));
     ArrayNode res = o.putArray("impacted_resources");
     for (JsonNode k : e.path("impacted_resources")) {
-      visible(caller, k.asLong()).ifPresent(r -> res.add(ElementJson.selfHref(r, base)));
+      Optional.ofNullable(seen.get(k.asLong())).ifPresent(r -> res.add(ElementJson.selfHref(r, base)));
     }
     return Optional.of(o);
   }
@@ -112,8 +127,19 @@ public final class UpcomingEvents {
   }
 
   private Optional<ElementRecord> visible(Caller caller, long key) {
+    return Optional.ofNullable(visible(caller, List.of(key)).get(key));
+  }
+
+  /** Those of {@code keys} the caller may see, read in one query. */
+  private Map<Long, ElementRecord> visible(Caller caller, java.util.Collection<Long> keys) {
     Set<Long> domains = elements.visibleDomains(caller);
-    return store.find(key).filter(r -> domains.contains(r.domainKey()));
+    Map<Long, ElementRecord> out = new java.util.HashMap<>();
+    for (ElementRecord r : store.findAll(new LinkedHashSet<>(keys))) {
+      if (domains.contains(r.domainKey())) {
+        out.put(r.key(), r);
+      }
+    }
+    return out;
   }
 
   /**
@@ -150,7 +176,7 @@ public final class UpcomingEvents {
     for (JsonNode h : given) {
       res.add(element(caller, h, "impacted_resources", what).key());
     }
-    update(EVENTS, events -> {
+    elements.updateSetting(EVENTS, events -> {
       if (events.size() >= MAX_EVENTS) {
         throw HeraldException.badRequest(what, "There are " + MAX_EVENTS
             + " upcoming events already: DELETE /herald/admin/upcoming_events clears them.");
@@ -158,12 +184,12 @@ public final class UpcomingEvents {
       events.add(e);
       return events;
     });
-    return render(caller, e, base).orElseThrow();
+    return render(e, visible(caller, referenced(List.of(e))), base).orElseThrow();
   }
 
   /** Clears the raised events. */
   public void clear() {
-    update(EVENTS, events -> Json.mapper().createArrayNode());
+    elements.updateSetting(EVENTS, events -> Json.mapper().createArrayNode());
   }
 
   // ---- the policy ----
@@ -172,8 +198,12 @@ public final class UpcomingEvents {
     ElementService.requireView(caller);
     ObjectNode out = Json.object();
     ArrayNode entries = out.putArray("entries");
-    for (JsonNode p : array(POLICY)) {
-      visible(caller, p.path("situation").asLong()).ifPresent(s -> entries.addObject()
+    ArrayNode policy = elements.setting(POLICY);
+    List<Long> keys = new ArrayList<>();
+    policy.forEach(p -> keys.add(p.path("situation").asLong()));
+    Map<Long, ElementRecord> seen = visible(caller, keys);
+    for (JsonNode p : policy) {
+      Optional.ofNullable(seen.get(p.path("situation").asLong())).ifPresent(s -> entries.addObject()
           .put("situation", ElementJson.selfHref(s, base))
           .put("threshold_in_days", p.path("threshold_in_days").asInt())
           .put("enabled", p.path("enabled").asBoolean()));
@@ -209,7 +239,7 @@ public final class UpcomingEvents {
       stored.addObject().put("situation", situation).put("threshold_in_days", days.asInt())
           .put("enabled", enabled.asBoolean(true));
     }
-    update(POLICY, old -> {
+    elements.updateSetting(POLICY, old -> {
       // entries for situations this caller cannot see (another domain's) stay as they are
       for (JsonNode p : old) {
         long k = p.path("situation").asLong();
@@ -227,8 +257,10 @@ public final class UpcomingEvents {
     ElementService.requireView(caller);
     ObjectNode out = Json.object();
     ArrayNode entries = out.putArray("entries");
-    for (long k : keys(ignoredSetting(caller))) {
-      visible(caller, k).ifPresent(s -> entries.add(ElementJson.selfHref(s, base)));
+    Set<Long> ignored = keys(ignoredSetting(caller));
+    Map<Long, ElementRecord> seen = visible(caller, ignored);
+    for (long k : ignored) {
+      Optional.ofNullable(seen.get(k)).ifPresent(s -> entries.add(ElementJson.selfHref(s, base)));
     }
     return out;
   }
@@ -244,11 +276,11 @@ public final class UpcomingEvents {
         stored.add(k);
       }
     }
-    update(IGNORED + caller.userKey(), old -> stored);
+    elements.updateSetting(IGNORED + caller.userKey(), old -> stored);
   }
 
   private ArrayNode ignoredSetting(Caller caller) {
-    return array(IGNORED + caller.userKey());
+    return elements.setting(IGNORED + caller.userKey());
   }
 
   // ---- helpers ----
@@ -287,11 +319,4 @@ public final class UpcomingEvents {
     return out;
   }
 
-  private ArrayNode array(String setting) {
-    return elements.setting(setting);
-  }
-
-  private void update(String setting, UnaryOperator<ArrayNode> change) {
-    elements.updateSetting(setting, change);
-  }
 }

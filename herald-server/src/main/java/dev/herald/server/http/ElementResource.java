@@ -253,12 +253,22 @@ final class ElementResource {
     return types;
   }
 
+  /** Elements as {@code [{name, href, type}]}, a bare list (smc-python's sub_collection of a system link). */
+  static Reply metaList(Call call, List<ElementRecord> rows) {
+    return Reply.json(200, metaArray(call, rows));
+  }
+
+  /** Elements as SMC's search answers them: {@code {"result": [{name, href, type}]}}. */
   static Reply metas(Call call, List<ElementRecord> rows) {
+    return Reply.json(200, Json.object().set("result", metaArray(call, rows)));
+  }
+
+  private static ArrayNode metaArray(Call call, List<ElementRecord> rows) {
     ArrayNode result = Json.mapper().createArrayNode();
     for (ElementRecord r : rows) {
       result.add(ElementJson.meta(r, call.base()));
     }
-    return Reply.json(200, Json.object().set("result", result));
+    return result;
   }
 
   /** The type the URL names (an alias names another type); 404 for an unknown one. */

@@ -171,15 +171,7 @@ final class SystemResource {
           Caller caller = caller(c);
           String pos = c.param("proofofserial").orElseThrow(() -> HeraldException.badRequest(
               "Impossible to fetch a licence.", "Name its proof of serial: ?proofofserial=POS."));
-          Set<String> ids = new java.util.HashSet<>();
-          licences.fetch(caller, pos).forEach(r -> ids.add(r.name()));
-          ArrayNode fetched = Json.mapper().createArrayNode();
-          licences.list(caller, c.base()).forEach(l -> {
-            if (ids.contains(l.path("license_id").asText())) {
-              fetched.add(l);
-            }
-          });
-          return Reply.json(200, Json.object().set("license", fetched));
+          return Reply.json(200, Json.object().set("license", licences.render(licences.fetch(caller, pos), c.base())));
         }),
         new Route("/{v}/system/license_check_for_new", Set.of("GET"), c -> {
           Caller caller = caller(c);
@@ -209,11 +201,7 @@ final class SystemResource {
           }
           return list(c, upcoming.ignored(caller(c), c.base()));
         }),
-        new Route("/{v}/system/system_snapshot", Set.of("GET"), c -> {
-          ArrayNode out = Json.mapper().createArrayNode();
-          snapshots.list(caller(c)).forEach(r -> out.add(ElementJson.meta(r, c.base())));
-          return Reply.json(200, out);
-        }),
+        new Route("/{v}/system/system_snapshot", Set.of("GET"), c -> ElementResource.metaList(c, snapshots.list(caller(c)))),
         new Route("/{v}/system/export_ldif_elements", Set.of("POST"), this::exportLdif),
         Route.upload("/{v}/system/import_ldif_elements", Set.of("POST"), this::importLdif),
         Route.upload("/{v}/system/certificate_authority", Set.of("GET", "POST"), this::certificateAuthorities),
@@ -303,11 +291,7 @@ final class SystemResource {
   private Reply certificateAuthorities(Call c) throws Exception {
     Caller caller = caller(c);
     if (c.method().equals("GET")) {
-      ArrayNode out = Json.mapper().createArrayNode();
-      for (ElementRecord r : authorities.list(caller)) {
-        out.add(ElementJson.meta(r, c.base()));
-      }
-      return Reply.json(200, out);
+      return ElementResource.metaList(c, authorities.list(caller));
     }
     byte[] file = c.file("ca_certificate", dev.herald.server.element.CertificateAuthorities.MAX_BYTES);
     ElementRecord r = authorities.importCertificate(caller, file);
@@ -472,13 +456,22 @@ final class SystemResource {
     call.flag("restoration", true);
     Optional<String> password = filePassword(call);
     byte[] file = upload(call, x -> x.file("import_file", MAX_UPLOAD_BYTES));
+    return importTask(call, caller, "import_elements", "elements", onlyNew, () -> Transfer.read(file, password));
+  }
+
+  /**
+   * An import as a task: the file read in it ({@code read}: a bad file fails the task saying why),
+   * then every element imported in one transaction; the first answer is in progress.
+   */
+  private Reply importTask(Call call, Caller caller, String kind, String what, boolean onlyNew,
+      java.util.function.Supplier<List<ElementService.Imported>> read) {
     String base = call.base();
-    TaskRow t = tasks.start(caller, "import_elements", List.of(), ctx -> {
-      List<ElementService.Imported> items = Transfer.read(file, password);
+    TaskRow t = tasks.start(caller, kind, List.of(), ctx -> {
+      List<ElementService.Imported> items = read.get();
       ctx.checkAbort();
-      ctx.progress(30, "Read " + items.size() + " elements.");
+      ctx.progress(30, "Read " + items.size() + " " + what + ".");
       ElementService.ImportCounts n = elements.importBatch(caller, items, onlyNew, base, ctx::checkAbort);
-      return Tasks.Outcome.of("Imported " + items.size() + " elements: " + n.created() + " created, "
+      return Tasks.Outcome.of("Imported " + items.size() + " " + what + ": " + n.created() + " created, "
           + n.updated() + " updated, " + n.unchanged() + " unchanged.");
     });
     return Reply.json(200, Tasks.json(t, base));
@@ -503,15 +496,7 @@ final class SystemResource {
     dev.herald.server.element.Ldif.checkDomain(call.param("ldap_domain"));
     dev.herald.server.element.Ldif.checkImport(caller); // before reading the file
     byte[] file = upload(call, x -> x.file("import_file", MAX_UPLOAD_BYTES));
-    String base = call.base();
-    TaskRow t = tasks.start(caller, "import_ldif_elements", List.of(), ctx -> {
-      List<ElementService.Imported> items = ldif.read(caller, file);
-      ctx.progress(30, "Read " + items.size() + " entries.");
-      ElementService.ImportCounts n = elements.importBatch(caller, items, false, base, ctx::checkAbort);
-      return Tasks.Outcome.of("Imported " + items.size() + " LDAP entries: " + n.created() + " created, "
-          + n.updated() + " updated, " + n.unchanged() + " unchanged.");
-    });
-    return Reply.json(200, Tasks.json(t, base));
+    return importTask(call, caller, "import_ldif_elements", "LDAP entries", false, () -> ldif.read(caller, file));
   }
 
   private interface UploadRead<T> {
@@ -543,12 +528,9 @@ final class SystemResource {
 
   /** The packages of a kind, newest first, as smc-python's sub_collection reads them: [{name, href, type}]. */
   private Reply packageList(Call c, String type) {
-    ArrayNode out = Json.mapper().createArrayNode();
-    for (ElementRecord r : packages.list(caller(c), type)) {
-      out.add(ElementJson.meta(r, c.base()));
-    }
-    return Reply.json(200, out);
+    return ElementResource.metaList(c, packages.list(caller(c), type));
   }
+
 
   /**
    * An uploaded package file (smc-python's {@code update_package_import} /
