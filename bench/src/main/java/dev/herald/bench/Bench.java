@@ -157,7 +157,8 @@ public final class Bench implements Runnable {
       }
       double[] defaults = new double[runs];
       double[] plain = new double[runs];
-      firstAnswer(script, java.util.Map.of()); // builds ./herald if needed, makes the archive
+      firstAnswer(script, java.util.Map.of()); // builds ./herald if needed, starts making the archive
+      awaitArchive(script.resolveSibling("herald-cli").resolve("target"));
       for (int i = 0; i < runs; i++) {
         defaults[i] = firstAnswer(script, java.util.Map.of());
         plain[i] = firstAnswer(script, java.util.Map.of("HERALD_CDS", "off", "HERALD_JAVA_OPTS", "-XX:+UseG1GC"));
@@ -170,6 +171,21 @@ public final class Bench implements Runnable {
           .put("jvm_defaults_first_answer_ms", median(plain))
           .emit(commandLine);
       return 0;
+    }
+
+    /** Until no class-data archive is being made (the launcher makes it in the background) and one is there. */
+    private static void awaitArchive(Path target) throws Exception {
+      long deadline = System.nanoTime() + 180_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        try (var files = Files.list(target)) {
+          List<String> names = files.map(f -> f.getFileName().toString()).toList();
+          if (names.stream().noneMatch(n -> n.endsWith(".jsa.lock")) && names.stream().anyMatch(n -> n.endsWith(".jsa"))) {
+            return;
+          }
+        }
+        Thread.sleep(200);
+      }
+      throw new IllegalStateException("./herald made no class-data archive in 3 minutes (see " + target + ")");
     }
 
     /** Launch of {@code ./herald serve --data mem} to the first 200 of {@code GET /api}. */

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     footer = {"", "Exit codes: 0 success, 1 the server refused, 2 usage error, 3 server unreachable,"
         + " 4 login refused, 5 a listener lost changes (history expired)."},
     subcommands = {ServeCommand.class, ListenCommand.class, ElementCommands.Get.class,
-        ElementCommands.Create.class, ElementCommands.Update.class, ElementCommands.Delete.class,
+        ElementCommands.Create.class, ArchiveTraining.class, ElementCommands.Update.class, ElementCommands.Delete.class,
         ElementCommands.SearchCommand.class, ImportCommand.class, AdminCommands.Reset.class,
         AdminCommands.Snapshot.class, AdminCommands.Fault.class, AdminCommands.JournalCommand.class, AdminCommands.Simulate.class, AdminCommands.Scenario.class, StatusCommand.class,
         CommandLine.HelpCommand.class,

@@ -311,8 +311,6 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("Log in with " + key + ", e.g. smc-python: session.login(url='" + scheme + "://"
         + shown + ":" + server.port() + "', api_key=KEY, api_version='" + versions.get(0) + "')");
     System.out.flush();
-    // the launcher asked for a class-data archive: made once the startup's classes are loaded
-    ClassDataArchive.requested().ifPresent(a -> ClassDataArchive.dumpLater(a, 5_000));
     stopped.await();
     return 0;
   }

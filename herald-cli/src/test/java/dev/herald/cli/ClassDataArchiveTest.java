@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,13 +20,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The class-data archive the launchers ask for: a {@code serve} started with
- * {@code -XX:+RecordDynamicDumpInfo -Dherald.cds.archive=PATH} (what they pass when there is no
- * archive) writes one while it serves, whole; the next start maps it and the JVM accepts it (a
- * stale one would be refused: "Unable to use shared archive"); without the JVM option none is
- * asked for.
+ * The class-data archive the launchers make: {@code herald train-archive} under
+ * {@code -XX:ArchiveClassesAtExit} drives a private server and exits normally, which writes an
+ * archive the JVM accepts; a server started with it maps it and keeps serving paths that link new
+ * code (a server that had dumped an archive itself crashed on the next lambda it linked); and the
+ * release launcher makes the archive in the background on a first {@code serve} and passes it to the
+ * next one.
  */
 class ClassDataArchiveTest {
+  private static final String KEY = "archive-test-key-123456";
+  private static final java.util.concurrent.atomic.AtomicInteger NAMES = new java.util.concurrent.atomic.AtomicInteger();
+
   @TempDir
   Path tmp;
 
@@ -65,12 +73,16 @@ class ClassDataArchiveTest {
     return classPath;
   }
 
-  private Process serve(List<String> jvm) throws Exception {
+  private String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  private Process serve(List<String> jvm, int port) throws Exception {
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add(java());
     cmd.addAll(jvm);
     cmd.addAll(List.of("-cp", jarsOnly(), Herald.class.getName(),
-        "serve", "--port", "0", "--data", "mem", "--api-key", "archive-test-key-123456"));
+        "serve", "--port", Integer.toString(port), "--data", "mem", "--api-key", KEY));
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
 
@@ -94,44 +106,119 @@ class ClassDataArchiveTest {
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
   }
 
+  private static int freePort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Logs in, creates hosts and exports everything (the export's zip links lambdas nothing before did). */
+  private static void exercise(int port) throws Exception {
+    HttpClient http = HttpClient.newBuilder().cookieHandler(new java.net.CookieManager()).build();
+    String base = "http://127.0.0.1:" + port + "/7.2";
+    assertThat(send(http, HttpRequest.newBuilder(URI.create(base + "/login")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"authenticationkey\":\"" + KEY + "\"}")))).isEqualTo(200);
+    for (int n = 0; n < 3; n++) {
+      int i = NAMES.getAndIncrement();
+      assertThat(send(http, HttpRequest.newBuilder(URI.create(base + "/elements/host")).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"archive-" + i + "\",\"address\":\"192.0.2." + (i % 250 + 1) + "\"}"))))
+          .isEqualTo(201);
+    }
+    assertThat(send(http, HttpRequest.newBuilder(URI.create(base + "/system/export_elements?type=all"))
+        .POST(HttpRequest.BodyPublishers.noBody()))).isEqualTo(200);
+    assertThat(send(http, HttpRequest.newBuilder(URI.create(base + "/elements/host?filter=archive-")).GET())).isEqualTo(200);
+  }
+
+  private static int send(HttpClient http, HttpRequest.Builder r) throws Exception {
+    return http.send(r.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
   @Test
-  void aServeAskedForAnArchive_writesOne_andTheNextStartMapsIt() throws Exception {
-    Path archive = tmp.resolve("cache").resolve("herald.jsa");
-    Process first = serve(List.of("-XX:+RecordDynamicDumpInfo", "-Dherald.cds.archive=" + archive,
-        "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+  void theTrainingRunWritesAnArchive_andAServerStartedWithItMapsIt_andKeepsServing() throws Exception {
+    Path archive = tmp.resolve("herald.jsa");
+    Path scratch = Files.createDirectories(tmp.resolve("scratch"));
+    Process training = new ProcessBuilder(java(), "-XX:ArchiveClassesAtExit=" + archive, "-Djava.io.tmpdir=" + scratch,
+        "-cp", jarsOnly(), Herald.class.getName(), "train-archive")
+        .redirectErrorStream(true).redirectOutput(tmp.resolve("training.log").toFile()).start();
+    assertThat(training.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(training.exitValue()).as(Files.readString(tmp.resolve("training.log"))).isZero();
+    assertThat(archive).isNotEmptyFile();
+    try (var left = Files.list(scratch)) {
+      assertThat(left.toList()).as("the training's data directory is removed").isEmpty();
+    }
+    int port = freePort();
+    Process server = serve(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=info", "-Xlog:cds+dynamic=info"), port);
     try {
-      assertThat(untilServing(first)).contains("Herald is serving");
-      Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-          .until(() -> Files.exists(archive) && Files.size(archive) > 0);
+      String out = untilServing(server);
+      assertThat(out).contains("Herald is serving").contains("Mapped dynamic region")
+          .doesNotContain("Unable to use shared archive");
+      exercise(port);
+      exercise(port); // twice: the first may still have been linking
+      assertThat(server.isAlive()).isTrue();
+    } finally {
+      stop(server);
+    }
+  }
+
+  /**
+   * The release launcher (bin/herald) on an installation made of this build's jars: the first
+   * {@code serve} serves at once and makes the archive in the background, in the user's cache, with
+   * nothing left behind; the server keeps serving; the next {@code serve} is given the archive.
+   */
+  @Test
+  void theReleaseLauncher_makesTheArchiveInTheBackground_andTheNextServeMapsIt() throws Exception {
+    Path launcher = Path.of("..", "herald-dist", "src", "dist", "bin", "herald").toAbsolutePath().normalize();
+    assertThat(launcher).exists();
+    Path home = tmp.resolve("home");
+    Files.createDirectories(home.resolve("bin"));
+    Files.createDirectories(home.resolve("conf"));
+    Path lib = Files.createDirectories(home.resolve("lib"));
+    Files.copy(launcher, home.resolve("bin/herald"));
+    Files.copy(launcher.resolveSibling("../conf/jvm.options").normalize(), home.resolve("conf/jvm.options"));
+    for (String jar : jarsOnly().split(java.io.File.pathSeparator)) {
+      Path j = Path.of(jar);
+      if (j.toString().endsWith(".jar")) {
+        Files.copy(j, lib.resolve(Integer.toHexString(jar.hashCode()) + "-" + j.getFileName()));
+      }
+    }
+    Path cache = tmp.resolve("cache");
+    int port = freePort();
+    Process first = launch(home, cache, port);
+    String archive;
+    try {
+      assertThat(untilServing(first)).contains("making a class-data archive in the background").contains("Herald is serving");
+      Path dir = cache.resolve("herald");
+      Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        try (var files = Files.list(dir)) {
+          return files.map(f -> f.getFileName().toString()).toList();
+        }
+      }, names -> names.size() == 1 && names.get(0).endsWith(".jsa"));
+      try (var files = Files.list(dir)) {
+        archive = files.findFirst().orElseThrow().toString();
+      }
+      exercise(port);
+      assertThat(first.isAlive()).isTrue();
     } finally {
       stop(first);
     }
-    try (var left = Files.list(archive.getParent())) {
-      assertThat(left.map(f -> f.getFileName().toString()).toList()).as("no temporary file left").containsExactly("herald.jsa");
-    }
-    Process second = serve(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=info", "-Xlog:cds+dynamic=info"));
+    port = freePort();
+    Process second = launch(home, cache, port);
     try {
-      String out = untilServing(second);
-      assertThat(out).contains("Herald is serving").contains("Mapped dynamic region")
-          .doesNotContain("Unable to use shared archive");
+      assertThat(untilServing(second)).doesNotContain("making a class-data archive").contains("Herald is serving");
+      assertThat(second.info().arguments().map(List::of).orElse(List.of())).contains("-XX:SharedArchiveFile=" + archive);
+      exercise(port);
     } finally {
       stop(second);
     }
   }
 
-  @Test
-  void withoutTheJvmsRecording_noArchiveIsAskedFor() {
-    // this JVM runs without -XX:+RecordDynamicDumpInfo: the property alone asks for nothing
-    String before = System.getProperty("herald.cds.archive");
-    System.setProperty("herald.cds.archive", tmp.resolve("none.jsa").toString());
-    try {
-      assertThat(ClassDataArchive.requested()).isEmpty();
-    } finally {
-      if (before == null) {
-        System.clearProperty("herald.cds.archive");
-      } else {
-        System.setProperty("herald.cds.archive", before);
-      }
-    }
+  private Process launch(Path home, Path cache, int port) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("sh", home.resolve("bin/herald").toString(), "serve", "--port",
+        Integer.toString(port), "--data", "mem", "--api-key", KEY).redirectErrorStream(true);
+    pb.environment().put("XDG_CACHE_HOME", cache.toString());
+    pb.environment().put("JAVA_HOME", Path.of(java()).getParent().getParent().toString());
+    pb.environment().remove("HERALD_JAVA_OPTS");
+    pb.environment().remove("HERALD_CDS");
+    return pb.start();
   }
 }
