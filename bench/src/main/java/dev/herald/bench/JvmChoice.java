@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
  * ({@code rss_loaded_mib}), after 8 s at rest with them still connected ({@code rss_rest_mib}),
  * and once they closed ({@code rss_subscribed_mib}, the figure of earlier runs) — and its RSS
  * with many idle subscribers. RSS is read from /proc (what the operating system charges), not
- * estimated.
+ * estimated. Like the launchers, each candidate gets a class-data archive made under its own
+ * options by a training run (a short fan-out, then a normal exit under
+ * {@code -XX:ArchiveClassesAtExit}); {@code --archive=false} leaves it out.
  */
 @Command(name = "jvm", mixinStandardHelpOptions = true,
     description = "Compare JVM settings for ./herald serve: burst and paced latency beside the raw baseline "
@@ -36,6 +38,11 @@ final class JvmChoice implements Callable<Integer> {
       + "Default: the JVM's defaults, and the settings measured in docs/benchmarks.md.")
   List<String> candidates = new ArrayList<>();
 
+  @Option(names = "--archive", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Give each candidate a class-data archive made by a training run under its options, as the"
+          + " launchers do (default ${DEFAULT-VALUE}).")
+  boolean archive;
+
   static final List<String> DEFAULT_CANDIDATES = List.of(
       "default",
       "-XX:+UseSerialGC -Xmx256m",
@@ -52,12 +59,19 @@ final class JvmChoice implements Callable<Integer> {
     for (String c : list) {
       List<String> opts = c.equals("default") ? List.of() : Arrays.asList(c.strip().split("\\s+"));
       System.out.println("== " + c);
+      Path archiveDir = null;
+      if (archive) {
+        archiveDir = java.nio.file.Files.createTempDirectory("herald-bench-cds-");
+        opts = withArchive(opts, train(opts, archiveDir.resolve("candidate.jsa")));
+      }
       Path data = Bench.tempData();
       Bench.Fanout.Run herald;
       long rssSubscribed;
       long[] rssLoaded = new long[1];
       long[] rssAtRest = new long[1];
+      boolean mapped;
       try (ServerProcess server = ServerProcess.start("herald", data, opts, null)) {
+        mapped = archiveDir != null && mapped(server, archiveDir);
         herald = Bench.Fanout.measure("herald", server, List.of(server), load, true, server::cpuSeconds, () -> {
           // with the 1,000 subscribers still connected: right after the load, and at rest
           rssLoaded[0] = server.rssBytes();
@@ -110,8 +124,65 @@ final class JvmChoice implements Callable<Integer> {
           .put("rss_idle_mib", rssIdle / 1048576.0)
           .put("idle_delivered", delivered)
           .put("lost", herald.lost() + base.lost() + (idle - delivered))
+          .put("archive", archive)
+          .put("archive_mapped", mapped)
           .emit(Bench.commandLine);
+      if (archiveDir != null) {
+        Bench.deleteTree(archiveDir);
+      }
     }
     return 0;
+  }
+
+  /** Subscribers and writes of the training run: enough to load the fan-out's classes. */
+  static final int TRAINING_SUBSCRIBERS = 50;
+  static final int TRAINING_WRITES = 50;
+
+  /**
+   * A Herald server under {@code opts} and {@code -XX:ArchiveClassesAtExit}, a short fan-out, a
+   * normal exit (SIGTERM: the JVM writes the archive after the shutdown hooks).
+   */
+  static Path train(List<String> opts, Path archive) throws Exception {
+    List<String> training = new ArrayList<>(opts);
+    training.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+    Path data = Bench.tempData();
+    try {
+      ServerProcess server = ServerProcess.start("herald", data, training, null);
+      try (Subscribers subs = new Subscribers()) {
+        Writer w = new Writer(server.url(), true);
+        subs.open(server.url(), w.cookie, TRAINING_SUBSCRIBERS, "{\"context\":\"*\"}", false);
+        for (int i = 0; i < TRAINING_WRITES; i++) {
+          w.create();
+        }
+        subs.awaitDelivered((long) TRAINING_SUBSCRIBERS * TRAINING_WRITES, 60_000);
+      } finally {
+        server.process.destroy();
+        if (!server.process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+          server.process.destroyForcibly();
+        }
+      }
+    } finally {
+      Bench.deleteTree(data);
+    }
+    if (!java.nio.file.Files.isRegularFile(archive) || java.nio.file.Files.size(archive) == 0) {
+      throw new IllegalStateException("the training run wrote no class-data archive (" + archive + ")");
+    }
+    return archive;
+  }
+
+  /** Whether the server maps a file of {@code dir} (the JVM refuses a mismatched archive silently). */
+  static boolean mapped(ServerProcess server, Path dir) {
+    try {
+      return java.nio.file.Files.readString(Path.of("/proc", Long.toString(server.process.pid()), "maps"))
+          .contains(dir.toString());
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  static List<String> withArchive(List<String> opts, Path archive) {
+    List<String> out = new ArrayList<>(opts);
+    out.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+    return out;
   }
 }
