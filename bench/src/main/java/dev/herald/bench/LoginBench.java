@@ -26,11 +26,35 @@ final class LoginBench implements Callable<Integer> {
   int repeats;
   @Option(names = "--failures", defaultValue = "20", description = "logins with a wrong key")
   int failures;
+  @Option(names = "--jvm", description = "JVM options of the server: \"launcher\" = the launchers' conf/jvm.options"
+      + " and MALLOC_ARENA_MAX=2; else options as in `jvm --candidate`. Default: a fixed 512 MiB heap, the parallel"
+      + " collector, the JVM's compilers.")
+  String jvm;
+
+  /** The server's JVM options for {@code --jvm}, or null for the fixed heap. */
+  static java.util.List<String> options(String jvm) throws java.io.IOException {
+    if (jvm == null) {
+      return null;
+    }
+    if (!jvm.equals("launcher")) {
+      return java.util.Arrays.asList(jvm.strip().split("\\s+"));
+    }
+    Path file = Path.of("herald-dist", "src", "dist", "conf", "jvm.options");
+    java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of("ENV:MALLOC_ARENA_MAX=2"));
+    for (String line : java.nio.file.Files.readAllLines(file)) {
+      if (!line.isBlank() && !line.strip().startsWith("#")) {
+        out.add(line.strip());
+      }
+    }
+    return out;
+  }
 
   @Override
   public Integer call() throws Exception {
     Path data = Bench.tempData();
-    try (ServerProcess server = ServerProcess.start("herald", data, "512m")) {
+    java.util.List<String> opts = options(jvm);
+    try (ServerProcess server = opts == null ? ServerProcess.start("herald", data, "512m")
+        : ServerProcess.start("herald", data, opts, null)) {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10)).build();
       String base = server.url() + "/7.2";
@@ -68,7 +92,8 @@ final class LoginBench implements Callable<Integer> {
         }
       }
       double failCpuMs = (server.cpuSeconds() - cpu0) * 1000 / failures;
-      new Results("logins").put("repeats", repeats)
+      new Results("logins").put("jvm", opts == null ? "fixed-512m" : String.join("_", opts))
+          .put("repeats", repeats)
           .put("first_login_ms", firstMs)
           .put("repeat_login_p50_ms", ms(again, 50))
           .put("repeat_login_p99_ms", ms(again, 99))
