@@ -4,7 +4,6 @@ import static dev.herald.bench.Bench.ms;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,7 +19,7 @@ import picocli.CommandLine.Option;
  * with many idle subscribers. RSS is read from /proc (what the operating system charges), not
  * estimated. Like the launchers, each candidate gets a class-data archive made under its own
  * options by a training run (a short fan-out, then a normal exit under
- * {@code -XX:ArchiveClassesAtExit}); {@code --archive=false} leaves it out.
+ * {@code -XX:ArchiveClassesAtExit}); {@code --no-archive} leaves it out.
  */
 @Command(name = "jvm", mixinStandardHelpOptions = true,
     description = "Compare JVM settings for ./herald serve: burst and paced latency beside the raw baseline "
@@ -34,6 +33,7 @@ final class JvmChoice implements Callable<Integer> {
   @Option(names = "--idle", defaultValue = "19000", description = "idle subscribers for the second RSS figure")
   int idle;
   @Option(names = "--candidate", description = "JVM options to compare (repeatable; \"default\" = none;"
+      + " \"launcher\" = the launchers' conf/jvm.options;"
       + " ENV:NAME=VALUE sets an environment variable of the server). "
       + "Default: the JVM's defaults, and the settings measured in docs/benchmarks.md.")
   List<String> candidates = new ArrayList<>();
@@ -57,7 +57,7 @@ final class JvmChoice implements Callable<Integer> {
   public Integer call() throws Exception {
     List<String> list = candidates.isEmpty() ? DEFAULT_CANDIDATES : candidates;
     for (String c : list) {
-      List<String> opts = c.equals("default") ? List.of() : Arrays.asList(c.strip().split("\\s+"));
+      List<String> opts = ServerProcess.jvmOptions(c);
       System.out.println("== " + c);
       Path archiveDir = null;
       if (archive) {
@@ -71,7 +71,7 @@ final class JvmChoice implements Callable<Integer> {
       long[] rssAtRest = new long[1];
       boolean mapped;
       try (ServerProcess server = ServerProcess.start("herald", data, opts, null)) {
-        mapped = archiveDir != null && mapped(server, archiveDir);
+        mapped = archiveDir != null && server.maps(archiveDir);
         herald = Bench.Fanout.measure("herald", server, List.of(server), load, true, server::cpuSeconds, () -> {
           // with the 1,000 subscribers still connected: right after the load, and at rest
           rssLoaded[0] = server.rssBytes();
@@ -168,16 +168,6 @@ final class JvmChoice implements Callable<Integer> {
       throw new IllegalStateException("the training run wrote no class-data archive (" + archive + ")");
     }
     return archive;
-  }
-
-  /** Whether the server maps a file of {@code dir} (the JVM refuses a mismatched archive silently). */
-  static boolean mapped(ServerProcess server, Path dir) {
-    try {
-      return java.nio.file.Files.readString(Path.of("/proc", Long.toString(server.process.pid()), "maps"))
-          .contains(dir.toString());
-    } catch (java.io.IOException e) {
-      return false;
-    }
   }
 
   static List<String> withArchive(List<String> opts, Path archive) {

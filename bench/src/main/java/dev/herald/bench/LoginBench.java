@@ -26,33 +26,15 @@ final class LoginBench implements Callable<Integer> {
   int repeats;
   @Option(names = "--failures", defaultValue = "20", description = "logins with a wrong key")
   int failures;
-  @Option(names = "--jvm", description = "JVM options of the server: \"launcher\" = the launchers' conf/jvm.options"
-      + " and MALLOC_ARENA_MAX=2; else options as in `jvm --candidate`. Default: a fixed 512 MiB heap, the parallel"
+  @Option(names = "--jvm", description = "JVM options of the server, as `jvm --candidate` takes them (\"launcher\" = the"
+      + " launchers' conf/jvm.options). Default: a fixed 512 MiB heap, the parallel"
       + " collector, the JVM's compilers.")
   String jvm;
-
-  /** The server's JVM options for {@code --jvm}, or null for the fixed heap. */
-  static java.util.List<String> options(String jvm) throws java.io.IOException {
-    if (jvm == null) {
-      return null;
-    }
-    if (!jvm.equals("launcher")) {
-      return java.util.Arrays.asList(jvm.strip().split("\\s+"));
-    }
-    Path file = Path.of("herald-dist", "src", "dist", "conf", "jvm.options");
-    java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of("ENV:MALLOC_ARENA_MAX=2"));
-    for (String line : java.nio.file.Files.readAllLines(file)) {
-      if (!line.isBlank() && !line.strip().startsWith("#")) {
-        out.add(line.strip());
-      }
-    }
-    return out;
-  }
 
   @Override
   public Integer call() throws Exception {
     Path data = Bench.tempData();
-    java.util.List<String> opts = options(jvm);
+    java.util.List<String> opts = jvm == null ? null : ServerProcess.jvmOptions(jvm);
     try (ServerProcess server = opts == null ? ServerProcess.start("herald", data, "512m")
         : ServerProcess.start("herald", data, opts, null)) {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -100,6 +100,36 @@ final class ServerProcess implements AutoCloseable {
     return new ServerProcess(p, port, kind);
   }
 
+  /**
+   * JVM options as `jvm --candidate` and `logins --jvm` take them: "default" (none: the JVM's own),
+   * "launcher" (the launchers' conf/jvm.options and the MALLOC_ARENA_MAX=2 they export), or
+   * options separated by blanks ({@code ENV:NAME=VALUE} sets an environment variable).
+   */
+  static List<String> jvmOptions(String spec) throws IOException {
+    if (spec.equals("default")) {
+      return List.of();
+    }
+    if (!spec.equals("launcher")) {
+      return List.of(spec.strip().split("\\s+"));
+    }
+    List<String> out = new ArrayList<>(List.of("ENV:MALLOC_ARENA_MAX=2"));
+    for (String line : Files.readAllLines(Path.of("herald-dist", "src", "dist", "conf", "jvm.options"))) {
+      if (!line.isBlank() && !line.strip().startsWith("#")) {
+        out.add(line.strip());
+      }
+    }
+    return out;
+  }
+
+  /** Whether the process maps a file under {@code dir} (the JVM refuses a mismatched class-data archive silently). */
+  boolean maps(Path dir) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(process.pid()), "maps")).contains(dir.toString());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   String url() {
     return "http://127.0.0.1:" + port;
   }

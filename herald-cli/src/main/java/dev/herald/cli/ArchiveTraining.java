@@ -6,16 +6,12 @@ import dev.herald.client.Event;
 import dev.herald.client.HeraldClient;
 import dev.herald.client.Search;
 import dev.herald.client.Subscription;
-import dev.herald.server.HeraldServer;
-import dev.herald.server.ServerConfig;
+import dev.herald.server.DisposableServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
@@ -41,20 +37,11 @@ final class ArchiveTraining implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logging.setLevel("error");
-    Path data = Files.createTempDirectory("herald-train-");
-    try {
-      ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).dataDir(data).apiKey(KEY).build();
-      try (HeraldServer server = HeraldServer.start(config)) {
-        drive("http://127.0.0.1:" + server.port());
-      }
-      return 0;
-    } finally {
-      try (var files = Files.walk(data)) {
-        for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-          Files.deleteIfExists(f);
-        }
-      }
+    // the default's embedded database in a temporary directory, deleted when the server closes
+    try (DisposableServer server = DisposableServer.start(DisposableServer.Storage.DIRECTORY, b -> b.apiKey(KEY))) {
+      drive(server.url());
     }
+    return 0;
   }
 
   private static void drive(String url) throws Exception {
