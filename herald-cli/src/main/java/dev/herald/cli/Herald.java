@@ -2,6 +2,7 @@ package dev.herald.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,26 +18,50 @@ import picocli.CommandLine.Command;
     usageHelpAutoWidth = true,
     description = "An SMC-compatible REST server with a lossless element-change notification socket.",
     footer = {"", "Exit codes: 0 success, 1 the server refused, 2 usage error, 3 server unreachable,"
-        + " 4 login refused, 5 a listener lost changes (history expired)."},
-    subcommands = {ServeCommand.class, ListenCommand.class, ElementCommands.Get.class,
-        ElementCommands.Create.class, ArchiveTraining.class, ElementCommands.Update.class, ElementCommands.Delete.class,
-        ElementCommands.SearchCommand.class, ImportCommand.class, AdminCommands.Reset.class,
-        AdminCommands.Snapshot.class, AdminCommands.Fault.class, AdminCommands.JournalCommand.class, AdminCommands.Simulate.class, AdminCommands.Scenario.class, StatusCommand.class,
-        CommandLine.HelpCommand.class,
-        picocli.AutoComplete.GenerateCompletion.class})
+        + " 4 login refused, 5 a listener lost changes (history expired)."})
 public final class Herald implements Runnable {
+  /** The subcommands, in the order {@code herald help} lists them. */
+  private static final List<Class<?>> COMMANDS = List.of(ServeCommand.class, ListenCommand.class,
+      ElementCommands.Get.class, ElementCommands.Create.class, ArchiveTraining.class,
+      ElementCommands.Update.class, ElementCommands.Delete.class, ElementCommands.SearchCommand.class,
+      ImportCommand.class, AdminCommands.Reset.class, AdminCommands.Snapshot.class,
+      AdminCommands.Fault.class, AdminCommands.JournalCommand.class, AdminCommands.Simulate.class,
+      AdminCommands.Scenario.class, StatusCommand.class, CommandLine.HelpCommand.class,
+      picocli.AutoComplete.GenerateCompletion.class);
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    if (args.length > 0 && args[0].equals("serve")) {
+      dev.herald.server.HeraldServer.prepare(); // beside the parsing of the command line
+    }
+    System.exit(commandLine(args).execute(args));
   }
 
-  /** The command line with Herald's error handling: one clear line and a distinct exit code. */
-  static CommandLine commandLine() {
+  /**
+   * The command line with Herald's error handling: one clear line and a distinct exit code.
+   *
+   * <p>When the first argument names a subcommand, only that one is built: picocli reads every
+   * subcommand's annotations when it is added, and its classes (compiled for Java 5) are verified
+   * and interpreted without the class-data archive, so the whole tree cost {@code serve} about
+   * 0.3 s of its start (docs/benchmarks-notes.md, "Launch to first answer").
+   */
+  static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new Herald());
+    List<Class<?>> named = args.length == 0 ? List.of() : COMMANDS.stream()
+        .filter(c -> names(c).contains(args[0])).toList();
+    if (named.contains(CommandLine.HelpCommand.class) || named.contains(picocli.AutoComplete.GenerateCompletion.class)) {
+      named = List.of(); // both read the whole tree
+    }
+    for (Class<?> command : named.isEmpty() ? COMMANDS : named) {
+      cl.addSubcommand(command);
+    }
     cl.setUsageHelpWidth(100); // auto-width wins on a terminal
-    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false)
-        .description("Print a bash/zsh completion script: source <(herald generate-completion)");
+    CommandLine completion = cl.getSubcommands().get("generate-completion");
+    if (completion != null) {
+      completion.getCommandSpec().usageMessage().hidden(false)
+          .description("Print a bash/zsh completion script: source <(herald generate-completion)");
+    }
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       Throwable t = e;
       String name = cmd.getCommandSpec().qualifiedName();
@@ -64,6 +89,13 @@ public final class Herald implements Runnable {
       return Connection.API_ERROR;
     });
     return cl;
+  }
+
+  private static List<String> names(Class<?> command) {
+    Command c = command.getAnnotation(Command.class);
+    List<String> names = new java.util.ArrayList<>(List.of(c.aliases()));
+    names.add(c.name());
+    return names;
   }
 
   /** {@code herald} alone: the usage, on stderr, as a usage error. */

@@ -368,6 +368,30 @@ class CliTest {
   }
 
   @Test
+  void help_completionAndSuggestions_knowEveryCommand_thoughACommandNamedFirstIsBuiltAlone() throws Exception {
+    List<String> commands = List.of("serve", "listen", "get", "create", "update", "delete", "search",
+        "import", "reset", "snapshot", "fault", "journal", "simulate", "scenario", "status", "help",
+        "generate-completion");
+    Run help = run("help");
+    assertThat(help.exit()).isZero();
+    for (String c : commands) {
+      assertThat(help.out()).as(c).containsPattern("(?m)^  " + c + " ");
+    }
+    Run completion = run("generate-completion");
+    assertThat(completion.exit()).isZero();
+    assertThat(completion.out()).contains("commands=\"" + String.join(" ", commands) + "\"");
+    Run typo = run("serv");
+    assertThat(typo.exit()).isEqualTo(2);
+    assertThat(typo.err()).contains("Did you mean: herald serve");
+    Run serveHelp = run("serve", "--help");
+    assertThat(serveHelp.exit()).isZero();
+    assertThat(serveHelp.out()).startsWith("Usage: herald serve ");
+    Run badOption = run("get", "host", "--no-such-option");
+    assertThat(badOption.exit()).isEqualTo(2);
+    assertThat(badOption.err()).contains("Unknown option: '--no-such-option'").contains("Usage: herald get ");
+  }
+
+  @Test
   void help_neverBreaksInsideAValue_andNamesEveryParameter() throws Exception {
     for (String cmd : List.of("serve", "listen", "get", "create", "update", "delete", "search", "import")) {
       Run h = run(cmd, "--help");

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +49,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class HeraldServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HeraldServer.class);
+  private static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+
+  static {
+    // Jetty's MemoryUtils, on its first use, asks the platform MBean server whether object
+    // references are compressed, which starts JMX: about 0.13 s of a start (docs/benchmarks-notes.md,
+    // "Launch to first answer"). Its own property answers instead: references are compressed, the
+    // JVM's default, below a 32 GiB heap (the figure sizes the padding of Jetty's queues, nothing else).
+    if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
+      int longsPerLine = Integer.getInteger("org.eclipse.jetty.util.cacheLineBytes", 64) / Long.BYTES;
+      System.setProperty(REFERENCES_PER_CACHE_LINE, Integer.toString(
+          Runtime.getRuntime().maxMemory() < (32L << 30) ? 2 * longsPerLine : longsPerLine));
+    }
+  }
 
   private final ServerConfig config;
   private final Database db;
@@ -100,6 +114,28 @@ public final class HeraldServer implements AutoCloseable {
     return start(config, InstantSource.system());
   }
 
+  private static final java.util.concurrent.atomic.AtomicBoolean PREPARED = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Starts, on another thread, the work every start needs whatever its settings: reading the
+   * catalogue (about 0.13 s on two cores) and Jetty's MIME tables, which read the JDK's list of
+   * locales (about 0.1 s). {@code herald serve} calls it before it parses its arguments; a start
+   * calls it too (once is enough). The classes' own initialisation makes a start that needs them
+   * wait for this thread, and a failure surfaces there as it would have.
+   */
+  public static void prepare() {
+    if (PREPARED.compareAndSet(false, true)) {
+      Thread.ofPlatform().name("herald-prepare").daemon(true).start(() -> {
+        dev.herald.server.element.Catalogue.get();
+        try {
+          Class.forName(org.eclipse.jetty.http.MimeTypes.class.getName(), true, HeraldServer.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+          // the start loads it itself and reports what is wrong
+        }
+      });
+    }
+  }
+
   /**
    * Starts with an injected clock (tests advance it instead of sleeping).
    *
@@ -108,6 +144,27 @@ public final class HeraldServer implements AutoCloseable {
    * once the server is up, so a start that fails leaves no secret nobody saw.
    */
   public static HeraldServer start(ServerConfig config, InstantSource clock) throws Exception {
+    // An in-memory database and its migrations (about 0.3 s) open on the second core while Jetty
+    // is built and the port bound; a database that persists opens only once the port is bound, so
+    // that a start that cannot listen leaves it untouched. (docs/benchmarks-notes.md, "Launch to
+    // first answer")
+    prepare();
+    CompletableFuture<Database> memory = config.jdbcUrl().isEmpty() && config.memoryDatabase().isPresent()
+        ? CompletableFuture.supplyAsync(() -> Database.inMemory(config.memoryDatabase().get()),
+            r -> Thread.ofPlatform().name("herald-start-database").daemon(true).start(r))
+        : null;
+    try {
+      return start(config, clock, memory);
+    } catch (Exception | Error e) {
+      if (memory != null) {
+        memory.thenAccept(Database::close); // opened for a start that failed
+      }
+      throw e;
+    }
+  }
+
+  private static HeraldServer start(ServerConfig config, InstantSource clock,
+      CompletableFuture<Database> memory) throws Exception {
     QueuedThreadPool pool = new QueuedThreadPool(200, 8);
     pool.setName("herald-http");
     pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -129,8 +186,12 @@ public final class HeraldServer implements AutoCloseable {
       if (config.jdbcUrl().isPresent()) {
         db = Database.open(config.jdbcUrl().get(), config.dbUser().orElse(""),
             config.dbPassword().orElse(""), config.dbPoolSize());
-      } else if (config.memoryDatabase().isPresent()) {
-        db = Database.inMemory(config.memoryDatabase().get());
+      } else if (memory != null) {
+        try {
+          db = memory.join();
+        } catch (java.util.concurrent.CompletionException e) {
+          throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
       } else {
         opened.add(DataDirectoryLock.acquire(config.dataDir()));
         db = Database.embedded(config.dataDir());
