@@ -372,6 +372,7 @@ public final class HeraldServer implements AutoCloseable {
     String label = user.label();
     if (given.isPresent()) {
       boot.user(shared, type, name, given.get(), kind, true, sessions::storedSecret, SecretHash::verify);
+      sessions.knownSecret(type, name, kind, given.get()); // its first login needs no slow hash
       return;
     }
     byte[] b = new byte[12];
@@ -380,6 +381,7 @@ public final class HeraldServer implements AutoCloseable {
     // kept only if the user has no credential yet (a first start; or another node's was first)
     if (boot.user(shared, type, name, secret, kind, false, sessions::storedSecret, SecretHash::verify)) {
       generated.add(label + " for " + type + " " + name + ": " + secret);
+      sessions.knownSecret(type, name, kind, secret);
     }
   }
 

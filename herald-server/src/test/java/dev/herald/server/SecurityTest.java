@@ -288,7 +288,33 @@ class SecurityTest {
     assertThat(hashes()).isEqualTo(before);
   }
 
+  @Test
+  void theBuiltInUsersFirstLogins_costNoHash_whileAKeyGivenLaterCostsOne() throws Exception {
+    try (TestServer fresh = TestServer.start()) {
+      long before = hashes(fresh);
+      assertThat(new SmcClient(fresh.url(), "7.2").post("/login",
+          "{\"authenticationkey\":\"" + TestServer.API_KEY + "\"}").status()).isEqualTo(200);
+      assertThat(new SmcClient(fresh.url(), "7.2").post("/lms_login?login=admin&pwd="
+          + TestServer.ADMIN_PASSWORD, "{}").status()).isEqualTo(200);
+      assertThat(hashes(fresh)).isEqualTo(before);
+      // a wrong password for the same user is still checked, and refused
+      assertThat(new SmcClient(fresh.url(), "7.2").post("/lms_login?login=admin&pwd=not-the-password-0", "{}")
+          .status()).isEqualTo(401);
+      assertThat(hashes(fresh) - before).isEqualTo(1);
+      SmcClient admin = SmcClient.loggedIn(fresh);
+      admin.create("api_client", "{\"name\":\"later\",\"superuser\":true,\"authentication_key\":\"later-key-0123456789\"}");
+      before = hashes(fresh);
+      assertThat(new SmcClient(fresh.url(), "7.2").post("/login",
+          "{\"authenticationkey\":\"later-key-0123456789\"}").status()).isEqualTo(200);
+      assertThat(hashes(fresh) - before).isEqualTo(1);
+    }
+  }
+
   private static long hashes() throws Exception {
+    return hashes(server);
+  }
+
+  private static long hashes(TestServer server) throws Exception {
     for (String l : server.metrics().split("\n")) {
       if (l.startsWith("herald_login_hashes_total ")) {
         return (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1));

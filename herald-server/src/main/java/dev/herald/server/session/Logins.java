@@ -120,12 +120,15 @@ final class Logins implements AutoCloseable {
   /** The api_client whose key this is; 401 when none (429 when the address is throttled). */
   ElementRecord byKey(String remote, String key) {
     String mark = mark("key", key);
+    String gate = LoginThrottle.ADDRESS + remote;
+    // the throttle first, for a remembered secret too: a throttled address must not be able to
+    // try guesses against the remembered ones at the speed of an HMAC
+    throttle.check(gate);
     Optional<ElementRecord> fast = rememberedUser(mark);
     if (fast.isPresent()) {
+      throttle.succeeded(gate);
       return fast.get();
     }
-    String gate = LoginThrottle.ADDRESS + remote;
-    throttle.check(gate);
     String lookup = pool.run(() -> hasher.lookup(key, lookupSalt));
     Optional<ElementStore.Credential> c = elements.credentialByLookup(lookup);
     if (c.isEmpty()) {
@@ -145,12 +148,13 @@ final class Logins implements AutoCloseable {
   /** The admin_user with this name and password; 401 when none. */
   ElementRecord byPassword(String remote, String login, String password) {
     String mark = mark("password " + login, password);
+    String gate = LoginThrottle.ADDRESS + remote + " user " + login;
+    throttle.check(gate); // first, as for a key
     Optional<ElementRecord> fast = rememberedUser(mark);
     if (fast.isPresent()) {
+      throttle.succeeded(gate);
       return fast.get();
     }
-    String gate = LoginThrottle.ADDRESS + remote + " user " + login;
-    throttle.check(gate);
     Optional<ElementRecord> user = elements.findByName(sharedDomain, "admin_user", login);
     Optional<ElementStore.Credential> c = user.flatMap(u -> elements.credentialOf(u.key()));
     String stored = c.map(ElementStore.Credential::secretHash).orElse(decoy);
@@ -177,6 +181,17 @@ final class Logins implements AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Remembers a secret the server itself just stored or checked for one of its users (the
+   * built-in users' key and password at a start), as a successful login would: the first login
+   * with it then costs no slow hash either. Nothing when the user has no credential.
+   */
+  void known(String type, String name, String kind, String secret) {
+    String mark = kind.equals("api_key") ? mark("key", secret) : mark("password " + name, secret);
+    elements.findByName(sharedDomain, type, name).flatMap(u -> elements.credentialOf(u.key()))
+        .ifPresent(c -> remember(mark, c));
   }
 
   private Optional<ElementRecord> rememberedUser(String mark) {

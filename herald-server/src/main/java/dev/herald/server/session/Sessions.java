@@ -91,6 +91,15 @@ public final class Sessions {
     return logins.store(kind, secret);
   }
 
+  /**
+   * A secret this server just gave one of its users, or checked against the stored one (the
+   * built-in users' at a start): remembered as a verified login's is, so that the first login
+   * with it costs no slow hash (docs/security.md).
+   */
+  public void knownSecret(String type, String name, String kind, String secret) {
+    logins.known(type, name, kind, secret);
+  }
+
   public void onEnd(Consumer<String> listener) {
     endListeners.add(listener);
   }
