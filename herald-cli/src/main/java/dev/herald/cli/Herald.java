@@ -33,7 +33,7 @@ public final class Herald implements Runnable {
 
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("serve")) {
-      dev.herald.server.HeraldServer.prepare(); // beside the parsing of the command line
+      dev.herald.server.StartPreparation.begin(); // beside the parsing of the command line
     }
     System.exit(commandLine(args).execute(args));
   }

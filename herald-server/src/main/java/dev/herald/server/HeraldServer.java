@@ -114,28 +114,6 @@ public final class HeraldServer implements AutoCloseable {
     return start(config, InstantSource.system());
   }
 
-  private static final java.util.concurrent.atomic.AtomicBoolean PREPARED = new java.util.concurrent.atomic.AtomicBoolean();
-
-  /**
-   * Starts, on another thread, the work every start needs whatever its settings: reading the
-   * catalogue (about 0.13 s on two cores) and Jetty's MIME tables, which read the JDK's list of
-   * locales (about 0.1 s). {@code herald serve} calls it before it parses its arguments; a start
-   * calls it too (once is enough). The classes' own initialisation makes a start that needs them
-   * wait for this thread, and a failure surfaces there as it would have.
-   */
-  public static void prepare() {
-    if (PREPARED.compareAndSet(false, true)) {
-      Thread.ofPlatform().name("herald-prepare").daemon(true).start(() -> {
-        dev.herald.server.element.Catalogue.get();
-        try {
-          Class.forName(org.eclipse.jetty.http.MimeTypes.class.getName(), true, HeraldServer.class.getClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-          // the start loads it itself and reports what is wrong
-        }
-      });
-    }
-  }
-
   /**
    * Starts with an injected clock (tests advance it instead of sleeping).
    *
@@ -148,7 +126,7 @@ public final class HeraldServer implements AutoCloseable {
     // is built and the port bound; a database that persists opens only once the port is bound, so
     // that a start that cannot listen leaves it untouched. (docs/benchmarks-notes.md, "Launch to
     // first answer")
-    prepare();
+    StartPreparation.begin();
     CompletableFuture<Database> memory = config.jdbcUrl().isEmpty() && config.memoryDatabase().isPresent()
         ? CompletableFuture.supplyAsync(() -> Database.inMemory(config.memoryDatabase().get()),
             r -> Thread.ofPlatform().name("herald-start-database").daemon(true).start(r))
