@@ -143,6 +143,38 @@ class AdminApiTest {
   }
 
   @Test
+  void aRequestBeingAnsweredWhenTheServerStops_getsItsAnswer_besideAnIdleKeepAliveConnection() throws Exception {
+    TestServer s = TestServer.start(b -> b.adminApi(true));
+    try {
+      SmcClient c = SmcClient.loggedIn(s);
+      HttpRequest.Builder fault = HttpRequest.newBuilder(URI.create(s.url() + "/herald/admin/faults"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"method\":\"GET\",\"path\":\"/7.2/elements/host\",\"delay_ms\":600}"));
+      assertThat(c.send(fault).status()).isEqualTo(201);
+      // an idle keep-alive connection of another client
+      SmcClient idle = SmcClient.loggedIn(s);
+      assertThat(idle.get("/api").status()).isEqualTo(200);
+      java.util.concurrent.CompletableFuture<Response> slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return c.get("/elements/host");
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+      // the fault is counted when the request meets it, before its delay: the request is being answered
+      String injected = "herald_faults_injected_total{kind=\"delay\"} 1.0";
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+          .until(() -> s.metrics().contains(injected));
+      s.close();
+      Response answered = slow.get(30, TimeUnit.SECONDS);
+      assertThat(answered.status()).isEqualTo(200);
+      assertThat(answered.json().get("result")).isNotNull();
+    } finally {
+      s.close();
+    }
+  }
+
+  @Test
   void badFaults_get400_andAddNothing() throws Exception {
     for (String bad : List.of("{\"status\":200}", "{\"status\":503,\"share\":2}", "{\"status\":503,\"times\":0}",
         "{\"delay_ms\":999999999}", "{\"status\":503,\"drop\":true}", "{\"path\":\"no-slash\",\"status\":500}",
