@@ -120,15 +120,14 @@ final class Logins implements AutoCloseable {
   /** The api_client whose key this is; 401 when none (429 when the address is throttled). */
   ElementRecord byKey(String remote, String key) {
     String mark = mark("key", key);
-    String gate = LoginThrottle.ADDRESS + remote;
-    // the throttle first, for a remembered secret too: a throttled address must not be able to
-    // try guesses against the remembered ones at the speed of an HMAC
-    throttle.check(gate);
+    // a key this process verified gets in even from a throttled address (the throttle names no
+    // user here: it would lock out every client behind the guesser's address)
     Optional<ElementRecord> fast = rememberedUser(mark);
     if (fast.isPresent()) {
-      throttle.succeeded(gate);
       return fast.get();
     }
+    String gate = LoginThrottle.ADDRESS + remote;
+    throttle.check(gate);
     String lookup = pool.run(() -> hasher.lookup(key, lookupSalt));
     Optional<ElementStore.Credential> c = elements.credentialByLookup(lookup);
     if (c.isEmpty()) {
@@ -149,7 +148,9 @@ final class Logins implements AutoCloseable {
   ElementRecord byPassword(String remote, String login, String password) {
     String mark = mark("password " + login, password);
     String gate = LoginThrottle.ADDRESS + remote + " user " + login;
-    throttle.check(gate); // first, as for a key
+    // the throttle first, for a remembered password too: it names the user, and a throttled
+    // address must not try guesses at that user's password at the speed of an HMAC
+    throttle.check(gate);
     Optional<ElementRecord> fast = rememberedUser(mark);
     if (fast.isPresent()) {
       throttle.succeeded(gate);
