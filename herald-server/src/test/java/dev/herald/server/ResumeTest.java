@@ -22,8 +22,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ResumeTest {
   @Parameter Backend backend;
 
+  private static final java.util.concurrent.atomic.AtomicLong NAMES = new java.util.concurrent.atomic.AtomicLong();
+
+  /** A host with a name no other call gives (System.nanoTime alone repeated across writer threads). */
   private static String hostJson(String prefix) {
-    return "{\"name\":\"" + prefix + "-" + System.nanoTime() + "\",\"address\":\"10.0.0.1\"}";
+    return "{\"name\":\"" + prefix + "-" + NAMES.incrementAndGet() + "-" + System.nanoTime() + "\",\"address\":\"10.0.0.1\"}";
   }
 
   /** Reads events of one channel until {@code lastSeq}; returns their seqs in arrival order. */

@@ -55,7 +55,8 @@ final class Logins implements AutoCloseable {
   /** A hash to check an unknown user's password against, so it costs what a known one does. */
   private final String decoy;
 
-  private record Remembered(long elementKey, String storedHash) {}
+  /** {@code loggedIn}: by a login (not only set or checked by the server's start). */
+  private record Remembered(long elementKey, String storedHash, boolean loggedIn) {}
 
   Logins(ElementStore elements, SecretHash hasher, Hashing pool, InstantSource clock,
       SecureRandom random, long sharedDomain) {
@@ -120,14 +121,20 @@ final class Logins implements AutoCloseable {
   /** The api_client whose key this is; 401 when none (429 when the address is throttled). */
   ElementRecord byKey(String remote, String key) {
     String mark = mark("key", key);
-    // a key this process verified gets in even from a throttled address (the throttle names no
-    // user here: it would lock out every client behind the guesser's address)
-    Optional<ElementRecord> fast = rememberedUser(mark);
-    if (fast.isPresent()) {
-      return fast.get();
+    // a key that logged in before gets in even from a throttled address (the throttle names no
+    // user here: it would lock out every client behind the guesser's address); one the server
+    // only set or checked at its start waits for the throttle, then costs no hash either
+    Optional<Known> fast = rememberedUser(mark);
+    if (fast.isPresent() && fast.get().loggedIn()) {
+      return fast.get().user();
     }
     String gate = LoginThrottle.ADDRESS + remote;
     throttle.check(gate);
+    if (fast.isPresent()) {
+      throttle.succeeded(gate);
+      remember(mark, fast.get().credential(), true);
+      return fast.get().user();
+    }
     String lookup = pool.run(() -> hasher.lookup(key, lookupSalt));
     Optional<ElementStore.Credential> c = elements.credentialByLookup(lookup);
     if (c.isEmpty()) {
@@ -140,7 +147,7 @@ final class Logins implements AutoCloseable {
       throw HeraldException.unauthorized("Login failed: invalid authentication key.");
     }
     throttle.succeeded(gate);
-    remember(mark, c.get());
+    remember(mark, c.get(), true);
     return user.get();
   }
 
@@ -151,10 +158,11 @@ final class Logins implements AutoCloseable {
     // the throttle first, for a remembered password too: it names the user, and a throttled
     // address must not try guesses at that user's password at the speed of an HMAC
     throttle.check(gate);
-    Optional<ElementRecord> fast = rememberedUser(mark);
+    Optional<Known> fast = rememberedUser(mark);
     if (fast.isPresent()) {
       throttle.succeeded(gate);
-      return fast.get();
+      remember(mark, fast.get().credential(), true);
+      return fast.get().user();
     }
     Optional<ElementRecord> user = elements.findByName(sharedDomain, "admin_user", login);
     Optional<ElementStore.Credential> c = user.flatMap(u -> elements.credentialOf(u.key()));
@@ -165,7 +173,7 @@ final class Logins implements AutoCloseable {
       throw HeraldException.unauthorized("Login failed: invalid user name or password.");
     }
     throttle.succeeded(gate);
-    remember(mark, c.get());
+    remember(mark, c.get(), true);
     return user.get();
   }
 
@@ -186,16 +194,26 @@ final class Logins implements AutoCloseable {
 
   /**
    * Remembers a secret the server itself just stored or checked for one of its users (the
-   * built-in users' key and password at a start), as a successful login would: the first login
-   * with it then costs no slow hash either. Nothing when the user has no credential.
+   * built-in users' key and password at a start): the first login with it then costs no slow
+   * hash. Unlike a login's, it does not let a key past a throttled address. Nothing when the
+   * user has no credential.
    */
   void known(String type, String name, String kind, String secret) {
     String mark = kind.equals("api_key") ? mark("key", secret) : mark("password " + name, secret);
     elements.findByName(sharedDomain, type, name).flatMap(u -> elements.credentialOf(u.key()))
-        .ifPresent(c -> remember(mark, c));
+        .ifPresent(c -> {
+          synchronized (remembered) {
+            if (!remembered.containsKey(mark)) {
+              remembered.put(mark, new Remembered(c.elementKey(), c.secretHash(), false));
+            }
+          }
+        });
   }
 
-  private Optional<ElementRecord> rememberedUser(String mark) {
+  /** A remembered secret's user, the credential it matched, whether it logged in. */
+  private record Known(ElementRecord user, ElementStore.Credential credential, boolean loggedIn) {}
+
+  private Optional<Known> rememberedUser(String mark) {
     Remembered r;
     synchronized (remembered) {
       r = remembered.get(mark);
@@ -211,12 +229,13 @@ final class Logins implements AutoCloseable {
       }
       return Optional.empty();
     }
-    return elements.find(r.elementKey());
+    boolean loggedIn = r.loggedIn();
+    return elements.find(r.elementKey()).map(u -> new Known(u, now.get(), loggedIn));
   }
 
-  private void remember(String mark, ElementStore.Credential c) {
+  private void remember(String mark, ElementStore.Credential c, boolean loggedIn) {
     synchronized (remembered) {
-      remembered.put(mark, new Remembered(c.elementKey(), c.secretHash()));
+      remembered.put(mark, new Remembered(c.elementKey(), c.secretHash(), loggedIn));
     }
   }
 
