@@ -44,9 +44,12 @@ public final class Herald implements Runnable {
    * <p>When the first argument names a subcommand, only that one is built: picocli reads every
    * subcommand's annotations when it is added, and its classes (compiled for Java 5) are verified
    * and interpreted without the class-data archive, so the whole tree cost {@code serve} about
-   * 0.3 s of its start (docs/benchmarks-notes.md, "Launch to first answer").
+   * 0.3 s of its start (docs/benchmarks-notes.md, "Launch to first answer"). Without arguments:
+   * the whole tree (the documentation's tests read {@code serve}'s options from it).
+   *
+   * @param args the arguments it will be given
    */
-  static CommandLine commandLine(String... args) {
+  public static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new Herald());
     List<Class<?>> named = args.length == 0 ? List.of() : COMMANDS.stream()
         .filter(c -> names(c).contains(args[0])).toList();

@@ -148,7 +148,7 @@ class DocsTest {
   private static void properties(CodeBlock b) throws Exception {
     Properties p = new Properties();
     p.load(new java.io.StringReader(b.text()));
-    picocli.CommandLine serve = new picocli.CommandLine(new dev.herald.cli.Herald()).getSubcommands().get("serve");
+    picocli.CommandLine serve = dev.herald.cli.Herald.commandLine().getSubcommands().get("serve");
     Set<String> options = serve.getCommandSpec().options().stream()
         .flatMap(o -> Stream.of(o.names())).map(n -> n.replaceFirst("^--", "")).collect(Collectors.toSet());
     assertThat(p.stringPropertyNames()).as("%s: herald serve options", b.where()).isNotEmpty()
