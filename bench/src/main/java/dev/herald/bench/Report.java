@@ -158,15 +158,21 @@ final class Report implements Callable<Integer> {
     for (List<Row> all : runs.values()) {
       List<Row> shown = all.subList(Math.max(0, all.size() - 5), all.size()); // the newest five
       Row first = shown.get(0);
+      Row last = shown.get(shown.size() - 1);
+      String dates = first.date().equals(last.date()) ? first.date() : first.date() + " to " + last.date();
       md.append("## `").append(first.command()).append("` — ").append(first.scenario()).append("\n\n")
-          .append("Machine: ").append(first.machine()).append(". Date: ").append(first.date())
+          .append("Machine: ").append(first.machine()).append(". Date: ").append(dates)
           .append(". ").append(shown.size()).append(shown.size() == 1 ? " run" : " runs, one column each")
           .append(".\n\n| figure |");
       for (int i = 1; i <= shown.size(); i++) {
         md.append(" run ").append(i).append(" |");
       }
       md.append("\n|---|").append("---|".repeat(shown.size())).append('\n');
-      for (String k : first.values().keySet()) {
+      java.util.Set<String> keys = new java.util.LinkedHashSet<>(); // a figure a later run added too
+      for (Row r : shown) {
+        keys.addAll(r.values().keySet());
+      }
+      for (String k : keys) {
         if (k.equals("scenario")) {
           continue;
         }

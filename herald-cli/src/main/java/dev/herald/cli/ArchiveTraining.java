@@ -37,6 +37,8 @@ final class ArchiveTraining implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logging.setLevel("error");
+    // serve's command line too (this run builds only its own command): its classes go in the archive
+    Herald.commandLine("serve").parseArgs("serve", "--data", "mem", "--port", "0");
     // the default's embedded database in a temporary directory, deleted when the server closes
     try (DisposableServer server = DisposableServer.start(DisposableServer.Storage.DIRECTORY, b -> b.apiKey(KEY))) {
       drive(server.url());

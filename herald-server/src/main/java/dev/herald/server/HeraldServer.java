@@ -51,7 +51,9 @@ public final class HeraldServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HeraldServer.class);
   /**
    * How long a stop waits for a connection that is idle between requests (a client's keep-alive)
-   * before it closes it; a request being answered still has the stop timeout (5 s) to finish.
+   * before it closes it; a request whose handler is working still has the stop timeout (5 s) to
+   * finish (Jetty sets this idle timeout on every connection at a stop, so one waiting on a slow
+   * client is cut after this long without progress).
    * Jetty's default, 1 s, made every stop of a server a client had used take about a second: a
    * test fixture that starts a server per test paid it each time (docs/benchmarks-notes.md, "A
    * test class").
@@ -126,7 +128,7 @@ public final class HeraldServer implements AutoCloseable {
    * Starts with an injected clock (tests advance it instead of sleeping).
    *
    * <p>Order matters for a first start: the port is bound and the data directory locked before
-   * anything is created, and the built-in users (with their generated secrets) are created only
+   * anything is created (an in-memory database, which nothing outlives, opens beside them), and the built-in users (with their generated secrets) are created only
    * once the server is up, so a start that fails leaves no secret nobody saw.
    */
   public static HeraldServer start(ServerConfig config, InstantSource clock) throws Exception {
@@ -143,7 +145,15 @@ public final class HeraldServer implements AutoCloseable {
       return start(config, clock, memory);
     } catch (Exception | Error e) {
       if (memory != null) {
-        memory.thenAccept(Database::close); // opened for a start that failed
+        // closed before the caller goes on: a caller that drops the in-memory database next
+        // must not have it opened and migrated again behind its back
+        try {
+          memory.join().close();
+        } catch (RuntimeException failedToOpen) {
+          if (failedToOpen.getCause() != e) { // not the failure being thrown
+            e.addSuppressed(failedToOpen);
+          }
+        }
       }
       throw e;
     }
@@ -176,6 +186,9 @@ public final class HeraldServer implements AutoCloseable {
         try {
           db = memory.join();
         } catch (java.util.concurrent.CompletionException e) {
+          if (e.getCause() instanceof Error err) {
+            throw err;
+          }
           throw e.getCause() instanceof RuntimeException r ? r : e;
         }
       } else {
@@ -359,17 +372,18 @@ public final class HeraldServer implements AutoCloseable {
     String kind = user.kind();
     String label = user.label();
     if (given.isPresent()) {
-      boot.user(shared, type, name, given.get(), kind, true, sessions::storedSecret, SecretHash::verify);
-      sessions.knownSecret(type, name, kind, given.get()); // its first login needs no slow hash
+      boot.user(shared, type, name, given.get(), kind, true, sessions::storedSecret, SecretHash::verify)
+          .ifPresent(hash -> sessions.knownSecret(type, name, kind, given.get(), hash)); // no slow hash at its first login
       return;
     }
     byte[] b = new byte[12];
     random.nextBytes(b);
     String secret = HexFormat.of().formatHex(b);
     // kept only if the user has no credential yet (a first start; or another node's was first)
-    if (boot.user(shared, type, name, secret, kind, false, sessions::storedSecret, SecretHash::verify)) {
+    Optional<String> hash = boot.user(shared, type, name, secret, kind, false, sessions::storedSecret, SecretHash::verify);
+    if (hash.isPresent()) {
       generated.add(label + " for " + type + " " + name + ": " + secret);
-      sessions.knownSecret(type, name, kind, secret);
+      sessions.knownSecret(type, name, kind, secret, hash.get());
     }
   }
 

@@ -119,9 +119,10 @@ public final class Bootstrap {
    * several nodes start together: a node that loses the race to create the user goes on as if
    * it had existed.
    *
-   * @return whether {@code secret} is now the user's credential
+   * @return the stored hash of the user's credential when {@code secret} is now that credential
+   *     (the one this call wrote or checked); empty when it is not
    */
-  public boolean user(long sharedDomain, String type, String name, String secret, String kind,
+  public Optional<String> user(long sharedDomain, String type, String name, String secret, String kind,
       boolean replace, SecretStorer storer, java.util.function.BiPredicate<String, String> verifier) {
     Optional<ElementRecord> existing = store.findByName(sharedDomain, type, name);
     if (existing.isEmpty()) {
@@ -139,7 +140,7 @@ public final class Bootstrap {
           tx.record(new Change.Pending(sharedDomain, type, key, name, EventType.CREATE, "system"));
           return null;
         });
-        return true;
+        return Optional.of(stored[0]);
       } catch (HeraldException e) {
         try {
           existing = store.findByName(sharedDomain, type, name); // another node created it
@@ -160,7 +161,7 @@ public final class Bootstrap {
       if (stored.get().lookup().isEmpty() && replace && kind.equals("api_key")) {
         store.setLookup(key, storer.store(kind, secret)[1]); // stored before lookups existed
       }
-      return replace;
+      return replace ? Optional.of(stored.get().secretHash()) : Optional.empty();
     }
     String[] fresh = storer.store(kind, secret);
     try {
@@ -174,7 +175,8 @@ public final class Bootstrap {
       if (now.isEmpty() || !verifier.test(secret, now.get().secretHash())) {
         throw e;
       }
+      return Optional.of(now.get().secretHash());
     }
-    return true;
+    return Optional.of(fresh[0]);
   }
 }

@@ -196,11 +196,12 @@ final class Logins implements AutoCloseable {
    * Remembers a secret the server itself just stored or checked for one of its users (the
    * built-in users' key and password at a start): the first login with it then costs no slow
    * hash. Unlike a login's, it does not let a key past a throttled address. Nothing when the
-   * user has no credential.
+   * user's credential is no longer {@code storedHash} (another node stored its own since).
    */
-  void known(String type, String name, String kind, String secret) {
+  void known(String type, String name, String kind, String secret, String storedHash) {
     String mark = kind.equals("api_key") ? mark("key", secret) : mark("password " + name, secret);
     elements.findByName(sharedDomain, type, name).flatMap(u -> elements.credentialOf(u.key()))
+        .filter(c -> c.secretHash().equals(storedHash)) // not another node's credential stored since
         .ifPresent(c -> {
           synchronized (remembered) {
             if (!remembered.containsKey(mark)) {

@@ -93,11 +93,12 @@ public final class Sessions {
 
   /**
    * A secret this server just gave one of its users, or checked against the stored one (the
-   * built-in users' at a start): remembered as a verified login's is, so that the first login
-   * with it costs no slow hash (docs/security.md).
+   * built-in users' at a start), with the stored hash it was written or checked as: remembered,
+   * while that is still the user's credential, so that the first login with it costs no slow
+   * hash (docs/security.md).
    */
-  public void knownSecret(String type, String name, String kind, String secret) {
-    logins.known(type, name, kind, secret);
+  public void knownSecret(String type, String name, String kind, String secret, String storedHash) {
+    logins.known(type, name, kind, secret, storedHash);
   }
 
   public void onEnd(Consumer<String> listener) {
