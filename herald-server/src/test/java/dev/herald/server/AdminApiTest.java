@@ -41,7 +41,11 @@ class AdminApiTest {
   }
 
   static Response admin(SmcClient c, String method, String path, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + "/herald/admin" + path))
+    return admin(server, c, method, path, body);
+  }
+
+  static Response admin(TestServer on, SmcClient c, String method, String path, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(on.url() + "/herald/admin" + path))
         .header("Content-Type", "application/json")
         .method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     return c.send(b);
@@ -147,10 +151,8 @@ class AdminApiTest {
     TestServer s = TestServer.start(b -> b.adminApi(true));
     try {
       SmcClient c = SmcClient.loggedIn(s);
-      HttpRequest.Builder fault = HttpRequest.newBuilder(URI.create(s.url() + "/herald/admin/faults"))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"method\":\"GET\",\"path\":\"/7.2/elements/host\",\"delay_ms\":600}"));
-      assertThat(c.send(fault).status()).isEqualTo(201);
+      assertThat(admin(s, c, "POST", "/faults", "{\"method\":\"GET\",\"path\":\"/7.2/elements/host\",\"delay_ms\":600}")
+          .status()).isEqualTo(201);
       // an idle keep-alive connection of another client
       SmcClient idle = SmcClient.loggedIn(s);
       assertThat(idle.get("/api").status()).isEqualTo(200);

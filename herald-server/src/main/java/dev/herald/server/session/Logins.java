@@ -131,9 +131,7 @@ final class Logins implements AutoCloseable {
     String gate = LoginThrottle.ADDRESS + remote;
     throttle.check(gate);
     if (fast.isPresent()) {
-      throttle.succeeded(gate);
-      remember(mark, fast.get().credential(), true);
-      return fast.get().user();
+      return admitted(mark, fast.get(), gate);
     }
     String lookup = pool.run(() -> hasher.lookup(key, lookupSalt));
     Optional<ElementStore.Credential> c = elements.credentialByLookup(lookup);
@@ -160,9 +158,7 @@ final class Logins implements AutoCloseable {
     throttle.check(gate);
     Optional<Known> fast = rememberedUser(mark);
     if (fast.isPresent()) {
-      throttle.succeeded(gate);
-      remember(mark, fast.get().credential(), true);
-      return fast.get().user();
+      return admitted(mark, fast.get(), gate);
     }
     Optional<ElementRecord> user = elements.findByName(sharedDomain, "admin_user", login);
     Optional<ElementStore.Credential> c = user.flatMap(u -> elements.credentialOf(u.key()));
@@ -204,11 +200,18 @@ final class Logins implements AutoCloseable {
         .filter(c -> c.secretHash().equals(storedHash)) // not another node's credential stored since
         .ifPresent(c -> {
           synchronized (remembered) {
-            if (!remembered.containsKey(mark)) {
-              remembered.put(mark, new Remembered(c.elementKey(), c.secretHash(), false));
-            }
+            remembered.putIfAbsent(mark, new Remembered(c.elementKey(), c.secretHash(), false));
           }
         });
+  }
+
+  /** A remembered secret past the throttle: a login now (remembered as one once), no hash. */
+  private ElementRecord admitted(String mark, Known known, String gate) {
+    throttle.succeeded(gate);
+    if (!known.loggedIn()) {
+      remember(mark, known.credential(), true);
+    }
+    return known.user();
   }
 
   /** A remembered secret's user, the credential it matched, whether it logged in. */
