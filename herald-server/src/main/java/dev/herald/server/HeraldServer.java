@@ -132,6 +132,7 @@ public final class HeraldServer implements AutoCloseable {
    * once the server is up, so a start that fails leaves no secret nobody saw.
    */
   public static HeraldServer start(ServerConfig config, InstantSource clock) throws Exception {
+    HeapTrim.startOnce(); // first: a mistyped -Dherald.heapTrim stops the start before anything is made
     // An in-memory database and its migrations (about 0.3 s) open on the second core while Jetty
     // is built and the port bound; a database that persists opens only once the port is bound, so
     // that a start that cannot listen leaves it untouched. (docs/benchmarks-notes.md, "Launch to
@@ -346,7 +347,6 @@ public final class HeraldServer implements AutoCloseable {
     ensureUser(boot, sessions, shared, Bootstrap.API_CLIENT, config.apiKey(), random, generated);
     ensureUser(boot, sessions, shared, Bootstrap.ADMIN, config.adminPassword(), random, generated);
 
-    IdleHeapTrim.startOnce();
     ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("herald-maintenance").daemon(true).factory());
     background.scheduleWithFixedDelay(() -> run("session sweep", sessions::sweep), 1, 1,

@@ -1,0 +1,158 @@
+package dev.herald.server;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Keeps the heap near what is live, for the collectors that collect their old generation only
+ * when it cannot grow any more (serial, parallel — the launchers' choice is serial). Two cases:
+ *
+ * <ul>
+ *   <li><b>after a busy spell</b>: when the JVM has collected nothing for a few seconds after
+ *       collecting something (the load ended) and the committed heap is worth it, one full
+ *       collection, which shrinks the heap to the free ratios the JVM was given;
+ *   <li><b>under a steady load</b>: objects that live a few seconds (recent changes kept for
+ *       resumes, frames waiting for a slow socket) outlive the small young generation and are
+ *       promoted; the serial collector then grows its old generation by what it promotes, until
+ *       the maximum heap, before it ever collects it (docs/benchmarks-notes.md, "Old generation
+ *       under a steady load": 56 to 82 MiB in 100 s of the `jvm` benchmark's paced load without
+ *       a full collection; a program keeping 50 MiB alive for a moment reached 690 MiB before its
+ *       first). When the old generation holds {@link #growthBytes} more than the last
+ *       full collection left in it, one full collection.
+ * </ul>
+ *
+ * <p>At most one full collection of each kind in {@link #SPACING_MS}, whatever the load's rhythm. G1 has
+ * {@code -XX:G1PeriodicGCInterval} and its concurrent cycles for this; ZGC and Shenandoah
+ * uncommit on their own: with them this does nothing. One per JVM; off with
+ * {@code -Dherald.heapTrim=false}, only after a load with {@code -Dherald.heapTrim=after-load}.
+ */
+final class HeapTrim {
+  private static final AtomicBoolean STARTED = new AtomicBoolean();
+  /** The young collectors of the serial and parallel collectors. */
+  private static final Set<String> SHRINK_AT_FULL_GC = Set.of("Copy", "PS Scavenge");
+  /** Their old generations. */
+  private static final Set<String> OLD_POOLS = Set.of("Tenured Gen", "PS Old Gen");
+  static final long QUIET_MS = 3_000;
+  /** At most one trim of each kind in this long. */
+  static final long SPACING_MS = 30_000;
+  /** Below this committed heap a trim after a load is not worth a full collection. */
+  static final long WORTH_BYTES = 32L << 20;
+  /** Old-generation growth since the last full collection that asks for one, at least. */
+  static final long MIN_GROWTH_BYTES = 16L << 20;
+
+  /** What {@link #check} decides. */
+  enum Decision { NONE, AFTER_LOAD, GROWN }
+
+  /** Whether growth under a load asks for a collection ({@code -Dherald.heapTrim=after-load}: no). */
+  private final boolean underLoad;
+  private long lastCount = -1;
+  private long quietSince;
+  private boolean busy;
+  /** When each kind of trim last ran: each has its own spacing (a trim during a burst must not delay the one after it). */
+  private long afterLoadAt = Long.MIN_VALUE / 2;
+  private long grownAt = Long.MIN_VALUE / 2;
+
+  HeapTrim(boolean underLoad) {
+    this.underLoad = underLoad;
+  }
+
+  /** Starts the trim once for this JVM, when its collector needs it. */
+  static void startOnce() {
+    String mode = mode(System.getProperty("herald.heapTrim"));
+    if (mode.equals("false")
+        || ManagementFactory.getGarbageCollectorMXBeans().stream().noneMatch(g -> SHRINK_AT_FULL_GC.contains(g.getName()))
+        || !STARTED.compareAndSet(false, true)) {
+      return;
+    }
+    List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
+    MemoryPoolMXBean old = ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(p -> p.getType() == MemoryType.HEAP && OLD_POOLS.contains(p.getName()))
+        .findFirst().orElse(null);
+    HeapTrim trim = new HeapTrim(!mode.equals("after-load"));
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("herald-heap-trim").daemon(true).factory());
+    timer.scheduleWithFixedDelay(() -> {
+      long count = 0;
+      for (GarbageCollectorMXBean g : collectors) {
+        count += Math.max(0, g.getCollectionCount());
+      }
+      long oldUsed = 0;
+      long oldLive = 0;
+      if (old != null) {
+        oldUsed = old.getUsage().getUsed();
+        MemoryUsage after = old.getCollectionUsage(); // as the last full collection left it
+        oldLive = after == null ? 0 : after.getUsed();
+      }
+      long committed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
+      long now = System.nanoTime() / 1_000_000;
+      if (trim.check(now, count, committed, oldUsed, oldLive) != Decision.NONE) {
+        System.gc(); // a full collection: the old generation emptied, the heap shrunk to the JVM's free ratios
+        long after = 0;
+        for (GarbageCollectorMXBean g : collectors) {
+          after += Math.max(0, g.getCollectionCount());
+        }
+        trim.collected(now, after);
+      }
+    }, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** The trim's mode from {@code -Dherald.heapTrim} (absent: {@code true}); anything else than the three is refused. */
+  static String mode(String property) {
+    String mode = property == null ? "true" : property;
+    if (!Set.of("true", "false", "after-load").contains(mode)) {
+      throw new IllegalArgumentException("-Dherald.heapTrim is true, false or after-load, not \"" + mode + "\".");
+    }
+    return mode;
+  }
+
+  /** How much the old generation may grow past what the last full collection left: half as much again, at least 16 MiB. */
+  static long growthBytes(long oldLive) {
+    return Math.max(oldLive / 2, MIN_GROWTH_BYTES);
+  }
+
+  /**
+   * One look, every second: whether to ask for a full collection now.
+   *
+   * @param now milliseconds, monotonic
+   * @param collections collections of every collector so far
+   * @param committed the heap's committed bytes
+   * @param oldUsed the old generation's used bytes
+   * @param oldLive the old generation's used bytes right after the last full collection
+   */
+  Decision check(long now, long collections, long committed, long oldUsed, long oldLive) {
+    if (collections != lastCount) {
+      busy |= lastCount >= 0; // collections since the last look: something is running
+      lastCount = collections;
+      quietSince = now;
+      if (underLoad && now - grownAt >= SPACING_MS && oldUsed > oldLive + growthBytes(oldLive)) {
+        grownAt = now;
+        return Decision.GROWN;
+      }
+      return Decision.NONE;
+    }
+    if (busy && now - afterLoadAt >= SPACING_MS && now - quietSince >= QUIET_MS && committed > WORTH_BYTES) {
+      afterLoadAt = now;
+      return Decision.AFTER_LOAD;
+    }
+    return Decision.NONE;
+  }
+
+  /**
+   * The full collection asked for at {@code now} is done ({@code collections} now): it does not
+   * count as load.
+   */
+  void collected(long now, long collections) {
+    busy = false;
+    lastCount = collections;
+    quietSince = now;
+  }
+}

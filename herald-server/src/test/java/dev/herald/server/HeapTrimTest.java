@@ -1,0 +1,107 @@
+package dev.herald.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.herald.server.HeapTrim.Decision;
+import org.junit.jupiter.api.Test;
+
+/** The heap trim's decisions, fed the figures the JVM would give it once a second. */
+class HeapTrimTest {
+  private static final long MIB = 1L << 20;
+  private static final long BIG = 100 * MIB; // committed heap worth a trim
+
+  @Test
+  void aLoadThatStops_isFollowedByOneFullCollection_onceQuietLongEnough() {
+    HeapTrim t = new HeapTrim(true);
+    assertEquals(Decision.NONE, t.check(0, 10, BIG, 40 * MIB, 30 * MIB)); // first look: not load yet
+    assertEquals(Decision.NONE, t.check(1_000, 11, BIG, 40 * MIB, 30 * MIB)); // collecting: busy
+    assertEquals(Decision.NONE, t.check(2_000, 11, BIG, 40 * MIB, 30 * MIB));
+    assertEquals(Decision.NONE, t.check(3_000, 11, BIG, 40 * MIB, 30 * MIB));
+    assertEquals(Decision.AFTER_LOAD, t.check(4_000, 11, BIG, 40 * MIB, 30 * MIB)); // 3 s quiet
+    t.collected(4_000, 12);
+    for (long now = 5_000; now < 60_000; now += 1_000) { // quiet since: nothing more to do
+      assertEquals(Decision.NONE, t.check(now, 12, BIG, 31 * MIB, 31 * MIB), "at " + now);
+    }
+  }
+
+  @Test
+  void noLoad_orASmallHeap_asksForNothing() {
+    HeapTrim never = new HeapTrim(true);
+    for (long now = 0; now < 10_000; now += 1_000) {
+      assertEquals(Decision.NONE, never.check(now, 5, BIG, 40 * MIB, 30 * MIB));
+    }
+    HeapTrim small = new HeapTrim(true);
+    small.check(0, 1, 20 * MIB, 5 * MIB, 4 * MIB);
+    small.check(1_000, 2, 20 * MIB, 5 * MIB, 4 * MIB);
+    for (long now = 2_000; now < 10_000; now += 1_000) {
+      assertEquals(Decision.NONE, small.check(now, 2, 20 * MIB, 5 * MIB, 4 * MIB));
+    }
+  }
+
+  @Test
+  void underASteadyLoad_theOldGenerationGrowingPastItsLiveSet_asksForOneFullCollection_spaced() {
+    HeapTrim t = new HeapTrim(true);
+    long live = 30 * MIB; // growth allowed: max(15, 16) = 16 MiB
+    long count = 100;
+    t.check(0, count, BIG, live, live);
+    long firstAt = -1;
+    long old = live;
+    for (long now = 1_000; now <= 40_000; now += 1_000) {
+      old += MIB; // promoted and dead, never collected by the young collections
+      Decision d = t.check(now, ++count, BIG, old, live);
+      if (old <= live + 16 * MIB) {
+        assertEquals(Decision.NONE, d, "at " + now + " with " + old / MIB + " MiB");
+      } else if (firstAt < 0) {
+        assertEquals(Decision.GROWN, d, "at " + now + " with " + old / MIB + " MiB");
+        firstAt = now;
+        t.collected(now, ++count);
+        old = live; // what the full collection left
+      }
+    }
+    assertEquals(17_000, firstAt);
+    // grown again before 30 s have passed: not yet; at 30 s: again
+    for (long now = firstAt + 1_000; now < firstAt + HeapTrim.SPACING_MS; now += 1_000) {
+      assertEquals(Decision.NONE, t.check(now, ++count, BIG, live + 20 * MIB, live), "at " + now);
+    }
+    assertEquals(Decision.GROWN, t.check(firstAt + HeapTrim.SPACING_MS, ++count, BIG, live + 20 * MIB, live));
+  }
+
+  @Test
+  void aCollectionDuringABurst_doesNotDelayTheOneAfterIt() {
+    HeapTrim t = new HeapTrim(true);
+    t.check(0, 1, BIG, 10 * MIB, 10 * MIB);
+    assertEquals(Decision.GROWN, t.check(1_000, 2, BIG, 60 * MIB, 10 * MIB)); // the burst's frames, promoted
+    t.collected(1_000, 3);
+    t.check(2_000, 4, BIG, 60 * MIB, 50 * MIB); // still loaded: most of it was live
+    t.check(3_000, 5, BIG, 62 * MIB, 50 * MIB);
+    assertEquals(Decision.NONE, t.check(4_000, 5, BIG, 62 * MIB, 50 * MIB));
+    assertEquals(Decision.NONE, t.check(5_000, 5, BIG, 62 * MIB, 50 * MIB));
+    assertEquals(Decision.AFTER_LOAD, t.check(6_000, 5, BIG, 62 * MIB, 50 * MIB)); // not 30 s later
+  }
+
+  @Test
+  void afterLoadOnly_letsTheOldGenerationGrowUnderALoad() {
+    HeapTrim t = new HeapTrim(false);
+    t.check(0, 1, BIG, 10 * MIB, 10 * MIB);
+    for (long now = 1_000; now < 60_000; now += 1_000) {
+      assertEquals(Decision.NONE, t.check(now, 1 + now / 1_000, BIG, 10 * MIB + now * MIB / 1_000, 10 * MIB));
+    }
+  }
+
+  @Test
+  void theModes_andAMistypedOne() {
+    assertEquals("true", HeapTrim.mode(null));
+    assertEquals("after-load", HeapTrim.mode("after-load"));
+    assertEquals("false", HeapTrim.mode("false"));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> HeapTrim.mode("idle"));
+    assertEquals("-Dherald.heapTrim is true, false or after-load, not \"idle\".", e.getMessage());
+  }
+
+  @Test
+  void theGrowthAllowed_isHalfTheLiveSet_atLeast16MiB() {
+    assertEquals(16 * MIB, HeapTrim.growthBytes(0));
+    assertEquals(16 * MIB, HeapTrim.growthBytes(20 * MIB));
+    assertEquals(200 * MIB, HeapTrim.growthBytes(400 * MIB));
+  }
+}
