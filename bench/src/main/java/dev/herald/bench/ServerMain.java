@@ -20,6 +20,7 @@ public final class ServerMain {
     int port = Integer.parseInt(args[1]);
     AutoCloseable server;
     if (args[0].equals("herald")) {
+      dev.herald.server.HeapTrim.startOnce(); // as herald serve does
       ServerConfig.Builder b = ServerConfig.builder();
       if (args.length > 3) {
         b.jdbcUrl(args[3]).dbUser("postgres").dbPassword("");

@@ -249,6 +249,12 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("herald serve: " + e.getMessage());
       return 2;
     }
+    try {
+      dev.herald.server.HeapTrim.startOnce(); // before the start: a mistyped property makes nothing
+    } catch (IllegalArgumentException e) {
+      System.err.println("herald serve: " + e.getMessage());
+      return 2;
+    }
     HeraldServer server;
     try {
       server = HeraldServer.start(config);

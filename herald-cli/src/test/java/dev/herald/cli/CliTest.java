@@ -340,6 +340,18 @@ class CliTest {
     }
   }
 
+  @Test
+  void serve_withAMistypedHeapTrim_saysSo_andCreatesNothing() throws Exception {
+    Path data = tmp.resolve("trim-data");
+    Run mistyped = run(Map.of("JAVA_TOOL_OPTIONS", "-Dherald.heapTrim=idle"), "serve", "--port", "0", "--data", data.toString());
+    assertThat(mistyped.exit()).as(mistyped.err()).isEqualTo(2);
+    assertThat(mistyped.err()).contains("herald serve: -Dherald.heapTrim is true, false or after-load, not \"idle\".");
+    Run former = run(Map.of("JAVA_TOOL_OPTIONS", "-Dherald.idleHeapTrim=false"), "serve", "--port", "0", "--data", data.toString());
+    assertThat(former.exit()).as(former.err()).isEqualTo(2);
+    assertThat(former.err()).contains("-Dherald.idleHeapTrim is now -Dherald.heapTrim");
+    assertThat(data).doesNotExist();
+  }
+
   static java.util.concurrent.LinkedBlockingQueue<String> lines(java.io.InputStream in) {
     java.util.concurrent.LinkedBlockingQueue<String> q = new java.util.concurrent.LinkedBlockingQueue<>();
     Thread.ofPlatform().daemon().start(() -> {

@@ -32,15 +32,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>At most one full collection of each kind in {@link #SPACING_MS}, whatever the load's rhythm. G1 has
  * {@code -XX:G1PeriodicGCInterval} and its concurrent cycles for this; ZGC and Shenandoah
- * uncommit on their own: with them this does nothing. One per JVM; off with
+ * uncommit on their own: with them this does nothing. One per JVM, started by {@code herald serve}
+ * (not by a server embedded in tests: its JVM is the test's); off with
  * {@code -Dherald.heapTrim=false}, only after a load with {@code -Dherald.heapTrim=after-load}.
  */
-final class HeapTrim {
+public final class HeapTrim {
   private static final AtomicBoolean STARTED = new AtomicBoolean();
   /** The young collectors of the serial and parallel collectors. */
   private static final Set<String> SHRINK_AT_FULL_GC = Set.of("Copy", "PS Scavenge");
   /** Their old generations. */
-  private static final Set<String> OLD_POOLS = Set.of("Tenured Gen", "PS Old Gen");
+  static final Set<String> OLD_POOLS = Set.of("Tenured Gen", "PS Old Gen");
   static final long QUIET_MS = 3_000;
   /** At most one trim of each kind in this long. */
   static final long SPACING_MS = 30_000;
@@ -57,6 +58,9 @@ final class HeapTrim {
   private long lastCount = -1;
   private long quietSince;
   private boolean busy;
+  /** The old generation's use at the first look: what it is measured against until a trim has run. */
+  private long firstOld;
+  private boolean trimmed;
   /** When each kind of trim last ran: each has its own spacing (a trim during a burst must not delay the one after it). */
   private long afterLoadAt = Long.MIN_VALUE / 2;
   private long grownAt = Long.MIN_VALUE / 2;
@@ -65,51 +69,72 @@ final class HeapTrim {
     this.underLoad = underLoad;
   }
 
-  /** Starts the trim once for this JVM, when its collector needs it. */
-  static void startOnce() {
-    String mode = mode(System.getProperty("herald.heapTrim"));
-    if (mode.equals("false")
-        || ManagementFactory.getGarbageCollectorMXBeans().stream().noneMatch(g -> SHRINK_AT_FULL_GC.contains(g.getName()))
-        || !STARTED.compareAndSet(false, true)) {
+  /**
+   * Starts the trim once for this JVM (a server's process: {@code herald serve}; a server embedded
+   * in tests is left to its JVM): it reads {@code -Dherald.heapTrim} now and looks at the collector
+   * on its own thread, a second later, and stops there unless the collector is serial or parallel.
+   *
+   * @throws IllegalArgumentException a value of {@code -Dherald.heapTrim} other than true, false or
+   *     after-load, or the former {@code -Dherald.idleHeapTrim}
+   */
+  public static void startOnce() {
+    String mode = mode(System.getProperty("herald.heapTrim"), System.getProperty("herald.idleHeapTrim"));
+    if (mode.equals("false") || !STARTED.compareAndSet(false, true)) {
       return;
     }
-    List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
-    MemoryPoolMXBean old = ManagementFactory.getMemoryPoolMXBeans().stream()
-        .filter(p -> p.getType() == MemoryType.HEAP && OLD_POOLS.contains(p.getName()))
-        .findFirst().orElse(null);
     HeapTrim trim = new HeapTrim(!mode.equals("after-load"));
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("herald-heap-trim").daemon(true).factory());
-    timer.scheduleWithFixedDelay(() -> {
-      long count = 0;
-      for (GarbageCollectorMXBean g : collectors) {
-        count += Math.max(0, g.getCollectionCount());
+    timer.schedule(() -> {
+      // the management beans on this thread: not on the start's path
+      List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
+      MemoryPoolMXBean old = oldPool();
+      if (old == null || collectors.stream().noneMatch(g -> SHRINK_AT_FULL_GC.contains(g.getName()))) {
+        timer.shutdown(); // G1, ZGC, Shenandoah: they give memory back on their own
+        return;
       }
-      long oldUsed = 0;
-      long oldLive = 0;
-      if (old != null) {
-        oldUsed = old.getUsage().getUsed();
-        MemoryUsage after = old.getCollectionUsage(); // as the last full collection left it
-        oldLive = after == null ? 0 : after.getUsed();
-      }
-      long committed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
-      long now = System.nanoTime() / 1_000_000;
-      if (trim.check(now, count, committed, oldUsed, oldLive) != Decision.NONE) {
-        System.gc(); // a full collection: the old generation emptied, the heap shrunk to the JVM's free ratios
-        long after = 0;
-        for (GarbageCollectorMXBean g : collectors) {
-          after += Math.max(0, g.getCollectionCount());
-        }
-        trim.collected(now, after);
-      }
-    }, 1, 1, TimeUnit.SECONDS);
+      timer.scheduleWithFixedDelay(() -> trim.look(collectors, old), 0, 1, TimeUnit.SECONDS);
+    }, 1, TimeUnit.SECONDS);
   }
 
-  /** The trim's mode from {@code -Dherald.heapTrim} (absent: {@code true}); anything else than the three is refused. */
-  static String mode(String property) {
-    String mode = property == null ? "true" : property;
+  /** The old generation of a serial or parallel collector, or null under any other. */
+  static MemoryPoolMXBean oldPool() {
+    return ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(p -> p.getType() == MemoryType.HEAP && OLD_POOLS.contains(p.getName()))
+        .findFirst().orElse(null);
+  }
+
+  private void look(List<GarbageCollectorMXBean> collectors, MemoryPoolMXBean old) {
+    long oldUsed = old.getUsage().getUsed();
+    MemoryUsage after = old.getCollectionUsage(); // as the last full collection left it
+    long oldLive = after == null ? 0 : after.getUsed();
+    long committed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
+    long now = System.nanoTime() / 1_000_000;
+    if (check(now, collections(collectors), committed, oldUsed, oldLive) != Decision.NONE) {
+      System.gc(); // a full collection: the old generation emptied, the heap shrunk to the JVM's free ratios
+      collected(now, collections(collectors));
+    }
+  }
+
+  private static long collections(List<GarbageCollectorMXBean> collectors) {
+    long n = 0;
+    for (GarbageCollectorMXBean g : collectors) {
+      n += Math.max(0, g.getCollectionCount());
+    }
+    return n;
+  }
+
+  /**
+   * The trim's mode from {@code -Dherald.heapTrim} (absent: {@code true}; any case); anything else
+   * than the three is refused, and so is the former property, which no longer does anything.
+   */
+  static String mode(String property, String former) {
+    if (former != null) {
+      throw new IllegalArgumentException("-Dherald.idleHeapTrim is now -Dherald.heapTrim (true, false or after-load).");
+    }
+    String mode = property == null ? "true" : property.strip().toLowerCase(java.util.Locale.ROOT);
     if (!Set.of("true", "false", "after-load").contains(mode)) {
-      throw new IllegalArgumentException("-Dherald.heapTrim is true, false or after-load, not \"" + mode + "\".");
+      throw new IllegalArgumentException("-Dherald.heapTrim is true, false or after-load, not \"" + property + "\".");
     }
     return mode;
   }
@@ -126,14 +151,23 @@ final class HeapTrim {
    * @param collections collections of every collector so far
    * @param committed the heap's committed bytes
    * @param oldUsed the old generation's used bytes
-   * @param oldLive the old generation's used bytes right after the last full collection
+   * @param oldLive the old generation's used bytes right after the last full collection (0: none
+   *     yet; until this trim has run one, the use at the first look counts if it is higher — the
+   *     server's start filled it, garbage and all)
    */
   Decision check(long now, long collections, long committed, long oldUsed, long oldLive) {
-    if (collections != lastCount) {
-      busy |= lastCount >= 0; // collections since the last look: something is running
+    if (lastCount < 0) { // the first look: what came before is the start
       lastCount = collections;
       quietSince = now;
-      if (underLoad && now - grownAt >= SPACING_MS && oldUsed > oldLive + growthBytes(oldLive)) {
+      firstOld = oldUsed;
+      return Decision.NONE;
+    }
+    if (collections != lastCount) {
+      busy = true; // collections since the last look: something is running
+      lastCount = collections;
+      quietSince = now;
+      long live = trimmed ? oldLive : Math.max(oldLive, firstOld);
+      if (underLoad && now - grownAt >= SPACING_MS && oldUsed > live + growthBytes(live)) {
         grownAt = now;
         return Decision.GROWN;
       }
@@ -151,6 +185,7 @@ final class HeapTrim {
    * count as load.
    */
   void collected(long now, long collections) {
+    trimmed = true;
     busy = false;
     lastCount = collections;
     quietSince = now;

@@ -132,7 +132,6 @@ public final class HeraldServer implements AutoCloseable {
    * once the server is up, so a start that fails leaves no secret nobody saw.
    */
   public static HeraldServer start(ServerConfig config, InstantSource clock) throws Exception {
-    HeapTrim.startOnce(); // first: a mistyped -Dherald.heapTrim stops the start before anything is made
     // An in-memory database and its migrations (about 0.3 s) open on the second core while Jetty
     // is built and the port bound; a database that persists opens only once the port is bound, so
     // that a start that cannot listen leaves it untouched. (docs/benchmarks-notes.md, "Launch to

@@ -55,7 +55,7 @@ class HeapTrimTest {
         assertEquals(Decision.GROWN, d, "at " + now + " with " + old / MIB + " MiB");
         firstAt = now;
         t.collected(now, ++count);
-        old = live; // what the full collection left
+        break;
       }
     }
     assertEquals(17_000, firstAt);
@@ -89,13 +89,55 @@ class HeapTrimTest {
   }
 
   @Test
+  void whatTheStartLeftInTheOldGeneration_isNotTakenForGrowth() {
+    HeapTrim t = new HeapTrim(true);
+    // no full collection yet (its figure is 0); the start left 25 MiB, garbage and all
+    assertEquals(Decision.NONE, t.check(0, 40, BIG, 25 * MIB, 0));
+    assertEquals(Decision.NONE, t.check(1_000, 41, BIG, 30 * MIB, 0));
+    assertEquals(Decision.NONE, t.check(2_000, 42, BIG, 41 * MIB, 0));
+    assertEquals(Decision.GROWN, t.check(3_000, 43, BIG, 42 * MIB, 0));
+    t.collected(3_000, 44);
+    // from now on what the full collection left counts, even below the first look's
+    assertEquals(Decision.NONE, t.check(4_000, 45, BIG, 20 * MIB, 10 * MIB));
+  }
+
+  @Test
+  void quietLooks_neverAskForTheGrowthTrim() {
+    HeapTrim t = new HeapTrim(true);
+    t.check(0, 7, 20 * MIB, 10 * MIB, 10 * MIB);
+    for (long now = 1_000; now < 100_000; now += 1_000) { // no collection: the old generation cannot have grown
+      assertEquals(Decision.NONE, t.check(now, 7, 20 * MIB, 90 * MIB, 10 * MIB));
+    }
+  }
+
+  /** Which old generation the trim finds under each collector, in a JVM of its own. */
+  @Test
+  void theOldGeneration_isFoundUnderTheSerialAndParallelCollectors_only() throws Exception {
+    assertEquals("Tenured Gen", probe("-XX:+UseSerialGC"));
+    assertEquals("PS Old Gen", probe("-XX:+UseParallelGC"));
+    assertEquals("none", probe("-XX:+UseG1GC"));
+  }
+
+  private static String probe(String collector) throws Exception {
+    String javaCommand = ProcessHandle.current().info().command().orElse("java");
+    Process p = new ProcessBuilder(javaCommand, collector, "-cp", System.getProperty("java.class.path"),
+        HeapTrimProbe.class.getName()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    assertEquals(0, p.waitFor(), out);
+    return out;
+  }
+
+  @Test
   void theModes_andAMistypedOne() {
-    assertEquals("true", HeapTrim.mode(null));
-    assertEquals("after-load", HeapTrim.mode("after-load"));
-    assertEquals("false", HeapTrim.mode("false"));
+    assertEquals("true", HeapTrim.mode(null, null));
+    assertEquals("after-load", HeapTrim.mode("after-load", null));
+    assertEquals("false", HeapTrim.mode("FALSE", null));
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> HeapTrim.mode("idle"));
+        () -> HeapTrim.mode("idle", null));
     assertEquals("-Dherald.heapTrim is true, false or after-load, not \"idle\".", e.getMessage());
+    IllegalArgumentException former = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> HeapTrim.mode(null, "false"));
+    assertEquals("-Dherald.idleHeapTrim is now -Dherald.heapTrim (true, false or after-load).", former.getMessage());
   }
 
   @Test
