@@ -38,6 +38,20 @@ final class Outbox {
 
   private record Out(byte[] bytes, long seq) {}
 
+  /**
+   * Where a writer pass takes its frames out of the queue: one array per thread, empty again
+   * before the pass returns (every slot handed to the socket and cleared), so passes of any
+   * connections may share it. One per connection held 1 KiB for every socket, idle or not (19 MiB
+   * with 19,000 idle subscribers); a new one per pass was 2 KiB of garbage per delivered frame.
+   */
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** A thread's batch array, and whether a pass on this thread is using it (a pass nested in a socket call takes its own). */
+  private static final class Scratch {
+    final Out[] frames = new Out[BATCH];
+    boolean busy;
+  }
+
   private final int maxMessages;
   private final long maxBytes;
   private final Sink sink;
@@ -178,16 +192,14 @@ final class Outbox {
 
   /** Drains the queue: many frames per flush, one flush in flight at a time. */
   private final class Writer extends IteratingCallback {
-    /**
-     * The frames being written; reused (IteratingCallback never runs {@link #process} twice at
-     * once): a new array per call was 2 KB of garbage per delivered frame.
-     */
-    private final Out[] batch = new Out[BATCH];
     private long batchSeq;
     private int batchFrames;
 
     @Override
     protected Action process() {
+      Scratch scratch = SCRATCH.get();
+      boolean own = !scratch.busy;
+      Out[] batch = own ? scratch.frames : new Out[BATCH];
       int n = 0;
       lock.lock();
       try {
@@ -220,9 +232,17 @@ final class Outbox {
         sink.write(only, this);
         return Action.SCHEDULED;
       }
-      for (int i = 0; i < n; i++) {
-        sink.writeBatched(batch[i].bytes());
-        batch[i] = null; // the socket holds the frame now; a quiet connection keeps none
+      scratch.busy |= own;
+      try {
+        for (int i = 0; i < n; i++) {
+          sink.writeBatched(batch[i].bytes());
+          batch[i] = null; // the socket holds the frame now; the array is empty again after the loop
+        }
+      } finally {
+        java.util.Arrays.fill(batch, 0, n, null); // a socket call that threw leaves no frame behind
+        if (own) {
+          scratch.busy = false;
+        }
       }
       sink.flush(this);
       return Action.SCHEDULED;

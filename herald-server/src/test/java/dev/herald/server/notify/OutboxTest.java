@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class OutboxTest {
   /** Records what the writer hands the socket; writes complete when the test says so. */
-  static final class HeldSink implements Outbox.Sink {
+  static class HeldSink implements Outbox.Sink {
     final List<String> written = new ArrayList<>();
     final List<Integer> flushSizes = new ArrayList<>();
     private final List<String> batched = new ArrayList<>();
@@ -93,6 +93,36 @@ class OutboxTest {
     assertThat(out.writtenSeq()).isEqualTo(5);
     assertThat(overflows).hasValue(0);
     assertThat(counted).as("frames counted once written (the metrics)").hasValue(5);
+  }
+
+  /** The writers of all connections on a thread share one batch array: a pass nested in a socket call must not take it over. */
+  @Test
+  void aWriterPassNestedInAnotherOnTheSameThread_losesNoFrameOfEither() {
+    HeldSink inner = new HeldSink();
+    Outbox b = new Outbox(100, 1 << 20, inner, () -> { });
+    boolean[] nested = {false};
+    HeldSink outer = new HeldSink() {
+      @Override
+      public synchronized void writeBatched(byte[] text) {
+        super.writeBatched(text);
+        if (!nested[0]) { // in the middle of the outer pass: another connection's pass, on this thread
+          nested[0] = true;
+          for (int i = 1; i <= 3; i++) {
+            b.enqueue(frame("b" + i), i, false);
+          }
+          b.kick();
+        }
+      }
+    };
+    Outbox a = new Outbox(100, 1 << 20, outer, () -> { });
+    for (int i = 1; i <= 4; i++) {
+      a.enqueue(frame("a" + i), i, false);
+    }
+    a.kick();
+    assertThat(nested[0]).isTrue();
+    assertThat(inner.written).containsExactly("b1", "b2", "b3");
+    assertThat(outer.written).containsExactly("a1", "a2", "a3", "a4");
+    assertThat(outer.flushSizes).containsExactly(4);
   }
 
   @Test
