@@ -95,7 +95,7 @@ class OutboxTest {
     assertThat(counted).as("frames counted once written (the metrics)").hasValue(5);
   }
 
-  /** The writers of all connections on a thread share one batch array: a pass nested in a socket call must not take it over. */
+  /** A writer pass can run inside another connection's socket call, on its thread: neither loses a frame. */
   @Test
   void aWriterPassNestedInAnotherOnTheSameThread_losesNoFrameOfEither() {
     HeldSink inner = new HeldSink();
