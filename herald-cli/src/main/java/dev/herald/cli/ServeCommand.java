@@ -245,11 +245,6 @@ final class ServeCommand implements Callable<Integer> {
     ServerConfig config;
     try {
       config = b.build();
-    } catch (IllegalArgumentException e) {
-      System.err.println("herald serve: " + e.getMessage());
-      return 2;
-    }
-    try {
       dev.herald.server.HeapTrim.startOnce(); // before the start: a mistyped property makes nothing
     } catch (IllegalArgumentException e) {
       System.err.println("herald serve: " + e.getMessage());

@@ -38,9 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class HeapTrim {
   private static final AtomicBoolean STARTED = new AtomicBoolean();
-  /** The young collectors of the serial and parallel collectors. */
-  private static final Set<String> SHRINK_AT_FULL_GC = Set.of("Copy", "PS Scavenge");
-  /** Their old generations. */
+  /** The old generations of the serial and parallel collectors: no such pool, another collector. */
   static final Set<String> OLD_POOLS = Set.of("Tenured Gen", "PS Old Gen");
   static final long QUIET_MS = 3_000;
   /** At most one trim of each kind in this long. */
@@ -87,12 +85,12 @@ public final class HeapTrim {
         Thread.ofPlatform().name("herald-heap-trim").daemon(true).factory());
     timer.schedule(() -> {
       // the management beans on this thread: not on the start's path
-      List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
       MemoryPoolMXBean old = oldPool();
-      if (old == null || collectors.stream().noneMatch(g -> SHRINK_AT_FULL_GC.contains(g.getName()))) {
+      if (old == null) {
         timer.shutdown(); // G1, ZGC, Shenandoah: they give memory back on their own
         return;
       }
+      List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
       timer.scheduleWithFixedDelay(() -> trim.look(collectors, old), 0, 1, TimeUnit.SECONDS);
     }, 1, TimeUnit.SECONDS);
   }

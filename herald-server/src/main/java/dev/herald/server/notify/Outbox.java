@@ -227,12 +227,10 @@ final class Outbox {
       long max = -1;
       for (Out o : batch) {
         max = Math.max(max, o.seq());
+        sink.writeBatched(o.bytes()); // the socket holds the frame now; the array goes with this pass
       }
       batchSeq = max;
       batchFrames = batch.length;
-      for (Out o : batch) {
-        sink.writeBatched(o.bytes()); // the socket holds the frame now; the array goes with this pass
-      }
       sink.flush(this);
       return Action.SCHEDULED;
     }
