@@ -27,10 +27,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       under a steady load": 56 to 82 MiB in 100 s of the `jvm` benchmark's paced load without
  *       a full collection; a program keeping 50 MiB alive for a moment reached 690 MiB before its
  *       first). When the old generation holds {@link #growthBytes} more than the last
- *       full collection left in it, one full collection.
+ *       full collection left in it, one full collection; the next no sooner than
+ *       {@link #GROWN_SPACING_MS} and a hundred times the last one's length, so that these take at
+ *       most 1 % of the time, however large the heap.
  * </ul>
  *
- * <p>At most one full collection of each kind in {@link #SPACING_MS}, whatever the load's rhythm. G1 has
+ * <p>At most one full collection after a load in {@link #SPACING_MS}, whatever the load's rhythm. G1 has
  * {@code -XX:G1PeriodicGCInterval} and its concurrent cycles for this; ZGC and Shenandoah
  * uncommit on their own: with them this does nothing. One per JVM, started by {@code herald serve}
  * (not by a server embedded in tests: its JVM is the test's); off with
@@ -41,12 +43,14 @@ public final class HeapTrim {
   /** The old generations of the serial and parallel collectors: no such pool, another collector. */
   static final Set<String> OLD_POOLS = Set.of("Tenured Gen", "PS Old Gen");
   static final long QUIET_MS = 3_000;
-  /** At most one trim of each kind in this long. */
+  /** At most one trim after a load in this long. */
   static final long SPACING_MS = 30_000;
+  /** At most one trim under a load in this long (and a hundred times the last one's length). */
+  static final long GROWN_SPACING_MS = 10_000;
   /** Below this committed heap a trim after a load is not worth a full collection. */
   static final long WORTH_BYTES = 32L << 20;
   /** Old-generation growth since the last full collection that asks for one, at least. */
-  static final long MIN_GROWTH_BYTES = 16L << 20;
+  static final long MIN_GROWTH_BYTES = 8L << 20;
 
   /** What {@link #check} decides. */
   enum Decision { NONE, AFTER_LOAD, GROWN }
@@ -62,6 +66,8 @@ public final class HeapTrim {
   /** When each kind of trim last ran: each has its own spacing (a trim during a burst must not delay the one after it). */
   private long afterLoadAt = Long.MIN_VALUE / 2;
   private long grownAt = Long.MIN_VALUE / 2;
+  /** How long the last trim under a load took, in milliseconds. */
+  private long grownPauseMs;
 
   HeapTrim(boolean underLoad) {
     this.underLoad = underLoad;
@@ -110,7 +116,7 @@ public final class HeapTrim {
     long now = System.nanoTime() / 1_000_000;
     if (check(now, collections(collectors), committed, oldUsed, oldLive) != Decision.NONE) {
       System.gc(); // a full collection: the old generation emptied, the heap shrunk to the JVM's free ratios
-      collected(now, collections(collectors));
+      collected(now, collections(collectors), System.nanoTime() / 1_000_000 - now);
     }
   }
 
@@ -137,9 +143,9 @@ public final class HeapTrim {
     return mode;
   }
 
-  /** How much the old generation may grow past what the last full collection left: half as much again, at least 16 MiB. */
+  /** How much the old generation may grow past what the last full collection left: a quarter as much again, at least 8 MiB. */
   static long growthBytes(long oldLive) {
-    return Math.max(oldLive / 2, MIN_GROWTH_BYTES);
+    return Math.max(oldLive / 4, MIN_GROWTH_BYTES);
   }
 
   /**
@@ -165,7 +171,8 @@ public final class HeapTrim {
       lastCount = collections;
       quietSince = now;
       long live = trimmed ? oldLive : Math.max(oldLive, firstOld);
-      if (underLoad && now - grownAt >= SPACING_MS && oldUsed > live + growthBytes(live)) {
+      if (underLoad && now - grownAt >= Math.max(GROWN_SPACING_MS, 100 * grownPauseMs)
+          && oldUsed > live + growthBytes(live)) {
         grownAt = now;
         return Decision.GROWN;
       }
@@ -179,10 +186,13 @@ public final class HeapTrim {
   }
 
   /**
-   * The full collection asked for at {@code now} is done ({@code collections} now): it does not
-   * count as load.
+   * The full collection asked for at {@code now} is done ({@code collections} now), after
+   * {@code pauseMs}: it does not count as load.
    */
-  void collected(long now, long collections) {
+  void collected(long now, long collections, long pauseMs) {
+    if (grownAt == now) {
+      grownPauseMs = pauseMs;
+    }
     trimmed = true;
     busy = false;
     lastCount = collections;

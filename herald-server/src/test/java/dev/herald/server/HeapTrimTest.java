@@ -18,7 +18,7 @@ class HeapTrimTest {
     assertEquals(Decision.NONE, t.check(2_000, 11, BIG, 40 * MIB, 30 * MIB));
     assertEquals(Decision.NONE, t.check(3_000, 11, BIG, 40 * MIB, 30 * MIB));
     assertEquals(Decision.AFTER_LOAD, t.check(4_000, 11, BIG, 40 * MIB, 30 * MIB)); // 3 s quiet
-    t.collected(4_000, 12);
+    t.collected(4_000, 12, 80);
     for (long now = 5_000; now < 60_000; now += 1_000) { // quiet since: nothing more to do
       assertEquals(Decision.NONE, t.check(now, 12, BIG, 31 * MIB, 31 * MIB), "at " + now);
     }
@@ -41,7 +41,7 @@ class HeapTrimTest {
   @Test
   void underASteadyLoad_theOldGenerationGrowingPastItsLiveSet_asksForOneFullCollection_spaced() {
     HeapTrim t = new HeapTrim(true);
-    long live = 30 * MIB; // growth allowed: max(15, 16) = 16 MiB
+    long live = 30 * MIB; // growth allowed: max(7.5, 8) = 8 MiB
     long count = 100;
     t.check(0, count, BIG, live, live);
     long firstAt = -1;
@@ -49,21 +49,28 @@ class HeapTrimTest {
     for (long now = 1_000; now <= 40_000; now += 1_000) {
       old += MIB; // promoted and dead, never collected by the young collections
       Decision d = t.check(now, ++count, BIG, old, live);
-      if (old <= live + 16 * MIB) {
+      if (old <= live + 8 * MIB) {
         assertEquals(Decision.NONE, d, "at " + now + " with " + old / MIB + " MiB");
-      } else if (firstAt < 0) {
+      } else {
         assertEquals(Decision.GROWN, d, "at " + now + " with " + old / MIB + " MiB");
         firstAt = now;
-        t.collected(now, ++count);
+        t.collected(now, ++count, 80); // a pause of 80 ms: the spacing's floor, 10 s, is longer
         break;
       }
     }
-    assertEquals(17_000, firstAt);
-    // grown again before 30 s have passed: not yet; at 30 s: again
-    for (long now = firstAt + 1_000; now < firstAt + HeapTrim.SPACING_MS; now += 1_000) {
+    assertEquals(9_000, firstAt);
+    // grown again before 10 s have passed: not yet; at 10 s: again
+    for (long now = firstAt + 1_000; now < firstAt + HeapTrim.GROWN_SPACING_MS; now += 1_000) {
       assertEquals(Decision.NONE, t.check(now, ++count, BIG, live + 20 * MIB, live), "at " + now);
     }
-    assertEquals(Decision.GROWN, t.check(firstAt + HeapTrim.SPACING_MS, ++count, BIG, live + 20 * MIB, live));
+    long secondAt = firstAt + HeapTrim.GROWN_SPACING_MS;
+    assertEquals(Decision.GROWN, t.check(secondAt, ++count, BIG, live + 20 * MIB, live));
+    // that one took 250 ms: the next waits a hundred times as long, 25 s
+    t.collected(secondAt, ++count, 250);
+    for (long now = secondAt + 1_000; now < secondAt + 25_000; now += 1_000) {
+      assertEquals(Decision.NONE, t.check(now, ++count, BIG, live + 20 * MIB, live), "at " + now);
+    }
+    assertEquals(Decision.GROWN, t.check(secondAt + 25_000, ++count, BIG, live + 20 * MIB, live));
   }
 
   @Test
@@ -71,7 +78,7 @@ class HeapTrimTest {
     HeapTrim t = new HeapTrim(true);
     t.check(0, 1, BIG, 10 * MIB, 10 * MIB);
     assertEquals(Decision.GROWN, t.check(1_000, 2, BIG, 60 * MIB, 10 * MIB)); // the burst's frames, promoted
-    t.collected(1_000, 3);
+    t.collected(1_000, 3, 80);
     t.check(2_000, 4, BIG, 60 * MIB, 50 * MIB); // still loaded: most of it was live
     t.check(3_000, 5, BIG, 62 * MIB, 50 * MIB);
     assertEquals(Decision.NONE, t.check(4_000, 5, BIG, 62 * MIB, 50 * MIB));
@@ -94,9 +101,9 @@ class HeapTrimTest {
     // no full collection yet (its figure is 0); the start left 25 MiB, garbage and all
     assertEquals(Decision.NONE, t.check(0, 40, BIG, 25 * MIB, 0));
     assertEquals(Decision.NONE, t.check(1_000, 41, BIG, 30 * MIB, 0));
-    assertEquals(Decision.NONE, t.check(2_000, 42, BIG, 41 * MIB, 0));
-    assertEquals(Decision.GROWN, t.check(3_000, 43, BIG, 42 * MIB, 0));
-    t.collected(3_000, 44);
+    assertEquals(Decision.NONE, t.check(2_000, 42, BIG, 33 * MIB, 0));
+    assertEquals(Decision.GROWN, t.check(3_000, 43, BIG, 34 * MIB, 0));
+    t.collected(3_000, 44, 80);
     // from now on what the full collection left counts, even below the first look's
     assertEquals(Decision.NONE, t.check(4_000, 45, BIG, 20 * MIB, 10 * MIB));
   }
@@ -141,9 +148,9 @@ class HeapTrimTest {
   }
 
   @Test
-  void theGrowthAllowed_isHalfTheLiveSet_atLeast16MiB() {
-    assertEquals(16 * MIB, HeapTrim.growthBytes(0));
-    assertEquals(16 * MIB, HeapTrim.growthBytes(20 * MIB));
-    assertEquals(200 * MIB, HeapTrim.growthBytes(400 * MIB));
+  void theGrowthAllowed_isAQuarterOfTheLiveSet_atLeast8MiB() {
+    assertEquals(8 * MIB, HeapTrim.growthBytes(0));
+    assertEquals(8 * MIB, HeapTrim.growthBytes(20 * MIB));
+    assertEquals(100 * MIB, HeapTrim.growthBytes(400 * MIB));
   }
 }
