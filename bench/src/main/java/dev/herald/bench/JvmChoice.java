@@ -43,6 +43,16 @@ final class JvmChoice implements Callable<Integer> {
           + " launchers do (default ${DEFAULT-VALUE}).")
   boolean archive;
 
+  @Option(names = "--memory", description = "Herald on an in-memory database (herald serve --data mem) instead of"
+      + " one in a temporary directory, which writes every commit to its file")
+  boolean memory;
+
+  @Option(names = "--windows", defaultValue = "4", description = "the paced phase again with Herald and the raw"
+      + " baseline both up, their subscribers connected, and the writes going to one then the other in this many"
+      + " windows each (in the order H B B H H B B H …), so that both meet the same moments of a shared machine;"
+      + " 0: not run")
+  int windows;
+
   static final List<String> DEFAULT_CANDIDATES = List.of(
       "default",
       "-XX:+UseSerialGC -Xmx256m",
@@ -64,7 +74,7 @@ final class JvmChoice implements Callable<Integer> {
         archiveDir = java.nio.file.Files.createTempDirectory("herald-bench-cds-");
         opts = withArchive(opts, train(opts, archiveDir.resolve("candidate.jsa")));
       }
-      Path data = Bench.tempData();
+      Path data = memory ? Path.of(ServerMain.MEMORY) : Bench.tempData();
       Bench.Fanout.Run herald;
       long rssSubscribed;
       long[] rssLoaded = new long[1];
@@ -91,7 +101,7 @@ final class JvmChoice implements Callable<Integer> {
       }
       long rssIdle;
       long delivered;
-      data = Bench.tempData();
+      data = memory ? Path.of(ServerMain.MEMORY) : Bench.tempData();
       try (ServerProcess server = ServerProcess.start("herald", data, opts, null);
           Subscribers subs = new Subscribers()) {
         Writer w = new Writer(server.url(), true);
@@ -103,7 +113,8 @@ final class JvmChoice implements Callable<Integer> {
       } finally {
         Bench.deleteTree(data);
       }
-      new Results("jvm").put("jvm", c.replace(' ', '_'))
+      Alternated alt = windows > 0 ? alternated(opts) : null;
+      Results results = new Results("jvm").put("jvm", c.replace(' ', '_'))
           .put("subscribers", load.subscribers)
           .put("delivered_per_s", herald.burstPerS())
           .put("baseline_delivered_per_s", base.burstPerS())
@@ -125,13 +136,77 @@ final class JvmChoice implements Callable<Integer> {
           .put("idle_delivered", delivered)
           .put("lost", herald.lost() + base.lost() + (idle - delivered))
           .put("archive", archive)
-          .put("archive_mapped", mapped)
-          .emit(Bench.commandLine);
+          .put("archive_mapped", mapped);
+      if (alt != null) {
+        results.put("windows", windows)
+            .put("alt_paced_p50_ms", ms(alt.herald(), 50))
+            .put("alt_paced_p99_ms", ms(alt.herald(), 99))
+            .put("alt_baseline_paced_p50_ms", ms(alt.baseline(), 50))
+            .put("alt_baseline_paced_p99_ms", ms(alt.baseline(), 99))
+            .put("alt_p50_vs_baseline", ms(alt.herald(), 50) / ms(alt.baseline(), 50))
+            .put("alt_p99_vs_baseline", ms(alt.herald(), 99) / ms(alt.baseline(), 99))
+            .put("alt_lost", alt.lost());
+      }
+      results.emit(Bench.commandLine);
       if (archiveDir != null) {
         Bench.deleteTree(archiveDir);
       }
     }
     return 0;
+  }
+
+  /** The paced latencies of Herald and the raw baseline measured in alternating windows. */
+  record Alternated(org.HdrHistogram.Histogram herald, org.HdrHistogram.Histogram baseline, long lost) {}
+
+  /**
+   * Herald and the raw baseline up at once, each with its subscribers, after a warm-up of 200
+   * writes each; then {@code rate} writes/s to one of them at a time, {@link #windows} windows of
+   * {@code pacedSeconds / windows} each, in the order H B B H H B B H … (a drift of the machine's
+   * speed during the run weighs on both alike). Each window's deliveries are awaited before the
+   * next starts.
+   */
+  private Alternated alternated(List<String> opts) throws Exception {
+    Path data = memory ? Path.of(ServerMain.MEMORY) : Bench.tempData();
+    try (ServerProcess h = ServerProcess.start("herald", data, opts, null);
+        ServerProcess b = ServerProcess.start("baseline", null, opts, null);
+        Subscribers hs = new Subscribers();
+        Subscribers bs = new Subscribers()) {
+      Writer hw = new Writer(h.url(), true);
+      Writer bw = new Writer(b.url(), false);
+      hs.open(h.url(), hw.cookie, load.subscribers, "{\"context\":\"*\"}", true);
+      bs.open(b.url(), bw.cookie, load.subscribers, "{\"context\":\"*\"}", true);
+      for (int i = 0; i < 200; i++) {
+        hw.create();
+        bw.create();
+      }
+      hs.awaitDelivered(200L * load.subscribers, 60_000);
+      bs.awaitDelivered(200L * load.subscribers, 60_000);
+      hs.clearRecords();
+      bs.clearRecords();
+      double window = load.pacedSeconds / windows;
+      long hWrites = 0;
+      long bWrites = 0;
+      for (int i = 0; i < 2 * windows; i++) {
+        boolean toHerald = (i % 4 == 0) || (i % 4 == 3);
+        if (toHerald) {
+          hWrites += Bench.openLoop(load.rate, window, hw::create);
+          hs.awaitDelivered(hWrites * load.subscribers, 60_000);
+        } else {
+          bWrites += Bench.openLoop(load.rate, window, bw::create);
+          bs.awaitDelivered(bWrites * load.subscribers, 60_000);
+        }
+      }
+      long lost = (hWrites + bWrites) * load.subscribers - hs.delivered.sum() - bs.delivered.sum()
+          + hs.closedEarly.get() + bs.closedEarly.get();
+      org.HdrHistogram.Histogram hh = hs.latencies(hw.sentAt);
+      org.HdrHistogram.Histogram bh = bs.latencies(bw.sentAt);
+      System.out.printf("alternating: herald p50 %.2f ms, p99 %.2f ms; baseline p50 %.2f ms, p99 %.2f ms"
+          + " (%d and %d writes in %d windows each)%n", ms(hh, 50), ms(hh, 99), ms(bh, 50), ms(bh, 99),
+          hWrites, bWrites, windows);
+      return new Alternated(hh, bh, lost);
+    } finally {
+      Bench.deleteTree(data);
+    }
   }
 
   /** Subscribers and writes of the training run: enough to load the fan-out's classes. */

@@ -72,6 +72,15 @@ final class Report implements Callable<Integer> {
     LABELS.put("soak.p99_max_ms", "write-to-probe latency p99, worst minute (ms)");
     LABELS.put("soak.failures", "failed writes and logins");
     LABELS.put("out_of_order", "events out of seq order");
+    // jvm: the paced phase again, writes going to Herald and to the raw baseline in alternating windows
+    LABELS.put("windows", "alternating windows each (Herald and the raw baseline both up, writes to one at a time)");
+    LABELS.put("alt_paced_p50_ms", "alternating: Herald latency p50, paced (ms)");
+    LABELS.put("alt_paced_p99_ms", "alternating: Herald latency p99, paced (ms)");
+    LABELS.put("alt_baseline_paced_p50_ms", "alternating: raw baseline latency p50, paced (ms)");
+    LABELS.put("alt_baseline_paced_p99_ms", "alternating: raw baseline latency p99, paced (ms)");
+    LABELS.put("alt_p50_vs_baseline", "alternating: Herald / baseline, paced p50");
+    LABELS.put("alt_p99_vs_baseline", "alternating: Herald / baseline, paced p99");
+    LABELS.put("alt_lost", "alternating: events lost or not received");
     LABELS.put("one_delivered_per_s", "one node on PostgreSQL: delivered messages/s in the burst");
     LABELS.put("one_paced_p50_ms", "one node: latency p50, paced (ms)");
     LABELS.put("one_paced_p99_ms", "one node: latency p99, paced (ms)");
