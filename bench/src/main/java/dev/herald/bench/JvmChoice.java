@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Which JVM settings {@code ./herald serve} should use: for each candidate, the fan-out (burst
@@ -63,96 +66,129 @@ final class JvmChoice implements Callable<Integer> {
       "ENV:MALLOC_ARENA_MAX=2 -XX:+UseSerialGC -Xms16m -Xmx1g -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
           + " -XX:-ShrinkHeapInSteps -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1");
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    if (windows < 0 || windows % 2 != 0 || windows > load.rate * load.pacedSeconds) {
+      // an odd number would end on an unmatched pair (H B), so a drift would no longer weigh on both alike
+      throw new ParameterException(spec.commandLine(), "--windows is an even number from 0 to the paced writes ("
+          + (long) (load.rate * load.pacedSeconds) + "), not " + windows);
+    }
     List<String> list = candidates.isEmpty() ? DEFAULT_CANDIDATES : candidates;
     for (String c : list) {
-      List<String> opts = ServerProcess.jvmOptions(c);
       System.out.println("== " + c);
-      Path archiveDir = null;
-      if (archive) {
-        archiveDir = java.nio.file.Files.createTempDirectory("herald-bench-cds-");
-        opts = withArchive(opts, train(opts, archiveDir.resolve("candidate.jsa")));
-      }
-      Path data = memory ? Path.of(ServerMain.MEMORY) : Bench.tempData();
-      Bench.Fanout.Run herald;
-      long rssSubscribed;
-      long[] rssLoaded = new long[1];
-      long[] rssAtRest = new long[1];
-      boolean mapped;
-      try (ServerProcess server = ServerProcess.start("herald", data, opts, null)) {
-        mapped = archiveDir != null && server.maps(archiveDir);
-        herald = Bench.Fanout.measure("herald", server, List.of(server), load, true, server::cpuSeconds, () -> {
-          // with the 1,000 subscribers still connected: right after the load, and at rest
-          rssLoaded[0] = server.rssBytes();
-          Thread.sleep(REST_MS);
-          rssAtRest[0] = server.rssBytes();
-          return null;
-        });
-        rssSubscribed = server.rssBytes();
+      Path archiveDir = archive ? java.nio.file.Files.createTempDirectory("herald-bench-cds-") : null;
+      try {
+        measure(c, archiveDir);
       } finally {
-        Bench.deleteTree(data);
-      }
-      Bench.Fanout.Run base;
-      long baseRss;
-      try (ServerProcess server = ServerProcess.start("baseline", null, opts, null)) {
-        base = Bench.Fanout.measure("baseline", server, List.of(server), load, false, server::cpuSeconds);
-        baseRss = server.rssBytes();
-      }
-      long rssIdle;
-      long delivered;
-      data = memory ? Path.of(ServerMain.MEMORY) : Bench.tempData();
-      try (ServerProcess server = ServerProcess.start("herald", data, opts, null);
-          Subscribers subs = new Subscribers()) {
-        Writer w = new Writer(server.url(), true);
-        subs.open(server.url(), w.cookie, idle, "{\"context\":\"*\"}", false);
-        w.create(); // every socket still works: one write reaches all of them
-        subs.awaitDelivered(idle, 60_000);
-        delivered = subs.delivered.sum();
-        rssIdle = server.rssBytes();
-      } finally {
-        Bench.deleteTree(data);
-      }
-      Alternated alt = windows > 0 ? alternated(opts) : null;
-      Results results = new Results("jvm").put("jvm", c.replace(' ', '_'))
-          .put("subscribers", load.subscribers)
-          .put("delivered_per_s", herald.burstPerS())
-          .put("baseline_delivered_per_s", base.burstPerS())
-          .put("ratio", herald.burstPerS() / base.burstPerS())
-          .put("paced_p50_ms", ms(herald.paced(), 50))
-          .put("paced_p99_ms", ms(herald.paced(), 99))
-          .put("baseline_paced_p50_ms", ms(base.paced(), 50))
-          .put("baseline_paced_p99_ms", ms(base.paced(), 99))
-          .put("p50_vs_baseline", ms(herald.paced(), 50) / ms(base.paced(), 50))
-          .put("p99_vs_baseline", ms(herald.paced(), 99) / ms(base.paced(), 99))
-          .put("paced_server_cpu_pct", herald.pacedServerCpu())
-          .put("paced_client_cpu_pct", herald.pacedClientCpu())
-          .put("rss_subscribed_mib", rssSubscribed / 1048576.0)
-          .put("rss_loaded_mib", rssLoaded[0] / 1048576.0)
-          .put("rss_rest_mib", rssAtRest[0] / 1048576.0)
-          .put("baseline_rss_mib", baseRss / 1048576.0)
-          .put("idle", idle)
-          .put("rss_idle_mib", rssIdle / 1048576.0)
-          .put("idle_delivered", delivered)
-          .put("lost", herald.lost() + base.lost() + (idle - delivered))
-          .put("archive", archive)
-          .put("archive_mapped", mapped);
-      if (alt != null) {
-        results.put("windows", windows)
-            .put("alt_paced_p50_ms", ms(alt.herald(), 50))
-            .put("alt_paced_p99_ms", ms(alt.herald(), 99))
-            .put("alt_baseline_paced_p50_ms", ms(alt.baseline(), 50))
-            .put("alt_baseline_paced_p99_ms", ms(alt.baseline(), 99))
-            .put("alt_p50_vs_baseline", ms(alt.herald(), 50) / ms(alt.baseline(), 50))
-            .put("alt_p99_vs_baseline", ms(alt.herald(), 99) / ms(alt.baseline(), 99))
-            .put("alt_lost", alt.lost());
-      }
-      results.emit(Bench.commandLine);
-      if (archiveDir != null) {
         Bench.deleteTree(archiveDir);
       }
     }
     return 0;
+  }
+
+  /** A data directory for a Herald server: a temporary one, or none with {@code --memory}. */
+  private Path newData() throws java.io.IOException {
+    return memory ? null : Bench.tempData();
+  }
+
+  /** Where {@link ServerProcess#start} finds the database: {@code data}, or memory. */
+  private Path at(Path data) {
+    return memory ? Path.of(ServerMain.MEMORY) : data;
+  }
+
+  private void measure(String c, Path archiveDir) throws Exception {
+    List<String> opts = ServerProcess.jvmOptions(c);
+    if (archiveDir != null) {
+      opts = withArchive(opts, train(opts, archiveDir.resolve("candidate.jsa")));
+    }
+    Path data = newData();
+    Bench.Fanout.Run herald;
+    long rssSubscribed;
+    long[] rssLoaded = new long[1];
+    long[] rssAtRest = new long[1];
+    boolean mapped;
+    try (ServerProcess server = ServerProcess.start("herald", at(data), opts, null)) {
+      mapped = archiveDir != null && server.maps(archiveDir);
+      herald = Bench.Fanout.measure("herald", server, List.of(server), load, true, server::cpuSeconds, () -> {
+        // with the 1,000 subscribers still connected: right after the load, and at rest
+        rssLoaded[0] = server.rssBytes();
+        Thread.sleep(REST_MS);
+        rssAtRest[0] = server.rssBytes();
+        return null;
+      });
+      rssSubscribed = server.rssBytes();
+    } finally {
+      Bench.deleteTree(data);
+    }
+    Bench.Fanout.Run base;
+    long baseRss;
+    try (ServerProcess server = ServerProcess.start("baseline", null, opts, null)) {
+      base = Bench.Fanout.measure("baseline", server, List.of(server), load, false, server::cpuSeconds);
+      baseRss = server.rssBytes();
+    }
+    long rssIdle;
+    long delivered;
+    data = newData();
+    try (ServerProcess server = ServerProcess.start("herald", at(data), opts, null);
+        Subscribers subs = new Subscribers()) {
+      Writer w = new Writer(server.url(), true);
+      subs.open(server.url(), w.cookie, idle, "{\"context\":\"*\"}", false);
+      w.create(); // every socket still works: one write reaches all of them
+      subs.awaitDelivered(idle, 60_000);
+      delivered = subs.delivered.sum();
+      rssIdle = server.rssBytes();
+    } finally {
+      Bench.deleteTree(data);
+    }
+    Alternated alt = null;
+    boolean altFailed = false;
+    if (windows > 0) {
+      try {
+        alt = alternated(opts);
+      } catch (Exception e) { // the figures above stand; say that these are missing, and why
+        System.out.println("alternating: failed: " + e);
+        altFailed = true;
+      }
+    }
+    Results results = new Results("jvm").put("jvm", c.replace(' ', '_'))
+        .put("subscribers", load.subscribers)
+        .put("delivered_per_s", herald.burstPerS())
+        .put("baseline_delivered_per_s", base.burstPerS())
+        .put("ratio", herald.burstPerS() / base.burstPerS())
+        .put("paced_p50_ms", ms(herald.paced(), 50))
+        .put("paced_p99_ms", ms(herald.paced(), 99))
+        .put("baseline_paced_p50_ms", ms(base.paced(), 50))
+        .put("baseline_paced_p99_ms", ms(base.paced(), 99))
+        .put("p50_vs_baseline", ms(herald.paced(), 50) / ms(base.paced(), 50))
+        .put("p99_vs_baseline", ms(herald.paced(), 99) / ms(base.paced(), 99))
+        .put("paced_server_cpu_pct", herald.pacedServerCpu())
+        .put("paced_client_cpu_pct", herald.pacedClientCpu())
+        .put("rss_subscribed_mib", rssSubscribed / 1048576.0)
+        .put("rss_loaded_mib", rssLoaded[0] / 1048576.0)
+        .put("rss_rest_mib", rssAtRest[0] / 1048576.0)
+        .put("baseline_rss_mib", baseRss / 1048576.0)
+        .put("idle", idle)
+        .put("rss_idle_mib", rssIdle / 1048576.0)
+        .put("idle_delivered", delivered)
+        .put("lost", herald.lost() + base.lost() + (idle - delivered))
+        .put("archive", archive)
+        .put("archive_mapped", mapped);
+    if (alt != null) {
+      results.put("windows", windows)
+          .put("alt_paced_p50_ms", ms(alt.herald(), 50))
+          .put("alt_paced_p99_ms", ms(alt.herald(), 99))
+          .put("alt_baseline_paced_p50_ms", ms(alt.baseline(), 50))
+          .put("alt_baseline_paced_p99_ms", ms(alt.baseline(), 99))
+          .put("alt_p50_vs_baseline", ms(alt.herald(), 50) / ms(alt.baseline(), 50))
+          .put("alt_p99_vs_baseline", ms(alt.herald(), 99) / ms(alt.baseline(), 99))
+          .put("alt_lost", alt.lost());
+    } else if (altFailed) {
+      results.put("alt_failed", true);
+    }
+    results.emit(Bench.commandLine);
   }
 
   /** The paced latencies of Herald and the raw baseline measured in alternating windows. */
@@ -160,14 +196,16 @@ final class JvmChoice implements Callable<Integer> {
 
   /**
    * Herald and the raw baseline up at once, each with its subscribers, after a warm-up of 200
-   * writes each; then {@code rate} writes/s to one of them at a time, {@link #windows} windows of
-   * {@code pacedSeconds / windows} each, in the order H B B H H B B H … (a drift of the machine's
-   * speed during the run weighs on both alike). Each window's deliveries are awaited before the
-   * next starts.
+   * writes each; then {@code rate} writes/s to one of them at a time, in {@link #windows} windows
+   * for each server of {@code pacedSeconds / windows} seconds (so twice {@code pacedSeconds} in
+   * all), in the order H B B H H B B H … (a drift of the machine's speed during the run weighs on
+   * both alike). Each window's deliveries are awaited before the next starts. Herald is idle for
+   * the two baseline windows in a row, long enough for its heap trim after a load (a full
+   * collection of about 0.1 s, at most every 30 s) to fall there.
    */
   private Alternated alternated(List<String> opts) throws Exception {
-    Path data = memory ? Path.of(ServerMain.MEMORY) : Bench.tempData();
-    try (ServerProcess h = ServerProcess.start("herald", data, opts, null);
+    Path data = newData();
+    try (ServerProcess h = ServerProcess.start("herald", at(data), opts, null);
         ServerProcess b = ServerProcess.start("baseline", null, opts, null);
         Subscribers hs = new Subscribers();
         Subscribers bs = new Subscribers()) {

@@ -73,7 +73,7 @@ final class Report implements Callable<Integer> {
     LABELS.put("soak.failures", "failed writes and logins");
     LABELS.put("out_of_order", "events out of seq order");
     // jvm: the paced phase again, writes going to Herald and to the raw baseline in alternating windows
-    LABELS.put("windows", "alternating windows each (Herald and the raw baseline both up, writes to one at a time)");
+    LABELS.put("jvm.windows", "alternating windows each (Herald and the raw baseline both up, writes to one at a time)");
     LABELS.put("alt_paced_p50_ms", "alternating: Herald latency p50, paced (ms)");
     LABELS.put("alt_paced_p99_ms", "alternating: Herald latency p99, paced (ms)");
     LABELS.put("alt_baseline_paced_p50_ms", "alternating: raw baseline latency p50, paced (ms)");

@@ -27,9 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       under a steady load": 56 to 82 MiB in 100 s of the `jvm` benchmark's paced load without
  *       a full collection; a program keeping 50 MiB alive for a moment reached 690 MiB before its
  *       first). When the old generation holds {@link #growthBytes} more than the last
- *       full collection left in it, one full collection; the next no sooner than
- *       {@link #GROWN_SPACING_MS} and a hundred times the last one's length, so that these take at
- *       most 1 % of the time, however large the heap.
+ *       full collection left in it, one full collection, no sooner than {@link #GROWN_SPACING_MS}
+ *       and a hundred times the last trim's length after that trim (of either kind): these then
+ *       take about 1 % of the time at most, however large the heap, as long as a collection takes
+ *       about as long as the one before.
  * </ul>
  *
  * <p>At most one full collection after a load in {@link #SPACING_MS}, whatever the load's rhythm. G1 has
@@ -45,7 +46,7 @@ public final class HeapTrim {
   static final long QUIET_MS = 3_000;
   /** At most one trim after a load in this long. */
   static final long SPACING_MS = 30_000;
-  /** At most one trim under a load in this long (and a hundred times the last one's length). */
+  /** At most one trim under a load this long after the last trim (and a hundred times that one's length). */
   static final long GROWN_SPACING_MS = 10_000;
   /** Below this committed heap a trim after a load is not worth a full collection. */
   static final long WORTH_BYTES = 32L << 20;
@@ -63,11 +64,11 @@ public final class HeapTrim {
   /** The old generation's use at the first look: what it is measured against until a trim has run. */
   private long firstOld;
   private boolean trimmed;
-  /** When each kind of trim last ran: each has its own spacing (a trim during a burst must not delay the one after it). */
+  /** When the last trim after a load ran: it has its own spacing (a trim during a burst must not delay it). */
   private long afterLoadAt = Long.MIN_VALUE / 2;
-  private long grownAt = Long.MIN_VALUE / 2;
-  /** How long the last trim under a load took, in milliseconds. */
-  private long grownPauseMs;
+  /** When the last trim of either kind ran, and how long it took (milliseconds): the spacing of a trim under a load. */
+  private long lastTrimAt = Long.MIN_VALUE / 2;
+  private long lastPauseMs;
 
   HeapTrim(boolean underLoad) {
     this.underLoad = underLoad;
@@ -171,9 +172,8 @@ public final class HeapTrim {
       lastCount = collections;
       quietSince = now;
       long live = trimmed ? oldLive : Math.max(oldLive, firstOld);
-      if (underLoad && now - grownAt >= Math.max(GROWN_SPACING_MS, 100 * grownPauseMs)
+      if (underLoad && now - lastTrimAt >= Math.max(GROWN_SPACING_MS, 100 * lastPauseMs)
           && oldUsed > live + growthBytes(live)) {
-        grownAt = now;
         return Decision.GROWN;
       }
       return Decision.NONE;
@@ -190,9 +190,8 @@ public final class HeapTrim {
    * {@code pauseMs}: it does not count as load.
    */
   void collected(long now, long collections, long pauseMs) {
-    if (grownAt == now) {
-      grownPauseMs = pauseMs;
-    }
+    lastTrimAt = now;
+    lastPauseMs = pauseMs;
     trimmed = true;
     busy = false;
     lastCount = collections;

@@ -87,6 +87,24 @@ class HeapTrimTest {
   }
 
   @Test
+  void aLongTrimAfterALoad_spacesTheNextTrimUnderALoad() {
+    HeapTrim t = new HeapTrim(true);
+    long live = 30 * MIB;
+    t.check(0, 1, BIG, live, live);
+    t.check(1_000, 2, BIG, live, live); // a load
+    for (long now = 2_000; now < 4_000; now += 1_000) {
+      assertEquals(Decision.NONE, t.check(now, 2, BIG, live, live));
+    }
+    assertEquals(Decision.AFTER_LOAD, t.check(4_000, 2, BIG, live, live));
+    t.collected(4_000, 3, 500); // a long one: the next trim under a load waits 50 s from it
+    long count = 3;
+    for (long now = 5_000; now < 54_000; now += 1_000) {
+      assertEquals(Decision.NONE, t.check(now, ++count, BIG, live + 20 * MIB, live), "at " + now);
+    }
+    assertEquals(Decision.GROWN, t.check(54_000, ++count, BIG, live + 20 * MIB, live));
+  }
+
+  @Test
   void afterLoadOnly_letsTheOldGenerationGrowUnderALoad() {
     HeapTrim t = new HeapTrim(false);
     t.check(0, 1, BIG, 10 * MIB, 10 * MIB);
