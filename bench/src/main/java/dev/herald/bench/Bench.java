@@ -60,6 +60,26 @@ public final class Bench implements Runnable {
     return Files.createTempDirectory("herald-bench");
   }
 
+  /**
+   * Where a Herald server of a benchmark keeps its database: a temporary directory, deleted on
+   * close, or, with {@code memory}, none ({@code herald serve --data mem}).
+   */
+  record HeraldData(Path dir) implements AutoCloseable {
+    static HeraldData of(boolean memory) throws java.io.IOException {
+      return new HeraldData(memory ? null : tempData());
+    }
+
+    /** What {@link ServerProcess#start} is given. */
+    Path arg() {
+      return dir == null ? Path.of(ServerMain.MEMORY) : dir;
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      deleteTree(dir);
+    }
+  }
+
   /** Runs {@code work} from {@code threads} threads until {@code seconds} pass; returns ops done. */
   static long closedLoop(int threads, double seconds, java.util.function.LongSupplier work)
       throws Exception {
@@ -343,14 +363,10 @@ public final class Bench implements Runnable {
     }
 
     private Run run(String kind) throws Exception {
-      Path data = kind.equals("herald") && !memory ? tempData() : null;
-      try (ServerProcess server = ServerProcess.start(kind,
-          kind.equals("herald") && memory ? Path.of(ServerMain.MEMORY) : data, "2g")) {
-        return measure(kind, server, List.of(server), load, kind.equals("herald"), server::cpuSeconds);
-      } finally {
-        if (data != null) {
-          deleteTree(data);
-        }
+      boolean herald = kind.equals("herald");
+      try (HeraldData data = herald ? HeraldData.of(memory) : null;
+          ServerProcess server = ServerProcess.start(kind, herald ? data.arg() : null, "2g")) {
+        return measure(kind, server, List.of(server), load, herald, server::cpuSeconds);
       }
     }
 
@@ -375,17 +391,7 @@ public final class Bench implements Runnable {
       int subscribers = load.subscribers;
       int burst = load.burst;
       try (Subscribers subs = new Subscribers()) {
-        Writer w = new Writer(writeTo.url(), login);
-        for (int i = 0; i < subscribeTo.size(); i++) {
-          int n = subscribers / subscribeTo.size() + (i < subscribers % subscribeTo.size() ? 1 : 0);
-          subs.open(subscribeTo.get(i).url(), w.cookie, n, "{\"context\":\"*\"}", true);
-        }
-        // warm-up
-        for (int i = 0; i < 200; i++) {
-          w.create();
-        }
-        subs.awaitDelivered(200L * subscribers, 60_000);
-        subs.clearRecords();
+        Writer w = subscribeAndWarmUp(subs, writeTo, subscribeTo, subscribers, login);
 
         double s0 = serverCpu.getAsDouble();
         double c0 = Results.clientCpuSeconds();
@@ -423,6 +429,26 @@ public final class Bench implements Runnable {
             (serverCpu.getAsDouble() - s1) / pwall * 100, (Results.clientCpuSeconds() - c1) / pwall * 100,
             lost + (pexpected - pgot) + subs.closedEarly.get());
       }
+    }
+
+    /**
+     * {@code subscribers} sockets on {@code *} spread evenly over {@code subscribeTo}, then a
+     * warm-up of 200 writes to {@code writeTo} delivered to all of them and forgotten; returns the
+     * writer.
+     */
+    static Writer subscribeAndWarmUp(Subscribers subs, ServerProcess writeTo, List<ServerProcess> subscribeTo,
+        int subscribers, boolean login) throws Exception {
+      Writer w = new Writer(writeTo.url(), login);
+      for (int i = 0; i < subscribeTo.size(); i++) {
+        int n = subscribers / subscribeTo.size() + (i < subscribers % subscribeTo.size() ? 1 : 0);
+        subs.open(subscribeTo.get(i).url(), w.cookie, n, "{\"context\":\"*\"}", true);
+      }
+      for (int i = 0; i < 200; i++) {
+        w.create();
+      }
+      subs.awaitDelivered(200L * subscribers, 60_000);
+      subs.clearRecords();
+      return w;
     }
 
     private static long stop() {

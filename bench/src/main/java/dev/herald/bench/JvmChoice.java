@@ -89,28 +89,18 @@ final class JvmChoice implements Callable<Integer> {
     return 0;
   }
 
-  /** A data directory for a Herald server: a temporary one, or none with {@code --memory}. */
-  private Path newData() throws java.io.IOException {
-    return memory ? null : Bench.tempData();
-  }
-
-  /** Where {@link ServerProcess#start} finds the database: {@code data}, or memory. */
-  private Path at(Path data) {
-    return memory ? Path.of(ServerMain.MEMORY) : data;
-  }
-
   private void measure(String c, Path archiveDir) throws Exception {
     List<String> opts = ServerProcess.jvmOptions(c);
     if (archiveDir != null) {
       opts = withArchive(opts, train(opts, archiveDir.resolve("candidate.jsa")));
     }
-    Path data = newData();
     Bench.Fanout.Run herald;
     long rssSubscribed;
     long[] rssLoaded = new long[1];
     long[] rssAtRest = new long[1];
     boolean mapped;
-    try (ServerProcess server = ServerProcess.start("herald", at(data), opts, null)) {
+    try (Bench.HeraldData data = Bench.HeraldData.of(memory);
+        ServerProcess server = ServerProcess.start("herald", data.arg(), opts, null)) {
       mapped = archiveDir != null && server.maps(archiveDir);
       herald = Bench.Fanout.measure("herald", server, List.of(server), load, true, server::cpuSeconds, () -> {
         // with the 1,000 subscribers still connected: right after the load, and at rest
@@ -120,8 +110,6 @@ final class JvmChoice implements Callable<Integer> {
         return null;
       });
       rssSubscribed = server.rssBytes();
-    } finally {
-      Bench.deleteTree(data);
     }
     Bench.Fanout.Run base;
     long baseRss;
@@ -131,8 +119,8 @@ final class JvmChoice implements Callable<Integer> {
     }
     long rssIdle;
     long delivered;
-    data = newData();
-    try (ServerProcess server = ServerProcess.start("herald", at(data), opts, null);
+    try (Bench.HeraldData data = Bench.HeraldData.of(memory);
+        ServerProcess server = ServerProcess.start("herald", data.arg(), opts, null);
         Subscribers subs = new Subscribers()) {
       Writer w = new Writer(server.url(), true);
       subs.open(server.url(), w.cookie, idle, "{\"context\":\"*\"}", false);
@@ -140,8 +128,6 @@ final class JvmChoice implements Callable<Integer> {
       subs.awaitDelivered(idle, 60_000);
       delivered = subs.delivered.sum();
       rssIdle = server.rssBytes();
-    } finally {
-      Bench.deleteTree(data);
     }
     Alternated alt = null;
     boolean altFailed = false;
@@ -157,14 +143,9 @@ final class JvmChoice implements Callable<Integer> {
         .put("subscribers", load.subscribers)
         .put("delivered_per_s", herald.burstPerS())
         .put("baseline_delivered_per_s", base.burstPerS())
-        .put("ratio", herald.burstPerS() / base.burstPerS())
-        .put("paced_p50_ms", ms(herald.paced(), 50))
-        .put("paced_p99_ms", ms(herald.paced(), 99))
-        .put("baseline_paced_p50_ms", ms(base.paced(), 50))
-        .put("baseline_paced_p99_ms", ms(base.paced(), 99))
-        .put("p50_vs_baseline", ms(herald.paced(), 50) / ms(base.paced(), 50))
-        .put("p99_vs_baseline", ms(herald.paced(), 99) / ms(base.paced(), 99))
-        .put("paced_server_cpu_pct", herald.pacedServerCpu())
+        .put("ratio", herald.burstPerS() / base.burstPerS());
+    putPaced(results, "", herald.paced(), base.paced());
+    results.put("paced_server_cpu_pct", herald.pacedServerCpu())
         .put("paced_client_cpu_pct", herald.pacedClientCpu())
         .put("rss_subscribed_mib", rssSubscribed / 1048576.0)
         .put("rss_loaded_mib", rssLoaded[0] / 1048576.0)
@@ -177,18 +158,23 @@ final class JvmChoice implements Callable<Integer> {
         .put("archive", archive)
         .put("archive_mapped", mapped);
     if (alt != null) {
-      results.put("windows", windows)
-          .put("alt_paced_p50_ms", ms(alt.herald(), 50))
-          .put("alt_paced_p99_ms", ms(alt.herald(), 99))
-          .put("alt_baseline_paced_p50_ms", ms(alt.baseline(), 50))
-          .put("alt_baseline_paced_p99_ms", ms(alt.baseline(), 99))
-          .put("alt_p50_vs_baseline", ms(alt.herald(), 50) / ms(alt.baseline(), 50))
-          .put("alt_p99_vs_baseline", ms(alt.herald(), 99) / ms(alt.baseline(), 99))
-          .put("alt_lost", alt.lost());
+      putPaced(results.put("windows", windows), "alt_", alt.herald(), alt.baseline());
+      results.put("alt_lost", alt.lost());
     } else if (altFailed) {
       results.put("alt_failed", true);
     }
     results.emit(Bench.commandLine);
+  }
+
+  /** The paced p50 and p99 of Herald and of the raw baseline, and their ratios, under keys starting with {@code prefix}. */
+  private static void putPaced(Results r, String prefix, org.HdrHistogram.Histogram herald,
+      org.HdrHistogram.Histogram base) {
+    r.put(prefix + "paced_p50_ms", ms(herald, 50))
+        .put(prefix + "paced_p99_ms", ms(herald, 99))
+        .put(prefix + "baseline_paced_p50_ms", ms(base, 50))
+        .put(prefix + "baseline_paced_p99_ms", ms(base, 99))
+        .put(prefix + "p50_vs_baseline", ms(herald, 50) / ms(base, 50))
+        .put(prefix + "p99_vs_baseline", ms(herald, 99) / ms(base, 99));
   }
 
   /** The paced latencies of Herald and the raw baseline measured in alternating windows. */
@@ -204,23 +190,13 @@ final class JvmChoice implements Callable<Integer> {
    * collection of about 0.1 s, at most every 30 s) to fall there.
    */
   private Alternated alternated(List<String> opts) throws Exception {
-    Path data = newData();
-    try (ServerProcess h = ServerProcess.start("herald", at(data), opts, null);
+    try (Bench.HeraldData data = Bench.HeraldData.of(memory);
+        ServerProcess h = ServerProcess.start("herald", data.arg(), opts, null);
         ServerProcess b = ServerProcess.start("baseline", null, opts, null);
         Subscribers hs = new Subscribers();
         Subscribers bs = new Subscribers()) {
-      Writer hw = new Writer(h.url(), true);
-      Writer bw = new Writer(b.url(), false);
-      hs.open(h.url(), hw.cookie, load.subscribers, "{\"context\":\"*\"}", true);
-      bs.open(b.url(), bw.cookie, load.subscribers, "{\"context\":\"*\"}", true);
-      for (int i = 0; i < 200; i++) {
-        hw.create();
-        bw.create();
-      }
-      hs.awaitDelivered(200L * load.subscribers, 60_000);
-      bs.awaitDelivered(200L * load.subscribers, 60_000);
-      hs.clearRecords();
-      bs.clearRecords();
+      Writer hw = Bench.Fanout.subscribeAndWarmUp(hs, h, List.of(h), load.subscribers, true);
+      Writer bw = Bench.Fanout.subscribeAndWarmUp(bs, b, List.of(b), load.subscribers, false);
       double window = load.pacedSeconds / windows;
       long hWrites = 0;
       long bWrites = 0;
@@ -242,8 +218,6 @@ final class JvmChoice implements Callable<Integer> {
           + " (%d and %d writes in %d windows each)%n", ms(hh, 50), ms(hh, 99), ms(bh, 50), ms(bh, 99),
           hWrites, bWrites, windows);
       return new Alternated(hh, bh, lost);
-    } finally {
-      Bench.deleteTree(data);
     }
   }
 
